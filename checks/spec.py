@@ -1,0 +1,167 @@
+"""The engine's data types: what a checklist says, and what a check found."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    ERROR = "error"  # no evidence could be gathered: bad config, checker problem
+    SKIP = "skip"  # not applicable or disabled
+
+    @property
+    def credit(self) -> float | None:
+        """Points a status earns; None for statuses that are not scored."""
+        return _CREDIT.get(self)
+
+    @property
+    def is_scored(self) -> bool:
+        return self in _CREDIT
+
+
+_CREDIT = {Status.PASS: 1.0, Status.WARN: 0.5, Status.FAIL: 0.0}
+
+
+class Severity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+FILE_CHECK_TYPES = frozenset({"grep", "file", "consistency"})
+SLOW_CHECK_TYPES = frozenset({"command", "http", "threshold"})
+CHECK_TYPES = FILE_CHECK_TYPES | SLOW_CHECK_TYPES | {"manual"}
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """One check of a checklist. `options` holds the type's own fields, validated and with
+    defaults filled in (e.g. grep: paths, pattern, expect, min_count, ...)."""
+
+    key: str
+    name: str
+    type: str
+    category: str
+    weight: float = 1.0
+    severity: Severity = Severity.MEDIUM
+    options: Mapping[str, Any] = field(default_factory=dict)
+    description: str = ""
+    line: int | None = None
+
+    @property
+    def is_file_check(self) -> bool:
+        return self.type in FILE_CHECK_TYPES
+
+
+@dataclass(frozen=True)
+class CategorySpec:
+    key: str
+    name: str
+    weight: float = 1.0
+    checks: tuple[CheckSpec, ...] = ()
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Checklist:
+    name: str
+    categories: tuple[CategorySpec, ...]
+    ready_at: float = 8.0
+    version: int = 1
+
+    def all_checks(self) -> Iterator[CheckSpec]:
+        for category in self.categories:
+            yield from category.checks
+
+    def check(self, key: str) -> CheckSpec:
+        for spec in self.all_checks():
+            if spec.key == key:
+                return spec
+        raise KeyError(key)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One piece of evidence: a file:line and its text, or a labelled excerpt (path None)."""
+
+    path: str | None = None
+    line: int | None = None
+    text: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "line": self.line, "text": self.text}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Evidence:
+        return cls(path=data.get("path"), line=data.get("line"), text=data.get("text", ""))
+
+
+# Evidence is bounded so that one result row stays small whatever the repository holds.
+MAX_EVIDENCE_ITEMS = 20
+MAX_EVIDENCE_TEXT = 500
+
+
+def clip(text: str, limit: int = MAX_EVIDENCE_TEXT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one check found. `details` holds type-specific facts for the evidence panel:
+    captured values, exit code, output excerpt, HTTP status and latency, measured value."""
+
+    status: Status
+    summary: str
+    evidence: tuple[Evidence, ...] = ()
+    details: Mapping[str, Any] = field(default_factory=dict)
+    duration_ms: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": str(self.status),
+            "summary": self.summary,
+            "evidence": [item.as_dict() for item in self.evidence],
+            "details": dict(self.details),
+            "duration_ms": self.duration_ms,
+        }
+
+    @classmethod
+    def error(cls, summary: str, **details: Any) -> Outcome:
+        return cls(Status.ERROR, summary, details=details)
+
+    @classmethod
+    def skip(cls, summary: str) -> Outcome:
+        return cls(Status.SKIP, summary)
+
+
+@dataclass(frozen=True)
+class Attestation:
+    """A person's statement about a manual check, valid until `valid_until`."""
+
+    status: Status  # pass, warn or fail
+    user: str
+    attested_at: dt.datetime
+    valid_until: dt.datetime | None
+    note: str = ""
+    evidence_url: str = ""
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Everything a check may need besides its spec. `repo` is the root the paths are
+    relative to and where commands run."""
+
+    repo: Path
+    now: dt.datetime
+    allow_commands: bool = False
+    max_file_bytes: int = 2 * 1024 * 1024
+    attestations: Mapping[str, Sequence[Attestation]] = field(default_factory=dict)

@@ -1,0 +1,396 @@
+"""Stored state: teams and projects, immutable checklist versions, assessments with their
+per-check results and denormalised per-category scores, attestations and action items."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
+
+from checks.spec import Severity, Status
+
+KEY_MAX = 100
+
+
+class Role(models.TextChoices):
+    VIEWER = "viewer", _("Viewer")
+    EDITOR = "editor", _("Editor")
+    ADMIN = "admin", _("Admin")
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.VIEWER)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "user"], name="membership_unique_team_user")
+        ]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.team} ({self.role})"
+
+    @property
+    def can_edit(self) -> bool:
+        return self.role in (Role.EDITOR, Role.ADMIN)
+
+    @property
+    def can_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+class Project(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="projects")
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    # A local path (git working tree or plain folder) or a git URL.
+    source = models.CharField(_("source"), max_length=1000)
+    ref = models.CharField(_("git ref"), max_length=200, blank=True)
+    schedule = models.CharField(
+        _("schedule"), max_length=100, blank=True, help_text=_("Cron expression, e.g. 30 8 * * 1-5")
+    )
+    timezone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    created_at = models.DateTimeField(_("created at"), default=now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_git_url(self) -> bool:
+        return "://" in self.source or self.source.startswith("git@")
+
+    def current_checklist(self) -> ChecklistVersion | None:
+        return self.checklist_versions.order_by("-number").first()
+
+
+class ChecklistVersion(models.Model):
+    """One immutable version of a project's checklist file, as it was imported."""
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="checklist_versions"
+    )
+    number = models.PositiveIntegerField(_("version"))
+    name = models.CharField(_("name"), max_length=200)
+    ready_at = models.FloatField(_("ready at"), default=8.0)
+    source_text = models.TextField(_("checklist file"))
+    source_name = models.CharField(_("file name"), max_length=255, default=".readiness.yml")
+    digest = models.CharField(_("SHA-256"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), default=now)
+
+    class Meta:
+        ordering = ["project", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "number"], name="checklistversion_unique_number"
+            )
+        ]
+        verbose_name = _("checklist version")
+        verbose_name_plural = _("checklist versions")
+
+    def __str__(self) -> str:
+        return f"{self.project} v{self.number}"
+
+
+class Category(models.Model):
+    checklist = models.ForeignKey(
+        ChecklistVersion, on_delete=models.CASCADE, related_name="categories"
+    )
+    key = models.CharField(_("key"), max_length=KEY_MAX)
+    name = models.CharField(_("name"), max_length=200)
+    weight = models.FloatField(_("weight"), default=1.0)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["checklist", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["checklist", "key"], name="category_unique_key")
+        ]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Check(models.Model):
+    checklist = models.ForeignKey(ChecklistVersion, on_delete=models.CASCADE, related_name="checks")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="checks")
+    key = models.CharField(_("key"), max_length=KEY_MAX)
+    name = models.CharField(_("name"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    type = models.CharField(_("type"), max_length=20)
+    weight = models.FloatField(_("weight"), default=1.0)
+    severity = models.CharField(
+        _("severity"),
+        max_length=10,
+        choices=[(s.value, s.value) for s in Severity],
+        default=Severity.MEDIUM,
+    )
+    # The type's own fields, validated and normalised by checks.checklist.
+    options = models.JSONField(_("options"), default=dict)
+    line = models.PositiveIntegerField(_("line in file"), null=True, blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["checklist", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["checklist", "key"], name="check_unique_key")
+        ]
+        verbose_name = _("check")
+        verbose_name_plural = _("checks")
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.type})"
+
+
+class Trigger(models.TextChoices):
+    MANUAL = "manual", _("Manual")
+    SCHEDULE = "schedule", _("Schedule")
+    CLI = "cli", _("Command line")
+    BACKFILL = "backfill", _("Backfill")
+    IMPORT = "import", _("Import")
+
+
+class AssessmentStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+    FAILED = "failed", _("Failed")
+
+
+class Verdict(models.TextChoices):
+    READY = "ready", _("Ready")
+    NOT_READY = "not-ready", _("Not ready")
+
+
+class Assessment(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="assessments")
+    checklist = models.ForeignKey(
+        ChecklistVersion, on_delete=models.PROTECT, related_name="assessments"
+    )
+    revision = models.CharField(_("revision"), max_length=64, blank=True)
+    trigger = models.CharField(_("trigger"), max_length=10, choices=Trigger.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=AssessmentStatus.choices,
+        default=AssessmentStatus.PENDING,
+    )
+    # When the evaluated state existed: now for a live run, the commit time for a backfilled
+    # point, the document's date for an imported one. History is ordered by it.
+    evaluated_at = models.DateTimeField(_("evaluated at"), default=now)
+    created_at = models.DateTimeField(_("created at"), default=now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    score = models.FloatField(_("score"), null=True, blank=True)
+    coverage = models.FloatField(_("coverage"), null=True, blank=True)
+    verdict = models.CharField(_("verdict"), max_length=10, choices=Verdict.choices, blank=True)
+    verdict_reasons = models.JSONField(_("verdict reasons"), default=list, blank=True)
+    checks_total = models.PositiveIntegerField(_("checks"), default=0)
+    checks_done = models.PositiveIntegerField(_("checks done"), default=0)
+    # True when the scores were claimed by an imported document rather than measured.
+    claimed = models.BooleanField(_("claimed by document"), default=False)
+    note = models.TextField(_("note"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["-evaluated_at", "-id"]
+        indexes = [
+            # History page, chart and "previous assessment": a project's points by date.
+            models.Index(fields=["project", "evaluated_at", "id"], name="assessment_history_idx"),
+            # The sweeper and the overview's "running…" state.
+            models.Index(fields=["status"], name="assessment_status_idx"),
+        ]
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+
+    def __str__(self) -> str:
+        return f"{self.project} #{self.pk} ({self.evaluated_at:%Y-%m-%d})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (
+            AssessmentStatus.DONE,
+            AssessmentStatus.CANCELLED,
+            AssessmentStatus.FAILED,
+        )
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.checks_total:
+            return 100 if self.is_finished else 0
+        return round(100 * self.checks_done / self.checks_total)
+
+
+class CategoryScore(models.Model):
+    """Per-category score of one assessment, denormalised so that history pages and charts
+    read these rows and never the per-check results."""
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="category_scores"
+    )
+    key = models.CharField(_("key"), max_length=KEY_MAX)
+    name = models.CharField(_("name"), max_length=200)
+    weight = models.FloatField(_("weight"), default=1.0)
+    score = models.FloatField(_("score"), null=True, blank=True)
+    coverage = models.FloatField(_("coverage"), null=True, blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["assessment", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "key"], name="categoryscore_unique_key")
+        ]
+        verbose_name = _("category score")
+        verbose_name_plural = _("category scores")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.score}"
+
+
+class ResultStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    RUNNING = "running", _("Running")
+    PASS = Status.PASS.value, _("Pass")
+    WARN = Status.WARN.value, _("Warn")
+    FAIL = Status.FAIL.value, _("Fail")
+    ERROR = Status.ERROR.value, _("Error")
+    SKIP = Status.SKIP.value, _("Skip")
+
+
+FINISHED_RESULT_STATUSES = [s.value for s in Status]
+
+
+class CheckResult(models.Model):
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="results")
+    check_item = models.ForeignKey(
+        Check, on_delete=models.PROTECT, related_name="results", verbose_name=_("check")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ResultStatus.choices, default=ResultStatus.PENDING
+    )
+    credit = models.FloatField(_("credit"), null=True, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    evidence = models.JSONField(_("evidence"), default=list, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    duration_ms = models.FloatField(_("duration (ms)"), default=0)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    # A worker that claims the row holds it until this time; past it the sweeper re-enqueues.
+    lease_expires_at = models.DateTimeField(_("lease expires at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["assessment", "check_item__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "check_item"], name="checkresult_unique")
+        ]
+        indexes = [
+            # The sweeper: unfinished rows whose lease ran out.
+            models.Index(fields=["status", "lease_expires_at"], name="checkresult_lease_idx"),
+        ]
+        verbose_name = _("check result")
+        verbose_name_plural = _("check results")
+
+    def __str__(self) -> str:
+        return f"{self.check_item.key}: {self.status}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_RESULT_STATUSES
+
+
+class AttestationStatus(models.TextChoices):
+    PASS = Status.PASS.value, _("Pass")
+    WARN = Status.WARN.value, _("Warn")
+    FAIL = Status.FAIL.value, _("Fail")
+
+
+class Attestation(models.Model):
+    """A person's statement about a manual check. Keyed by check key, so that it still
+    applies after the checklist gets a new version."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="attestations")
+    check_key = models.CharField(_("check"), max_length=KEY_MAX)
+    status = models.CharField(_("status"), max_length=10, choices=AttestationStatus.choices)
+    note = models.TextField(_("note"), blank=True)
+    evidence_url = models.URLField(_("evidence link"), max_length=1000, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    # The attester's name as written, for attestations by people without an account
+    # (e.g. the author of an imported document).
+    attested_by = models.CharField(_("attested by"), max_length=200)
+    attested_at = models.DateTimeField(_("attested at"), default=now)
+    valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-attested_at", "-id"]
+        indexes = [
+            # The manual check's latest attestation.
+            models.Index(
+                fields=["project", "check_key", "attested_at"], name="attestation_latest_idx"
+            ),
+        ]
+        verbose_name = _("attestation")
+        verbose_name_plural = _("attestations")
+
+    def __str__(self) -> str:
+        return f"{self.check_key}: {self.status} by {self.attested_by}"
+
+
+class ActionItemStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+
+
+class ActionItem(models.Model):
+    """Something the team still owes (the "À FAIRE" list of a readiness document)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="action_items")
+    title = models.CharField(_("title"), max_length=500)
+    owner = models.CharField(_("owner"), max_length=200, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    priority = models.CharField(_("priority"), max_length=10, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ActionItemStatus.choices, default=ActionItemStatus.OPEN
+    )
+    check_key = models.CharField(_("check"), max_length=KEY_MAX, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=now)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["status", "due_date", "id"]
+        verbose_name = _("action item")
+        verbose_name_plural = _("action items")
+
+    def __str__(self) -> str:
+        return self.title
