@@ -1,0 +1,1 @@
+"""Work that spans models: typed, keyword-only functions named <thing>_<action>."""

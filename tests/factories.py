@@ -1,0 +1,138 @@
+"""factory_boy factories for every model."""
+
+import datetime as dt
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from readiness import models
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Team
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+    slug = factory.Sequence(lambda n: f"team-{n}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Membership
+
+    team = factory.SubFactory(TeamFactory)
+    user = factory.SubFactory(UserFactory)
+    role = models.Role.VIEWER
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Project
+
+    team = factory.SubFactory(TeamFactory)
+    slug = factory.Sequence(lambda n: f"project-{n}")
+    name = factory.Sequence(lambda n: f"Project {n}")
+    source = "/tmp/nowhere"
+
+
+class ChecklistVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ChecklistVersion
+
+    project = factory.SubFactory(ProjectFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    name = "Readiness"
+    source_text = "version: 1\n"
+    digest = factory.Sequence(lambda n: f"{n:064x}")
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Category
+
+    checklist = factory.SubFactory(ChecklistVersionFactory)
+    key = factory.Sequence(lambda n: f"category-{n}")
+    name = factory.LazyAttribute(lambda c: c.key.title())
+    position = factory.Sequence(lambda n: n)
+
+
+class CheckFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Check
+
+    category = factory.SubFactory(CategoryFactory)
+    checklist = factory.LazyAttribute(lambda c: c.category.checklist)
+    key = factory.Sequence(lambda n: f"check-{n}")
+    name = factory.LazyAttribute(lambda c: f"Check {c.key}")
+    type = "manual"
+    options = factory.LazyFunction(lambda: {"valid_days": 90, "evidence_required": False})
+    position = factory.Sequence(lambda n: n)
+
+
+class AssessmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Assessment
+
+    checklist = factory.SubFactory(ChecklistVersionFactory)
+    project = factory.LazyAttribute(lambda a: a.checklist.project)
+    trigger = models.Trigger.MANUAL
+    status = models.AssessmentStatus.DONE
+    evaluated_at = factory.LazyFunction(timezone.now)
+    score = 8.0
+    coverage = 1.0
+    verdict = models.Verdict.READY
+
+
+class CategoryScoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.CategoryScore
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    key = factory.Sequence(lambda n: f"category-{n}")
+    name = factory.LazyAttribute(lambda c: c.key.title())
+    score = 8.0
+    coverage = 1.0
+
+
+class CheckResultFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.CheckResult
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    check_item = factory.SubFactory(
+        CheckFactory, checklist=factory.SelfAttribute("..assessment.checklist")
+    )
+    status = models.ResultStatus.PASS
+    credit = 1.0
+    summary = "ok"
+
+
+class AttestationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Attestation
+
+    project = factory.SubFactory(ProjectFactory)
+    check_key = "check-0"
+    status = models.AttestationStatus.PASS
+    attested_by = "alice"
+    attested_at = factory.LazyFunction(timezone.now)
+    valid_until = factory.LazyAttribute(lambda a: a.attested_at + dt.timedelta(days=90))
+
+
+class ActionItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ActionItem
+
+    project = factory.SubFactory(ProjectFactory)
+    title = factory.Sequence(lambda n: f"Action {n}")
