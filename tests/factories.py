@@ -71,8 +71,8 @@ class CheckFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Check
 
-    category = factory.SubFactory(CategoryFactory)
-    checklist = factory.LazyAttribute(lambda c: c.category.checklist)
+    checklist = factory.SubFactory(ChecklistVersionFactory)
+    category = factory.SubFactory(CategoryFactory, checklist=factory.SelfAttribute("..checklist"))
     key = factory.Sequence(lambda n: f"check-{n}")
     name = factory.LazyAttribute(lambda c: f"Check {c.key}")
     type = "manual"
