@@ -55,7 +55,8 @@ class CheckSpec:
     severity: Severity = Severity.MEDIUM
     options: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
-    line: int | None = None
+    # Where the check was written; not part of its identity (a reformatted file is the same).
+    line: int | None = field(default=None, compare=False)
 
     @property
     def is_file_check(self) -> bool:
@@ -68,7 +69,7 @@ class CategorySpec:
     name: str
     weight: float = 1.0
     checks: tuple[CheckSpec, ...] = ()
-    line: int | None = None
+    line: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ embedded defaults apply: SQLite and Celery's filesystem broker, so no server is 
 from pathlib import Path
 
 import dj_database_url
+import plotly
 from django.utils.translation import gettext_lazy as _
 
 from readiness.env import envbool, envint, envlist, envstr
@@ -98,7 +99,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# plotly.js comes from the installed plotly package (served as static/plotly/plotly.min.js),
+# so the repository does not carry a 4 MB copy and no CDN is needed.
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("plotly", Path(plotly.__file__).resolve().parent / "package_data"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -108,12 +114,16 @@ WHITENOISE_USE_FINDERS = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport.
+# See readiness/celery.py for the worker pool and how crashes are recovered.
 REDIS_URL = envstr("REDIS_URL", "")
-BROKER_DIR = DATA_DIR / "broker"
+BROKER_DIR = Path(envstr("READINESS_BROKER_DIR", str(DATA_DIR / "broker"))).resolve()
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": envint("READINESS_LEASE_SECONDS", 300) * 2
+        # Redis re-delivers an unacknowledged message after this; the sweeper acts sooner.
+        "visibility_timeout": envint("READINESS_LEASE_SECONDS", 300) * 2,
+        "socket_connect_timeout": 5,
+        "socket_timeout": 30,
     }
 else:
     for _sub in ("queue", "processed"):
@@ -124,15 +134,33 @@ else:
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
         "store_processed": False,
+        # The folder is polled: 1 s (kombu's default) would add up to a second per task.
+        "polling_interval": 0.1,
     }
+CELERY_TASK_DEFAULT_QUEUE = envstr("READINESS_QUEUE", "celery")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_POOL = envstr("READINESS_WORKER_POOL", "threads")
+CELERY_WORKER_CONCURRENCY = envint("READINESS_WORKER_CONCURRENCY", 16, minimum=1)
+# Checks already running write their results to the database, not the broker: a broker
+# outage must not cancel them.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a worker waits for the broker to come back
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
+READINESS_SWEEP_SECONDS = envint("READINESS_SWEEP_SECONDS", 30, minimum=1)
+# The DatabaseScheduler loads this into its PeriodicTask table at start.
+CELERY_BEAT_SCHEDULE = {
+    "readiness-sweep-leases": {
+        "task": "readiness.tasks.sweep_leases",
+        "schedule": float(READINESS_SWEEP_SECONDS),
+        "options": {"expires": float(READINESS_SWEEP_SECONDS)},
+    }
+}
 
 # The check engine.
 READINESS_ALLOW_COMMANDS = envbool("READINESS_ALLOW_COMMANDS", False)

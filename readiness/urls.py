@@ -1,7 +1,49 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from readiness.views import assessments, checklists, history, overview, projects, standup
+
+app_patterns = [
+    path("", overview.overview, name="overview"),
+    path("projects/<slug:slug>/", projects.project_detail, name="project"),
+    path("projects/<slug:slug>/chart/", projects.project_chart, name="project-chart"),
+    path("projects/<slug:slug>/run/", projects.project_run, name="project-run"),
+    path("projects/<slug:slug>/schedule/", projects.project_schedule, name="project-schedule"),
+    path(
+        "projects/<slug:slug>/attestations/",
+        projects.attestation_create,
+        name="attestation-create",
+    ),
+    path(
+        "projects/<slug:slug>/action-items/",
+        projects.action_item_create,
+        name="action-item-create",
+    ),
+    path(
+        "projects/<slug:slug>/action-items/<int:pk>/complete/",
+        projects.action_item_complete,
+        name="action-item-complete",
+    ),
+    path("projects/<slug:slug>/history/", history.history, name="history"),
+    path("projects/<slug:slug>/checklist/", checklists.checklist, name="checklist"),
+    path(
+        "projects/<slug:slug>/checklist/v<int:number>.yml",
+        checklists.checklist_download,
+        name="checklist-download",
+    ),
+    path("assessments/<int:pk>/", assessments.assessment_detail, name="assessment"),
+    path(
+        "assessments/<int:pk>/progress/",
+        projects.assessment_progress,
+        name="assessment-progress",
+    ),
+    path("assessments/<int:pk>/cancel/", projects.assessment_cancel, name="assessment-cancel"),
+    path("compare/", assessments.compare, name="compare"),
+    path("teams/<slug:slug>/standup/", standup.standup, name="standup"),
+]
+
 urlpatterns = [
+    path("", include((app_patterns, "readiness"))),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

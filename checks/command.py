@@ -1,0 +1,293 @@
+"""`command` checks: run an argv list in the repository and judge its exit code and output.
+
+The command comes from a checklist, so it is treated as untrusted: no shell, no stdin,
+its own session (process group) that is killed as a whole on timeout and when the command
+ends (nothing it spawned outlives the check), output kept up to a cap and the rest drained
+and discarded, and a minimal environment, so that the server's secrets (SECRET_KEY,
+DATABASE_URL, broker credentials...) never reach it.
+
+A command that does not finish within `timeout_s` is `fail` ("timed out after Ns"): the
+check ran and what it checks did not complete, which is a finding, not a missing piece of
+evidence. A command that cannot start (executable not found, not executable) is `error`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import selectors
+import signal
+import subprocess
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from checks.patterns import PatternError, compile_pattern
+from checks.spec import CheckSpec, Evidence, Outcome, RunContext, Status, clip
+
+MAX_OUTPUT_BYTES = 64 * 1024  # head kept per stream and matched against
+TAIL_BYTES = 8 * 1024  # last bytes kept too: failures are usually reported at the end
+EXCERPT_CHARS = 2_000  # end of each stream stored in the result's details
+DEFAULT_TIMEOUT_S = 60
+# After the command itself exits, how long what it left running may keep its output open.
+EXIT_GRACE_S = 1.0
+_POLL_S = 0.05
+_ENV_PASSED = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR")
+
+DISABLED_ON_DEPLOYMENT = "command checks are disabled on this deployment (READINESS_ALLOW_COMMANDS)"
+DISABLED_IN_CHECKLIST = "disabled in the checklist"
+
+
+class _Stream:
+    """One output pipe: its first MAX_OUTPUT_BYTES and last TAIL_BYTES kept, the bytes in
+    between read and discarded, the total counted."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.total = 0
+
+    def feed(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        room = MAX_OUTPUT_BYTES - len(self.head)
+        if room > 0:
+            self.head += chunk[:room]
+        self.tail += chunk
+        del self.tail[:-TAIL_BYTES]
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.head)
+
+    @property
+    def text(self) -> str:
+        return self.head.decode("utf-8", errors="replace")
+
+    @property
+    def end(self) -> str:
+        """The last part of the output, whether or not it was truncated."""
+        kept = self.tail if self.truncated else self.head
+        return kept.decode("utf-8", errors="replace")[-EXCERPT_CHARS:]
+
+
+class _Run:
+    def __init__(self) -> None:
+        self.stdout = _Stream("stdout")
+        self.stderr = _Stream("stderr")
+        self.exit_code: int | None = None
+        self.timed_out = False
+        self.duration_ms = 0.0
+
+
+def run_command(spec: CheckSpec, ctx: RunContext) -> Outcome:
+    """Run `spec.options["argv"]` in `ctx.repo` and compare the result with `expect`."""
+    options = spec.options
+    if not options.get("enabled", True):
+        return Outcome.skip(DISABLED_IN_CHECKLIST)
+    if not ctx.allow_commands:
+        return Outcome.skip(DISABLED_ON_DEPLOYMENT)
+    argv = options.get("argv")
+    if not isinstance(argv, list | tuple) or not argv or not all(isinstance(a, str) for a in argv):
+        return Outcome.error("argv must be a non-empty list of strings")
+    argv = list(argv)
+    timeout_s = options.get("timeout_s") or DEFAULT_TIMEOUT_S
+    expect = options.get("expect") or {}
+    try:
+        matches = _compiled(expect.get("stdout_matches"))
+        not_matches = _compiled(expect.get("stdout_not_matches"))
+    except PatternError as exc:
+        return Outcome.error(f"expect: {exc}")
+    if not ctx.repo.is_dir():
+        return Outcome.error(f"repository directory {ctx.repo} does not exist")
+
+    started = time.monotonic()
+    try:
+        process = subprocess.Popen(
+            argv,
+            cwd=ctx.repo,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=_environment(),
+            start_new_session=True,
+            close_fds=True,
+        )
+    except FileNotFoundError:
+        return Outcome.error(f"executable not found: {argv[0]}")
+    except PermissionError:
+        return Outcome.error(f"not executable: {argv[0]}")
+    except OSError as exc:
+        return Outcome.error(f"could not start {argv[0]}: {exc.strerror or exc}")
+    run = _collect(process, started, timeout_s)
+    return _judge(run, argv, timeout_s, expect, matches, not_matches)
+
+
+def _compiled(pattern: str | None):
+    return None if pattern is None else compile_pattern(pattern, multiline=True)
+
+
+def _environment() -> dict[str, str]:
+    env = {name: os.environ[name] for name in _ENV_PASSED if name in os.environ}
+    env.setdefault("PATH", os.defpath)
+    return env
+
+
+def _collect(process: subprocess.Popen, started: float, timeout_s: float) -> _Run:
+    """Read both pipes until the command and everything holding its output are done or the
+    deadline passes; then kill its whole process group."""
+    run = _Run()
+    deadline = started + timeout_s
+    streams = {process.stdout: run.stdout, process.stderr: run.stderr}
+    selector = selectors.DefaultSelector()
+    for pipe in streams:
+        selector.register(pipe, selectors.EVENT_READ)
+    exited_at: float | None = None
+    try:
+        while True:
+            now = time.monotonic()
+            if exited_at is None and _has_exited(process.pid):
+                exited_at = now
+            if exited_at is not None and (
+                not selector.get_map() or now - exited_at > EXIT_GRACE_S or now >= deadline
+            ):
+                break
+            if now >= deadline:
+                run.timed_out = True
+                break
+            if not selector.get_map():
+                time.sleep(min(_POLL_S, deadline - now))
+                continue
+            for key, _ in selector.select(timeout=min(_POLL_S, deadline - now)):
+                chunk = os.read(key.fd, 65536)
+                if chunk:
+                    streams[key.fileobj].feed(chunk)
+                else:
+                    selector.unregister(key.fileobj)
+    finally:
+        # The leader is still unreaped here (see _has_exited), so its pid, which is the
+        # group id, cannot have been reused: this kills only what the command started.
+        _kill_group(process.pid)
+        process.wait()
+        selector.close()
+        for pipe in streams:
+            pipe.close()
+    run.duration_ms = (time.monotonic() - started) * 1000
+    run.exit_code = None if run.timed_out else process.returncode
+    return run
+
+
+def _has_exited(pid: int) -> bool:
+    """Whether the process has exited, without reaping it (WNOWAIT)."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:  # reaped by someone else, e.g. a SIGCHLD handler
+        return True
+
+
+def _kill_group(pgid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def _judge(
+    run: _Run, argv: list[str], timeout_s: float, expect: Mapping[str, Any], matches, not_matches
+) -> Outcome:
+    details: dict[str, Any] = {
+        "argv": argv,
+        "exit_code": run.exit_code,
+        "duration_ms": round(run.duration_ms, 1),
+        "timed_out": run.timed_out,
+    }
+    for stream in (run.stdout, run.stderr):
+        details[f"{stream.name}_excerpt"] = stream.end
+        details[f"{stream.name}_bytes"] = stream.total
+        details[f"{stream.name}_truncated"] = stream.truncated
+    evidence = [Evidence(text=clip(f"$ {' '.join(argv)}"))]
+
+    if run.timed_out:
+        evidence += _tail_evidence(run)
+        return Outcome(Status.FAIL, f"timed out after {timeout_s:g}s", tuple(evidence), details)
+
+    problems: list[str] = []
+    expected_code = expect.get("exit_code", 0)
+    if expected_code is None:
+        expected_code = 0
+    if run.exit_code != expected_code:
+        if run.exit_code is not None and run.exit_code < 0:
+            problems.append(f"killed by signal {-run.exit_code}")
+        else:
+            problems.append(f"exit code {run.exit_code}, expected {expected_code}")
+
+    # Only the head and the tail of a truncated output were kept: a match in either is
+    # certain, but absence cannot be confirmed (the middle was not seen).
+    unconfirmed: str | None = None
+    if matches is not None:
+        found = _search(matches, run.stdout)
+        if found:
+            evidence.append(found)
+        elif run.stdout.truncated:
+            unconfirmed = expect["stdout_matches"]
+        else:
+            problems.append(f"stdout does not match {expect['stdout_matches']!r}")
+    if not_matches is not None:
+        found = _search(not_matches, run.stdout)
+        if found:
+            evidence.append(found)
+            problems.append(f"stdout matches {expect['stdout_not_matches']!r}")
+        elif run.stdout.truncated:
+            unconfirmed = expect["stdout_not_matches"]
+    stdout = run.stdout.text
+    empty = expect.get("stdout_empty")
+    if empty is True and stdout.strip():
+        problems.append("stdout is not empty")
+    if empty is False and not stdout.strip():
+        problems.append("stdout is empty")
+
+    if problems:
+        evidence += _tail_evidence(run)
+        return Outcome(Status.FAIL, "; ".join(problems), tuple(evidence), details)
+    if unconfirmed:
+        summary = (
+            f"stdout is larger than {MAX_OUTPUT_BYTES // 1024} KiB and only its start and end "
+            f"were kept: cannot tell whether {unconfirmed!r} appears in between"
+        )
+        return Outcome(Status.ERROR, summary, tuple(evidence), details)
+    summary = f"exit code {run.exit_code}"
+    if matches is not None:
+        summary += f", stdout matches {expect['stdout_matches']!r}"
+    return Outcome(Status.PASS, summary, tuple(evidence), details)
+
+
+def _search(regex: Any, stream: _Stream) -> Evidence | None:
+    """Evidence of the first match in the kept head of `stream`, else in its kept end."""
+    head = stream.text
+    found = regex.search(head)
+    if found:
+        number = head.count("\n", 0, found.start()) + 1
+        return Evidence(text=clip(f"stdout line {number}: {_line(head, found)}"))
+    if stream.truncated:
+        tail = stream.tail.decode("utf-8", errors="replace")
+        found = regex.search(tail)
+        if found:
+            return Evidence(text=clip(f"stdout (end): {_line(tail, found)}"))
+    return None
+
+
+def _line(text: str, found: Any) -> str:
+    """The line(s) of `text` holding the match."""
+    start = text.rfind("\n", 0, found.start()) + 1
+    end = text.find("\n", max(found.end() - 1, found.start()))
+    return text[start : len(text) if end == -1 else end]
+
+
+def _tail_evidence(run: _Run) -> list[Evidence]:
+    return [
+        Evidence(text=clip(f"{stream.name}: {_last(stream.end.strip(), 400)}"))
+        for stream in (run.stdout, run.stderr)
+        if stream.end.strip()
+    ]
+
+
+def _last(text: str, limit: int) -> str:
+    return text if len(text) <= limit else "…" + text[-(limit - 1) :]

@@ -1,0 +1,206 @@
+"""`http` checks: request a URL once and judge its status, latency, headers and body.
+
+A target that refuses the connection or does not answer in time is `fail`: the service is
+not ready, and that is the finding. A check that is misconfigured (bad URL, bad pattern)
+is `error`. Latency above `max_latency_ms` is `fail` too: the limit is a readiness
+requirement, not a hint. Latency is the time until the response headers arrive.
+
+Only http and https; redirects are not followed (a 3xx that was not expected says where
+it points); the body is read up to 1 MiB; the environment's proxies and .netrc
+credentials are ignored, so a check never sends the server's credentials anywhere.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from checks.patterns import PatternError, compile_pattern
+from checks.spec import CheckSpec, Evidence, Outcome, RunContext, Status, clip
+
+MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_TIMEOUT_S = 10
+USER_AGENT = "readiness-check/1"
+METHODS = ("GET", "HEAD")
+
+
+class FetchError(Exception):
+    """The request could not be made as configured (bad URL or scheme): a checklist
+    problem, unlike the network errors httpx raises."""
+
+
+@dataclass(frozen=True)
+class Fetched:
+    url: str
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    truncated: bool  # the body was longer than the cap and was cut there
+    latency_ms: float
+    encoding: str  # httpx falls back to utf-8 for a missing or unknown charset
+
+    @property
+    def text(self) -> str:
+        return self.body.decode(self.encoding, errors="replace")
+
+
+def fetch(
+    url: str,
+    *,
+    method: str = "GET",
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    max_bytes: int = MAX_BODY_BYTES,
+) -> Fetched:
+    """One request, no redirects followed, body capped at `max_bytes`. Raises FetchError
+    for a URL that is not http(s), and httpx.TransportError subclasses for network
+    problems (httpx.TimeoutException when the whole exchange exceeds `timeout_s`)."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise FetchError(f"invalid URL {url!r}: {exc}") from None
+    if parsed.scheme not in ("http", "https"):
+        raise FetchError(f"only http and https URLs are supported, got {url!r}")
+    if not parsed.host:
+        raise FetchError(f"URL {url!r} has no host")
+    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
+    with httpx.Client(follow_redirects=False, timeout=timeout_s, trust_env=False) as client:
+        started = time.perf_counter()
+        with client.stream(method, parsed, headers=headers) as response:
+            latency_ms = (time.perf_counter() - started) * 1000
+            body = bytearray()
+            truncated = False
+            for chunk in response.iter_bytes():
+                if time.perf_counter() - started > timeout_s:
+                    raise httpx.ReadTimeout(f"body not read within {timeout_s:g}s")
+                room = max_bytes - len(body)
+                body += chunk[:room]
+                if len(chunk) > room:
+                    truncated = True
+                    break
+            return Fetched(
+                url=str(parsed),
+                status=response.status_code,
+                headers=response.headers,
+                body=bytes(body),
+                truncated=truncated,
+                latency_ms=latency_ms,
+                encoding=response.encoding or "utf-8",
+            )
+
+
+def network_problem(exc: httpx.TransportError, timeout_s: float) -> str:
+    """A short reason for a failed request."""
+    if isinstance(exc, httpx.TimeoutException):
+        return f"timed out after {timeout_s:g}s"
+    if isinstance(exc, httpx.ConnectError):
+        return f"could not connect: {exc}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def run_http(spec: CheckSpec, ctx: RunContext) -> Outcome:
+    """Request `spec.options["url"]` and compare the response with the expectations."""
+    options = spec.options
+    url = options.get("url")
+    method = str(options.get("method") or "GET").upper()
+    timeout_s = options.get("timeout_s") or DEFAULT_TIMEOUT_S
+    expect_status = options.get("expect_status") or [200]
+    if isinstance(expect_status, int):
+        expect_status = [expect_status]
+    if method not in METHODS:
+        return Outcome.error(f"method must be GET or HEAD, got {method!r}")
+    body_pattern = options.get("body_matches")
+    if body_pattern is not None and method == "HEAD":
+        return Outcome.error("body_matches needs method GET: a HEAD response has no body")
+    try:
+        body_regex = None if body_pattern is None else compile_pattern(body_pattern, multiline=True)
+        header_regexes = {
+            name: compile_pattern(pattern)
+            for name, pattern in (options.get("headers") or {}).items()
+        }
+    except PatternError as exc:
+        return Outcome.error(f"pattern: {exc}")
+
+    base = {"url": url, "method": method}
+    try:
+        fetched = fetch(url, method=method, timeout_s=timeout_s)
+    except FetchError as exc:
+        return Outcome.error(str(exc), **base)
+    except httpx.UnsupportedProtocol as exc:
+        return Outcome.error(f"unsupported URL {url!r}: {exc}", **base)
+    except httpx.TransportError as exc:
+        reason = network_problem(exc, timeout_s)
+        return Outcome(
+            Status.FAIL,
+            f"{method} {url}: {reason}",
+            (Evidence(text=clip(f"{method} {url}: {reason}")),),
+            {**base, "error": reason},
+        )
+
+    details: dict[str, Any] = {
+        **base,
+        "status": fetched.status,
+        "latency_ms": round(fetched.latency_ms, 1),
+        "body_bytes": len(fetched.body),
+        "body_truncated": fetched.truncated,
+        "matched_headers": {},
+    }
+    evidence = [
+        Evidence(text=clip(f"{method} {url} → {fetched.status} in {fetched.latency_ms:.0f} ms"))
+    ]
+    problems: list[str] = []
+
+    if fetched.status not in expect_status:
+        expected = " or ".join(str(code) for code in expect_status)
+        problem = f"status {fetched.status}, expected {expected}"
+        location = fetched.headers.get("location")
+        if 300 <= fetched.status < 400:
+            details["location"] = location
+            problem += f" (redirect to {location} not followed)"
+        problems.append(problem)
+
+    max_latency_ms = options.get("max_latency_ms")
+    if max_latency_ms is not None and fetched.latency_ms > max_latency_ms:
+        problems.append(f"latency {fetched.latency_ms:.0f} ms over the {max_latency_ms:g} ms limit")
+
+    for name, regex in header_regexes.items():
+        values = fetched.headers.get_list(name)
+        if not values:
+            problems.append(f"header {name} missing")
+            continue
+        value = ", ".join(values)
+        if regex.search(value):
+            details["matched_headers"][name] = clip(value, 200)
+            evidence.append(Evidence(text=clip(f"{name}: {value}")))
+        else:
+            problems.append(
+                f"header {name} {clip(value, 100)!r} does not match {options['headers'][name]!r}"
+            )
+
+    if body_regex is not None:
+        text = fetched.text
+        found = body_regex.search(text)
+        if found:
+            start = max(found.start() - 80, 0)
+            evidence.append(Evidence(text=clip(f"body: …{text[start : found.end() + 80]}…")))
+        elif fetched.truncated:
+            summary = (
+                f"body is larger than {MAX_BODY_BYTES // 1024} KiB and its first "
+                f"{MAX_BODY_BYTES // 1024} KiB do not match {body_pattern!r}"
+            )
+            return Outcome(Status.ERROR, summary, tuple(evidence), details)
+        else:
+            problems.append(f"body does not match {body_pattern!r}")
+            if text.strip():
+                evidence.append(Evidence(text=clip(f"body: {text.strip()}")))
+
+    if problems:
+        return Outcome(Status.FAIL, "; ".join(problems), tuple(evidence), details)
+    return Outcome(
+        Status.PASS,
+        f"{method} → {fetched.status} in {fetched.latency_ms:.0f} ms",
+        tuple(evidence),
+        details,
+    )

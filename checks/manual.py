@@ -1,0 +1,72 @@
+"""`manual` checks: the status comes from a person's attestation, not from a machine.
+
+The latest attestation that is still valid at `ctx.now` decides (pass, warn or fail).
+Without one there is no evidence, so the status is `error` ("needs attestation" or
+"attestation expired on DATE"): it lowers coverage and never counts as a pass.
+
+An attestation is valid until its `valid_until` (None: no expiry) and, when the checklist
+sets `valid_days`, no longer than that many days after it was made, so shortening
+`valid_days` in the checklist takes effect at once. Attestations made after `ctx.now` are
+ignored, so that re-evaluating an old assessment sees what existed then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from checks.spec import Attestation, CheckSpec, Evidence, Outcome, RunContext, Status, clip
+
+ATTESTED = (Status.PASS, Status.WARN, Status.FAIL)
+
+
+def expires_at(attestation: Attestation, valid_days: int | None) -> dt.datetime | None:
+    """When `attestation` stops counting; None when it never does."""
+    if valid_days is None:
+        return attestation.valid_until
+    limit = attestation.attested_at + dt.timedelta(days=valid_days)
+    return limit if attestation.valid_until is None else min(attestation.valid_until, limit)
+
+
+def run_manual(spec: CheckSpec, ctx: RunContext) -> Outcome:
+    """Judge the check by its latest attestation still valid at `ctx.now`."""
+    valid_days = spec.options.get("valid_days")
+    made = [a for a in ctx.attestations.get(spec.key, ()) if a.attested_at <= ctx.now]
+    if not made:
+        return Outcome.error("needs attestation")
+    made.sort(key=lambda a: a.attested_at)
+    valid = [a for a in made if (until := expires_at(a, valid_days)) is None or until > ctx.now]
+    if not valid:
+        lapsed = expires_at(made[-1], valid_days)
+        return Outcome.error(
+            f"attestation expired on {lapsed.date().isoformat()}",
+            expired_on=lapsed.isoformat(),
+            user=made[-1].user,
+        )
+    latest = valid[-1]
+    until = expires_at(latest, valid_days)
+    details = {
+        "user": latest.user,
+        "status": str(latest.status),
+        "attested_at": latest.attested_at.isoformat(),
+        "valid_until": until.isoformat() if until else None,
+        "note": clip(latest.note),
+        "evidence_url": latest.evidence_url,
+    }
+    if latest.status not in ATTESTED:
+        return Outcome.error(
+            f"attestation has status {latest.status!s}, expected pass, warn or fail"
+        )
+    status = Status(latest.status)
+    if spec.options.get("evidence_required") and not latest.evidence_url:
+        return Outcome(
+            Status.ERROR, "attestation lacks the required evidence link", details=details
+        )
+    validity = f"valid until {until.date().isoformat()}" if until else "no expiry"
+    summary = (
+        f"attested {status} by {latest.user} on {latest.attested_at.date().isoformat()} "
+        f"({validity})"
+    )
+    evidence = tuple(
+        Evidence(text=clip(text)) for text in (latest.note, latest.evidence_url) if text
+    )
+    return Outcome(status, summary, evidence, details)

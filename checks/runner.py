@@ -1,0 +1,115 @@
+"""The engine's dispatcher: one spec to one Outcome, or a whole checklist to its outcomes.
+
+File checks (grep, file, consistency) share one pass over the tree in checks.scan; the
+others run one by one, the slow ones (command, http, threshold) in parallel threads while
+the tree is scanned. A checker that raises never takes the run down: its check becomes
+`error` with the reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+from checks.command import run_command
+from checks.http import run_http
+from checks.manual import run_manual
+from checks.spec import SLOW_CHECK_TYPES, Checklist, CheckSpec, Outcome, RunContext, Status
+from checks.threshold import run_threshold
+
+if TYPE_CHECKING:
+    from checks.source import Tree
+
+logger = logging.getLogger(__name__)
+
+RUNNERS: dict[str, Callable[[CheckSpec, RunContext], Outcome]] = {
+    "command": run_command,
+    "http": run_http,
+    "threshold": run_threshold,
+    "manual": run_manual,
+}
+NOT_EVALUABLE = "not evaluable on history"
+
+
+def _failure(exc: BaseException) -> Outcome:
+    reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return Outcome(Status.ERROR, f"checker failed: {reason}")
+
+
+def run_check(spec: CheckSpec, ctx: RunContext) -> Outcome:
+    """Run one command, http, threshold or manual check, timing it. Any exception
+    becomes an `error` outcome ("checker failed: ...")."""
+    started = time.perf_counter()
+    runner = RUNNERS.get(spec.type)
+    if runner is None:
+        outcome = Outcome.error(f"check type {spec.type!r} is not run on its own")
+    else:
+        try:
+            outcome = runner(spec, ctx)
+        except Exception as exc:
+            logger.exception("checker for %s (%s) failed", spec.key, spec.type)
+            outcome = _failure(exc)
+    return dataclasses.replace(outcome, duration_ms=(time.perf_counter() - started) * 1000)
+
+
+def _file_outcomes(
+    specs: list[CheckSpec], ctx: RunContext, tree: Tree | None
+) -> dict[str, Outcome]:
+    # Imported here: the scanner pulls in the tree readers, which only file checks need.
+    from checks import scan, source
+
+    try:
+        if tree is None:
+            tree = source.WorkingTree(ctx.repo)
+        found = dict(scan.run_file_checks(specs, tree, max_file_bytes=ctx.max_file_bytes))
+    except Exception as exc:
+        logger.exception("file scan failed")
+        return {spec.key: _failure(exc) for spec in specs}
+    missing = Outcome.error("checker failed: the file scan returned no outcome for this check")
+    return {spec.key: found.get(spec.key, missing) for spec in specs}
+
+
+def run_checklist(
+    checklist: Checklist,
+    ctx: RunContext,
+    *,
+    tree: Tree | None = None,
+    only_types: frozenset[str] | None = None,
+    max_workers: int = 16,
+) -> dict[str, Outcome]:
+    """Run every check of `checklist`; outcomes keyed by check key, in checklist order.
+
+    `tree` is what file checks read (a checks.source tree; default: the working tree at
+    `ctx.repo`). With `only_types`, checks of other types are skipped as not evaluable
+    (e.g. an http check when re-assessing a past revision)."""
+    specs = list(checklist.all_checks())
+    outcomes: dict[str, Outcome] = {}
+    file_specs: list[CheckSpec] = []
+    slow_specs: list[CheckSpec] = []
+    other_specs: list[CheckSpec] = []
+    for spec in specs:
+        if only_types is not None and spec.type not in only_types:
+            outcomes[spec.key] = Outcome.skip(NOT_EVALUABLE)
+        elif spec.is_file_check:
+            file_specs.append(spec)
+        elif spec.type in SLOW_CHECK_TYPES:
+            slow_specs.append(spec)
+        else:
+            other_specs.append(spec)
+
+    futures: dict[str, Future[Outcome]] = {}
+    with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(slow_specs) or 1))) as pool:
+        for spec in slow_specs:
+            futures[spec.key] = pool.submit(run_check, spec, ctx)
+        # The tree is scanned here while the slow checks wait on processes and sockets.
+        if file_specs:
+            outcomes.update(_file_outcomes(file_specs, ctx, tree))
+        for spec in other_specs:
+            outcomes[spec.key] = run_check(spec, ctx)
+        for key, future in futures.items():
+            outcomes[key] = future.result()
+    return {spec.key: outcomes[spec.key] for spec in specs}

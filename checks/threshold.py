@@ -1,0 +1,193 @@
+"""`threshold` checks: read one number from a JSON document and compare it with limits.
+
+The document comes from a URL or from a file inside the repository. When no number can
+be read (URL unreachable or answering non-2xx, file missing or outside the repository,
+invalid JSON, `json_path` leading nowhere or to something that is not a number) the
+status is `error`: no evidence was gathered, which is different from a value beyond a
+limit. A value strictly beyond a `fail_*` limit is `fail`, beyond a `warn_*` limit `warn`,
+else `pass`; above and below limits may be combined to describe a band.
+
+`json_path` is a dotted path with optional list indexes: `cpu.used_ratio`,
+`nodes[0].load`, `[2].value`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import stat
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any
+
+import httpx
+
+from checks.http import DEFAULT_TIMEOUT_S, MAX_BODY_BYTES, FetchError, fetch, network_problem
+from checks.spec import CheckSpec, Evidence, Outcome, RunContext, Status, clip
+
+LIMITS = ("fail_above", "warn_above", "fail_below", "warn_below")
+_PATH = re.compile(r"(?:[^.\[\]]+|\[\d+\])(?:\.[^.\[\]]+|\[\d+\])*")
+_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+class SourceError(ValueError):
+    """The document or the value could not be read; the message says what and where."""
+
+
+def parse_json_path(path: object) -> tuple[str | int, ...]:
+    """`"nodes[0].load"` -> `("nodes", 0, "load")`; ValueError naming the problem."""
+    if not isinstance(path, str) or not path:
+        raise ValueError("json_path must be a non-empty string")
+    if not _PATH.fullmatch(path):
+        raise ValueError(
+            f"json_path {path!r} is not a dotted path with optional [index] (e.g. 'a.b[0].c')"
+        )
+    return tuple(name if name else int(index) for name, index in _STEP.findall(path))
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"a string ({clip(value, 40)!r})"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if value is None:
+        return "null"
+    return f"a number ({value})"
+
+
+def value_at(document: Any, steps: tuple[str | int, ...]) -> float:
+    """The number at `steps` in `document`; SourceError naming what is missing."""
+    current = document
+    where = "the document"
+    walked = ""
+    for step in steps:
+        if isinstance(step, int):
+            if not isinstance(current, list):
+                raise SourceError(f"{where} is {_kind(current)}, not a list")
+            if step >= len(current):
+                raise SourceError(f"{where} has {len(current)} item(s), no index {step}")
+            walked += f"[{step}]"
+        else:
+            if not isinstance(current, dict):
+                raise SourceError(f"{where} is {_kind(current)}, not an object")
+            if step not in current:
+                raise SourceError(f"key {step!r} not found in {where}")
+            walked += f".{step}" if walked else step
+        current = current[step]
+        where = walked
+    if isinstance(current, bool) or not isinstance(current, int | float):
+        raise SourceError(f"{where} is {_kind(current)}, not a number")
+    if not math.isfinite(current):
+        raise SourceError(f"{where} is not a finite number")
+    return current
+
+
+def read_repo_file(repo: Path, relative: object, *, max_bytes: int) -> bytes:
+    """The bytes of `relative` inside `repo`. Refuses absolute paths, `..`, anything that
+    resolves outside the repository (a symlink leading out), non-regular files and files
+    over `max_bytes`, with a SourceError saying which."""
+    if not isinstance(relative, str) or not relative.strip() or "\x00" in relative:
+        raise SourceError("path must be a non-empty string")
+    if PurePosixPath(relative).is_absolute() or PureWindowsPath(relative).is_absolute():
+        raise SourceError(
+            f"absolute path {relative!r} is not allowed: paths are relative to the repository root"
+        )
+    if ".." in re.split(r"[\\/]", relative):
+        raise SourceError(f"path {relative!r} leaves the repository ('..' is not allowed)")
+    root = repo.resolve(strict=True)
+    try:
+        target = (root / relative).resolve(strict=True)
+    except FileNotFoundError:
+        raise SourceError(f"file {relative!r} not found in the repository") from None
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop
+        raise SourceError(f"cannot read {relative!r}: {exc}") from None
+    if not target.is_relative_to(root):
+        raise SourceError(f"{relative!r} leads outside the repository through a symlink")
+    # O_NOFOLLOW: the resolved path holds no symlink; one swapped in since is refused.
+    try:
+        fd = os.open(target, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        raise SourceError(f"cannot read {relative!r}: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise SourceError(f"{relative!r} is not a regular file")
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise SourceError(f"{relative!r} is larger than the {max_bytes}-byte limit")
+    return data
+
+
+def _read_source(source: Mapping[str, Any], ctx: RunContext, timeout_s: float) -> tuple[bytes, str]:
+    """The raw document and a label for it (the URL or the repository path)."""
+    url, path = source.get("url"), source.get("path")
+    if (url is None) == (path is None):
+        raise SourceError("source must have exactly one of url or path")
+    if path is not None:
+        return read_repo_file(ctx.repo, path, max_bytes=ctx.max_file_bytes), path
+    try:
+        fetched = fetch(url, timeout_s=timeout_s)
+    except FetchError as exc:
+        raise SourceError(str(exc)) from None
+    except httpx.TransportError as exc:
+        raise SourceError(f"could not read {url}: {network_problem(exc, timeout_s)}") from None
+    if not 200 <= fetched.status < 300:
+        raise SourceError(f"{url} answered with status {fetched.status}")
+    if fetched.truncated:
+        raise SourceError(f"{url} answered more than {MAX_BODY_BYTES // 1024} KiB")
+    return fetched.body, url
+
+
+def _limit_text(limits: dict[str, float]) -> str:
+    return ", ".join(f"{name.replace('_', ' ')} {value}" for name, value in limits.items())
+
+
+def run_threshold(spec: CheckSpec, ctx: RunContext) -> Outcome:
+    """Read the number at `source.json_path` and compare it with the limits."""
+    options = spec.options
+    source = options.get("source") or {}
+    limits = {name: options[name] for name in LIMITS if options.get(name) is not None}
+    if not limits:
+        return Outcome.error("no limit: set warn_above/fail_above or warn_below/fail_below")
+    if not isinstance(source, Mapping):
+        return Outcome.error("source must be a mapping with url or path, and json_path")
+    json_path = source.get("json_path")
+    try:
+        steps = parse_json_path(json_path)
+    except ValueError as exc:
+        return Outcome.error(str(exc))
+    timeout_s = options.get("timeout_s") or DEFAULT_TIMEOUT_S
+    try:
+        raw, label = _read_source(source, ctx, timeout_s)
+        try:
+            document = json.loads(raw)
+        except (ValueError, RecursionError) as exc:  # includes decode errors
+            raise SourceError(f"{label} is not valid JSON: {exc}") from None
+        value = value_at(document, steps)
+    except SourceError as exc:
+        return Outcome.error(str(exc), json_path=json_path, limits=limits)
+
+    crossed_fail = [name for name in ("fail_above", "fail_below") if _beyond(name, value, limits)]
+    crossed_warn = [name for name in ("warn_above", "warn_below") if _beyond(name, value, limits)]
+    details = {"value": value, "json_path": json_path, "source": label, "limits": limits}
+    evidence = (
+        Evidence(path=source.get("path"), text=clip(f"{json_path} = {value} (from {label})")),
+    )
+    if crossed_fail or crossed_warn:
+        name = (crossed_fail or crossed_warn)[0]
+        side, _, direction = name.partition("_")
+        summary = f"{json_path} = {value}, {direction} the {side} limit {limits[name]}"
+        status = Status.FAIL if crossed_fail else Status.WARN
+        return Outcome(status, summary, evidence, details)
+    return Outcome(Status.PASS, f"{json_path} = {value} ({_limit_text(limits)})", evidence, details)
+
+
+def _beyond(name: str, value: float, limits: dict[str, float]) -> bool:
+    if name not in limits:
+        return False
+    return value > limits[name] if name.endswith("_above") else value < limits[name]

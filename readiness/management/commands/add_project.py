@@ -1,0 +1,61 @@
+"""`manage.py add_project`: register or update a project and its checklist."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from readiness.services.projects import project_upsert
+
+BAD_INPUT = 2
+
+
+class Command(BaseCommand):
+    help = _(
+        "Create or update a project. A changed checklist file becomes a new checklist "
+        "version; an invalid one saves nothing."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("slug", metavar="SLUG")
+        parser.add_argument(
+            "--source", required=True, metavar="PATH_OR_GIT_URL", help=_("Folder or git URL.")
+        )
+        parser.add_argument("--ref", help=_("Git branch, tag or commit to assess."))
+        parser.add_argument("--checklist", required=True, type=Path, metavar="FILE")
+        parser.add_argument("--team", metavar="NAME", help=_('Team (created if missing; "default").'))
+        parser.add_argument("--name", help=_("Display name (default: the slug)."))
+        parser.add_argument(
+            "--schedule", metavar="CRON", help=_("Cron expression, e.g. '30 8 * * 1-5'.")
+        )
+        parser.add_argument("--timezone", metavar="TZ", help=_("Time zone, e.g. Europe/Paris."))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            project, version, created = project_upsert(
+                slug=options["slug"],
+                source=options["source"],
+                ref=options["ref"],
+                checklist_path=options["checklist"],
+                team_name=options["team"],
+                name=options["name"],
+                schedule=options["schedule"],
+                timezone=options["timezone"],
+            )
+        except ValueError as exc:
+            # ChecklistError (file:line keypath lines), a bad source or ref, or a schedule
+            # field: each message names the place.
+            raise CommandError(str(exc), returncode=BAD_INPUT) from None
+        if created:
+            message = _("Project %(slug)s: checklist version %(number)s saved.")
+        else:
+            message = _("Project %(slug)s: checklist unchanged (version %(number)s).")
+        self.stdout.write(message % {"slug": project.slug, "number": version.number})
+        if project.schedule:
+            self.stdout.write(
+                _("Scheduled: %(cron)s (%(zone)s).")
+                % {"cron": project.schedule, "zone": project.timezone}
+            )

@@ -1,0 +1,123 @@
+"""`manage.py backfill`: evaluate a project's file checks at past commits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+
+from readiness.models import Assessment, Project
+from readiness.services.backfill import (
+    EVERY,
+    EVERY_DAY,
+    BackfillError,
+    backfill_enqueue,
+    backfill_pending,
+    backfill_plan,
+    backfill_run,
+)
+from readiness.services.assessments import QueueUnavailable
+from readiness.verdicts import score_line
+
+BAD_INPUT = 2
+
+
+def parse_moment(value: str, option: str) -> dt.date | dt.datetime:
+    """A date (YYYY-MM-DD: the whole day) or an ISO 8601 date and time."""
+    moment = parse_date(value) if len(value) <= 10 else None
+    if moment is None:
+        try:
+            moment = parse_datetime(value)
+        except ValueError:
+            moment = None
+    if moment is None:
+        raise CommandError(
+            _("%(option)s %(value)s: not a date (YYYY-MM-DD) or an ISO 8601 date and time")
+            % {"option": option, "value": value},
+            returncode=BAD_INPUT,
+        )
+    return moment
+
+
+class Command(BaseCommand):
+    help = _(
+        "Evaluate a project's file checks (grep, file, consistency) at past commits, read "
+        "from git objects, and store one assessment per point dated at its commit time."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--project", required=True, metavar="SLUG")
+        parser.add_argument("--since", required=True, metavar="DATE")
+        parser.add_argument("--until", metavar="DATE", help=_("Last day included (default: now)."))
+        parser.add_argument(
+            "--every",
+            choices=EVERY,
+            default=EVERY_DAY,
+            help=_("day: the last commit of each day; commit: every commit."),
+        )
+        parser.add_argument(
+            "--queue", action="store_true", help=_("Enqueue one task per point for the workers.")
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        project = Project.objects.filter(slug=options["project"]).first()
+        if project is None:
+            raise CommandError(
+                _("--project %(slug)s: no such project") % {"slug": options["project"]},
+                returncode=BAD_INPUT,
+            )
+        since = parse_moment(options["since"], "--since")
+        until = parse_moment(options["until"], "--until") if options["until"] else None
+        try:
+            plan = backfill_plan(project=project, since=since, until=until, every=options["every"])
+            if options["queue"]:
+                self._enqueue(project, plan)
+                return
+            pending = backfill_pending(project=project, plan=plan)
+            self.stdout.write(
+                _("%(total)s points in range, %(stored)s already stored, %(pending)s to evaluate.")
+                % {
+                    "total": len(plan),
+                    "stored": len(plan) - len(pending),
+                    "pending": len(pending),
+                }
+            )
+            created = backfill_run(
+                project=project,
+                since=since,
+                until=until,
+                every=options["every"],
+                progress=self._progress(project),
+            )
+        except BackfillError as exc:
+            raise CommandError(str(exc), returncode=BAD_INPUT) from None
+        self.stdout.write(_("Backfilled %(count)s points.") % {"count": len(created)})
+
+    def _enqueue(self, project: Project, plan: list[Any]) -> None:
+        try:
+            revisions = backfill_enqueue(project=project, plan=plan)
+        except QueueUnavailable as exc:
+            raise CommandError(
+                _("queue unavailable, nothing was enqueued: %(error)s") % {"error": exc},
+                returncode=BAD_INPUT,
+            ) from None
+        self.stdout.write(
+            _("Enqueued %(count)s of %(total)s points (the others are already stored).")
+            % {"count": len(revisions), "total": len(plan)}
+        )
+
+    def _progress(self, project: Project):
+        zone = zoneinfo.ZoneInfo(project.timezone or "UTC")
+
+        def report(done: int, total: int, assessment: Assessment) -> None:
+            self.stdout.write(
+                f"[{done}/{total}] {assessment.evaluated_at.astimezone(zone):%Y-%m-%d} "
+                f"{assessment.revision[:7]} {score_line(assessment.score, assessment.coverage)}"
+            )
+            self.stdout.flush()
+
+        return report

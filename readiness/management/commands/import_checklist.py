@@ -1,0 +1,70 @@
+"""`manage.py import_checklist FILE --project SLUG`: validate a checklist file and store it as
+the project's next checklist version (nothing is saved when the file has a problem)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from checks.checklist import ChecklistError, load_checklist_file
+from readiness.models import Project
+from readiness.services.checklists import checklist_version_save
+
+BAD_INPUT = 2
+
+
+class Command(BaseCommand):
+    help = _(
+        "Validate a checklist file (format v1) and store it as the project's next checklist "
+        "version. An unchanged file keeps the current version; an invalid one saves nothing."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path, metavar="FILE", help=_("Checklist YAML file."))
+        parser.add_argument("--project", required=True, metavar="SLUG")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path = options["file"]
+        # Validate first: an invalid file is reported in full whatever the project.
+        try:
+            checklist, source_text = load_checklist_file(path)
+        except ChecklistError as exc:
+            count = len(exc.problems)
+            heading = ngettext(
+                "%(file)s is not a valid checklist (%(count)d problem):",
+                "%(file)s is not a valid checklist (%(count)d problems):",
+                count,
+            ) % {"file": path, "count": count}
+            raise CommandError(f"{heading}\n{exc}", returncode=BAD_INPUT) from None
+        project = Project.objects.filter(slug=options["project"]).first()
+        if project is None:
+            raise CommandError(
+                _("There is no project %(slug)s (create it with add_project).")
+                % {"slug": options["project"]},
+                returncode=BAD_INPUT,
+            )
+        version, created = checklist_version_save(
+            project=project, checklist=checklist, source_text=source_text, source_name=path.name
+        )
+        checks = sum(1 for _check in checklist.all_checks())
+        if created:
+            message = _(
+                "Imported %(file)s as checklist version %(number)d of %(slug)s "
+                "(categories: %(categories)d, checks: %(checks)d)."
+            )
+        else:
+            message = _("%(file)s is unchanged: %(slug)s stays at checklist version %(number)d.")
+        self.stdout.write(
+            message
+            % {
+                "file": path,
+                "number": version.number,
+                "slug": project.slug,
+                "categories": len(checklist.categories),
+                "checks": checks,
+            }
+        )

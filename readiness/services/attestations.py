@@ -1,0 +1,62 @@
+"""Attestations: a person's statement about a manual check of a project."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from readiness.models import Attestation, AttestationStatus, Check, ChecklistVersion, Project
+
+
+def manual_check(*, project: Project, check_key: str) -> Check | None:
+    """The manual check `check_key` of the project's current checklist, if there is one."""
+    current = ChecklistVersion.objects.filter(project=project).order_by("-number").values("pk")
+    return (
+        Check.objects.select_related("checklist")
+        .filter(checklist__in=current[:1], key=check_key, type="manual")
+        .first()
+    )
+
+
+def attestation_create(
+    *,
+    project: Project,
+    check: Check,
+    status: str,
+    user: AbstractBaseUser,
+    note: str = "",
+    evidence_url: str = "",
+    now: dt.datetime | None = None,
+) -> Attestation:
+    """Record `user`'s attestation of the manual `check`. It expires after the check's
+    `valid_days` (never when unset). Raises ValidationError naming the field when the
+    status is not pass/warn/fail or the check requires an evidence link and none is given."""
+    if check.type != "manual" or check.checklist.project_id != project.pk:
+        raise ValidationError(_("%(check)s is not a manual check of this project.") % {
+            "check": check.key
+        })
+    if status not in AttestationStatus.values:
+        raise ValidationError({"status": _("Choose pass, warn or fail.")})
+    evidence_url = evidence_url.strip()
+    if check.options.get("evidence_required") and not evidence_url:
+        raise ValidationError({"evidence_url": _("This check requires an evidence link.")})
+    attested_at = now or timezone.now()
+    valid_days = check.options.get("valid_days")
+    attestation = Attestation(
+        project=project,
+        check_key=check.key,
+        status=status,
+        note=note.strip(),
+        evidence_url=evidence_url,
+        user=user,
+        attested_by=user.get_full_name() or user.get_username(),
+        attested_at=attested_at,
+        valid_until=attested_at + dt.timedelta(days=valid_days) if valid_days else None,
+    )
+    attestation.full_clean()
+    attestation.save()
+    return attestation

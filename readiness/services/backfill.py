@@ -1,0 +1,330 @@
+"""Backfill: evaluate the file checks of a project's checklist at past commits, so that its
+history starts long before the first live assessment.
+
+Files are read from git objects (no checkout), and one BlobCache is shared by all the
+points of a run: consecutive commits share almost all their blobs, so each blob is scanned
+once whatever the number of points. Every point is stored as an assessment dated at its
+commit time, with the checks that cannot be evaluated on history (http, command,
+threshold, manual) recorded as `skip`, so that coverage says what was measured."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import subprocess
+import zoneinfo
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+from kombu.exceptions import KombuError
+
+from checks import source as git_source
+from checks.scan import BlobCache, run_file_checks
+from checks.spec import FILE_CHECK_TYPES, CheckSpec, Outcome
+from readiness.celery import app as celery_app
+from readiness.models import Assessment, AssessmentStatus, ChecklistVersion, Project, Trigger
+from readiness.services import sources
+from readiness.services.assessments import (
+    QueueUnavailable,
+    assessment_create,
+    assessment_finalize,
+    assessment_record_outcomes,
+    broker_check,
+)
+from readiness.services.checklists import checklist_spec
+
+logger = logging.getLogger(__name__)
+
+EVERY_DAY = "day"
+EVERY_COMMIT = "commit"
+EVERY = (EVERY_DAY, EVERY_COMMIT)
+GIT_LOG_TIMEOUT_S = 120
+_STORED = [AssessmentStatus.PENDING, AssessmentStatus.RUNNING, AssessmentStatus.DONE]
+# The Celery task that `backfill --queue` sends, one per point; it calls backfill_point.
+BACKFILL_TASK = "readiness.tasks.backfill_point_task"
+
+Progress = Callable[[int, int, Assessment], None]
+
+
+class BackfillError(ValueError):
+    """The backfill cannot run; the message says why."""
+
+
+class BackfillPoint(NamedTuple):
+    sha: str
+    committed_at: dt.datetime
+
+
+def backfill_plan(
+    *,
+    project: Project,
+    since: dt.date | dt.datetime,
+    until: dt.date | dt.datetime | None = None,
+    every: str = EVERY_DAY,
+) -> list[BackfillPoint]:
+    """The commits to evaluate, oldest first: on the first-parent history of the project's
+    ref, those whose commit time falls in [since, until] (dates are whole days in the
+    project's time zone), every one of them or the last one of each day."""
+    git_dir = _git_dir(project)
+    return _plan(project, git_dir, _tip(project, git_dir), since, until, every)
+
+
+def backfill_pending(
+    *, project: Project, plan: Sequence[BackfillPoint], checklist: ChecklistVersion | None = None
+) -> list[BackfillPoint]:
+    """The points of `plan` without a finished backfill with the project's current
+    checklist (an unfinished one, left by a crash, is finished by the next run)."""
+    checklist = checklist or _current_checklist(project)
+    done = set(
+        _stored(project, checklist, [point.sha for point in plan])
+        .filter(status=AssessmentStatus.DONE)
+        .values_list("revision", flat=True)
+    )
+    return [point for point in plan if point.sha not in done]
+
+
+def backfill_run(
+    *,
+    project: Project,
+    since: dt.date | dt.datetime,
+    until: dt.date | dt.datetime | None = None,
+    every: str = EVERY_DAY,
+    progress: Progress | None = None,
+) -> list[Assessment]:
+    """Backfill the points of the plan that are not stored yet, in this process, and return
+    the new assessments oldest first. `progress(done, total, assessment)` is called after
+    each point."""
+    checklist = _current_checklist(project)
+    specs = _file_specs(checklist)
+    git_dir = _git_dir(project)
+    plan = _plan(project, git_dir, _tip(project, git_dir), since, until, every)
+    pending = backfill_pending(project=project, plan=plan, checklist=checklist)
+    cache = BlobCache()
+    created = []
+    for index, point in enumerate(pending, start=1):
+        assessment = _backfill_point(project, checklist, specs, git_dir, point, cache)
+        if assessment is not None:
+            created.append(assessment)
+            if progress is not None:
+                progress(index, len(pending), assessment)
+    return created
+
+
+def backfill_point(*, project_id: int, revision: str) -> Assessment:
+    """Backfill one commit: the body of the Celery task that `backfill --queue` sends.
+    Idempotent: a point already stored for this project, checklist version and commit is
+    returned as it is, and an unfinished one is finished."""
+    project = Project.objects.get(pk=project_id)
+    checklist = _current_checklist(project)
+    specs = _file_specs(checklist)
+    git_dir = _git_dir(project, revision=revision)
+    with _open(git_dir, revision) as tree:
+        point = BackfillPoint(tree.revision, tree.committed_at)
+    assessment = _backfill_point(project, checklist, specs, git_dir, point, BlobCache())
+    return assessment or _stored(project, checklist, [point.sha]).get(
+        status=AssessmentStatus.DONE
+    )
+
+
+def backfill_enqueue(*, project: Project, plan: Sequence[BackfillPoint]) -> list[str]:
+    """Send one BACKFILL_TASK per point of `plan` not stored yet; returns their commits.
+    Raises QueueUnavailable when the broker cannot be reached (nothing is sent then)."""
+    if BACKFILL_TASK not in celery_app.tasks:
+        raise BackfillError(
+            _("the workers have no task %(task)s: run backfill without --queue")
+            % {"task": BACKFILL_TASK}
+        )
+    pending = backfill_pending(project=project, plan=plan)
+    if not pending:
+        return []
+    broker_check()
+    try:
+        with celery_app.connection_for_write() as connection:
+            for point in pending:
+                celery_app.tasks[BACKFILL_TASK].apply_async(
+                    kwargs={"project_id": project.pk, "revision": point.sha},
+                    connection=connection,
+                    queue=celery_app.conf.task_default_queue,
+                )
+    except (KombuError, OSError) as exc:
+        raise QueueUnavailable(
+            _("the task queue is unavailable (%(error)s)") % {"error": exc}
+        ) from exc
+    return [point.sha for point in pending]
+
+
+def _stored(project: Project, checklist: ChecklistVersion, shas: Sequence[str]):
+    # A point that failed or was cancelled does not count: a re-run tries it again.
+    return Assessment.objects.filter(
+        project=project,
+        checklist=checklist,
+        trigger=Trigger.BACKFILL,
+        status__in=_STORED,
+        revision__in=list(shas),
+    ).order_by("id")
+
+
+def _backfill_point(
+    project: Project,
+    checklist: ChecklistVersion,
+    specs: Sequence[CheckSpec],
+    git_dir: Path,
+    point: BackfillPoint,
+    cache: BlobCache,
+) -> Assessment | None:
+    """Store and score one point; None when it was already done (by a concurrent run)."""
+    with transaction.atomic():
+        # The project row serialises concurrent backfills of one project, so that the
+        # check for an existing point and the creation of a new one cannot interleave.
+        Project.objects.select_for_update().filter(pk=project.pk).first()
+        existing = _stored(project, checklist, [point.sha]).first()
+        if existing is not None and existing.status == AssessmentStatus.DONE:
+            return None
+        assessment = existing or assessment_create(
+            project=project,
+            trigger=Trigger.BACKFILL,
+            revision=point.sha,
+            evaluated_at=point.committed_at,
+            only_types=FILE_CHECK_TYPES,
+        )
+    # Results are written through the assessment's conditional claim and store steps, so
+    # a duplicate delivery of the same point writes nothing twice; the last write scores.
+    assessment_record_outcomes(
+        assessment=assessment, outcomes=_evaluate(specs, git_dir, point, cache)
+    )
+    assessment_finalize(assessment_id=assessment.pk)
+    assessment.refresh_from_db()
+    return assessment
+
+
+def _evaluate(
+    specs: Sequence[CheckSpec], git_dir: Path, point: BackfillPoint, cache: BlobCache
+) -> dict[str, Outcome]:
+    try:
+        with git_source.GitRevision(git_dir, point.sha) as tree:
+            return dict(
+                run_file_checks(
+                    specs, tree, max_file_bytes=settings.READINESS_MAX_FILE_BYTES, cache=cache
+                )
+            )
+    except git_source.SourceError as exc:
+        # No evidence at this commit: every file check says why, none passes silently.
+        return {spec.key: Outcome.error(f"source unavailable: {exc}") for spec in specs}
+    except Exception as exc:
+        logger.exception("backfill scan of %s raised", point.sha)
+        problem = f"checker problem: {type(exc).__name__}: {exc}"
+        return {spec.key: Outcome.error(problem) for spec in specs}
+
+
+def _current_checklist(project: Project) -> ChecklistVersion:
+    checklist = project.current_checklist()
+    if checklist is None:
+        raise BackfillError(_("project %(slug)s has no checklist yet") % {"slug": project.slug})
+    return checklist
+
+
+def _file_specs(checklist: ChecklistVersion) -> list[CheckSpec]:
+    specs = [spec for spec in checklist_spec(checklist).all_checks() if spec.is_file_check]
+    if not specs:
+        raise BackfillError(
+            _("the checklist has no file checks (%(types)s): nothing can be evaluated on history")
+            % {"types": ", ".join(sorted(FILE_CHECK_TYPES))}
+        )
+    return specs
+
+
+def _git_dir(project: Project, revision: str = "") -> Path:
+    try:
+        return sources.source_git_dir(project=project, revision=revision)
+    except sources.SourceError as exc:
+        raise BackfillError(str(exc)) from None
+
+
+def _tip(project: Project, git_dir: Path) -> str:
+    try:
+        return git_source.git_resolve(git_dir, project.ref or "HEAD")
+    except git_source.SourceError as exc:
+        raise BackfillError(str(exc)) from None
+
+
+def _open(git_dir: Path, revision: str) -> git_source.GitRevision:
+    try:
+        return git_source.GitRevision(git_dir, revision)
+    except git_source.SourceError as exc:
+        raise BackfillError(str(exc)) from None
+
+
+def _bounds(
+    project: Project, since: dt.date | dt.datetime, until: dt.date | dt.datetime | None
+) -> tuple[dt.datetime, dt.datetime | None]:
+    """[start, end) in aware datetimes: a date is the whole day in the project's zone."""
+    zone = zoneinfo.ZoneInfo(project.timezone or "UTC")
+
+    def aware(moment: dt.date | dt.datetime, *, end: bool) -> dt.datetime:
+        if not isinstance(moment, dt.datetime):
+            day = moment + dt.timedelta(days=1) if end else moment
+            return dt.datetime.combine(day, dt.time(), tzinfo=zone)
+        return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+    start = aware(since, end=False)
+    end = None if until is None else aware(until, end=True)
+    if end is not None and end <= start:
+        raise BackfillError(_("--until must be after --since"))
+    return start, end
+
+
+def _plan(
+    project: Project,
+    git_dir: Path,
+    tip: str,
+    since: dt.date | dt.datetime,
+    until: dt.date | dt.datetime | None,
+    every: str,
+) -> list[BackfillPoint]:
+    if every not in EVERY:
+        raise BackfillError(
+            _("every must be one of %(choices)s, not %(every)s")
+            % {"choices": ", ".join(EVERY), "every": every}
+        )
+    start, end = _bounds(project, since, until)
+    zone = zoneinfo.ZoneInfo(project.timezone or "UTC")
+    points = []
+    seen_days: set[dt.date] = set()
+    # Newest first, along first parents: the state of the branch, not of merged branches.
+    for point in _first_parent_commits(git_dir, tip):
+        if point.committed_at < start or (end is not None and point.committed_at >= end):
+            continue
+        if every == EVERY_DAY:
+            day = point.committed_at.astimezone(zone).date()
+            if day in seen_days:
+                continue
+            seen_days.add(day)
+        points.append(point)
+    points.reverse()
+    return points
+
+
+def _first_parent_commits(git_dir: Path, tip: str) -> list[BackfillPoint]:
+    try:
+        completed = subprocess.run(
+            ["git", "-C", str(git_dir), "log", "--first-parent", "--format=%H %ct", tip, "--"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=GIT_LOG_TIMEOUT_S,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise BackfillError(_("git log timed out")) from None
+    if completed.returncode != 0:
+        raise BackfillError(
+            _("git log: %(error)s") % {"error": completed.stderr.decode("utf-8", "replace")[-500:]}
+        )
+    points = []
+    for line in completed.stdout.decode("ascii", "replace").splitlines():
+        sha, _sep, stamp = line.partition(" ")
+        points.append(BackfillPoint(sha, dt.datetime.fromtimestamp(int(stamp), tz=dt.UTC)))
+    return points

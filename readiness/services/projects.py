@@ -1,0 +1,113 @@
+"""Registering a project from the command line: its team, source, checklist and schedule,
+written together or not at all."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from checks.checklist import load_checklist_file
+from readiness.models import ChecklistVersion, Project, Team
+from readiness.services.checklists import checklist_version_save
+from readiness.services.schedules import schedule_sync
+from readiness.services.sources import ALLOWED_SCHEMES
+
+DEFAULT_TEAM = "default"
+_SCP_LIKE = re.compile(r"^[\w.-]+@[\w.-]+:[^\s]+$")
+_SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
+
+
+class ProjectError(ValueError):
+    """A project field that cannot be used; the message names the field."""
+
+
+def source_problem(source: str) -> str | None:
+    """None when `source` is an existing local folder or a git URL on an allowed transport."""
+    if not source or source.startswith("-"):
+        return _("source must be a local folder or a git URL")
+    if "://" in source:
+        scheme = urlsplit(source).scheme.lower()
+        if scheme not in ALLOWED_SCHEMES:
+            return _("source: the git transport %(scheme)s is not allowed") % {"scheme": scheme}
+        return None
+    if _SCP_LIKE.match(source):
+        return None
+    if not Path(source).is_dir():
+        return _("source: %(path)s is not a folder") % {"path": source}
+    return None
+
+
+def ref_problem(ref: str) -> str | None:
+    if ref and (ref.startswith("-") or ".." in ref or re.search(r"[\s~^:?*\[\\]", ref)):
+        return _("ref: %(ref)s is not a valid git ref") % {"ref": ref}
+    return None
+
+
+def _normalised_source(source: str) -> str:
+    # Local folders are stored absolute so that workers started elsewhere find them.
+    if "://" in source or _SCP_LIKE.match(source):
+        return source
+    return str(Path(source).resolve())
+
+
+def project_upsert(
+    *,
+    slug: str,
+    source: str,
+    checklist_path: str | Path,
+    ref: str | None = None,
+    team_name: str | None = None,
+    name: str | None = None,
+    schedule: str | None = None,
+    timezone: str | None = None,
+) -> tuple[Project, ChecklistVersion, bool]:
+    """Create or update the project `slug` and store its checklist file as a new version
+    when it changed. An argument left at None keeps the project's current value (or takes
+    the default for a new project: team "default", name = slug, no schedule, UTC).
+
+    Raises ChecklistError for an invalid checklist and ProjectError or ValueError (from
+    the schedule) for a bad field; nothing is saved then, not even the project."""
+    if not _SLUG.match(slug):
+        raise ProjectError(_("slug: %(slug)s may only hold letters, digits, - and _") % {"slug": slug})
+    problem = source_problem(source) or ref_problem(ref or "")
+    if problem:
+        raise ProjectError(problem)
+    if team_name is not None and not slugify(team_name):
+        raise ProjectError(_("team: %(name)s needs at least one letter or digit") % {"name": team_name})
+    # Parse before any write: an invalid file must leave the database untouched.
+    spec, text = load_checklist_file(Path(checklist_path))
+
+    with transaction.atomic():
+        project = Project.objects.select_for_update().filter(slug=slug).first()
+        if project is None:
+            project = Project(slug=slug, name=name or slug, team=_team(team_name or DEFAULT_TEAM))
+        else:
+            if team_name is not None:
+                project.team = _team(team_name)
+            if name is not None:
+                project.name = name
+        project.source = _normalised_source(source)
+        if ref is not None:
+            project.ref = ref
+        if schedule is not None:
+            project.schedule = schedule.strip()
+        if timezone is not None:
+            project.timezone = timezone
+        project.save()
+        version, created = checklist_version_save(
+            project=project, checklist=spec, source_text=text, source_name=Path(checklist_path).name
+        )
+        schedule_sync(project=project)
+    return project, version, created
+
+
+def _team(name: str) -> Team:
+    team = Team.objects.filter(name=name).first() or Team.objects.filter(slug=slugify(name)).first()
+    if team is None:
+        team = Team.objects.create(name=name, slug=slugify(name))
+    return team

@@ -1,0 +1,95 @@
+"""A project's schedule as a django-celery-beat periodic task.
+
+Beat runs with the DatabaseScheduler, which reloads its entries whenever a PeriodicTask
+is saved or deleted, so a schedule changed here takes effect without restarting beat."""
+
+from __future__ import annotations
+
+import json
+import zoneinfo
+
+from celery.schedules import crontab
+from django.db import transaction
+from django.db.models import QuerySet
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+from readiness.models import Project
+
+SCHEDULED_TASK = "readiness.tasks.scheduled_assessment"
+_FIELDS = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
+_FIELD_NAMES = {
+    "minute": "minute",
+    "hour": "hour",
+    "day_of_month": "day of month",
+    "month_of_year": "month",
+    "day_of_week": "day of week",
+}
+
+
+def schedule_task_name(project: Project) -> str:
+    # Keyed by id, not slug, so that renaming a project keeps its one periodic task.
+    return f"readiness: scheduled assessment of project {project.pk}"
+
+
+def schedule_parse(*, schedule: str, timezone: str) -> dict[str, str]:
+    """The five cron fields of `schedule` by name. Raises ValueError naming the field
+    (`schedule` or `timezone`) and what is wrong with it."""
+    parts = schedule.split()
+    if len(parts) != len(_FIELDS):
+        raise ValueError(
+            f"schedule: {schedule!r} must have 5 fields (minute hour day-of-month month "
+            f"day-of-week), it has {len(parts)}"
+        )
+    fields = dict(zip(_FIELDS, parts, strict=True))
+    for name, value in fields.items():
+        try:
+            crontab(**{name: value})
+        except (ValueError, TypeError, IndexError) as exc:
+            raise ValueError(
+                f"schedule: {_FIELD_NAMES[name]} {value!r} is not valid ({exc})"
+            ) from None
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"timezone: {timezone!r} is not a known time zone") from None
+    return fields
+
+
+@transaction.atomic
+def schedule_sync(*, project: Project) -> None:
+    """Make the project's periodic task match `project.schedule` in `project.timezone`:
+    create or update it, or remove it when the schedule is empty."""
+    name = schedule_task_name(project)
+    schedule = project.schedule.strip()
+    if not schedule:
+        _delete(PeriodicTask.objects.filter(name=name))
+        return
+    fields = schedule_parse(schedule=schedule, timezone=project.timezone)
+    cron, _ = CrontabSchedule.objects.get_or_create(**fields, timezone=project.timezone)
+    existing = PeriodicTask.objects.filter(name=name).select_related("crontab").first()
+    previous = existing.crontab if existing else None
+    task = existing or PeriodicTask(name=name)
+    task.task = SCHEDULED_TASK
+    task.crontab = cron
+    task.interval = task.solar = task.clocked = None
+    task.args = json.dumps([project.pk])
+    task.kwargs = "{}"
+    task.enabled = True
+    task.one_off = False
+    task.description = f"Assessment of {project.slug} at {schedule} ({project.timezone})"
+    task.save()
+    if previous is not None and previous.pk != cron.pk:
+        _drop_unused(previous)
+
+
+def _delete(tasks: QuerySet[PeriodicTask]) -> None:
+    for task in list(tasks):
+        cron = task.crontab
+        task.delete()  # one by one, so that beat's change signal fires
+        if cron is not None:
+            _drop_unused(cron)
+
+
+def _drop_unused(cron: CrontabSchedule) -> None:
+    if not PeriodicTask.objects.filter(crontab=cron).exists():
+        cron.delete()

@@ -1,0 +1,79 @@
+"""Celery tasks: ids in, rows loaded, services called. Every task is idempotent (the rows
+it works on are claimed with conditional updates), so a duplicate delivery is harmless;
+acks_late and reject_on_worker_lost come from the settings."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from readiness.models import Project, Trigger
+from readiness.services.assessments import (
+    AssessmentError,
+    QueueUnavailable,
+    assessment_run_check,
+    assessment_run_file_checks,
+    assessment_start,
+    assessment_sweep,
+)
+from readiness.services.backfill import backfill_point
+
+logger = logging.getLogger(__name__)
+
+# A database that is briefly unreachable (or a SQLite lock held past its timeout) is worth
+# another try; anything a retry cannot fix is left to the sweeper's lease.
+_DB_RETRY = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "max_retries": 5,
+}
+
+
+@shared_task(**_DB_RETRY)
+def run_file_checks_task(assessment_id: int) -> int:
+    """All file checks (grep, file, consistency) of one assessment, in one shared scan."""
+    return assessment_run_file_checks(assessment_id=assessment_id)
+
+
+@shared_task(**_DB_RETRY)
+def run_check_task(result_id: int) -> bool:
+    """One slow check (http, command, threshold), in parallel with the others."""
+    return assessment_run_check(result_id=result_id)
+
+
+# Periodic tasks are acknowledged on receipt: the next beat tick does the same work, so a
+# redelivery after a crash would only run them twice.
+
+
+@shared_task(acks_late=False)
+def sweep_leases() -> dict[str, int]:
+    """Re-send lost and expired checks; give up on those out of attempts (beat runs it)."""
+    try:
+        return asdict(assessment_sweep())
+    except QueueUnavailable as exc:
+        logger.warning("sweep: %s", exc)
+        return {}
+
+
+@shared_task(acks_late=False)
+def scheduled_assessment(project_id: int) -> int | None:
+    """Start the scheduled assessment of a project (beat runs it from the project's cron)."""
+    project = Project.objects.filter(pk=project_id).first()
+    if project is None:
+        logger.warning("scheduled assessment: project %s no longer exists", project_id)
+        return None
+    try:
+        return assessment_start(project=project, trigger=Trigger.SCHEDULE).pk
+    except AssessmentError as exc:
+        logger.warning("scheduled assessment of %s: %s", project.slug, exc)
+        return None
+
+
+@shared_task(**_DB_RETRY)
+def backfill_point_task(project_id: int, revision: str) -> int:
+    """Backfill one past commit of a project (idempotent: a stored point is kept)."""
+    return backfill_point(project_id=project_id, revision=revision).pk

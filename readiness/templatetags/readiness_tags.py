@@ -1,0 +1,319 @@
+"""Scores, coverage, deltas, statuses and sparklines, formatted for the active language:
+"9.8/10" in English, "9,8/10" in French. Statuses always carry an icon and a word, so
+they read without colour."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django import template
+from django.utils import formats
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
+
+from readiness import verdicts
+from readiness.models import ResultStatus, Verdict
+
+register = template.Library()
+
+STATUS_ICONS = {
+    "pass": "✓",
+    "warn": "!",
+    "fail": "✗",
+    "error": "?",
+    "skip": "–",
+    "pending": "…",
+    "running": "↻",
+    "done": "✓",
+    "cancelled": "⊘",
+    "failed": "✗",
+}
+
+
+def decimal(value: float, places: int = 1) -> str:
+    """`value` with `places` decimals (rounded as the command line does) and the active
+    language's decimal separator."""
+    return f"{value:.{places}f}".replace(".", formats.get_format("DECIMAL_SEPARATOR"))
+
+
+@register.filter
+def score(value: float | None) -> str:
+    """9.8/10 (9,8/10 in French); —/10 without a score."""
+    if value is None:
+        return _("—/10")
+    return _("%(score)s/10") % {"score": decimal(value)}
+
+
+@register.filter
+def score_number(value: float | None) -> str:
+    return "—" if value is None else decimal(value)
+
+
+@register.filter
+def coverage(value: float | None) -> str:
+    """92% measured: a score is never shown without it."""
+    return verdicts.format_coverage(value)
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    return "—" if value is None else _("%(percent)s%%") % {"percent": int(value * 100 + 1e-9)}
+
+
+@register.simple_tag
+def delta(value: float | None) -> str:
+    """▲ +0.6 / ▼ −0.3 / = 0.0, with words for screen readers; nothing without a change to
+    show."""
+    if value is None:
+        return ""
+    rounded = round(value, 1)
+    if rounded > 0:
+        return format_html(
+            '<span class="delta delta-up" title="{}">▲ +{}</span>',
+            _("up by %(amount)s") % {"amount": decimal(rounded)},
+            decimal(rounded),
+        )
+    if rounded < 0:
+        return format_html(
+            '<span class="delta delta-down" title="{}">▼ −{}</span>',
+            _("down by %(amount)s") % {"amount": decimal(-rounded)},
+            decimal(-rounded),
+        )
+    return format_html(
+        '<span class="delta delta-flat" title="{}">= {}</span>', _("unchanged"), decimal(0.0)
+    )
+
+
+@register.simple_tag
+def amount(value: float | None) -> str:
+    """A signed contribution to a score change with two decimals: +0.30, −0.05."""
+    if value is None:
+        return ""
+    sign = "+" if value >= 0 else "−"
+    return f"{sign}{decimal(abs(value), 2)}"
+
+
+def status_label(status: str) -> str:
+    labels = dict(ResultStatus.choices)
+    labels.update(
+        {
+            "done": pgettext("assessment status", "Done"),
+            "cancelled": pgettext("assessment status", "Cancelled"),
+            "failed": pgettext("assessment status", "Failed"),
+        }
+    )
+    return str(labels.get(status, status))
+
+
+@register.simple_tag
+def status_badge(status: str | None) -> str:
+    """An icon and a word, coloured: ✓ Pass, ✗ Fail, ! Warn, ? Error, – Skip."""
+    if not status:
+        return format_html('<span class="badge badge-none">{}</span>', _("none"))
+    return format_html(
+        '<span class="badge badge-{}" data-status="{}"><span aria-hidden="true">{}</span> {}</span>',
+        status,
+        status,
+        STATUS_ICONS.get(status, "•"),
+        status_label(status),
+    )
+
+
+@register.simple_tag
+def verdict_badge(verdict: str | None) -> str:
+    if verdict == Verdict.READY:
+        css, icon = "ready", "✓"
+    elif verdict == Verdict.NOT_READY:
+        css, icon = "not-ready", "✗"
+    else:
+        css, icon = "none", "–"
+    return format_html(
+        '<span class="verdict verdict-{}" data-verdict="{}"><span aria-hidden="true">{}</span> {}</span>',
+        css,
+        verdict or "",
+        icon,
+        verdicts.verdict_label(verdict or ""),
+    )
+
+
+@register.filter
+def verdict_reasons(reasons: Iterable[Mapping[str, Any]] | None) -> list[str]:
+    return verdicts.reasons_text(reasons or [])
+
+
+@register.simple_tag
+def sparkline(scores: Sequence[float], width: int = 120, height: int = 28) -> str:
+    """An inline SVG line of the scores (oldest first) on a 0–10 scale."""
+    if not scores:
+        return format_html(
+            '<span class="sparkline sparkline-empty">{}</span>', _("no history yet")
+        )
+    pad = 3
+    step = (width - 2 * pad) / max(len(scores) - 1, 1)
+
+    def y(value: float) -> float:
+        return round(pad + (height - 2 * pad) * (1 - value / 10), 1)
+
+    points = " ".join(f"{round(pad + i * step, 1)},{y(v)}" for i, v in enumerate(scores))
+    last_x = round(pad + (len(scores) - 1) * step, 1)
+    label = _("Last %(count)s scores, from %(first)s to %(last)s") % {
+        "count": len(scores),
+        "first": score(scores[0]),
+        "last": score(scores[-1]),
+    }
+    return format_html(
+        '<svg class="sparkline" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" '
+        'aria-label="{label}"><title>{label}</title>'
+        '<polyline fill="none" stroke="currentColor" stroke-width="1.5" points="{points}"/>'
+        '<circle cx="{cx}" cy="{cy}" r="2.5" fill="currentColor"/></svg>',
+        w=width,
+        h=height,
+        label=label,
+        points=points,
+        cx=last_x,
+        cy=y(scores[-1]),
+    )
+
+
+@register.filter
+def duration(assessment: Any) -> str:
+    """How long an assessment ran, from its start and finish times."""
+    started, finished = getattr(assessment, "started_at", None), getattr(
+        assessment, "finished_at", None
+    )
+    if not started or not finished:
+        return "—"
+    return milliseconds((finished - started) / dt.timedelta(milliseconds=1))
+
+
+@register.filter
+def milliseconds(value: float | None) -> str:
+    if value is None:
+        return "—"
+    if value < 1000:
+        return _("%(ms)s ms") % {"ms": int(round(value))}
+    seconds = value / 1000
+    if seconds < 60:
+        return _("%(s)s s") % {"s": decimal(seconds)}
+    minutes, rest = divmod(int(round(seconds)), 60)
+    return _("%(min)s min %(s)s s") % {"min": minutes, "s": rest}
+
+
+# The evidence panel: known detail keys get a label and a shape; others are shown as is.
+_DETAIL_LABELS = {
+    "captured": gettext_lazy("Captured values"),
+    "captured_values": gettext_lazy("Captured values"),
+    "values": gettext_lazy("Captured values"),
+    "value": gettext_lazy("Measured value"),
+    "measured": gettext_lazy("Measured value"),
+    "exit_code": gettext_lazy("Exit code"),
+    "returncode": gettext_lazy("Exit code"),
+    "status": gettext_lazy("HTTP status"),
+    "status_code": gettext_lazy("HTTP status"),
+    "http_status": gettext_lazy("HTTP status"),
+    "latency_ms": gettext_lazy("Latency"),
+    "elapsed_ms": gettext_lazy("Latency"),
+    "stdout": gettext_lazy("Output"),
+    "stdout_excerpt": gettext_lazy("Output"),
+    "stderr_excerpt": gettext_lazy("Error output"),
+    "argv": gettext_lazy("Command"),
+    "url": gettext_lazy("URL"),
+    "json_path": gettext_lazy("JSON path"),
+    "limits": gettext_lazy("Limits"),
+    "error": gettext_lazy("Error"),
+    "timed_out": gettext_lazy("Timed out"),
+    "duration_ms": gettext_lazy("Duration"),
+    "stderr": gettext_lazy("Error output"),
+    "output": gettext_lazy("Output"),
+    "excerpt": gettext_lazy("Output"),
+    "matches": gettext_lazy("Matches"),
+    "count": gettext_lazy("Matches"),
+    "files": gettext_lazy("Files"),
+    "reason": gettext_lazy("Reason"),
+}
+_PREFORMATTED = {"stdout", "stderr", "output", "excerpt", "stdout_excerpt", "stderr_excerpt"}
+# Sizes and truncation flags are bookkeeping, not evidence.
+_HIDDEN_SUFFIXES = ("_bytes", "_truncated")
+_DETAIL_TEXT_LIMIT = 4000
+
+
+def _detail_text(key: str, value: Any) -> str:
+    if key in ("latency_ms", "elapsed_ms", "duration_ms") and isinstance(value, int | float):
+        return milliseconds(value)
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, float):
+        text = formats.number_format(value, use_l10n=True)
+    elif isinstance(value, Mapping):
+        text = "\n".join(f"{k}: {_plain(v)}" for k, v in value.items())
+    elif key == "argv" and isinstance(value, list | tuple):
+        text = " ".join(_plain(v) for v in value)
+    elif isinstance(value, list | tuple):
+        text = "\n".join(_plain(v) for v in value)
+    elif isinstance(value, bool):
+        text = _("yes") if value else _("no")
+    else:
+        text = str(value)
+    return text if len(text) <= _DETAIL_TEXT_LIMIT else text[: _DETAIL_TEXT_LIMIT - 1] + "…"
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+@register.filter
+def detail_items(details: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """The result's details as labelled items for the evidence panel."""
+    items = []
+    for key, value in (details or {}).items():
+        if value in (None, "", [], {}) or key.endswith(_HIDDEN_SUFFIXES):
+            continue
+        text = _detail_text(key, value)
+        items.append(
+            {
+                "key": key,
+                "label": str(_DETAIL_LABELS.get(key, key.replace("_", " "))),
+                "text": text,
+                "block": key in _PREFORMATTED or "\n" in text,
+            }
+        )
+    return items
+
+
+_CHECK_FIELD_LABELS = {
+    "name": gettext_lazy("name"),
+    "type": gettext_lazy("type"),
+    "weight": gettext_lazy("weight"),
+    "severity": gettext_lazy("severity"),
+    "options": gettext_lazy("options"),
+    "category": gettext_lazy("category"),
+}
+
+
+@register.filter
+def check_field_labels(fields: Iterable[str]) -> list[str]:
+    return [str(_CHECK_FIELD_LABELS.get(f, f)) for f in fields]
+
+
+@register.filter
+def short_revision(revision: str | None) -> str:
+    return (revision or "")[:10]
+
+
+@register.filter
+def get_item(mapping: Mapping[Any, Any] | None, key: Any) -> Any:
+    return (mapping or {}).get(key)
+
+
+@register.simple_tag
+def progress_label(done: int, total: int) -> SafeString:
+    return format_html(
+        "{}", _("%(done)s of %(total)s checks done") % {"done": done, "total": total}
+    )

@@ -1,0 +1,71 @@
+"""Words for scores and verdicts: the structured verdict reasons that scoring stores become
+translatable sentences here, so the command line and the dashboard say the same thing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from readiness.models import Verdict
+
+
+def format_score(score: float | None) -> str:
+    """`9.4/10`, or a dash when there is no score."""
+    if score is None:
+        return _("—/10")
+    return _("%(score)s/10") % {"score": f"{score:.1f}"}
+
+
+def format_coverage(coverage: float | None) -> str:
+    """`92% measured`; the percentage is floored so that 99.6% never shows as 100%."""
+    if coverage is None:
+        return _("nothing measured")
+    return _("%(percent)s%% measured") % {"percent": int(coverage * 100 + 1e-9)}
+
+
+def score_line(score: float | None, coverage: float | None) -> str:
+    """`9.4/10 · 92% measured`: a score is never shown without its coverage."""
+    return _("%(score)s · %(coverage)s") % {
+        "score": format_score(score),
+        "coverage": format_coverage(coverage),
+    }
+
+
+def verdict_label(verdict: str) -> str:
+    if verdict == Verdict.READY:
+        return _("ready")
+    if verdict == Verdict.NOT_READY:
+        return _("not ready")
+    return _("no verdict")
+
+
+def reason_text(reason: Mapping[str, Any]) -> str:
+    """One sentence for one structured reason of readiness.scoring. An unknown code still
+    says something true (its code and fields) rather than nothing."""
+    code = reason.get("code", "")
+    if code == "score_below":
+        return _("The score %(score)s is below the %(ready_at)s needed to be ready.") % {
+            "score": format_score(reason.get("score")),
+            "ready_at": format_score(reason.get("ready_at")),
+        }
+    if code == "no_score":
+        return _("No check could be scored, so there is no score.")
+    if code == "coverage_below":
+        return _("Only %(coverage)s; at least %(minimum)s%% is needed.") % {
+            "coverage": format_coverage(reason.get("coverage")),
+            "minimum": int(reason.get("minimum", 0.8) * 100 + 1e-9),
+        }
+    if code == "critical":
+        if reason.get("status") == "error":
+            message = _("Critical check %(check)s could not gather evidence.")
+        else:
+            message = _("Critical check %(check)s failed.")
+        return message % {"check": reason.get("check", "?")}
+    details = ", ".join(f"{k}={v}" for k, v in reason.items() if k != "code")
+    return _("%(code)s (%(details)s)") % {"code": code, "details": details} if details else code
+
+
+def reasons_text(reasons: Iterable[Mapping[str, Any]]) -> list[str]:
+    return [reason_text(reason) for reason in reasons]

@@ -1,0 +1,83 @@
+"""A project's checklist: the current version, uploading a new one, downloads and history."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from checks.checklist import ChecklistError, load_checklist
+from readiness import selectors
+from readiness.models import ChecklistVersion, Role
+from readiness.permissions import project_for_user, require_role
+from readiness.services.checklists import checklist_version_save
+from readiness.views.common import HtmxHttpRequest, role_flags
+from readiness.views.forms import ChecklistUploadForm
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checklist(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """GET shows the checklist; POST (editors) uploads a new version. An invalid file is
+    shown back with every problem and its line, and nothing is saved."""
+    project = project_for_user(request.user, slug)
+    form = ChecklistUploadForm()
+    problems = []
+    status = 200
+    if request.method == "POST":
+        require_role(project.user_role, Role.EDITOR)
+        form = ChecklistUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            source, name = form.cleaned_data["source"], form.cleaned_data["source_name"]
+            try:
+                parsed = load_checklist(source, filename=name)
+            except ChecklistError as error:
+                problems = error.problems
+            else:
+                text = source.decode("utf-8") if isinstance(source, bytes) else source
+                version, created = checklist_version_save(
+                    project=project, checklist=parsed, source_text=text, source_name=name[:255]
+                )
+                if created:
+                    messages.success(
+                        request,
+                        _("Saved as version %(number)s.") % {"number": version.number},
+                    )
+                else:
+                    messages.info(request, _("This file is the current version: nothing new."))
+                return redirect("readiness:checklist", slug=project.slug)
+        status = 400
+    current = project.current_checklist()
+    response = render(
+        request,
+        "readiness/checklist.html",
+        {
+            "project": project,
+            **role_flags(project.user_role),
+            "current": current,
+            "sections": selectors.checklist_sections(version=current) if current else [],
+            "versions": selectors.checklist_versions(project=project),
+            "form": form,
+            "problems": problems,
+        },
+    )
+    response.status_code = status
+    return response
+
+
+@login_required
+@require_GET
+def checklist_download(request: HtmxHttpRequest, slug: str, number: int) -> HttpResponse:
+    """The version's file exactly as it was imported."""
+    project = project_for_user(request.user, slug)
+    version = ChecklistVersion.objects.filter(project=project, number=number).first()
+    if version is None:
+        raise Http404
+    response = HttpResponse(version.source_text, content_type="application/yaml; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{project.slug}-checklist-v{version.number}.yml"'
+    )
+    return response

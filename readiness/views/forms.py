@@ -1,0 +1,108 @@
+"""Forms of the dashboard pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from readiness.models import AttestationStatus, Trigger, Verdict
+from readiness.selectors import HistoryFilters
+
+
+class AttestationForm(forms.Form):
+    check_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+    status = forms.ChoiceField(label=_("Status"), choices=AttestationStatus.choices)
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=5000, widget=forms.Textarea({"rows": 2})
+    )
+    evidence_url = forms.URLField(
+        label=_("Evidence link"), required=False, max_length=1000, assume_scheme="https"
+    )
+
+
+class ActionItemForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=500)
+    owner = forms.CharField(label=_("Owner"), max_length=200, required=False)
+    due_date = forms.DateField(
+        label=_("Due date"), required=False, widget=forms.DateInput({"type": "date"})
+    )
+
+
+class ScheduleForm(forms.Form):
+    schedule = forms.CharField(
+        label=_("Schedule (cron)"),
+        max_length=100,
+        required=False,
+        help_text=_("Five cron fields, e.g. 30 8 * * 1-5 (weekdays at 8:30). Empty: none."),
+    )
+    timezone = forms.CharField(label=_("Time zone"), max_length=64, initial="UTC")
+
+
+class ChecklistUploadForm(forms.Form):
+    file = forms.FileField(label=_("Checklist file (YAML)"), required=False)
+    text = forms.CharField(
+        label=_("…or paste it here"),
+        required=False,
+        widget=forms.Textarea({"rows": 12, "spellcheck": "false", "class": "code"}),
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        upload = data.get("file")
+        if upload:
+            if upload.size > settings.READINESS_MAX_UPLOAD_BYTES:
+                raise forms.ValidationError(
+                    _("The file is larger than %(limit)s bytes.")
+                    % {"limit": settings.READINESS_MAX_UPLOAD_BYTES}
+                )
+            data["source_name"] = upload.name
+            data["source"] = upload.read()
+        elif data.get("text", "").strip():
+            data["source_name"] = ".readiness.yml"
+            data["source"] = data["text"]
+        else:
+            raise forms.ValidationError(_("Choose a file or paste the checklist."))
+        return data
+
+
+class HistoryFilterForm(forms.Form):
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput({"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput({"type": "date"})
+    )
+    trigger = forms.ChoiceField(
+        label=_("Trigger"), required=False, choices=[("", _("Any")), *Trigger.choices]
+    )
+    verdict = forms.ChoiceField(
+        label=_("Verdict"), required=False, choices=[("", _("Any")), *Verdict.choices]
+    )
+
+    def filters(self) -> HistoryFilters:
+        """The valid filters; an invalid field is ignored (and shown as an error)."""
+        data = self.cleaned_data if self.is_valid() else {}
+        return HistoryFilters(
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            trigger=data.get("trigger", ""),
+            verdict=data.get("verdict", ""),
+        )
+
+
+class StandupForm(forms.Form):
+    since = forms.DateTimeField(
+        label=_("Since"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+        widget=forms.DateTimeInput({"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def since_time(self, now: dt.datetime) -> dt.datetime:
+        """The chosen time, or 24 hours before `now`."""
+        if self.is_valid() and self.cleaned_data.get("since"):
+            return self.cleaned_data["since"]
+        return now - dt.timedelta(hours=24)

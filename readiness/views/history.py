@@ -1,0 +1,33 @@
+"""A project's history: every assessment, filtered and paginated, from the assessment and
+per-category score rows only."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from readiness import selectors
+from readiness.permissions import project_for_user
+from readiness.views.common import HtmxHttpRequest, partial, role_flags
+from readiness.views.forms import HistoryFilterForm
+
+
+@login_required
+@require_GET
+def history(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    project = project_for_user(request.user, slug)
+    form = HistoryFilterForm(request.GET)
+    return render(
+        request,
+        partial("readiness/history.html", request, "table"),
+        {
+            "project": project,
+            **role_flags(project.user_role),
+            "form": form,
+            "history": selectors.history_page(
+                project=project, filters=form.filters(), page=request.GET.get("page")
+            ),
+        },
+    )

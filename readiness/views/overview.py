@@ -1,0 +1,24 @@
+"""The overview: one card per project the user may see."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from readiness import selectors
+from readiness.permissions import visible_projects
+from readiness.views.common import HtmxHttpRequest, partial
+
+
+@login_required
+@require_GET
+def overview(request: HtmxHttpRequest) -> HttpResponse:
+    """The cards poll themselves every 2 seconds, only while an assessment runs."""
+    cards = selectors.project_cards(projects=visible_projects(request.user))
+    return render(
+        request,
+        partial("readiness/overview.html", request, "cards"),
+        {"cards": cards, "any_running": any(card.running for card in cards)},
+    )

@@ -1,0 +1,60 @@
+/* Readiness dashboard: Plotly charts from json_script data, chart clicks that load an
+   assessment with htmx, keyboard navigation on the standup page, and the language picker. */
+(function () {
+  "use strict";
+
+  function renderChart(div) {
+    if (div.dataset.rendered || typeof Plotly === "undefined") return;
+    var source = document.getElementById(div.dataset.chart);
+    if (!source) return;
+    var figure = JSON.parse(source.textContent);
+    div.dataset.rendered = "true";
+    Plotly.newPlot(div, figure.data, figure.layout, {
+      responsive: true,
+      displaylogo: false,
+      modeBarButtonsToRemove: ["select2d", "lasso2d"],
+    });
+    div.on("plotly_click", function (event) {
+      var point = event.points && event.points[0];
+      if (!point || !point.customdata) return;
+      var url = div.dataset.assessmentUrl.replace(/\/0\/$/, "/" + point.customdata[0] + "/");
+      htmx.ajax("GET", url, { target: div.dataset.target, swap: "innerHTML" }).then(function () {
+        var panel = document.querySelector(div.dataset.target);
+        if (panel) panel.scrollIntoView({ behavior: "smooth", block: "start" });
+      });
+    });
+  }
+
+  function initCharts(root) {
+    var charts = root.querySelectorAll ? root.querySelectorAll("[data-chart]") : [];
+    for (var i = 0; i < charts.length; i++) renderChart(charts[i]);
+    if (root.dataset && root.dataset.chart) renderChart(root);
+  }
+
+  function standupKeys(event) {
+    var target = event.target;
+    if (target.closest("input, textarea, select, [contenteditable]")) return;
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    var step = { j: 1, ArrowDown: 1, ArrowRight: 1, k: -1, ArrowUp: -1, ArrowLeft: -1 }[event.key];
+    if (!step) return;
+    var projects = Array.prototype.slice.call(document.querySelectorAll(".standup-project"));
+    if (!projects.length) return;
+    var current = projects.indexOf(document.activeElement.closest(".standup-project"));
+    var next = current === -1 ? (step > 0 ? 0 : projects.length - 1) : current + step;
+    next = Math.max(0, Math.min(projects.length - 1, next));
+    event.preventDefault();
+    projects[next].focus();
+    projects[next].scrollIntoView({ behavior: "smooth", block: "start" });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.documentElement.classList.add("js");
+    var select = document.querySelector("select[data-autosubmit]");
+    if (select) select.addEventListener("change", function () { select.form.submit(); });
+    if (document.querySelector("[data-standup]")) document.addEventListener("keydown", standupKeys);
+    // htmx may have fired its first load event already: render what is there now, then
+    // whatever htmx swaps in later (a chart range change, a finished run).
+    initCharts(document);
+    if (typeof htmx !== "undefined") htmx.onLoad(initCharts);
+  });
+})();

@@ -1,0 +1,162 @@
+import datetime as dt
+
+import pytest
+
+from checks.http import MAX_BODY_BYTES, run_http
+from checks.spec import CheckSpec, RunContext, Status
+
+NOW = dt.datetime(2026, 2, 16, 12, tzinfo=dt.UTC)
+
+
+def spec(url, **options):
+    return CheckSpec(
+        key="api-health",
+        name="API health",
+        type="http",
+        category="ops",
+        options={
+            "url": url,
+            "method": "GET",
+            "expect_status": [200],
+            "max_latency_ms": None,
+            "headers": {},
+            "body_matches": None,
+            "timeout_s": 5.0,
+            **options,
+        },
+    )
+
+
+@pytest.fixture
+def ctx(tmp_path) -> RunContext:
+    return RunContext(repo=tmp_path, now=NOW)
+
+
+def test_it_passes_when_status_headers_body_and_latency_are_as_expected(ctx, http_server):
+    url = http_server.route(
+        "/health", json_body={"status": "ok", "db": "up"}, headers={"X-Version": "2.4.1"}
+    )
+    outcome = run_http(
+        spec(
+            url,
+            headers={"content-type": "^application/json", "X-Version": r"^2\."},
+            body_matches=r'"db":\s*"up"',
+            max_latency_ms=5000,
+        ),
+        ctx,
+    )
+    assert outcome.status == Status.PASS
+    assert outcome.summary.startswith("GET → 200 in ")
+    assert outcome.details["status"] == 200
+    assert 0 < outcome.details["latency_ms"] < 5000
+    assert outcome.details["matched_headers"] == {
+        "content-type": "application/json",
+        "X-Version": "2.4.1",
+    }
+    assert any('"db": "up"' in e.text for e in outcome.evidence)
+    assert http_server.requests[0].headers["User-Agent"].startswith("readiness-check/")
+
+
+def test_it_fails_on_an_unexpected_status(ctx, http_server):
+    url = http_server.route("/health", status=503, body="maintenance")
+    outcome = run_http(spec(url, expect_status=[200, 204]), ctx)
+    assert outcome.status == Status.FAIL
+    assert outcome.summary == "status 503, expected 200 or 204"
+
+
+def test_it_does_not_follow_a_redirect_and_says_where_it_points(ctx, http_server):
+    url = http_server.route("/old", status=302, headers={"Location": "/new"})
+    http_server.route("/new", body="ok")
+    outcome = run_http(spec(url), ctx)
+    assert outcome.status == Status.FAIL
+    assert outcome.summary == "status 302, expected 200 (redirect to /new not followed)"
+    assert [r.path for r in http_server.requests] == ["/old"]
+
+
+def test_it_passes_an_expected_redirect(ctx, http_server):
+    url = http_server.route("/old", status=301, headers={"Location": "/new"})
+    assert run_http(spec(url, expect_status=[301]), ctx).status == Status.PASS
+
+
+def test_it_fails_when_the_connection_is_refused(ctx, refused_url):
+    outcome = run_http(spec(refused_url), ctx)
+    assert outcome.status == Status.FAIL
+    assert outcome.summary.startswith(f"GET {refused_url}: could not connect")
+
+
+def test_it_fails_when_the_target_does_not_answer_in_time(ctx, http_server):
+    url = http_server.route("/slow", body="late", delay_s=2.0)
+    outcome = run_http(spec(url, timeout_s=0.3), ctx)
+    assert outcome.status == Status.FAIL
+    assert outcome.summary == f"GET {url}: timed out after 0.3s"
+
+
+def test_it_fails_when_latency_is_over_the_limit(ctx, http_server):
+    url = http_server.route("/sluggish", body="ok", delay_s=0.3)
+    outcome = run_http(spec(url, max_latency_ms=100), ctx)
+    assert outcome.status == Status.FAIL
+    assert outcome.details["latency_ms"] >= 300
+    assert outcome.summary.endswith("ms over the 100 ms limit")
+
+
+@pytest.mark.parametrize(
+    ("headers", "summary"),
+    [
+        ({"Strict-Transport-Security": "max-age"}, "header Strict-Transport-Security missing"),
+        ({"Cache-Control": "no-store"}, "header Cache-Control 'public' does not match 'no-store'"),
+    ],
+)
+def test_it_fails_on_a_missing_or_mismatched_header(ctx, http_server, headers, summary):
+    url = http_server.route("/", body="ok", headers={"Cache-Control": "public"})
+    outcome = run_http(spec(url, headers=headers), ctx)
+    assert outcome.status == Status.FAIL
+    assert outcome.summary == summary
+
+
+def test_it_fails_when_the_body_does_not_match(ctx, http_server):
+    url = http_server.route("/health", json_body={"status": "degraded"})
+    outcome = run_http(spec(url, body_matches='"status": "ok"'), ctx)
+    assert outcome.status == Status.FAIL
+    assert outcome.summary == 'body does not match \'"status": "ok"\''
+    assert any("degraded" in e.text for e in outcome.evidence)
+
+
+def test_it_reads_at_most_a_mebibyte_of_body(ctx, http_server):
+    url = http_server.route("/big", body=b"ready " + b"x" * (3 * MAX_BODY_BYTES))
+    outcome = run_http(spec(url, body_matches="^ready"), ctx)
+    assert outcome.status == Status.PASS
+    assert outcome.details["body_bytes"] == MAX_BODY_BYTES
+    assert outcome.details["body_truncated"] is True
+
+
+def test_it_errs_when_a_huge_body_does_not_match_in_the_part_it_read(ctx, http_server):
+    url = http_server.route("/big", body=b"x" * (2 * MAX_BODY_BYTES) + b"ready")
+    outcome = run_http(spec(url, body_matches="ready"), ctx)
+    assert outcome.status == Status.ERROR
+    assert "larger than 1024 KiB" in outcome.summary
+
+
+def test_it_sends_a_head_request(ctx, http_server):
+    url = http_server.route("/health", body="ok")
+    outcome = run_http(spec(url, method="HEAD"), ctx)
+    assert outcome.status == Status.PASS
+    assert [r.method for r in http_server.requests] == ["HEAD"]
+
+
+def test_it_accepts_a_single_expected_status(ctx, http_server):
+    url = http_server.route("/created", status=201)
+    assert run_http(spec(url, expect_status=201), ctx).status == Status.PASS
+
+
+@pytest.mark.parametrize(
+    ("url", "summary"),
+    [
+        ("file:///etc/passwd", "only http and https URLs are supported"),
+        ("ftp://127.0.0.1/x", "only http and https URLs are supported"),
+        ("http://", "has no host"),
+    ],
+)
+def test_it_errs_on_a_url_it_must_not_or_cannot_request(ctx, url, summary):
+    outcome = run_http(spec(url), ctx)
+    assert outcome.status == Status.ERROR
+    assert summary in outcome.summary

@@ -1,0 +1,183 @@
+import datetime as dt
+import json
+import os
+
+import pytest
+
+from checks.spec import CheckSpec, RunContext, Status
+from checks.threshold import parse_json_path, run_threshold
+
+NOW = dt.datetime(2026, 2, 16, 12, tzinfo=dt.UTC)
+NO_LIMITS = {"warn_above": None, "fail_above": None, "warn_below": None, "fail_below": None}
+
+
+def spec(*, path=None, url=None, json_path="cpu.used_ratio", **limits):
+    return CheckSpec(
+        key="cpu-headroom",
+        name="CPU headroom",
+        type="threshold",
+        category="scalability",
+        options={
+            "source": {"url": url, "path": path, "json_path": json_path},
+            **NO_LIMITS,
+            "timeout_s": 5.0,
+            **limits,
+        },
+    )
+
+
+@pytest.fixture
+def ctx(tmp_path) -> RunContext:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    return RunContext(repo=repo, now=NOW, max_file_bytes=10_000)
+
+
+def write_json(ctx, name, document):
+    target = ctx.repo / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(document))
+    return name
+
+
+@pytest.mark.parametrize(
+    ("text", "steps"),
+    [
+        ("cpu.used_ratio", ("cpu", "used_ratio")),
+        ("nodes[0].load", ("nodes", 0, "load")),
+        ("[2].value", (2, "value")),
+        ("matrix[1][0]", ("matrix", 1, 0)),
+        ("p-99 latency.ms", ("p-99 latency", "ms")),
+    ],
+)
+def test_it_parses_dotted_paths_with_indexes(text, steps):
+    assert parse_json_path(text) == steps
+
+
+@pytest.mark.parametrize("text", ["", "a..b", ".a", "a.", "a[x]", "a[-1]", "a[0", "a.[0]", None])
+def test_it_rejects_malformed_json_paths(text):
+    with pytest.raises(ValueError, match="json_path"):
+        parse_json_path(text)
+
+
+@pytest.mark.parametrize(
+    ("value", "status"),
+    [(0.5, Status.PASS), (0.8, Status.PASS), (0.85, Status.WARN), (0.95, Status.FAIL)],
+)
+def test_it_judges_a_value_against_upper_limits(ctx, value, status):
+    path = write_json(ctx, "metrics/cpu.json", {"cpu": {"used_ratio": value}})
+    outcome = run_threshold(spec(path=path, warn_above=0.8, fail_above=0.9), ctx)
+    assert outcome.status == status
+    assert outcome.details["value"] == value
+    assert outcome.details["limits"] == {"fail_above": 0.9, "warn_above": 0.8}
+    assert outcome.evidence[0].path == "metrics/cpu.json"
+
+
+def test_it_names_the_crossed_limit(ctx):
+    path = write_json(ctx, "m.json", {"cpu": {"used_ratio": 0.95}})
+    outcome = run_threshold(spec(path=path, warn_above=0.8, fail_above=0.9), ctx)
+    assert outcome.summary == "cpu.used_ratio = 0.95, above the fail limit 0.9"
+
+
+@pytest.mark.parametrize(
+    ("value", "status"), [(25, Status.PASS), (15, Status.WARN), (5, Status.FAIL)]
+)
+def test_it_judges_a_value_against_lower_limits(ctx, value, status):
+    path = write_json(ctx, "disk.json", {"nodes": [{"free_gb": value}]})
+    outcome = run_threshold(
+        spec(path=path, json_path="nodes[0].free_gb", warn_below=20, fail_below=10), ctx
+    )
+    assert outcome.status == status
+
+
+@pytest.mark.parametrize(
+    ("document", "json_path", "summary"),
+    [
+        ({"cpu": {}}, "cpu.used_ratio", "key 'used_ratio' not found in cpu"),
+        ({"nodes": [{"load": 1}]}, "nodes[3].load", "nodes has 1 item(s), no index 3"),
+        ({"cpu": "high"}, "cpu.used_ratio", "cpu is a string ('high'), not an object"),
+        ({"cpu": {"used_ratio": "0.5"}}, "cpu.used_ratio", "cpu.used_ratio is a string ('0.5')"),
+        ({"cpu": {"used_ratio": True}}, "cpu.used_ratio", "is a boolean (true), not a number"),
+        ({"cpu": {"used_ratio": None}}, "cpu.used_ratio", "cpu.used_ratio is null, not a number"),
+        ([1, 2], "cpu", "the document is a list, not an object"),
+    ],
+)
+def test_it_errs_naming_what_is_missing(ctx, document, json_path, summary):
+    path = write_json(ctx, "m.json", document)
+    outcome = run_threshold(spec(path=path, json_path=json_path, fail_above=1), ctx)
+    assert outcome.status == Status.ERROR
+    assert summary in outcome.summary
+
+
+def test_it_errs_on_a_file_that_is_not_json(ctx):
+    (ctx.repo / "m.json").write_text("{not json")
+    outcome = run_threshold(spec(path="m.json", fail_above=1), ctx)
+    assert outcome.status == Status.ERROR
+    assert outcome.summary.startswith("m.json is not valid JSON")
+
+
+def test_it_errs_on_a_missing_file(ctx):
+    outcome = run_threshold(spec(path="nowhere.json", fail_above=1), ctx)
+    assert outcome.status == Status.ERROR
+    assert outcome.summary == "file 'nowhere.json' not found in the repository"
+
+
+def test_it_errs_on_a_file_over_the_size_limit(ctx):
+    write_json(ctx, "big.json", {"cpu": {"used_ratio": 0.1}, "pad": "x" * 20_000})
+    outcome = run_threshold(spec(path="big.json", fail_above=1), ctx)
+    assert outcome.status == Status.ERROR
+    assert "larger than the 10000-byte limit" in outcome.summary
+
+
+@pytest.mark.parametrize(
+    ("path", "summary"),
+    [
+        ("../outside.json", "leaves the repository"),
+        ("metrics/../../outside.json", "leaves the repository"),
+        ("/etc/passwd", "absolute path"),
+    ],
+)
+def test_it_refuses_paths_outside_the_repository(ctx, path, summary):
+    write_json(ctx, "../outside.json", {"cpu": {"used_ratio": 0.1}})
+    outcome = run_threshold(spec(path=path, fail_above=1), ctx)
+    assert outcome.status == Status.ERROR
+    assert summary in outcome.summary
+
+
+def test_it_refuses_a_symlink_leading_out_of_the_repository(ctx):
+    write_json(ctx, "../outside.json", {"cpu": {"used_ratio": 0.1}})
+    os.symlink(ctx.repo.parent / "outside.json", ctx.repo / "link.json")
+    (ctx.repo / "dir-link").symlink_to(ctx.repo.parent)
+    for path in ("link.json", "dir-link/outside.json"):
+        outcome = run_threshold(spec(path=path, fail_above=1), ctx)
+        assert outcome.status == Status.ERROR
+        assert outcome.summary == f"{path!r} leads outside the repository through a symlink"
+
+
+def test_it_follows_a_symlink_that_stays_inside_the_repository(ctx):
+    write_json(ctx, "real/cpu.json", {"cpu": {"used_ratio": 0.1}})
+    (ctx.repo / "cpu.json").symlink_to("real/cpu.json")
+    assert run_threshold(spec(path="cpu.json", fail_above=1), ctx).status == Status.PASS
+
+
+def test_it_reads_the_value_from_a_url(ctx, http_server):
+    url = http_server.route("/metrics", json_body={"queue": {"depth": 120}})
+    outcome = run_threshold(
+        spec(url=url, json_path="queue.depth", warn_above=100, fail_above=1000), ctx
+    )
+    assert outcome.status == Status.WARN
+    assert outcome.details["source"] == url
+    assert outcome.summary == "queue.depth = 120, above the warn limit 100"
+
+
+def test_it_errs_when_the_url_cannot_be_read(ctx, refused_url):
+    outcome = run_threshold(spec(url=refused_url, fail_above=1), ctx)
+    assert outcome.status == Status.ERROR
+    assert outcome.summary.startswith(f"could not read {refused_url}: could not connect")
+
+
+def test_it_errs_when_the_url_answers_an_error_status(ctx, http_server):
+    url = http_server.route("/metrics", status=500, json_body={"cpu": {"used_ratio": 0.1}})
+    outcome = run_threshold(spec(url=url, fail_above=1), ctx)
+    assert outcome.status == Status.ERROR
+    assert outcome.summary == f"{url} answered with status 500"

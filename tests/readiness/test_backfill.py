@@ -1,0 +1,288 @@
+import datetime as dt
+import json
+
+import pytest
+
+from readiness import models
+from readiness.services.backfill import BackfillError, backfill_plan, backfill_run
+from readiness.services.projects import project_upsert
+from tests.readiness.repo_builders import (
+    GitRepo,
+    category,
+    checklist,
+    formula,
+    run_command,
+    write_checklist,
+    write_files,
+)
+
+UTC = dt.UTC
+
+
+def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2026, 2, day, hour, minute, tzinfo=UTC)
+
+
+HISTORY_CHECKLIST = checklist(
+    category(
+        "code",
+        {
+            "key": "no-debug",
+            "type": "grep",
+            "paths": ["*.py"],
+            "pattern": "DEBUG = True",
+            "expect": "absent",
+        },
+        {"key": "signature", "type": "grep", "paths": ["*.py"], "pattern": r"verify_signature\("},
+        {"key": "readme", "type": "file", "paths": ["README.md"]},
+    ),
+    category(
+        "ops",
+        {"key": "health", "type": "http", "url": "http://127.0.0.1:9/health"},
+        {"key": "runbook", "type": "manual"},
+    ),
+)
+
+
+def statuses_shape(no_debug: str, signature: str, readme: str) -> list:
+    # http and manual checks cannot be evaluated on history: skip, so ops has no score.
+    return [(1, [(1, no_debug), (1, signature), (1, readme)]), (1, [(1, "skip"), (1, "skip")])]
+
+
+@pytest.fixture
+def git(tmp_path):
+    repo = GitRepo(tmp_path / "repo")
+    repo.shas = [
+        repo.commit({"app.py": "DEBUG = True\n", "README.md": "# Shop\n"}, when=at(10, 8)),
+        repo.commit({"app.py": "DEBUG = False\n"}, when=at(10, 17)),
+        repo.commit({"hooks.py": "verify_signature(event)\n"}, when=at(12, 9)),
+        repo.commit({"README.md": None}, when=at(13, 9)),
+    ]
+    return repo
+
+
+@pytest.fixture
+def project(tmp_path, git):
+    path = write_checklist(tmp_path / "readiness.yml", HISTORY_CHECKLIST)
+    project, _version, _created = project_upsert(
+        slug="shop", source=str(git.root), checklist_path=path
+    )
+    return project
+
+
+def backfilled(project):
+    return list(
+        models.Assessment.objects.filter(project=project, trigger=models.Trigger.BACKFILL).order_by(
+            "evaluated_at", "id"
+        )
+    )
+
+
+@pytest.mark.django_db
+def test_it_plans_the_last_commit_of_each_day_oldest_first(project, git):
+    plan = backfill_plan(project=project, since=dt.date(2026, 2, 10), every="day")
+
+    assert plan == [(git.shas[1], at(10, 17)), (git.shas[2], at(12, 9)), (git.shas[3], at(13, 9))]
+
+
+@pytest.mark.django_db
+def test_it_plans_every_commit_between_since_and_until_inclusive(project, git):
+    plan = backfill_plan(
+        project=project, since=dt.date(2026, 2, 10), until=dt.date(2026, 2, 12), every="commit"
+    )
+
+    assert [sha for sha, _ in plan] == git.shas[:3]
+
+
+@pytest.mark.django_db
+def test_it_plans_along_first_parents_only(project, git):
+    git.branch("feature", git.shas[1])
+    git.switch("feature")
+    side = git.commit({"side.py": "x = 1\n"}, when=at(11, 10))
+    git.switch("main")
+    merge = git.merge("feature", when=at(14, 9))
+
+    plan = backfill_plan(project=project, since=dt.date(2026, 2, 1), every="commit")
+
+    assert [sha for sha, _ in plan] == [*git.shas, merge]
+    assert side not in [sha for sha, _ in plan]
+
+
+@pytest.mark.django_db
+def test_it_groups_days_in_the_projects_time_zone(project, git):
+    # 23:30 UTC on the 13th is 00:30 on the 14th in Paris.
+    late = git.commit({"late.py": "y = 2\n"}, when=at(13, 23, 30))
+    project.timezone = "Europe/Paris"
+    project.save()
+
+    plan = backfill_plan(project=project, since=dt.date(2026, 2, 14), every="day")
+
+    assert plan == [(late, at(13, 23, 30))]
+
+
+@pytest.mark.django_db
+def test_it_stores_one_assessment_per_point_dated_at_its_commit_time(project, git):
+    created = backfill_run(project=project, since=dt.date(2026, 2, 10), every="day")
+
+    points = backfilled(project)
+    assert [a.pk for a in created] == [a.pk for a in points]
+    assert [(a.revision, a.evaluated_at) for a in points] == [
+        (git.shas[1], at(10, 17)),
+        (git.shas[2], at(12, 9)),
+        (git.shas[3], at(13, 9)),
+    ]
+    assert {a.status for a in points} == {models.AssessmentStatus.DONE}
+    assert {a.checklist_id for a in points} == {project.current_checklist().pk}
+
+
+@pytest.mark.django_db
+def test_it_evaluates_file_checks_at_each_commit_and_skips_the_others(project, git):
+    backfill_run(project=project, since=dt.date(2026, 2, 10), every="commit")
+
+    expected = [
+        ("fail", "fail", "pass"),
+        ("pass", "fail", "pass"),
+        ("pass", "pass", "pass"),
+        ("pass", "pass", "fail"),
+    ]
+    for assessment, (no_debug, signature, readme) in zip(backfilled(project), expected, strict=True):
+        results = {r.check_item.key: r for r in assessment.results.select_related("check_item")}
+        assert {key: r.status for key, r in results.items()} == {
+            "no-debug": no_debug,
+            "signature": signature,
+            "readme": readme,
+            "health": "skip",
+            "runbook": "skip",
+        }
+        assert results["health"].summary == "not evaluable on history"
+        assert results["runbook"].summary == "not evaluable on history"
+        score, coverage, per_category = formula(statuses_shape(no_debug, signature, readme))
+        assert assessment.score == pytest.approx(score)
+        assert assessment.coverage == pytest.approx(coverage)
+        assert [(c.score, c.coverage) for c in assessment.category_scores.all()] == [
+            (pytest.approx(per_category[0][0]), pytest.approx(per_category[0][1])),
+            (None, None),
+        ]
+
+
+@pytest.mark.django_db
+def test_it_does_not_duplicate_points_when_run_again(project):
+    backfill_run(project=project, since=dt.date(2026, 2, 10), every="day")
+
+    again = backfill_run(project=project, since=dt.date(2026, 2, 1), every="commit")
+
+    # Only the first commit, not a last-of-day point the first run stored, is new.
+    assert len(again) == 1
+    assert len(backfilled(project)) == 4
+    assert len({a.revision for a in backfilled(project)}) == 4
+
+
+@pytest.mark.django_db
+def test_it_backfills_again_for_a_new_checklist_version(project, tmp_path):
+    backfill_run(project=project, since=dt.date(2026, 2, 13), every="day")
+    changed = dict(HISTORY_CHECKLIST, name="Changed")
+    project_upsert(
+        slug="shop",
+        source=project.source,
+        checklist_path=write_checklist(tmp_path / "readiness.yml", changed),
+    )
+
+    again = backfill_run(project=project, since=dt.date(2026, 2, 13), every="day")
+
+    assert len(again) == 1
+    assert again[0].checklist == project.current_checklist()
+
+
+@pytest.mark.django_db
+def test_it_reads_history_from_git_objects_without_touching_the_working_tree(project, git):
+    write_files(git.root, {"app.py": "DEBUG = True  # uncommitted\n"})
+
+    backfill_run(project=project, since=dt.date(2026, 2, 13), every="day")
+
+    [point] = backfilled(project)
+    assert point.results.get(check_item__key="no-debug").status == "pass"
+    assert (git.root / "app.py").read_text() == "DEBUG = True  # uncommitted\n"
+
+
+@pytest.mark.django_db
+def test_it_prints_progress_and_a_summary(project, git):
+    code, out, _err = run_command("backfill", "--project", "shop", "--since", "2026-02-10")
+
+    lines = out.splitlines()
+    score, coverage, _ = formula(statuses_shape("pass", "fail", "pass"))
+    assert code == 0
+    assert lines[0] == "3 points in range, 0 already stored, 3 to evaluate."
+    assert lines[1] == (
+        f"[1/3] 2026-02-10 {git.shas[1][:7]} {score:.1f}/10 · {int(coverage * 100)}% measured"
+    )
+    assert lines[3].startswith(f"[3/3] 2026-02-13 {git.shas[3][:7]} ")
+    assert lines[-1] == "Backfilled 3 points."
+
+
+@pytest.mark.django_db
+def test_it_reports_points_already_stored_on_a_second_run(project):
+    run_command("backfill", "--project", "shop", "--since", "2026-02-10")
+
+    code, out, _err = run_command(
+        "backfill", "--project", "shop", "--since", "2026-02-10", "--every", "commit"
+    )
+
+    assert code == 0
+    assert out.splitlines()[0] == "4 points in range, 3 already stored, 1 to evaluate."
+    assert len(backfilled(project)) == 4
+
+
+@pytest.mark.django_db
+def test_it_dates_history_points_at_the_commit_time(project, git):
+    run_command("backfill", "--project", "shop", "--since", "2026-02-12", "--until", "2026-02-12")
+
+    _code, out, _err = run_command("history", "--project", "shop", "--json")
+
+    [point] = json.loads(out)
+    assert point["date"] == "2026-02-12T09:00:00+00:00"
+    assert point["revision"] == git.shas[2]
+    assert point["trigger"] == "backfill"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--project", "nope", "--since", "2026-02-10"], "no such project"),
+        (["--project", "shop", "--since", "10/02/2026"], "--since 10/02/2026"),
+        (["--project", "shop", "--since", "2026-02-12", "--until", "2026-02-10"], "--until"),
+    ],
+    ids=["project", "date", "range"],
+)
+def test_it_exits_2_for_bad_arguments(project, args, message):
+    code, _out, err = run_command("backfill", *args)
+
+    assert code == 2
+    assert message in err
+    assert backfilled(project) == []
+
+
+@pytest.mark.django_db
+def test_it_exits_2_for_a_source_without_git_history(tmp_path):
+    folder = write_files(tmp_path / "plain", {"README.md": "# Plain\n"})
+    path = write_checklist(tmp_path / "readiness.yml", HISTORY_CHECKLIST)
+    project_upsert(slug="plain", source=str(folder), checklist_path=path)
+
+    code, _out, err = run_command("backfill", "--project", "plain", "--since", "2026-01-01")
+
+    assert code == 2
+    assert "not a git repository" in err
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_checklist_without_file_checks(tmp_path, git):
+    path = write_checklist(
+        tmp_path / "readiness.yml",
+        checklist(category("process", {"key": "runbook", "type": "manual"})),
+    )
+    project, _version, _created = project_upsert(
+        slug="manual-only", source=str(git.root), checklist_path=path
+    )
+
+    with pytest.raises(BackfillError, match="no file checks"):
+        backfill_run(project=project, since=dt.date(2026, 2, 1))

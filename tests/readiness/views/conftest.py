@@ -1,0 +1,178 @@
+"""A team with a project, its checklist and some history, users in every role, and another
+team whose project nobody here may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from readiness.models import (
+    Assessment,
+    AssessmentStatus,
+    CategoryScore,
+    CheckResult,
+    Role,
+    Trigger,
+    Verdict,
+)
+from tests import factories
+
+
+@dataclass
+class World:
+    team: object
+    project: object
+    checklist: object
+    categories: dict
+    checks: dict
+    other_project: object
+    other_assessment: object
+
+
+def add_history(
+    project,
+    checklist,
+    count: int,
+    *,
+    end: dt.datetime | None = None,
+    categories: dict | None = None,
+) -> list[Assessment]:
+    """`count` daily finished assessments ending at `end`, with a per-category score row
+    each (bulk inserts, so 200 points cost a few statements)."""
+    end = end or timezone.now() - dt.timedelta(days=1)
+    rows = [
+        Assessment(
+            project=project,
+            checklist=checklist,
+            trigger=Trigger.SCHEDULE,
+            status=AssessmentStatus.DONE,
+            evaluated_at=end - dt.timedelta(days=count - 1 - i),
+            started_at=end - dt.timedelta(days=count - 1 - i),
+            finished_at=end - dt.timedelta(days=count - 1 - i) + dt.timedelta(seconds=5),
+            score=5 + (i % 50) / 10,
+            coverage=0.9,
+            verdict=Verdict.NOT_READY,
+            revision=f"{i:040x}",
+        )
+        for i in range(count)
+    ]
+    created = Assessment.objects.bulk_create(rows)
+    CategoryScore.objects.bulk_create(
+        CategoryScore(
+            assessment=assessment,
+            key=category.key,
+            name=category.name,
+            weight=category.weight,
+            score=assessment.score,
+            coverage=0.9,
+            position=category.position,
+        )
+        for assessment in created
+        for category in (categories or {}).values()
+    )
+    return created
+
+
+def add_results(assessment: Assessment, statuses: dict) -> list[CheckResult]:
+    """One finished result per check: `statuses` maps each Check to its status."""
+    now = timezone.now()
+    return CheckResult.objects.bulk_create(
+        CheckResult(
+            assessment=assessment,
+            check_item=check,
+            status=status,
+            credit={"pass": 1.0, "warn": 0.5, "fail": 0.0}.get(status),
+            summary=f"{check.key} is {status}",
+            evidence=[{"path": "src/app.py", "line": 12, "text": "verify_signature(payload)"}],
+            details={"status": 200, "latency_ms": 42.0},
+            finished_at=now,
+        )
+        for check, status in statuses.items()
+    )
+
+
+@pytest.fixture
+def world(db) -> World:
+    team = factories.TeamFactory(name="Payments", slug="payments")
+    project = factories.ProjectFactory(team=team, slug="payments-api", name="Payments API")
+    checklist = factories.ChecklistVersionFactory(project=project, number=1, name="Payments")
+    security = factories.CategoryFactory(
+        checklist=checklist, key="security", name="Security", weight=2, position=0
+    )
+    monitoring = factories.CategoryFactory(
+        checklist=checklist, key="monitoring", name="Monitoring", weight=1, position=1
+    )
+    checks = {
+        "webhook": factories.CheckFactory(
+            checklist=checklist,
+            category=security,
+            key="stripe-webhook-signature",
+            name="Stripe webhook signature is verified",
+            type="grep",
+            severity="critical",
+            options={"paths": ["src/**/*.py"], "pattern": "verify_signature"},
+            position=0,
+        ),
+        "cors": factories.CheckFactory(
+            checklist=checklist,
+            category=security,
+            key="cors-whitelist",
+            name="CORS uses a whitelist",
+            type="grep",
+            options={"paths": ["src/**/*.py"], "pattern": "ALLOWED_ORIGINS"},
+            position=1,
+        ),
+        "logger": factories.CheckFactory(
+            checklist=checklist,
+            category=monitoring,
+            key="production-logger",
+            name="Production logger",
+            type="file",
+            options={"paths": ["src/logging.py"], "expect": "present"},
+            position=2,
+        ),
+        "quotas": factories.CheckFactory(
+            checklist=checklist,
+            category=monitoring,
+            key="cpu-quotas-reviewed",
+            name="CPU quotas reviewed",
+            type="manual",
+            options={"valid_days": 30, "evidence_required": True},
+            position=3,
+        ),
+    }
+    other_team = factories.TeamFactory(name="Other", slug="other")
+    other_project = factories.ProjectFactory(team=other_team, slug="secret", name="Secret")
+    other_checklist = factories.ChecklistVersionFactory(project=other_project, number=1)
+    other_assessment = factories.AssessmentFactory(
+        project=other_project, checklist=other_checklist, score=9.1
+    )
+    return World(
+        team=team,
+        project=project,
+        checklist=checklist,
+        categories={"security": security, "monitoring": monitoring},
+        checks=checks,
+        other_project=other_project,
+        other_assessment=other_assessment,
+    )
+
+
+@pytest.fixture
+def login(world) -> Callable[[str], Client]:
+    """A logged-in client for a new member of the world's team with `role`."""
+
+    def make(role: str = Role.VIEWER, **client_options) -> Client:
+        user = factories.UserFactory(username=f"{role}-user")
+        factories.MembershipFactory(team=world.team, user=user, role=role)
+        client = Client(**client_options)
+        client.force_login(user)
+        client.user = user
+        return client
+
+    return make
