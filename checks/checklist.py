@@ -844,8 +844,11 @@ class _Reader:
             elif index == 0 and not item.value.strip():
                 self.add(item, item_path, "the program name must not be empty")
                 values.append(_INVALID)
-            elif "\x00" in item.value or len(item.value) > MAX_ARGUMENT_LENGTH:
-                self.add(item, item_path, "must be shorter than 4000 characters, without NUL")
+            elif "\x00" in item.value:
+                self.add(item, item_path, "must not contain a NUL character")
+                values.append(_INVALID)
+            elif len(item.value) > MAX_ARGUMENT_LENGTH:
+                self.add(item, item_path, f"is longer than {MAX_ARGUMENT_LENGTH} characters")
                 values.append(_INVALID)
             else:
                 values.append(item.value)

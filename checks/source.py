@@ -11,7 +11,9 @@ repository is listed at the link's path with the target's content, in both sourc
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import os
 import posixpath
 import shutil
@@ -24,13 +26,13 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, NamedTuple, Protocol
 
 GIT_TIMEOUT_S = 120.0
 # A listing bigger than this is not a repository this tool can assess in one pass.
 MAX_FILES = 500_000
-MAX_LISTING_BYTES = 256 << 20
 _MAX_SYMLINK_HOPS = 40
+_PIPE_BYTES = 16 << 10  # well under a pipe's buffer (64 KiB on Linux)
 
 
 class SourceError(Exception):
@@ -123,9 +125,7 @@ class WorkingTree:
                 if entry is not None:
                     count += 1
                     if count > self._max_files:
-                        raise SourceError(
-                            f"{self.root} holds more than {self._max_files} files"
-                        )
+                        raise SourceError(f"{self.root} holds more than {self._max_files} files")
                     yield entry
 
     def _symlink(self, rel: str, path: str) -> FileEntry | None:
@@ -211,10 +211,8 @@ def _git_argv(repo: Path, *args: str) -> list[str]:
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 @dataclass(frozen=True)
@@ -281,13 +279,13 @@ class CappedProcess:
             size += len(chunk)
 
     def wait(self) -> Completed:
-        timed_out = False
-        try:
-            self._proc.wait(timeout=max(0.0, self._deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            timed_out = True
+        # Joining the reader (it ends when the process closes stdout) blocks on a lock;
+        # Popen.wait(timeout) would poll with sleeps instead.
+        self._out.join(timeout=max(0.0, self._deadline - time.monotonic()))
+        timed_out = self._out.is_alive()
+        if timed_out:
             _kill_group(self._proc)
-            self._proc.wait()
+        self._proc.wait()
         self._out.join()
         self._err.join()
         for stream in (self._proc.stdout, self._proc.stderr):
@@ -303,6 +301,20 @@ class CappedProcess:
 
     def kill(self) -> None:
         _kill_group(self._proc)
+
+
+@functools.cache
+def git_version() -> tuple[int, ...]:
+    """The installed git's version, e.g. (2, 39, 5); (0,) when it cannot be told."""
+    try:
+        output = subprocess.run(
+            [git_binary(), "--version"], capture_output=True, timeout=30, env=_git_env()
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return (0,)
+    words = output.decode("ascii", "replace").split()
+    numbers = words[2].split(".") if len(words) > 2 else []
+    return tuple(int(part) for part in numbers if part.isdigit()) or (0,)
 
 
 def _git(repo: Path, *args: str, max_output: int = 16 << 20) -> Completed:
@@ -366,16 +378,25 @@ def git_head(repo: Path) -> str | None:
     return head.stdout.decode("ascii").strip() if head.returncode == 0 else None
 
 
-class _CatFile:
-    """One `git cat-file --batch` process. Requests are written by a thread while the
-    answers are read, so a long request list cannot deadlock on full pipes. A watchdog
-    kills the process group when a request makes no progress for `timeout` seconds."""
+class _Object(NamedTuple):
+    sha: str
+    kind: bytes
+    size: int
+    data: bytes  # empty for a `--batch-check` process
 
-    def __init__(self, repo: Path, timeout: float) -> None:
+
+class _CatFile:
+    """One `git cat-file --batch` (or `--batch-check`) process. Requests are written by a
+    thread while the answers are read, so a long request list cannot deadlock on full
+    pipes. A watchdog kills the process group when a request makes no progress for
+    `timeout` seconds."""
+
+    def __init__(self, repo: Path, timeout: float, *, mode: str = "--batch") -> None:
         self._timeout = timeout
+        self.mode = mode  # --batch, --batch-check, or --batch-command (both, git >= 2.36)
         try:
             self._proc = subprocess.Popen(
-                _git_argv(repo, "cat-file", "--batch"),
+                _git_argv(repo, "cat-file", mode),
                 env=_git_env(),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -398,79 +419,158 @@ class _CatFile:
                 _kill_group(self._proc)
                 return
 
-    def read_many(self, ids: Sequence[str]) -> Iterator[bytes]:
-        """The contents of the objects `ids`, in order."""
+    def objects(
+        self, names: Sequence[str], *, info: bool = False
+    ) -> Iterator[_Object | SourceError]:
+        """The objects `names` (ids or revision expressions), in order, with their content
+        unless `info`; a missing object gives a SourceError in its place, a broken process
+        raises it."""
+        info = info or self.mode == "--batch-check"
+        command = ("info " if info else "contents ") if self.mode == "--batch-command" else ""
         with self._lock:
             self._busy = True
             self._progress = time.monotonic()
-            writer = threading.Thread(target=self._write, args=(ids,), daemon=True)
-            writer.start()
+            payload = "".join(f"{command}{name}\n" for name in names)
+            payload = payload.encode("utf-8", "surrogateescape")
+            # Git has answered every earlier request, so its input pipe is empty and a
+            # request that fits in it is written at once; a longer one is written by a
+            # thread while the answers are read.
+            writer = None
+            if len(payload) <= _PIPE_BYTES:
+                self._write(payload)
+            else:
+                writer = threading.Thread(target=self._write, args=(payload,), daemon=True)
+                writer.start()
             done = 0
             try:
-                for object_id in ids:
-                    yield self._read_one(object_id)
+                for name in names:
+                    yield self._read_one(name, info)
                     done += 1
                     self._progress = time.monotonic()
             finally:
                 self._busy = False
-                if done < len(ids):
+                if done < len(names):
                     # Unread answers would be taken for the next request's: start afresh.
                     self.broken = True
                     _kill_group(self._proc)
-                writer.join()
+                if writer is not None:
+                    writer.join()
 
-    def _write(self, ids: Sequence[str]) -> None:
+    def object(self, name: str) -> _Object:
+        (found,) = self.objects([name])
+        if isinstance(found, SourceError):
+            raise found
+        return found
+
+    def _write(self, payload: bytes) -> None:
         stdin = self._proc.stdin
         assert stdin is not None
         try:
-            stdin.write(b"".join(f"{object_id}\n".encode("ascii") for object_id in ids))
+            stdin.write(payload)
             stdin.flush()
         except (BrokenPipeError, ValueError, OSError):
             pass  # the reader reports the dead process
 
-    def _read_one(self, object_id: str) -> bytes:
+    def _read_one(self, name: str, info: bool) -> _Object | SourceError:
         stdout = self._proc.stdout
         assert stdout is not None
         header = stdout.readline()
         if not header:
             raise SourceError("git cat-file stopped (killed after a timeout, or crashed)")
+        if header.endswith((b" missing\n", b" ambiguous\n")):
+            return SourceError(f"git object {name!r} is {header.split()[-1].decode()}")
         parts = header.split()
-        if len(parts) == 2 and parts[1] == b"missing":
-            raise SourceError(f"git object {object_id} is missing")
         if len(parts) != 3:
             raise SourceError(f"unexpected answer from git cat-file: {header[:80]!r}")
         size = int(parts[2])
-        data = stdout.read(size)
-        if len(data) != size or stdout.read(1) != b"\n":
-            raise SourceError("git cat-file answer was cut short")
-        return data
+        data = b""
+        if not info:
+            data = stdout.read(size)
+            if len(data) != size or stdout.read(1) != b"\n":
+                raise SourceError("git cat-file answer was cut short")
+        return _Object(parts[0].decode("ascii"), parts[1], size, data)
 
     def close(self) -> None:
         self._closed.set()
-        if self._proc.poll() is None:
-            try:
-                assert self._proc.stdin is not None
-                self._proc.stdin.close()
-                self._proc.wait(timeout=5)
-            except (subprocess.TimeoutExpired, OSError):
-                _kill_group(self._proc)
-                self._proc.wait()
+        # cat-file keeps no state worth a graceful exit; waiting for one would poll.
+        _kill_group(self._proc)
+        self._proc.wait()
         for stream in (self._proc.stdin, self._proc.stdout):
             if stream is not None and not stream.closed:
-                stream.close()
+                with contextlib.suppress(OSError):
+                    stream.close()
+
+
+class _Bounded(dict):
+    """A dict that forgets its oldest tenth when full."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if len(self) >= self.limit and key not in self:
+            for old in list(self)[: max(1, self.limit // 10)]:
+                del self[old]
+        super().__setitem__(key, value)
+
+
+# Content-addressed, so valid for any repository and shared by all GitRevisions of the
+# process: consecutive revisions share almost every tree and blob, and only the new ones
+# are read. Tree id -> entries; blob id -> size; (path prefix, tree id) -> its files.
+_TREES: _Bounded = _Bounded(200_000)
+_SIZES: _Bounded = _Bounded(2_000_000)
+_FLATS: _Bounded = _Bounded(4_096)
+_TREE_MODE = b"40000"
+_LINK_MODE = b"120000"
+_SUBMODULE_MODE = b"160000"
+
+
+class _Flat(NamedTuple):
+    """Everything below one tree, in git's order (which is sorted by path)."""
+
+    files: tuple[FileEntry, ...]
+    links: tuple[tuple[str, str], ...]  # (path, blob id of the link text)
+    submodules: tuple[str, ...]
+    directories: tuple[str, ...]
+
+
+def _parse_tree(data: bytes) -> tuple[tuple[bytes, str, str], ...]:
+    """A tree object's entries: (mode, name, object id)."""
+    entries = []
+    pos, end = 0, len(data)
+    while pos < end:
+        space = data.index(b" ", pos)
+        nul = data.index(b"\x00", space)
+        name = data[space + 1 : nul].decode("utf-8", "surrogateescape")
+        entries.append((data[pos:space], name, data[nul + 1 : nul + 21].hex()))
+        pos = nul + 21
+    return tuple(entries)
 
 
 class GitRevision:
-    """The files of one commit, read from the repository's objects; nothing is checked
-    out. Use as a context manager (or call close()) to stop the cat-file process."""
+    """The files of one commit, read from the repository's objects through long-lived
+    `git cat-file` processes; nothing is checked out. Trees are walked from the commit,
+    and trees, blob sizes and per-directory listings are cached by object id, so the next
+    revision reads only what changed. Use as a context manager (or call close())."""
 
     def __init__(self, repo: Path, rev: str, *, timeout: float = GIT_TIMEOUT_S) -> None:
+        _check_rev(rev)
         self.repo = Path(repo)
-        self.revision = git_resolve(self.repo, rev)
+        if not self.repo.is_dir():
+            raise SourceError(f"repository {self.repo} does not exist")
         self._timeout = timeout
         self._batch: _CatFile | None = None
+        self._sizes: _CatFile | None = None
         self.skipped: list[SkippedFile] = []
-        self.committed_at = self._commit_time()
+        try:
+            commit = self._cat().object(f"{rev}^{{commit}}")
+        except SourceError:
+            self.close()
+            git_resolve(self.repo, rev)  # raises with git's own explanation
+            raise
+        self.revision = commit.sha
+        self._tree, self.committed_at = self._commit_fields(commit.data)
 
     def __repr__(self) -> str:
         return f"GitRevision({str(self.repo)!r}, {self.revision[:12]!r})"
@@ -482,79 +582,165 @@ class GitRevision:
         self.close()
 
     def close(self) -> None:
-        if self._batch is not None:
-            self._batch.close()
-            self._batch = None
+        for batch in (self._batch, self._sizes):
+            if batch is not None:
+                batch.close()
+        self._batch = self._sizes = None
 
     def _cat(self) -> _CatFile:
         if self._batch is not None and self._batch.broken:
-            self.close()
+            self._batch.close()
+            self._batch = None
         if self._batch is None:
-            self._batch = _CatFile(self.repo, self._timeout)
+            mode = "--batch-command" if git_version() >= (2, 36) else "--batch"
+            self._batch = _CatFile(self.repo, self._timeout, mode=mode)
         return self._batch
 
-    def _commit_time(self) -> dt.datetime:
-        (text,) = self._cat().read_many([self.revision])
+    def _info(self, ids: Sequence[str]) -> Iterator[_Object | SourceError]:
+        """Headers only (type and size), through the main process where git can."""
+        batch = self._cat()
+        if batch.mode == "--batch-command":
+            return batch.objects(ids, info=True)
+        if self._sizes is not None and self._sizes.broken:
+            self._sizes.close()
+            self._sizes = None
+        if self._sizes is None:
+            self._sizes = _CatFile(self.repo, self._timeout, mode="--batch-check")
+        return self._sizes.objects(ids)
+
+    def _commit_fields(self, text: bytes) -> tuple[str, dt.datetime]:
+        tree, committed = None, None
         for line in text.split(b"\n"):
             if not line:
-                break
-            if line.startswith(b"committer "):
+                break  # the message follows the headers
+            if line.startswith(b"tree "):
+                tree = line[5:].decode("ascii")
+            elif line.startswith(b"committer "):
                 # "committer Name <mail> 1700000000 +0100": the epoch is UTC already.
                 seconds = int(line.rsplit(b" ", 2)[1])
-                return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
-        raise SourceError(f"commit {self.revision} has no committer line")
+                committed = dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+        if tree is None or committed is None:
+            raise SourceError(f"commit {self.revision} has no tree or committer line")
+        return tree, committed
 
     def files(self) -> Iterator[FileEntry]:
         self.skipped = []
-        result = _git(
-            self.repo,
-            "ls-tree",
-            "-r",
-            "-l",
-            "-z",
-            "--full-tree",
-            self.revision,
-            max_output=MAX_LISTING_BYTES,
-        )
-        if result.returncode != 0:
-            raise SourceError(f"git ls-tree failed: {_git_message(result)}")
-        blobs: dict[str, FileEntry] = {}
-        links: dict[str, str] = {}
-        directories: set[str] = set()
-        for record in result.stdout.split(b"\x00"):
-            if not record:
-                continue
-            meta, _, raw_path = record.partition(b"\t")
-            mode, kind, object_id, size = meta.split()
-            path = os.fsdecode(raw_path)
-            if ".git" in path.split("/"):
-                continue
-            parent = posixpath.dirname(path)
-            while parent and parent not in directories:
-                directories.add(parent)
-                parent = posixpath.dirname(parent)
-            if kind == b"commit":
-                self.skipped.append(SkippedFile(path, "submodule (not scanned)"))
-            elif mode == b"120000":
-                links[path] = object_id.decode("ascii")
-            elif kind == b"blob":
-                blobs[path] = FileEntry(path, int(size), object_id.decode("ascii"))
-        if len(blobs) > MAX_FILES:
+        flat = self._flatten()
+        if len(flat.files) > MAX_FILES:
             raise SourceError(f"revision {self.revision} holds more than {MAX_FILES} files")
-        yield from blobs.values()
-        yield from self._resolve_links(links, blobs, directories)
+        self.skipped.extend(
+            SkippedFile(path, "submodule (not scanned)") for path in flat.submodules
+        )
+        yield from flat.files
+        if flat.links:
+            blobs = {entry.path: entry for entry in flat.files}
+            yield from self._resolve_links(dict(flat.links), blobs, set(flat.directories))
+
+    def _flatten(self) -> _Flat:
+        root = ("", self._tree)
+        cached = _FLATS.get(root)
+        if cached is not None:
+            return cached
+        # Read the trees not seen before, a level at a time, skipping whole subtrees
+        # whose listing is cached.
+        trees: dict[str, tuple[tuple[bytes, str, str], ...]] = {}
+        todo: list[tuple[str, str]] = []
+        level = [root]
+        while level:
+            for _, sha in level:
+                cached = _TREES.get(sha)
+                if cached is not None:
+                    trees[sha] = cached
+            unknown = list(dict.fromkeys(sha for _, sha in level if sha not in trees))
+            for sha, found in zip(unknown, self._cat().objects(unknown), strict=True):
+                if isinstance(found, SourceError) or found.kind != b"tree":
+                    raise SourceError(f"tree {sha} of {self.revision} cannot be read")
+                _TREES[sha] = trees[sha] = _parse_tree(found.data)
+            following = []
+            for prefix, sha in level:
+                todo.append((prefix, sha))
+                for mode, name, child in trees[sha]:
+                    key = (f"{prefix}{name}/", child)
+                    if mode == _TREE_MODE and name != ".git" and key not in _FLATS:
+                        following.append(key)
+            level = following
+            if len(todo) > MAX_FILES:
+                raise SourceError(f"revision {self.revision} holds too many directories")
+        sizes = self._blob_sizes(
+            child
+            for _, sha in todo
+            for mode, _, child in trees[sha]
+            if mode not in (_TREE_MODE, _LINK_MODE, _SUBMODULE_MODE)
+        )
+        built: dict[tuple[str, str], _Flat] = {}
+        for prefix, sha in reversed(todo):  # children before their parents
+            built[(prefix, sha)] = self._flat(prefix, trees[sha], sizes, built)
+        for key, flat in built.items():
+            _FLATS[key] = flat
+        return built[root]
+
+    def _blob_sizes(self, ids: Iterable[str]) -> dict[str, int]:
+        sizes: dict[str, int] = {}
+        unknown = []
+        for blob in ids:
+            size = _SIZES.get(blob)
+            if size is None:
+                unknown.append(blob)
+            else:
+                sizes[blob] = size
+        unknown = list(dict.fromkeys(unknown))
+        for blob, found in zip(unknown, self._info(unknown), strict=True):
+            if isinstance(found, SourceError):
+                raise found
+            _SIZES[blob] = sizes[blob] = found.size
+        return sizes
+
+    @staticmethod
+    def _flat(
+        prefix: str,
+        entries: tuple[tuple[bytes, str, str], ...],
+        sizes: dict[str, int],
+        built: dict[tuple[str, str], _Flat],
+    ) -> _Flat:
+        files: list[FileEntry] = []
+        links: list[tuple[str, str]] = []
+        submodules: list[str] = []
+        directories: list[str] = [prefix[:-1]] if prefix else []
+        for mode, name, child in entries:
+            if name == ".git":
+                continue  # as in a working tree, where .git holds git's own files
+            path = prefix + name
+            if mode == _TREE_MODE:
+                key = (path + "/", child)
+                sub = built.get(key) or _FLATS[key]
+                files.extend(sub.files)
+                links.extend(sub.links)
+                submodules.extend(sub.submodules)
+                directories.extend(sub.directories)
+            elif mode == _LINK_MODE:
+                links.append((path, child))
+            elif mode == _SUBMODULE_MODE:
+                submodules.append(path)
+            else:
+                files.append(FileEntry(path, sizes[child], child))
+        return _Flat(tuple(files), tuple(links), tuple(submodules), tuple(directories))
 
     def _resolve_links(
         self, links: dict[str, str], blobs: dict[str, FileEntry], directories: set[str]
     ) -> Iterator[FileEntry]:
-        if not links:
-            return
-        targets = dict(zip(links, self._cat().read_many(list(links.values())), strict=True))
+        texts = self._cat().objects(list(links.values()))
+        targets = {
+            path: found if isinstance(found, SourceError) else found.data
+            for path, found in zip(links, texts, strict=True)
+        }
         for path, target in targets.items():
             current, hops = path, 0
             while True:
                 reason = None
-                text = os.fsdecode(target)
+                if isinstance(target, SourceError):
+                    reason = "broken symlink"
+                    break
+                text = target.decode("utf-8", "surrogateescape")
                 if text.startswith("/"):
                     reason = "symlink leads outside the repository"
                     break
@@ -580,18 +766,18 @@ class GitRevision:
     def read(self, entry: FileEntry, limit: int | None = None) -> bytes:
         if not entry.blob:
             raise SourceError(f"{entry.path}: no blob id")
-        (data,) = self._cat().read_many([entry.blob])
+        data = self._cat().object(entry.blob).data
         return data if limit is None else data[:limit]
 
     def read_many(
         self, entries: Iterable[FileEntry]
     ) -> Iterator[tuple[FileEntry, bytes | SourceError]]:
-        """Contents of many blobs through the one cat-file process, pipelined. A failure
-        of the process ends the iteration with SourceError."""
+        """Contents of many blobs through the one cat-file process, pipelined. A missing
+        blob gives a SourceError in its place; a failure of the process raises it."""
         entries = list(entries)
-        ids = [entry.blob or "" for entry in entries]
-        for entry, data in zip(entries, self._cat().read_many(ids), strict=False):
-            yield entry, data
+        found = self._cat().objects([entry.blob or "" for entry in entries])
+        for entry, item in zip(entries, found, strict=True):
+            yield entry, item if isinstance(item, SourceError) else item.data
 
 
 def ripgrep_binary() -> str | None:

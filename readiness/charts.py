@@ -41,34 +41,40 @@ def score_chart(history: ScoreHistory) -> dict[str, Any]:
     x = [timezone.localtime(p.evaluated_at).strftime("%Y-%m-%d %H:%M:%S") for p in history.points]
     customdata = [[p.assessment_id, p.revision[:12]] for p in history.points]
     overall = _("Overall")
+    # Plain dicts, validated once by go.Figure: building go.Scatter objects first would
+    # validate and copy every point twice.
     traces = [
-        go.Scatter(
-            x=x,
-            y=[p.score for p in history.points],
-            customdata=customdata,
-            name=overall,
-            mode="lines+markers",
-            line={"color": OVERALL_COLOUR, "width": 3},
-            marker={"size": 6},
-            hovertemplate=_hover(),
-        )
+        {
+            "type": "scatter",
+            "x": x,
+            "y": [p.score for p in history.points],
+            "customdata": customdata,
+            "name": overall,
+            "mode": "lines+markers",
+            "line": {"color": OVERALL_COLOUR, "width": 3},
+            "marker": {"size": 6},
+            "hovertemplate": _hover(),
+        }
     ]
     for index, (key, name) in enumerate(history.categories):
         scores = history.category_scores.get(key, {})
         traces.append(
-            go.Scatter(
-                x=x,
-                y=[scores.get(p.assessment_id) for p in history.points],
-                customdata=customdata,
-                name=name,
-                mode="lines",
-                line={"color": CATEGORY_COLOURS[index % len(CATEGORY_COLOURS)], "width": 1.5},
-                hovertemplate=_hover(),
-            )
+            {
+                "type": "scatter",
+                "x": x,
+                "y": [scores.get(p.assessment_id) for p in history.points],
+                "customdata": customdata,
+                "name": name,
+                "mode": "lines",
+                "line": {"color": CATEGORY_COLOURS[index % len(CATEGORY_COLOURS)], "width": 1.5},
+                "hovertemplate": _hover(),
+            }
         )
     figure = go.Figure(
         data=traces,
         layout=go.Layout(
+            # No theme: plotly's default one would add kilobytes to every page.
+            template="none",
             # plotly.js formats numbers with these: "9,8" in French.
             separators=formats.get_format("DECIMAL_SEPARATOR")
             + formats.get_format("THOUSAND_SEPARATOR"),

@@ -53,6 +53,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -116,8 +117,8 @@ def credit(status: str) -> float | None:
     return None if value is None else float(value)
 
 
-def _positive(value: float, what: str) -> Fraction:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+def _positive(value: float | Decimal | Fraction, what: str) -> Fraction:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | Fraction):
         raise ValueError(f"{what} must be a number, got {value!r}")
     if not math.isfinite(value) or value <= 0:
         raise ValueError(f"{what} must be a finite number > 0, got {value!r}")

@@ -39,7 +39,7 @@ CHART_RANGES = {"90d": 90, "1y": 365, "all": None}
 DEFAULT_CHART_RANGE = "90d"
 # A chart over years of daily points is thinned to this many, evenly spread.
 CHART_MAX_POINTS = 400
-HISTORY_PAGE_SIZE = 50
+HISTORY_PAGE_SIZE = 20
 STANDUP_HORIZON = dt.timedelta(days=7)
 OPEN_ACTION_ITEMS_LIMIT = 100
 DONE_ACTION_ITEMS_LIMIT = 5
@@ -77,11 +77,17 @@ def latest_done(
 
 def active_assessments(project_ids: Sequence[int]) -> dict[int, Assessment]:
     """The newest pending or running assessment of each project that has one."""
+    # By status alone, so that the status index answers: with a project filter as well
+    # SQLite walks the project's whole history. Few assessments are active at any time.
+    wanted = set(project_ids)
     active: dict[int, Assessment] = {}
-    for assessment in Assessment.objects.filter(
-        project_id__in=project_ids, status__in=ACTIVE_STATUSES
-    ).order_by("created_at", "id"):
-        active[assessment.project_id] = assessment
+    for assessment in (
+        Assessment.objects.filter(status__in=ACTIVE_STATUSES)
+        .defer("note", "verdict_reasons")
+        .order_by("created_at", "id")
+    ):
+        if assessment.project_id in wanted:
+            active[assessment.project_id] = assessment
     return active
 
 
@@ -296,9 +302,7 @@ def manual_checks(
     rows = []
     for check in checks:
         attestation = attestations.get(check.latest_attestation)
-        expired = bool(
-            attestation and attestation.valid_until and attestation.valid_until <= now
-        )
+        expired = bool(attestation and attestation.valid_until and attestation.valid_until <= now)
         rows.append(ManualCheckRow(check=check, attestation=attestation, expired=expired))
     return rows
 
@@ -314,9 +318,9 @@ def action_items(*, project: Project) -> ActionItems:
     items = ActionItem.objects.filter(project=project)
     return ActionItems(
         open=list(
-            items.filter(status=ActionItemStatus.OPEN).order_by(
-                "due_date", "id"
-            )[:OPEN_ACTION_ITEMS_LIMIT]
+            items.filter(status=ActionItemStatus.OPEN).order_by("due_date", "id")[
+                :OPEN_ACTION_ITEMS_LIMIT
+            ]
         ),
         done=list(
             items.filter(status=ActionItemStatus.DONE).order_by("-done_at", "-id")[
@@ -363,11 +367,16 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 
 @dataclass(frozen=True)
+class HistoryRow:
+    assessment: Assessment
+    category_scores: list[float | None]  # in the order of HistoryPage.categories
+
+
+@dataclass(frozen=True)
 class HistoryPage:
     page: Page
     categories: list[tuple[str, str]]
-    # Each row's category scores by assessment id, then by category key.
-    scores: dict[int, dict[str, float | None]]
+    rows: list[HistoryRow]
 
 
 def history_page(
@@ -405,7 +414,17 @@ def history_page(
         names.setdefault(key, (position, name))
         scores[assessment_id][key] = score
     categories = [(key, name) for key, (_, name) in sorted(names.items(), key=lambda i: i[1][0])]
-    return HistoryPage(page=current, categories=categories, scores=dict(scores))
+    return HistoryPage(
+        page=current,
+        categories=categories,
+        rows=[
+            HistoryRow(
+                assessment=a,
+                category_scores=[scores[a.pk].get(key) for key, _ in categories],
+            )
+            for a in current.object_list
+        ],
+    )
 
 
 # Compare page
@@ -452,6 +471,20 @@ class Comparison:
     @property
     def claimed(self) -> bool:
         return self.before.claimed or self.after.claimed
+
+    @property
+    def recomputed_differs(self) -> bool:
+        """The stored scores are not the ones the stored results give (a document's claim,
+        or results edited since)."""
+        pairs = [
+            (self.before.score, self.attribution.before),
+            (self.after.score, self.attribution.after),
+        ]
+        return any(
+            (stored is None) != (computed is None)
+            or (stored is not None and abs(stored - computed) > 1e-6)
+            for stored, computed in pairs
+        )
 
     @property
     def disagreements(self) -> list[CheckChange]:
@@ -546,7 +579,9 @@ def comparison(*, before: Assessment, after: Assessment) -> Comparison:
         attribution=attribution,
         contributions=contributions,
         newly_failing=[
-            change(k) for k in keys if new_status.get(k) in FAILING and old_status.get(k) not in FAILING
+            change(k)
+            for k in keys
+            if new_status.get(k) in FAILING and old_status.get(k) not in FAILING
         ],
         fixed=[
             change(k)

@@ -1,7 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from readiness.views import assessments, checklists, history, overview, projects, standup
+from readiness.views import (
+    assessments,
+    checklists,
+    history,
+    imports,
+    overview,
+    projects,
+    standup,
+)
 
 app_patterns = [
     path("", overview.overview, name="overview"),
@@ -38,6 +46,8 @@ app_patterns = [
         name="assessment-progress",
     ),
     path("assessments/<int:pk>/cancel/", projects.assessment_cancel, name="assessment-cancel"),
+    path("projects/<slug:slug>/import/", imports.import_document, name="import-document"),
+    path("projects/<slug:slug>/report/", imports.report_download, name="report-download"),
     path("compare/", assessments.compare, name="compare"),
     path("teams/<slug:slug>/standup/", standup.standup, name="standup"),
 ]

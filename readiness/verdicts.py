@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from readiness.models import Verdict
 
 
-def format_score(score: float | None) -> str:
+def format_score(score: float | None, *, digits: int = 1) -> str:
     """`9.4/10`, or a dash when there is no score."""
     if score is None:
         return _("—/10")
-    return _("%(score)s/10") % {"score": f"{score:.1f}"}
+    return _("%(score)s/10") % {"score": f"{score:.{digits}f}"}
 
 
 def format_coverage(coverage: float | None) -> str:
@@ -46,9 +46,12 @@ def reason_text(reason: Mapping[str, Any]) -> str:
     says something true (its code and fields) rather than nothing."""
     code = reason.get("code", "")
     if code == "score_below":
+        score, ready_at = reason.get("score"), reason.get("ready_at")
+        # 7.96 below 8.0 must not read "8.0 is below 8.0".
+        digits = 1 if format_score(score) != format_score(ready_at) else 2
         return _("The score %(score)s is below the %(ready_at)s needed to be ready.") % {
-            "score": format_score(reason.get("score")),
-            "ready_at": format_score(reason.get("ready_at")),
+            "score": format_score(score, digits=digits),
+            "ready_at": format_score(ready_at, digits=digits),
         }
     if code == "no_score":
         return _("No check could be scored, so there is no score.")

@@ -217,9 +217,10 @@ def _list(lines: list[str], start: int, blocks: list[Block]) -> int:
             j = i + 1
             while j < len(lines) and not lines[j].strip():
                 j += 1
-            if j < len(lines) and (_ITEM.match(lines[j]) and not _RULE.match(lines[j]) or (
-                lines[j].startswith((" ", "\t")) and not _starts_block(lines[j])
-            )):
+            following = lines[j] if j < len(lines) else ""
+            if (_ITEM.match(following) and not _RULE.match(following)) or (
+                following.startswith((" ", "\t")) and not _starts_block(following)
+            ):
                 i = j
                 continue
             break
@@ -275,16 +276,23 @@ _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1|(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])")
 
 
+_CODE_SPAN = re.compile(r"`+([^`]*)`+")
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_SPACES = re.compile(r"[ \t]+")
+_MARKUP = re.compile(r"[\[`*_<]")
+
+
 def plain(text: str) -> str:
     """Inline Markdown reduced to its text: emphasis, code spans and links unwrapped."""
-    text = _LINK.sub(r"\1", text)
-    text = re.sub(r"`+([^`]*)`+", r"\1", text)
-    previous = None
-    while previous != text:
-        previous = text
-        text = _EMPHASIS.sub(lambda m: m.group(2) or m.group(3) or "", text)
-    text = re.sub(r"<br\s*/?>", " ", text, flags=re.IGNORECASE)
-    return re.sub(r"[ \t]+", " ", text).strip()
+    if _MARKUP.search(text):
+        text = _LINK.sub(r"\1", text)
+        text = _CODE_SPAN.sub(r"\1", text)
+        previous = None
+        while previous != text:
+            previous = text
+            text = _EMPHASIS.sub(lambda m: m.group(2) or m.group(3) or "", text)
+        text = _BREAK.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()
 
 
 def is_symbol(char: str) -> bool:

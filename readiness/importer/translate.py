@@ -112,7 +112,9 @@ def tokenize(line: str) -> list[Token]:
         else:
             operator = None
             if not started:
-                operator = next((op for op in ("2>&1", "2>>", "2>") if line.startswith(op, i)), None)
+                operator = next(
+                    (op for op in ("2>&1", "2>>", "2>") if line.startswith(op, i)), None
+                )
             if operator is None:
                 operator = next((op for op in _OPERATORS if line.startswith(op, i)), None)
             if operator:
@@ -566,10 +568,37 @@ _CHANGING_PROGRAMS = {
     "shred",
     "unlink",
 }
-_SHELL_PROGRAMS = {"sudo", "su", "doas", "sh", "bash", "zsh", "eval", "exec", "source", ".", "xargs"}
+_SHELL_PROGRAMS = {
+    "sudo",
+    "su",
+    "doas",
+    "sh",
+    "bash",
+    "zsh",
+    "eval",
+    "exec",
+    "source",
+    ".",
+    "xargs",
+}
 _STATE_PROGRAMS = {"export", "unset", "set", "alias", "pushd", "popd", "read", "ulimit", "umask"}
 _IDLE_PROGRAMS = {"echo", "printf", "sleep", "wait", "clear", "true", "false", ":", "history"}
-_INTERACTIVE_PROGRAMS = {"vi", "vim", "nvim", "nano", "emacs", "code", "open", "xdg-open", "less", "more", "man", "top", "htop", "watch"}
+_INTERACTIVE_PROGRAMS = {
+    "vi",
+    "vim",
+    "nvim",
+    "nano",
+    "emacs",
+    "code",
+    "open",
+    "xdg-open",
+    "less",
+    "more",
+    "man",
+    "top",
+    "htop",
+    "watch",
+}
 _CHANGING_WORDS = {
     "deploy",
     "delete",
@@ -628,7 +657,21 @@ _CHANGING_WORDS = {
     "run-script-once",
 }
 _NPM_LIKE = {"npm", "yarn", "pnpm", "npx"}
-_BUILD_PROGRAMS = {"npm", "yarn", "pnpm", "npx", "make", "tsc", "mvn", "gradle", "cargo", "go", "pytest", "tox", "docker"}
+_BUILD_PROGRAMS = {
+    "npm",
+    "yarn",
+    "pnpm",
+    "npx",
+    "make",
+    "tsc",
+    "mvn",
+    "gradle",
+    "cargo",
+    "go",
+    "pytest",
+    "tox",
+    "docker",
+}
 _PRESERVING_FILTERS = {"head", "tail", "sort", "uniq", "cat", "column", "nl"}
 
 
@@ -639,9 +682,14 @@ def _program(word: str) -> str:
 def _check_command(argv: list[str]) -> None:
     program = _program(argv[0])
     if program in _CHANGING_PROGRAMS:
-        raise _refuse(_("%(program)s changes files or processes: a procedure step, not a check"), program=program)
+        raise _refuse(
+            _("%(program)s changes files or processes: a procedure step, not a check"),
+            program=program,
+        )
     if program in _SHELL_PROGRAMS:
-        raise _refuse(_("%(program)s runs other commands with other rights or another shell"), program=program)
+        raise _refuse(
+            _("%(program)s runs other commands with other rights or another shell"), program=program
+        )
     if program in _STATE_PROGRAMS:
         raise _refuse(_("%(program)s only changes the shell's state"), program=program)
     if program in _IDLE_PROGRAMS:
@@ -650,7 +698,8 @@ def _check_command(argv: list[str]) -> None:
         raise _refuse(_("%(program)s is interactive"), program=program)
     if program in ("curl", "wget", "http", "httpie"):
         if program != "curl" or any(
-            a in ("-X", "-d", "--data", "-F", "--form", "-T", "--upload-file", "-o", "-O", "--output")
+            a
+            in ("-X", "-d", "--data", "-F", "--form", "-T", "--upload-file", "-o", "-O", "--output")
             or a.startswith(("--data", "-X", "--request"))
             for a in argv[1:]
         ):
@@ -767,7 +816,9 @@ def _plan_pipeline(tokens: list[Token], cwd: str) -> Plan:
         elif token.text in ("2>&1", ">&2"):
             continue
         else:
-            raise _refuse(_("the shell operator %(operator)s cannot be translated"), operator=token.text)
+            raise _refuse(
+                _("the shell operator %(operator)s cannot be translated"), operator=token.text
+            )
     if any(not stage for stage in stages):
         raise _refuse(_("empty command in a pipeline"))
     first = stages[0]
@@ -792,15 +843,15 @@ def _plan_pipeline(tokens: list[Token], cwd: str) -> Plan:
         plan = _grep_plan([stages[1][0], *grep_words], "grep", cwd)
         stages = stages[1:]
     else:
-        if any(w.expands for w in first):
-            raise _refuse(_("the command uses shell expansion ($…, `…`, ~, {a,b})"))
-        if any(w.glob for w in first):
-            raise _refuse(_("the command uses a shell glob, which a check would pass literally"))
         file_plan = _file_plan(first, cwd)
         if file_plan is not None:
             if len(stages) > 1:
                 raise _refuse(_("a file test in a pipeline"))
             return file_plan
+        if any(w.expands for w in first):
+            raise _refuse(_("the command uses shell expansion ($…, `…`, ~, {a,b})"))
+        if any(w.glob for w in first):
+            raise _refuse(_("the command uses a shell glob, which a check would pass literally"))
         argv = [w.text for w in first]
         _check_command(argv)
         argv, approx = _in_directory(argv, cwd)
@@ -857,9 +908,7 @@ def _add_filter(plan: Plan, stage: list[Word]) -> None:
         plan.pattern = _both(first, _with_case(pattern, args.ignore_case))
         plan.ignore_case = False
         plan.approx.extend(approx)
-        plan.approx.append(
-            Message(_("lines matching both greps of the pipeline, in either order"))
-        )
+        plan.approx.append(Message(_("lines matching both greps of the pipeline, in either order")))
         problem = pattern_problem(plan.pattern)
         if problem:
             raise _refuse(_("the pattern cannot be used: %(problem)s"), problem=problem)
@@ -918,14 +967,22 @@ def read_expectation(line: int, comment: str) -> Expectation | None:
     )
 
 
+# "Test 1:", "Check 2 -", "Étape 3." before a test's title.
+TEST_NUMBER = re.compile(
+    r"^\s*(?:test|check|step|etape|étape|verification|vérification|controle|contrôle)\s*"
+    r"\d+[a-z]?\s*[:.)-]\s*",
+    re.IGNORECASE,
+)
+
+
 def key_hint(title: str) -> str:
     """A short key from a test's title, without the "check that" that starts most of them."""
     folded = fold(title)
-    folded = re.sub(r"^(?:test\s*\d+[a-z]?\s*[:.)-]\s*)", "", folded)
+    folded = TEST_NUMBER.sub("", folded)
     folded = re.sub(
         r"^(?:verifier|verify|check|ensure|s'assurer|controler|confirmer|confirm|tester|test)"
         r"(?:\s+(?:que|qu'|that|if|si|whether|le|la|les|l'|the))?\s*",
         "",
         folded,
     )
-    return slugify_key(folded, limit=50)
+    return slugify_key(folded, limit=60)

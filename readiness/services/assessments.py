@@ -34,8 +34,16 @@ from checks import runner
 from checks.scan import run_file_checks
 from checks.source import SourceError as TreeError
 from checks.source import WorkingTree
-from checks.spec import FILE_CHECK_TYPES, SLOW_CHECK_TYPES, Attestation as AttestationSpec
-from checks.spec import CheckSpec, Outcome, RunContext, Status, clip
+from checks.spec import (
+    FILE_CHECK_TYPES,
+    SLOW_CHECK_TYPES,
+    CheckSpec,
+    Outcome,
+    RunContext,
+    Status,
+    clip,
+)
+from checks.spec import Attestation as AttestationSpec
 from readiness.celery import app as celery_app
 from readiness.models import (
     Assessment,
@@ -49,7 +57,12 @@ from readiness.models import (
 )
 from readiness.scoring import ScoreCard, ScoredCheck, score_checks
 from readiness.services.checklists import check_spec
-from readiness.services.sources import SourceError, SourceState, source_prepare
+from readiness.services.sources import (
+    SourceError,
+    SourceState,
+    source_prepare,
+    source_time_limit,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +73,8 @@ UNFINISHED = (ResultStatus.PENDING, ResultStatus.RUNNING)
 # How many slow checks an inline run evaluates at once (the worker pool does it for tasks).
 INLINE_THREADS = 16
 MAX_SUMMARY = 2000
+# A web request asks the broker once more, briefly, and then says the queue is unavailable.
+_CONNECT = {"max_retries": 1, "interval_start": 0.1, "interval_step": 0, "timeout": 5}
 
 
 class QueueUnavailable(Exception):
@@ -88,10 +103,13 @@ def assessment_create(
     other row is pending, due to be started by a task before its lease runs out.
 
     `revision` pins the commit to evaluate (any git revision; tasks record its sha).
-    Raises AssessmentError when the project has no checklist."""
+    Raises AssessmentError when the project has no checklist or the revision is too long."""
     checklist = project.current_checklist()
     if checklist is None:
         raise AssessmentError(f"project {project.slug} has no checklist")
+    limit = Assessment._meta.get_field("revision").max_length
+    if len(revision) > limit:
+        raise AssessmentError(f"revision: at most {limit} characters, got {len(revision)}")
     now = timezone.now()
     evaluated_at = evaluated_at or now
     checks = list(checklist.checks.select_related("category").order_by("position"))
@@ -193,7 +211,7 @@ def broker_check() -> None:
         return
     try:
         with celery_app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, timeout=5)
+            connection.ensure_connection(**_CONNECT)
     except (KombuError, OSError) as exc:
         raise _unavailable(exc) from exc
 
@@ -226,10 +244,10 @@ def _messages(assessment_id: int, rows: Iterable[tuple[int, str]]) -> list[tuple
     file_task = False
     for pk, type_ in rows:
         if type_ in SLOW_CHECK_TYPES:
-            messages.append(("readiness.tasks.run_check_task", pk))
+            messages.append(("run_check_task", pk))
         elif not file_task:
             file_task = True
-            messages.insert(0, ("readiness.tasks.run_file_checks_task", assessment_id))
+            messages.insert(0, ("run_file_checks_task", assessment_id))
     return messages
 
 
@@ -239,12 +257,18 @@ def _send(messages: Sequence[tuple[str, int]]) -> None:
     # A fresh connection rather than the pool: a broken pooled connection must not hide
     # that the broker is back, and the queue is read at send time so that a deployment (or
     # a test run) can give the pipeline its own queue.
+    from readiness import tasks  # the tasks module imports this one
+
+    if celery_app.conf.task_always_eager:
+        for name, argument in messages:
+            getattr(tasks, name).apply_async((argument,))
+        return
     queue = celery_app.conf.task_default_queue
     try:
         with celery_app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, timeout=5)
+            connection.ensure_connection(**_CONNECT)
             for name, argument in messages:
-                celery_app.tasks[name].apply_async(
+                getattr(tasks, name).apply_async(
                     (argument,),
                     connection=connection,
                     queue=queue,
@@ -390,30 +414,48 @@ def assessment_run_file_checks(*, assessment_id: int) -> int:
     if assessment is None or assessment.status not in ACTIVE:
         return 0
     specs = _pending_rows(assessment_id, FILE_CHECK_TYPES)
-    if not specs:
-        return 0
-    # The source first: a long clone must not eat the lease of claimed rows.
-    try:
-        state: SourceState | Exception = _source(assessment)
-    except SourceError as exc:
-        state = exc
-    claims = _claim(assessment_id, list(specs), specs, settings.READINESS_LEASE_SECONDS)
+    # Claimed before the source is fetched, so that a fetch that kills the worker uses up
+    # attempts like any check; the lease covers the fetch, then is cut back for the scan.
+    lease = settings.READINESS_LEASE_SECONDS
+    claims = _claim(
+        assessment_id, list(specs), specs, lease + source_time_limit(assessment.project)
+    )
     if not claims:
         return 0
+    state = _source_or_problem(assessment)
+    _renew(claims, lease)
     return _store(assessment_id, claims, _scan(state, [c.spec for c in claims]))
 
 
-def _scan(state: SourceState | Exception, specs: Sequence[CheckSpec]) -> dict[str, Outcome]:
-    if isinstance(state, Exception):
+def _renew(claims: Sequence[Claim], lease_s: float) -> None:
+    expires = timezone.now() + dt.timedelta(seconds=lease_s)
+    for claim in claims:
+        CheckResult.objects.filter(
+            pk=claim.result_id, status=ResultStatus.RUNNING, attempts=claim.attempt
+        ).update(lease_expires_at=expires)
+
+
+def _source_or_problem(assessment: Assessment) -> SourceState | SourceError:
+    """The source, or why it cannot be had: the checks that need it then get that error
+    rather than the task failing (and being sent again, and again)."""
+    try:
+        return _source(assessment)
+    except SourceError as exc:
+        return exc
+    except Exception as exc:
+        logger.exception("preparing the source of %s failed", assessment.project.slug)
+        return SourceError(f"{type(exc).__name__}: {exc}")
+
+
+def _scan(state: SourceState | SourceError, specs: Sequence[CheckSpec]) -> dict[str, Outcome]:
+    if isinstance(state, SourceError):
         return {spec.key: Outcome.error(f"source unavailable: {state}") for spec in specs}
     try:
         tree = WorkingTree(state.path)
     except TreeError as exc:
         return {spec.key: Outcome.error(f"source unavailable: {exc}") for spec in specs}
     try:
-        return dict(
-            run_file_checks(specs, tree, max_file_bytes=settings.READINESS_MAX_FILE_BYTES)
-        )
+        return dict(run_file_checks(specs, tree, max_file_bytes=settings.READINESS_MAX_FILE_BYTES))
     except Exception as exc:
         logger.exception("file scan raised")
         problem = f"checker failed: {type(exc).__name__}: {exc}"
@@ -428,9 +470,11 @@ def _needs_files(spec: CheckSpec) -> bool:
     return False
 
 
-def _lease_for(spec: CheckSpec) -> float:
-    # A slow check is bounded by its own timeout: the lease outlasts it by the base lease.
-    return settings.READINESS_LEASE_SECONDS + float(spec.options.get("timeout_s") or 0)
+def _lease_for(spec: CheckSpec, project: Project) -> float:
+    # A slow check is bounded by its own timeout (and the fetch of the source when it
+    # needs one): the lease outlasts that by the base lease.
+    fetch = source_time_limit(project) if _needs_files(spec) else 0
+    return settings.READINESS_LEASE_SECONDS + float(spec.options.get("timeout_s") or 0) + fetch
 
 
 @dataclass(frozen=True)
@@ -447,10 +491,10 @@ def _slow_context(assessment: Assessment, specs: Iterable[CheckSpec]) -> _SlowCo
     plain = _context(Path(assessment.project.source))
     if not any(_needs_files(spec) for spec in specs):
         return _SlowContext(plain=plain, files=plain)
-    try:
-        return _SlowContext(plain=plain, files=_context(_source(assessment).path))
-    except SourceError as exc:
-        return _SlowContext(plain=plain, files=exc)
+    state = _source_or_problem(assessment)
+    if isinstance(state, SourceError):
+        return _SlowContext(plain=plain, files=state)
+    return _SlowContext(plain=plain, files=_context(state.path))
 
 
 def _evaluate_slow(spec: CheckSpec, contexts: _SlowContext) -> Outcome:
@@ -472,10 +516,11 @@ def assessment_run_check(*, result_id: int) -> bool:
     if row is None or row.status != ResultStatus.PENDING:
         return False
     spec = _spec(row.check_item)
-    contexts = _slow_context(row.assessment, [spec])
-    claims = _claim(row.assessment_id, [row.pk], {row.pk: spec}, _lease_for(spec))
+    lease = _lease_for(spec, row.assessment.project)
+    claims = _claim(row.assessment_id, [row.pk], {row.pk: spec}, lease)
     if not claims:
         return False
+    contexts = _slow_context(row.assessment, [spec])
     return _store(row.assessment_id, claims, {spec.key: _evaluate_slow(spec, contexts)}) == 1
 
 
@@ -493,7 +538,7 @@ def assessment_run_inline(*, assessment: Assessment) -> Assessment:
         with ThreadPoolExecutor(max_workers=min(INLINE_THREADS, len(ids))) as pool:
             for start in range(0, len(ids), INLINE_THREADS):
                 wave = ids[start : start + INLINE_THREADS]
-                lease = max(_lease_for(specs[pk]) for pk in wave)
+                lease = max(_lease_for(specs[pk], assessment.project) for pk in wave)
                 claims = _claim(assessment.pk, wave, specs, lease)
                 outcomes = pool.map(lambda c: _evaluate_slow(c.spec, contexts), claims)
                 _store(
@@ -586,13 +631,12 @@ def assessment_cancel(*, assessment: Assessment) -> bool:
         if not Assessment.objects.filter(pk=assessment.pk, status__in=ACTIVE).update(
             status=AssessmentStatus.CANCELLED, finished_at=now
         ):
+            assessment.refresh_from_db()
             return False
         skipped = CheckResult.objects.filter(
             assessment=assessment, status=ResultStatus.PENDING
         ).update(**_outcome_fields(Outcome.skip(CANCELLED), now))
-        Assessment.objects.filter(pk=assessment.pk).update(
-            checks_done=F("checks_done") + skipped
-        )
+        Assessment.objects.filter(pk=assessment.pk).update(checks_done=F("checks_done") + skipped)
     assessment.refresh_from_db()
     return True
 
@@ -623,14 +667,15 @@ def assessment_sweep(*, now: dt.datetime | None = None) -> SweepReport:
     deadline was moved, so a later sweep tries again."""
     now = now or timezone.now()
     resend_by = now + dt.timedelta(seconds=settings.READINESS_LEASE_SECONDS)
-    retried = lost = 0
+    lost = 0
     touched: set[int] = set()
+    resend: list[tuple[int, int, str]] = []  # (result, assessment, check type)
     expired = list(
-        CheckResult.objects.filter(status=ResultStatus.RUNNING, lease_expires_at__lt=now).values_list(
-            "pk", "attempts", "assessment_id", "assessment__status"
-        )
+        CheckResult.objects.filter(
+            status=ResultStatus.RUNNING, lease_expires_at__lt=now
+        ).values_list("pk", "attempts", "assessment_id", "assessment__status", "check_item__type")
     )
-    for pk, attempts, assessment_id, assessment_status in expired:
+    for pk, attempts, assessment_id, assessment_status, type_ in expired:
         mine = CheckResult.objects.filter(pk=pk, status=ResultStatus.RUNNING, attempts=attempts)
         if assessment_status == AssessmentStatus.CANCELLED:
             outcome: Outcome | None = Outcome.skip(CANCELLED)
@@ -642,15 +687,15 @@ def assessment_sweep(*, now: dt.datetime | None = None) -> SweepReport:
             outcome = None
         with transaction.atomic():
             if outcome is None:
-                retried += mine.update(status=ResultStatus.PENDING, lease_expires_at=resend_by)
+                if mine.update(status=ResultStatus.PENDING, lease_expires_at=resend_by):
+                    resend.append((pk, assessment_id, type_))
                 continue
             if mine.update(**_outcome_fields(outcome, now)):
                 if outcome.status == Status.ERROR:
                     lost += 1
-                Assessment.objects.filter(pk=assessment_id).update(
-                    checks_done=F("checks_done") + 1
-                )
+                Assessment.objects.filter(pk=assessment_id).update(checks_done=F("checks_done") + 1)
                 touched.add(assessment_id)
+    retried = len(resend)
 
     due = list(
         CheckResult.objects.filter(
@@ -666,7 +711,7 @@ def assessment_sweep(*, now: dt.datetime | None = None) -> SweepReport:
 
     finalised = _finalise_finished(touched)
     by_assessment: dict[int, list[tuple[int, str]]] = {}
-    for pk, assessment_id, type_ in due:
+    for pk, assessment_id, type_ in resend + due:
         by_assessment.setdefault(assessment_id, []).append((pk, type_))
     _send([m for aid, rows in by_assessment.items() for m in _messages(aid, rows)])
     return SweepReport(resent=len(due), retried=retried, lost=lost, finalised=finalised)

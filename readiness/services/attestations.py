@@ -36,9 +36,9 @@ def attestation_create(
     `valid_days` (never when unset). Raises ValidationError naming the field when the
     status is not pass/warn/fail or the check requires an evidence link and none is given."""
     if check.type != "manual" or check.checklist.project_id != project.pk:
-        raise ValidationError(_("%(check)s is not a manual check of this project.") % {
-            "check": check.key
-        })
+        raise ValidationError(
+            _("%(check)s is not a manual check of this project.") % {"check": check.key}
+        )
     if status not in AttestationStatus.values:
         raise ValidationError({"status": _("Choose pass, warn or fail.")})
     evidence_url = evidence_url.strip()

@@ -44,8 +44,6 @@ EVERY_COMMIT = "commit"
 EVERY = (EVERY_DAY, EVERY_COMMIT)
 GIT_LOG_TIMEOUT_S = 120
 _STORED = [AssessmentStatus.PENDING, AssessmentStatus.RUNNING, AssessmentStatus.DONE]
-# The Celery task that `backfill --queue` sends, one per point; it calls backfill_point.
-BACKFILL_TASK = "readiness.tasks.backfill_point_task"
 
 Progress = Callable[[int, int, Assessment], None]
 
@@ -94,16 +92,17 @@ def backfill_run(
     until: dt.date | dt.datetime | None = None,
     every: str = EVERY_DAY,
     progress: Progress | None = None,
+    cache: BlobCache | None = None,
 ) -> list[Assessment]:
     """Backfill the points of the plan that are not stored yet, in this process, and return
     the new assessments oldest first. `progress(done, total, assessment)` is called after
-    each point."""
+    each point. All points share `cache` (a new one by default): each blob is scanned once."""
     checklist = _current_checklist(project)
     specs = _file_specs(checklist)
     git_dir = _git_dir(project)
     plan = _plan(project, git_dir, _tip(project, git_dir), since, until, every)
     pending = backfill_pending(project=project, plan=plan, checklist=checklist)
-    cache = BlobCache()
+    cache = cache if cache is not None else BlobCache()
     created = []
     for index, point in enumerate(pending, start=1):
         assessment = _backfill_point(project, checklist, specs, git_dir, point, cache)
@@ -125,19 +124,15 @@ def backfill_point(*, project_id: int, revision: str) -> Assessment:
     with _open(git_dir, revision) as tree:
         point = BackfillPoint(tree.revision, tree.committed_at)
     assessment = _backfill_point(project, checklist, specs, git_dir, point, BlobCache())
-    return assessment or _stored(project, checklist, [point.sha]).get(
-        status=AssessmentStatus.DONE
-    )
+    return assessment or _stored(project, checklist, [point.sha]).get(status=AssessmentStatus.DONE)
 
 
 def backfill_enqueue(*, project: Project, plan: Sequence[BackfillPoint]) -> list[str]:
-    """Send one BACKFILL_TASK per point of `plan` not stored yet; returns their commits.
-    Raises QueueUnavailable when the broker cannot be reached (nothing is sent then)."""
-    if BACKFILL_TASK not in celery_app.tasks:
-        raise BackfillError(
-            _("the workers have no task %(task)s: run backfill without --queue")
-            % {"task": BACKFILL_TASK}
-        )
+    """Send one readiness.tasks.backfill_point_task per point of `plan` not stored yet;
+    returns their commits. Raises QueueUnavailable when the broker cannot be reached."""
+    # Imported here: the tasks module imports this one.
+    from readiness.tasks import backfill_point_task
+
     pending = backfill_pending(project=project, plan=plan)
     if not pending:
         return []
@@ -145,7 +140,7 @@ def backfill_enqueue(*, project: Project, plan: Sequence[BackfillPoint]) -> list
     try:
         with celery_app.connection_for_write() as connection:
             for point in pending:
-                celery_app.tasks[BACKFILL_TASK].apply_async(
+                backfill_point_task.apply_async(
                     kwargs={"project_id": project.pk, "revision": point.sha},
                     connection=connection,
                     queue=celery_app.conf.task_default_queue,

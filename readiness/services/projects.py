@@ -4,6 +4,7 @@ written together or not at all."""
 from __future__ import annotations
 
 import re
+import zoneinfo
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -48,6 +49,17 @@ def ref_problem(ref: str) -> str | None:
     return None
 
 
+def timezone_problem(timezone: str | None) -> str | None:
+    # Checked even without a schedule: backfill groups commits by day in this zone.
+    if timezone is None:
+        return None
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return _("timezone: %(zone)s is not a known time zone") % {"zone": timezone}
+    return None
+
+
 def _normalised_source(source: str) -> str:
     # Local folders are stored absolute so that workers started elsewhere find them.
     if "://" in source or _SCP_LIKE.match(source):
@@ -73,12 +85,21 @@ def project_upsert(
     Raises ChecklistError for an invalid checklist and ProjectError or ValueError (from
     the schedule) for a bad field; nothing is saved then, not even the project."""
     if not _SLUG.match(slug):
-        raise ProjectError(_("slug: %(slug)s may only hold letters, digits, - and _") % {"slug": slug})
-    problem = source_problem(source) or ref_problem(ref or "")
+        raise ProjectError(
+            _("slug: %(slug)s may only hold letters, digits, - and _") % {"slug": slug}
+        )
+    problem = (
+        _too_long(slug=slug, source=source, ref=ref, team=team_name, name=name)
+        or source_problem(source)
+        or ref_problem(ref or "")
+        or timezone_problem(timezone)
+    )
     if problem:
         raise ProjectError(problem)
     if team_name is not None and not slugify(team_name):
-        raise ProjectError(_("team: %(name)s needs at least one letter or digit") % {"name": team_name})
+        raise ProjectError(
+            _("team: %(name)s needs at least one letter or digit") % {"name": team_name}
+        )
     # Parse before any write: an invalid file must leave the database untouched.
     spec, text = load_checklist_file(Path(checklist_path))
 
@@ -104,6 +125,23 @@ def project_upsert(
         )
         schedule_sync(project=project)
     return project, version, created
+
+
+def _too_long(**values: str | None) -> str | None:
+    limits = {
+        "slug": Project._meta.get_field("slug").max_length,
+        "source": Project._meta.get_field("source").max_length,
+        "ref": Project._meta.get_field("ref").max_length,
+        "team": Team._meta.get_field("name").max_length,
+        "name": Project._meta.get_field("name").max_length,
+    }
+    for field, value in values.items():
+        if value is not None and len(value) > limits[field]:
+            return _("%(field)s: longer than %(limit)s characters") % {
+                "field": field,
+                "limit": limits[field],
+            }
+    return None
 
 
 def _team(name: str) -> Team:

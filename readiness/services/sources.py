@@ -83,6 +83,14 @@ def source_prepare(*, project: Project, revision: str = "") -> SourceState:
         return SourceState(path=_checked_out(root, path, sha), revision=sha)
 
 
+def source_time_limit(project: Project) -> float:
+    """The longest source_prepare may take for this project (its git timeouts), for the
+    lease of a task that prepares it."""
+    if project.is_git_url:
+        return FETCH_TIMEOUT_S + 2 * LOCAL_TIMEOUT_S  # fetch, then resolve and check out
+    return 3 * LOCAL_TIMEOUT_S
+
+
 def source_git_dir(*, project: Project, revision: str = "") -> Path:
     """The repository to read the project's git objects from (past revisions, without a
     checkout): the local repository itself, or the cached clone of a git URL, fetched
@@ -222,7 +230,9 @@ def _locked(root: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _git(args: list[str], *, timeout: float = LOCAL_TIMEOUT_S, env: dict[str, str] | None = None) -> str:
+def _git(
+    args: list[str], *, timeout: float = LOCAL_TIMEOUT_S, env: dict[str, str] | None = None
+) -> str:
     full_env = {
         **os.environ,
         "GIT_TERMINAL_PROMPT": "0",

@@ -7,17 +7,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from django import template
 from django.utils import formats
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
 
 from readiness import verdicts
-from readiness.models import ResultStatus, Verdict
+from readiness.models import ResultStatus, Trigger, Verdict
 
 register = template.Library()
 
@@ -110,13 +111,14 @@ def status_label(status: str) -> str:
     return str(labels.get(status, status))
 
 
-@register.simple_tag
-def status_badge(status: str | None) -> str:
-    """An icon and a word, coloured: ✓ Pass, ✗ Fail, ! Warn, ? Error, – Skip."""
+# Badges repeat on every row of long tables: build each once per language.
+@lru_cache(maxsize=256)
+def _status_badge(status: str, language: str) -> SafeString:
     if not status:
         return format_html('<span class="badge badge-none">{}</span>', _("none"))
     return format_html(
-        '<span class="badge badge-{}" data-status="{}"><span aria-hidden="true">{}</span> {}</span>',
+        '<span class="badge badge-{}" data-status="{}">'
+        '<span aria-hidden="true">{}</span> {}</span>',
         status,
         status,
         STATUS_ICONS.get(status, "•"),
@@ -125,7 +127,13 @@ def status_badge(status: str | None) -> str:
 
 
 @register.simple_tag
-def verdict_badge(verdict: str | None) -> str:
+def status_badge(status: str | None) -> SafeString:
+    """An icon and a word, coloured: ✓ Pass, ✗ Fail, ! Warn, ? Error, – Skip."""
+    return _status_badge(status or "", get_language())
+
+
+@lru_cache(maxsize=64)
+def _verdict_badge(verdict: str, language: str) -> SafeString:
     if verdict == Verdict.READY:
         css, icon = "ready", "✓"
     elif verdict == Verdict.NOT_READY:
@@ -133,12 +141,28 @@ def verdict_badge(verdict: str | None) -> str:
     else:
         css, icon = "none", "–"
     return format_html(
-        '<span class="verdict verdict-{}" data-verdict="{}"><span aria-hidden="true">{}</span> {}</span>',
+        '<span class="verdict verdict-{}" data-verdict="{}">'
+        '<span aria-hidden="true">{}</span> {}</span>',
         css,
-        verdict or "",
+        verdict,
         icon,
-        verdicts.verdict_label(verdict or ""),
+        verdicts.verdict_label(verdict),
     )
+
+
+@register.simple_tag
+def verdict_badge(verdict: str | None) -> SafeString:
+    return _verdict_badge(verdict or "", get_language())
+
+
+@lru_cache(maxsize=64)
+def _trigger_label(trigger: str, language: str) -> str:
+    return str(dict(Trigger.choices).get(trigger, trigger))
+
+
+@register.filter
+def trigger_label(trigger: str) -> str:
+    return _trigger_label(trigger, get_language())
 
 
 @register.filter
@@ -150,9 +174,7 @@ def verdict_reasons(reasons: Iterable[Mapping[str, Any]] | None) -> list[str]:
 def sparkline(scores: Sequence[float], width: int = 120, height: int = 28) -> str:
     """An inline SVG line of the scores (oldest first) on a 0–10 scale."""
     if not scores:
-        return format_html(
-            '<span class="sparkline sparkline-empty">{}</span>', _("no history yet")
-        )
+        return format_html('<span class="sparkline sparkline-empty">{}</span>', _("no history yet"))
     pad = 3
     step = (width - 2 * pad) / max(len(scores) - 1, 1)
 
@@ -183,8 +205,9 @@ def sparkline(scores: Sequence[float], width: int = 120, height: int = 28) -> st
 @register.filter
 def duration(assessment: Any) -> str:
     """How long an assessment ran, from its start and finish times."""
-    started, finished = getattr(assessment, "started_at", None), getattr(
-        assessment, "finished_at", None
+    started, finished = (
+        getattr(assessment, "started_at", None),
+        getattr(assessment, "finished_at", None),
     )
     if not started or not finished:
         return "—"
@@ -196,11 +219,11 @@ def milliseconds(value: float | None) -> str:
     if value is None:
         return "—"
     if value < 1000:
-        return _("%(ms)s ms") % {"ms": int(round(value))}
+        return _("%(ms)s ms") % {"ms": round(value)}
     seconds = value / 1000
     if seconds < 60:
         return _("%(s)s s") % {"s": decimal(seconds)}
-    minutes, rest = divmod(int(round(seconds)), 60)
+    minutes, rest = divmod(round(seconds), 60)
     return _("%(min)s min %(s)s s") % {"min": minutes, "s": rest}
 
 
@@ -303,13 +326,16 @@ def check_field_labels(fields: Iterable[str]) -> list[str]:
 
 
 @register.filter
-def short_revision(revision: str | None) -> str:
-    return (revision or "")[:10]
+def http_url(url: str | None) -> str:
+    """The link if it is http(s), else nothing: evidence links may come from imported
+    documents, and a javascript: link must never become clickable."""
+    url = (url or "").strip()
+    return url if url.lower().startswith(("https://", "http://")) else ""
 
 
 @register.filter
-def get_item(mapping: Mapping[Any, Any] | None, key: Any) -> Any:
-    return (mapping or {}).get(key)
+def short_revision(revision: str | None) -> str:
+    return (revision or "")[:10]
 
 
 @register.simple_tag

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from readiness import selectors
 from readiness.charts import score_chart
-from readiness.models import ActionItem, Assessment, Project, Role
+from readiness.models import ActionItem, Assessment, Project, Role, Trigger
 from readiness.permissions import assessment_for_user, project_for_user
 from readiness.services import action_items as action_item_services
 from readiness.services import assessments as assessment_services
@@ -53,9 +53,7 @@ def _project_context(request: HtmxHttpRequest, project: Project) -> dict[str, An
         "project": project,
         **role_flags(project.user_role),
         "summary": summary,
-        "groups": (
-            selectors.result_groups(assessment=summary.latest) if summary.latest else []
-        ),
+        "groups": (selectors.result_groups(assessment=summary.latest) if summary.latest else []),
         "checklist": checklist,
         "manual_rows": selectors.manual_checks(
             project=project, checklist=checklist, now=timezone.now()
@@ -108,16 +106,22 @@ def project_run(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     project = project_for_user(request.user, slug, role=Role.EDITOR)
     try:
         assessment = assessment_services.assessment_start(
-            project=project, trigger="manual", user=request.user
+            project=project, trigger=Trigger.MANUAL, user=request.user
         )
     except assessment_services.QueueUnavailable:
-        context = _run_context(None, project, project.user_role)
-        context["run_error"] = _(
+        error = _(
             "The queue is unavailable, so the assessment could not be started. "
             "Try again in a moment."
         )
-        return render(request, f"{TEMPLATE}#run", context)
-    return render(request, f"{TEMPLATE}#run", _run_context(assessment, project, project.user_role))
+    except assessment_services.AssessmentError:
+        error = _("This project has no checklist yet: upload one first.")
+    else:
+        return render(
+            request, f"{TEMPLATE}#run", _run_context(assessment, project, project.user_role)
+        )
+    context = _run_context(None, project, project.user_role)
+    context["run_error"] = error
+    return render(request, f"{TEMPLATE}#run", context)
 
 
 @login_required

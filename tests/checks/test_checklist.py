@@ -406,6 +406,7 @@ def test_it_names_regex_constructs_re2_lacks(pattern: str, construct: str) -> No
     [
         ("type: command\nargv: make check", "argv", '["make", "check"]'),
         ("type: command\nargv: []", "argv", "at least 1 argument"),
+        ('type: command\nargv: [sh, "a\\0b"]', "argv[1]", "NUL character"),
         ("type: command\nargv: [make]\ntimeout_s: 0", "timeout_s", "at least 1"),
         ("type: command\nargv: [make]\ntimeout_s: 7200", "timeout_s", "at most 3600"),
         ("type: command\nargv: [make]\nexpect: {exit_code: 256}", "expect.exit_code", "0..255"),
@@ -738,7 +739,8 @@ def check_options(draw: st.DrawFn, check_type: str) -> dict[str, Any]:
         fields["sources"] = draw(st.lists(sources, min_size=2, max_size=3))
         _optional(draw, fields, "ignore_case", st.booleans())
     elif check_type == "command":
-        fields["argv"] = draw(st.lists(TEXT, min_size=1, max_size=4))
+        argument = TEXT.filter(lambda s: "\x00" not in s)
+        fields["argv"] = draw(st.lists(argument, min_size=1, max_size=4))
         _optional(draw, fields, "timeout_s", st.integers(1, 3600))
         _optional(draw, fields, "enabled", st.booleans())
         expect: dict[str, Any] = {}

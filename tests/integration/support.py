@@ -104,6 +104,18 @@ def sent_tasks(broker: Broker) -> list[tuple[str, tuple[Any, ...]]]:
     return messages
 
 
+def queue_size(broker: Broker) -> int:
+    """Messages waiting in the broker's queue (not those a worker has taken)."""
+    with celery_app.connection_for_read() as connection:
+        queue = SimpleQueue(connection, broker.queue, no_ack=True)
+        try:
+            return queue.qsize()
+        except connection.channel_errors:
+            return 0  # Redis has no key for an empty queue
+        finally:
+            queue.close()
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -3,17 +3,21 @@ repositories with commits dated exactly where a test needs them."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import os
+import socket
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 from django.core.management import call_command
 from django.core.management.base import CommandError
+
+from readiness.celery import app as celery_app
 
 
 def write_files(root: Path, files: Mapping[str, str | bytes | None]) -> Path:
@@ -112,20 +116,20 @@ def formula(
     the code under test. `categories` is [(category weight, [(check weight, status)])];
     returns (score, coverage, [(category score, category coverage)])."""
     per_category = []
-    for _weight, checks in categories:
+    weighted = []
+    for weight, checks in categories:
         scored = [(w, CREDIT[s]) for w, s in checks if s in CREDIT]
         applicable = [(w, s) for w, s in checks if s != "skip"]
-        score = (
-            10 * sum(w * c for w, c in scored) / sum(w for w, _ in scored) if scored else None
-        )
+        score = 10 * sum(w * c for w, c in scored) / sum(w for w, _ in scored) if scored else None
         coverage = (
             sum(w for w, s in applicable if s != "error") / sum(w for w, _ in applicable)
             if applicable
             else None
         )
         per_category.append((score, coverage))
-    with_score = [(w, s) for (w, _), (s, _) in zip(categories, per_category) if s is not None]
-    with_cov = [(w, c) for (w, _), (_, c) in zip(categories, per_category) if c is not None]
+        weighted.append((weight, score, coverage))
+    with_score = [(w, s) for w, s, _ in weighted if s is not None]
+    with_cov = [(w, c) for w, _, c in weighted if c is not None]
     score = (
         sum(w * s for w, s in with_score) / sum(w for w, _ in with_score) if with_score else None
     )
@@ -142,3 +146,24 @@ def run_command(name: str, *args: str) -> tuple[int, str, str]:
         stderr.write(str(exc))
         return exc.returncode, stdout.getvalue(), stderr.getvalue()
     return 0, stdout.getvalue(), stderr.getvalue()
+
+
+def free_port() -> int:
+    """A local TCP port nothing listens on (it was free a moment ago)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def celery_conf(**values: Any) -> Iterator[None]:
+    """Celery settings changed for the block, e.g. task_always_eager=True (tasks run in this
+    process as they are sent) or broker_url pointing at a port nobody listens on."""
+    previous = {name: getattr(celery_app.conf, name) for name in values}
+    for name, value in values.items():
+        setattr(celery_app.conf, name, value)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            setattr(celery_app.conf, name, value)

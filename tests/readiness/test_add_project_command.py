@@ -67,7 +67,10 @@ def test_it_keeps_the_version_of_an_unchanged_checklist_and_adds_one_for_a_chang
     project = models.Project.objects.get(slug="shop")
     assert "unchanged (version 1)" in unchanged
     assert "version 2 saved" in changed
-    assert list(project.checklist_versions.order_by("number").values_list("number", flat=True)) == [1, 2]
+    assert list(project.checklist_versions.order_by("number").values_list("number", flat=True)) == [
+        1,
+        2,
+    ]
     assert project.current_checklist().checks.get().weight == 3
     # An assessment keeps pointing at the version it used.
     assessment.refresh_from_db()
@@ -172,8 +175,10 @@ def test_it_saves_nothing_of_a_new_version_when_the_update_is_invalid(source, ch
         (["--schedule", "30 8 * *"], "schedule"),
         (["--schedule", "30 8 * * 1-5", "--timezone", "Mars/Olympus"], "timezone"),
         (["--ref=--upload-pack=evil"], "ref"),
+        (["--timezone", "Mars/Olympus"], "timezone"),
+        (["--name", "x" * 201], "name: longer than 200 characters"),
     ],
-    ids=["cron", "time zone", "ref"],
+    ids=["cron", "time zone", "ref", "time zone without schedule", "long name"],
 )
 def test_it_saves_nothing_for_a_bad_field_and_names_it(source, checklist_file, extra, message):
     before = row_counts()

@@ -3,14 +3,22 @@ import json
 
 import pytest
 
+from checks.scan import BlobCache
 from readiness import models
-from readiness.services.backfill import BackfillError, backfill_plan, backfill_run
+from readiness.services.backfill import (
+    BackfillError,
+    backfill_plan,
+    backfill_point,
+    backfill_run,
+)
 from readiness.services.projects import project_upsert
 from tests.readiness.repo_builders import (
     GitRepo,
     category,
+    celery_conf,
     checklist,
     formula,
+    free_port,
     run_command,
     write_checklist,
     write_files,
@@ -145,7 +153,9 @@ def test_it_evaluates_file_checks_at_each_commit_and_skips_the_others(project, g
         ("pass", "pass", "pass"),
         ("pass", "pass", "fail"),
     ]
-    for assessment, (no_debug, signature, readme) in zip(backfilled(project), expected, strict=True):
+    for assessment, (no_debug, signature, readme) in zip(
+        backfilled(project), expected, strict=True
+    ):
         results = {r.check_item.key: r for r in assessment.results.select_related("check_item")}
         assert {key: r.status for key, r in results.items()} == {
             "no-debug": no_debug,
@@ -286,3 +296,63 @@ def test_it_refuses_a_checklist_without_file_checks(tmp_path, git):
 
     with pytest.raises(BackfillError, match="no file checks"):
         backfill_run(project=project, since=dt.date(2026, 2, 1))
+
+
+@pytest.mark.django_db
+def test_it_scans_each_blob_once_across_all_points(project, git):
+    cache = BlobCache()
+    python_entries = [
+        line.split()[2]
+        for sha in git.shas
+        for line in git.git("ls-tree", "-r", sha).splitlines()
+        if line.endswith(".py")
+    ]
+
+    backfill_run(project=project, since=dt.date(2026, 2, 10), every="commit", cache=cache)
+
+    # Four commits hold six *.py entries but only three contents (app.py twice, hooks.py).
+    assert (len(python_entries), len(set(python_entries))) == (6, 3)
+    assert cache.reads == len(set(python_entries))
+    assert cache.reuses == len(python_entries) - len(set(python_entries))
+
+
+@pytest.mark.django_db
+def test_it_enqueues_one_task_per_pending_point_with_queue(project, git):
+    backfill_run(project=project, since=dt.date(2026, 2, 13), every="day")
+
+    with celery_conf(task_always_eager=True):
+        code, out, _err = run_command(
+            "backfill", "--project", "shop", "--since", "2026-02-10", "--queue"
+        )
+
+    # Eager: each task ran as it was sent, through backfill_point.
+    assert code == 0
+    assert out == "Enqueued 2 of 3 points (the others are already stored).\n"
+    assert [(a.revision, a.evaluated_at) for a in backfilled(project)] == [
+        (git.shas[1], at(10, 17)),
+        (git.shas[2], at(12, 9)),
+        (git.shas[3], at(13, 9)),
+    ]
+
+
+@pytest.mark.django_db
+def test_it_stores_a_point_once_however_often_its_task_runs(project, git):
+    first = backfill_point(project_id=project.pk, revision=git.shas[2])
+    again = backfill_point(project_id=project.pk, revision=git.shas[2][:8])
+
+    assert again == first
+    assert first.evaluated_at == at(12, 9)
+    assert len(backfilled(project)) == 1
+
+
+@pytest.mark.django_db
+def test_it_exits_2_and_enqueues_nothing_when_the_queue_is_unavailable(project):
+    with celery_conf(broker_url=f"redis://127.0.0.1:{free_port()}/0"):
+        code, out, err = run_command(
+            "backfill", "--project", "shop", "--since", "2026-02-10", "--queue"
+        )
+
+    assert code == 2
+    assert out == ""
+    assert "queue unavailable" in err
+    assert backfilled(project) == []

@@ -10,7 +10,9 @@ from tests.readiness.repo_builders import run_command
 
 
 def assessment_with_results(checklist, *, evaluated_at, statuses, **fields):
-    assessment = factories.AssessmentFactory(checklist=checklist, evaluated_at=evaluated_at, **fields)
+    assessment = factories.AssessmentFactory(
+        checklist=checklist, evaluated_at=evaluated_at, **fields
+    )
     for check, status in zip(checklist.checks.order_by("position"), statuses, strict=True):
         factories.CheckResultFactory(assessment=assessment, check_item=check, status=status)
     return assessment
@@ -133,7 +135,16 @@ def test_it_prints_a_readable_table(checklist):
     _code, out, _err = run_command("history", "--project", "shop")
 
     header, row = out.splitlines()
-    assert header.split() == ["#", "Date", "Revision", "Trigger", "Status", "Score", "Coverage", "Verdict"]
+    assert header.split() == [
+        "#",
+        "Date",
+        "Revision",
+        "Trigger",
+        "Status",
+        "Score",
+        "Coverage",
+        "Verdict",
+    ]
     assert "2026-02-15 09:30" in row
     assert "abcdef0" in row
     assert "7.5/10" in row

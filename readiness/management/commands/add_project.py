@@ -26,7 +26,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--ref", help=_("Git branch, tag or commit to assess."))
         parser.add_argument("--checklist", required=True, type=Path, metavar="FILE")
-        parser.add_argument("--team", metavar="NAME", help=_('Team (created if missing; "default").'))
+        parser.add_argument(
+            "--team", metavar="NAME", help=_('Team (created if missing; "default").')
+        )
         parser.add_argument("--name", help=_("Display name (default: the slug)."))
         parser.add_argument(
             "--schedule", metavar="CRON", help=_("Cron expression, e.g. '30 8 * * 1-5'.")

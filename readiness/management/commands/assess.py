@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from checks.checklist import ChecklistError, load_checklist_file
 from checks.runner import run_checklist
 from checks.source import GitRevision, SourceError, git_head
-from checks.spec import Checklist, Outcome, RunContext, Status
+from checks.spec import FILE_CHECK_TYPES, Checklist, Outcome, RunContext, Status
 from readiness.models import Assessment, AssessmentStatus, CheckResult, Project, Trigger
 from readiness.scoring import ScoreCard, ScoredCheck, score_checks
 from readiness.services.assessments import (
@@ -213,7 +213,7 @@ def policy_problem(report: Mapping[str, Any], fail_under: float | None) -> str |
         return _("no score could be computed (--fail-under %(limit)s)") % {"limit": fail_under}
     if score < fail_under:
         return _("score %(score)s is below --fail-under %(limit)s") % {
-            "score": format_score(score),
+            "score": format_score(score, digits=2),
             "limit": fail_under,
         }
     if report["verdict"] != "ready":
@@ -230,7 +230,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--checklist", type=Path, help=_("Checklist file (YAML)."))
         parser.add_argument("--repo", type=Path, help=_("Repository root (a folder)."))
-        parser.add_argument("--rev", help=_("Git revision to read instead of the working tree."))
+        parser.add_argument(
+            "--rev",
+            help=_(
+                "Git revision whose files to read (from git objects, no checkout) instead of "
+                "the working tree; checks other than grep, file and consistency are skipped."
+            ),
+        )
         parser.add_argument("--json", action="store_true", help=_("Print one JSON document."))
         parser.add_argument(
             "--fail-under",
@@ -297,7 +303,10 @@ class Command(BaseCommand):
                 _("Running %(count)s checks on %(repo)s…")
                 % {"count": sum(1 for _ in checklist.all_checks()), "repo": repo}
             )
-            outcomes = run_checklist(checklist, context, tree=tree)
+            # At a past revision only the files are known: the service, the commands' output
+            # and the attestations are today's, so those checks are skipped as for backfill.
+            only_types = FILE_CHECK_TYPES if tree is not None else None
+            outcomes = run_checklist(checklist, context, tree=tree, only_types=only_types)
         except SourceError as exc:
             raise CommandError(
                 _("--repo %(repo)s: %(error)s") % {"repo": repo, "error": exc},
@@ -360,7 +369,7 @@ class Command(BaseCommand):
                 assessment = assessment_start(project=project, trigger=Trigger.CLI)
             except QueueUnavailable as exc:
                 raise CommandError(
-                    _("queue unavailable, nothing was enqueued: %(error)s") % {"error": exc},
+                    _("queue unavailable: %(error)s") % {"error": exc},
                     returncode=BAD_INPUT,
                 ) from None
             self.stdout.write(str(assessment.pk))
@@ -382,4 +391,3 @@ class Command(BaseCommand):
     def _progress(self, message: str) -> None:
         # Progress goes to stderr so that --json output stays one clean document.
         self.stderr.write(message, style_func=None)
-

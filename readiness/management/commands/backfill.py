@@ -11,16 +11,18 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from readiness.models import Assessment, Project
+from readiness.services.assessments import QueueUnavailable
 from readiness.services.backfill import (
     EVERY,
     EVERY_DAY,
     BackfillError,
+    BackfillPoint,
+    Progress,
     backfill_enqueue,
     backfill_pending,
     backfill_plan,
     backfill_run,
 )
-from readiness.services.assessments import QueueUnavailable
 from readiness.verdicts import score_line
 
 BAD_INPUT = 2
@@ -97,12 +99,12 @@ class Command(BaseCommand):
             raise CommandError(str(exc), returncode=BAD_INPUT) from None
         self.stdout.write(_("Backfilled %(count)s points.") % {"count": len(created)})
 
-    def _enqueue(self, project: Project, plan: list[Any]) -> None:
+    def _enqueue(self, project: Project, plan: list[BackfillPoint]) -> None:
         try:
             revisions = backfill_enqueue(project=project, plan=plan)
         except QueueUnavailable as exc:
             raise CommandError(
-                _("queue unavailable, nothing was enqueued: %(error)s") % {"error": exc},
+                _("queue unavailable: %(error)s") % {"error": exc},
                 returncode=BAD_INPUT,
             ) from None
         self.stdout.write(
@@ -110,7 +112,7 @@ class Command(BaseCommand):
             % {"count": len(revisions), "total": len(plan)}
         )
 
-    def _progress(self, project: Project):
+    def _progress(self, project: Project) -> Progress:
         zone = zoneinfo.ZoneInfo(project.timezone or "UTC")
 
         def report(done: int, total: int, assessment: Assessment) -> None:

@@ -132,4 +132,3 @@ class Command(BaseCommand):
             _("Current score: %(line)s")
             % {"line": score_line(assessment.score, assessment.coverage)}
         )
-

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from readiness.models import AssessmentStatus
 from tests import factories
-from tests.readiness.views.conftest import add_history
+from tests.readiness.dashboard_builders import add_history
 
 URL = reverse("readiness:overview")
 
@@ -103,3 +103,12 @@ def test_it_runs_the_same_bounded_number_of_queries_whatever_the_history(
 def test_it_shows_when_each_project_last_ran(world, login):
     add_history(world.project, world.checklist, 1, end=timezone.now() - dt.timedelta(hours=3))
     assert "3\xa0hours ago" in login().get(URL).content.decode()
+
+
+def test_it_switches_language_with_the_switcher_in_the_header(world, login):
+    client = login()
+    html = client.get(URL).content.decode()
+    assert f'action="{reverse("set_language")}"' in html
+    response = client.post(reverse("set_language"), {"language": "fr", "next": URL})
+    assert response.status_code == 302
+    assert 'lang="fr"' in client.get(URL).content.decode()

@@ -2,6 +2,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,7 +15,8 @@ from readiness.models import (
     Role,
 )
 from tests import factories
-from tests.readiness.views.conftest import add_history, add_results
+from tests.integration.support import filesystem_broker, redis_broker, sent_tasks, using
+from tests.readiness.dashboard_builders import add_history, add_results
 
 HTMX = {"HX-Request": "true"}
 
@@ -26,12 +28,16 @@ def url(name, *args):
 @pytest.fixture
 def latest(world):
     """Two finished assessments; the latest has a result for every check."""
-    previous, latest = add_history(world.project, world.checklist, 2, categories=world.categories)
+    _, latest = add_history(world.project, world.checklist, 2, categories=world.categories)
     latest.score, latest.coverage = 9.8, 0.92
-    latest.verdict_reasons = [{"code": "critical", "check": "stripe-webhook-signature", "status": "fail"}]
+    latest.verdict_reasons = [
+        {"code": "critical", "check": "stripe-webhook-signature", "status": "fail"}
+    ]
     latest.save()
     c = world.checks
-    add_results(latest, {c["webhook"]: "fail", c["cors"]: "pass", c["logger"]: "pass", c["quotas"]: "error"})
+    add_results(
+        latest, {c["webhook"]: "fail", c["cors"]: "pass", c["logger"]: "pass", c["quotas"]: "error"}
+    )
     return latest
 
 
@@ -58,7 +64,9 @@ def test_it_lists_latest_results_by_category_failing_first_with_evidence(world, 
 def test_it_embeds_the_chart_figure_with_assessment_ids_and_revisions(world, login, latest):
     html = login().get(url("project", "payments-api")).content.decode()
     assert 'data-testid="score-chart"' in html
-    figure = json.loads(html.split('<script id="chart-data" type="application/json">')[1].split("</script>")[0])
+    figure = json.loads(
+        html.split('<script id="chart-data" type="application/json">')[1].split("</script>")[0]
+    )
     overall = figure["data"][0]
     assert [point[0] for point in overall["customdata"]][-1] == latest.pk
     assert overall["customdata"][-1][1] == latest.revision[:12]
@@ -82,37 +90,40 @@ def test_it_limits_the_default_chart_to_the_last_90_days(world, login):
 
 
 def test_it_shows_run_now_to_editors_only(world, login, latest):
-    assert 'data-testid="run-button"' not in login(Role.VIEWER).get(url("project", "payments-api")).content.decode()
-    assert 'data-testid="run-button"' in login(Role.EDITOR).get(url("project", "payments-api")).content.decode()
+    assert (
+        'data-testid="run-button"'
+        not in login(Role.VIEWER).get(url("project", "payments-api")).content.decode()
+    )
+    assert (
+        'data-testid="run-button"'
+        in login(Role.EDITOR).get(url("project", "payments-api")).content.decode()
+    )
 
 
-def test_it_starts_an_assessment_and_shows_the_progress_bar(world, login, settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+def test_it_starts_an_assessment_and_shows_the_progress_bar(
+    world, login, tmp_path, django_capture_on_commit_callbacks
+):
     client = login(Role.EDITOR)
-    response = client.post(url("project-run", "payments-api"), headers=HTMX)
+    with using(filesystem_broker(tmp_path)) as broker:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url("project-run", "payments-api"), headers=HTMX)
+        sent = sent_tasks(broker)
     html = response.content.decode()
     assert response.status_code == 200
     run = Assessment.objects.get(project=world.project, trigger="manual")
     assert run.requested_by == client.user
-    if run.is_finished:
-        assert 'data-testid="final-score"' in html or 'data-testid="run-failed"' in html
-    else:
-        assert 'data-testid="progress-bar"' in html
-        assert f'hx-get="{url("assessment-progress", run.pk)}"' in html
+    assert ("readiness.tasks.run_file_checks_task", (run.pk,)) in sent
+    assert 'data-testid="progress-bar"' in html
+    assert f'hx-get="{url("assessment-progress", run.pk)}"' in html
+    assert 'hx-trigger="every 1s"' in html
 
 
-def test_it_tells_the_user_when_the_queue_is_unavailable(world, login, settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
-    from readiness.celery import app
-
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
-    try:
+def test_it_tells_the_user_when_the_queue_is_unavailable(world, login):
+    with using(redis_broker("redis://127.0.0.1:1/0")):
         response = login(Role.EDITOR).post(url("project-run", "payments-api"), headers=HTMX)
-    finally:
-        app.conf.broker_url = None
     assert response.status_code == 200
-    assert 'data-testid="queue-unavailable"' in response.content.decode()
+    assert "The queue is unavailable" in response.content.decode()
+    assert 'data-testid="run-button"' in response.content.decode()
 
 
 def test_it_forbids_viewers_to_run_an_assessment(world, login):
@@ -133,7 +144,7 @@ def test_it_polls_progress_with_results_as_checks_finish(world, login):
     add_results(run, {world.checks["cors"]: "pass"})
     response = login().get(url("assessment-progress", run.pk), headers=HTMX)
     html = response.content.decode()
-    assert 'data-testid="progress-bar" max="4" value="1"' in html
+    assert 'max="4" value="1"' in html
     assert "1 of 4 checks done" in html
     assert "CORS uses a whitelist" in html
     assert 'hx-trigger="every 1s"' in html
@@ -159,7 +170,10 @@ def test_it_stops_polling_and_shows_the_new_score_when_the_run_is_done(world, lo
 
 def test_it_cancels_a_running_assessment(world, login):
     run = factories.AssessmentFactory(
-        project=world.project, checklist=world.checklist, status=AssessmentStatus.RUNNING, score=None
+        project=world.project,
+        checklist=world.checklist,
+        status=AssessmentStatus.RUNNING,
+        score=None,
     )
     response = login(Role.EDITOR).post(url("assessment-cancel", run.pk), headers=HTMX)
     assert response.status_code == 200
@@ -252,7 +266,11 @@ def test_it_adds_and_completes_action_items(world, login):
     )
     assert response.status_code == 200
     item = ActionItem.objects.get(project=world.project)
-    assert (item.title, item.owner, item.due_date) == ("Deploy stripeWebhook", "alice", dt.date(2026, 3, 1))
+    assert (item.title, item.owner, item.due_date) == (
+        "Deploy stripeWebhook",
+        "alice",
+        dt.date(2026, 3, 1),
+    )
     assert "Deploy stripeWebhook" in response.content.decode()
     response = client.post(url("action-item-complete", "payments-api", item.pk), headers=HTMX)
     assert response.status_code == 200
@@ -262,7 +280,9 @@ def test_it_adds_and_completes_action_items(world, login):
 
 
 def test_it_shows_action_item_errors_and_saves_nothing(world, login):
-    response = login(Role.EDITOR).post(url("action-item-create", "payments-api"), {"title": ""}, headers=HTMX)
+    response = login(Role.EDITOR).post(
+        url("action-item-create", "payments-api"), {"title": ""}, headers=HTMX
+    )
     assert response.status_code == 200
     assert "form-error" in response.content.decode()
     assert not ActionItem.objects.exists()
@@ -315,7 +335,11 @@ def test_it_forbids_editors_to_change_the_schedule(world, login):
 
 
 def test_it_formats_the_project_page_in_french(world, login, latest):
-    html = login().get(url("project", "payments-api"), headers={"Accept-Language": "fr"}).content.decode()
+    html = (
+        login()
+        .get(url("project", "payments-api"), headers={"Accept-Language": "fr"})
+        .content.decode()
+    )
     assert 'data-testid="project-score">9,8/10' in html
     figure = json.loads(html.split('type="application/json">')[1].split("</script>")[0])
     assert figure["layout"]["separators"].startswith(",")
@@ -328,9 +352,36 @@ def test_it_runs_a_bounded_number_of_queries_whatever_the_history(
     client = login(Role.ADMIN)
     history = add_history(world.project, world.checklist, count, categories=world.categories)
     c = world.checks
-    add_results(history[-1], {c["webhook"]: "fail", c["cors"]: "pass", c["logger"]: "pass", c["quotas"]: "error"})
+    add_results(
+        history[-1],
+        {c["webhook"]: "fail", c["cors"]: "pass", c["logger"]: "pass", c["quotas"]: "error"},
+    )
     factories.AttestationFactory(project=world.project, check_key="cpu-quotas-reviewed")
     factories.ActionItemFactory(project=world.project)
     with django_assert_max_num_queries(16):
         response = client.get(url("project", "payments-api"))
     assert response.status_code == 200
+
+
+def test_it_renders_a_project_never_assessed(world, login):
+    html = login(Role.EDITOR).get(url("project", "payments-api")).content.decode()
+    assert "This project has not been assessed yet." in html
+    assert 'data-testid="score-chart"' not in html
+    assert 'data-testid="run-button"' in html
+
+
+def test_it_explains_that_a_project_without_checklist_cannot_run(world, login):
+    bare = factories.ProjectFactory(team=world.team, slug="bare")
+    response = login(Role.EDITOR).post(url("project-run", bare.slug), headers=HTMX)
+    assert response.status_code == 200
+    assert "no checklist yet" in response.content.decode()
+    assert not Assessment.objects.filter(project=bare).exists()
+
+
+def test_it_serves_plotly_and_htmx_from_this_apps_static_files(world, login):
+    html = login().get(url("project", "payments-api")).content.decode()
+    assert "/static/plotly/plotly.min.js" in html
+    assert "/static/django_htmx/htmx-2.min.js" in html
+    assert finders.find("plotly/plotly.min.js")
+    assert finders.find("django_htmx/htmx-2.min.js")
+    assert "cdn" not in html.lower()

@@ -1,0 +1,141 @@
+"""Backfill: the file checks of a 20-pattern checklist at 30 daily revisions, read from git
+objects with one shared BlobCache, beside a shell loop of `git grep -P` running the same
+patterns on the same revisions.
+
+Builds (once) a git repository in bench/.work/backfill-repo-N from N copies of the
+installed Django package's source: a first commit with the whole tree, then one commit a
+day, each changing a few files (a new function, a TODO, a settings line), 30 commits in
+all. Then it evaluates the checklist of bench_scan.py at every revision with GitRevision
+and a shared BlobCache, and runs, for the same revisions,
+`for rev in ...; do git grep -P -n -e P1 ... -e P19 $rev; done | wc -c`. It prints both
+times and their ratio. The target is at least 10x faster than the loop.
+
+    .venv/bin/python bench/bench_backfill.py [--copies 3] [--days 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_scan import DJANGO, GREPS, VERSION, WORK, checklist  # noqa: E402
+
+from checks.scan import BlobCache, run_file_checks  # noqa: E402
+from checks.source import GitRevision  # noqa: E402
+
+FILES_PER_COMMIT = 4
+EDITS = [
+    "\n\ndef added_on_day_{day}():\n    # TODO: remove after the migration (day {day})\n"
+    "    return {day}\n",
+    "\n\nlogger = logging.getLogger(__name__)  # day {day}\n",
+    "\n\ndef helper_{day}(value):\n    try:\n        return int(value)\n"
+    "    except Exception:\n        pass\n",
+    "\n\nREQUEST_TIMEOUT = {day}  # timeout=seconds\n",
+]
+
+
+def _git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env
+    ).stdout
+
+
+def build_repo(copies: int, days: int) -> Path:
+    repo = WORK / f"backfill-repo-{copies}-{days}"
+    if repo.exists():
+        return repo
+    partial = repo.with_name(repo.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    for index in range(1, copies + 1):
+        shutil.copytree(
+            DJANGO, partial / f"copy{index}", ignore=shutil.ignore_patterns("__pycache__")
+        )
+    _git(partial, "init", "-q", "-b", "main")
+    python_files = sorted(str(path.relative_to(partial)) for path in partial.rglob("*.py"))
+    start = dt.datetime(2026, 1, 1, 9, 0, tzinfo=dt.UTC)
+    rng = random.Random(7)
+    for day in range(days):
+        if day:
+            for name in rng.sample(python_files, FILES_PER_COMMIT):
+                with open(partial / name, "a") as handle:
+                    handle.write(rng.choice(EDITS).format(day=day))
+        stamp = (start + dt.timedelta(days=day)).isoformat()
+        env = {
+            **os.environ,
+            "GIT_AUTHOR_DATE": stamp,
+            "GIT_COMMITTER_DATE": stamp,
+            "GIT_AUTHOR_NAME": "bench",
+            "GIT_AUTHOR_EMAIL": "bench@example.com",
+            "GIT_COMMITTER_NAME": "bench",
+            "GIT_COMMITTER_EMAIL": "bench@example.com",
+        }
+        _git(partial, "add", "-A", env=env)
+        _git(partial, "commit", "-q", "-m", f"day {day}", env=env)
+    # Packed, as a cloned repository is (loose objects make every size lookup slow).
+    _git(partial, "gc", "-q")
+    partial.rename(repo)
+    return repo
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", type=int, default=3)
+    parser.add_argument("--days", type=int, default=30)
+    args = parser.parse_args()
+    repo = build_repo(args.copies, args.days)
+    revisions = _git(repo, "rev-list", "--reverse", "HEAD").split()
+    files = _git(repo, "ls-tree", "-r", "-l", "HEAD").splitlines()
+    size = sum(int(line.split()[3]) for line in files)
+    print(f"repo: {repo} ({len(revisions)} revisions, {len(files)} files, {size / 1e6:.1f} MB)")
+    specs = checklist()
+
+    cache = BlobCache()
+    statuses: Counter[str] = Counter()
+    started = time.perf_counter()
+    for revision in revisions:
+        with GitRevision(repo, revision) as tree:
+            outcomes = run_file_checks(specs, tree, cache=cache)
+        statuses.update(str(outcome.status) for outcome in outcomes.values())
+    ours = time.perf_counter() - started
+    print(
+        f"checks: {len(specs)} x {len(revisions)} revisions ({dict(statuses)}); "
+        f"blobs read {cache.reads}, answered from the cache {cache.reuses}"
+    )
+
+    patterns = [
+        ("(?i)" if extra.get("ignore_case") else "") + pattern for _, _, pattern, extra in GREPS
+    ] + [VERSION]
+    grep = " ".join(f"-e {shlex.quote(pattern)}" for pattern in patterns)
+    loop = f"for rev in {' '.join(revisions)}; do git grep -P -n {grep} $rev; done | wc -c"
+    started = time.perf_counter()
+    output = subprocess.run(
+        ["bash", "-c", loop], cwd=repo, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    theirs = time.perf_counter() - started
+    print(f"git grep output: {int(output) / 1e6:.1f} MB")
+    print(
+        f"run_file_checks + GitRevision + BlobCache: {ours:.2f} s "
+        f"({ours / len(revisions) * 1000:.0f} ms per revision)"
+    )
+    print(
+        f"git grep -P loop:                         {theirs:.2f} s "
+        f"({theirs / len(revisions) * 1000:.0f} ms per revision)"
+    )
+    print(f"speed-up: {theirs / ours:.1f}x (target >= 10x)")
+
+
+if __name__ == "__main__":
+    main()

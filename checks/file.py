@@ -1,0 +1,79 @@
+"""The `file` check: files that must exist (or must not).
+
+`expect: present` passes when every glob of `paths` matches at least one entry of the tree;
+`expect: absent` passes when none does. Evidence lists what was found and, for `present`,
+which globs found nothing. A glob naming a directory matches the files below it. Entries
+that the scan never reads still exist for this check (a symlink that leads outside the
+repository is found by `.env`, although it is never followed); directories that could not
+be listed are reported in `details["unlisted"]`, since what they hold is unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from checks.grep import MAX_LISTED_FILES, parse_expect, plural
+from checks.paths import parse_globs
+from checks.spec import MAX_EVIDENCE_ITEMS, Evidence, Outcome, Status
+
+
+@dataclass(frozen=True)
+class FileOptions:
+    paths: tuple[str, ...]
+    expect: str = "present"
+
+    @classmethod
+    def parse(cls, options: Mapping[str, Any]) -> FileOptions:
+        return cls(parse_globs(options.get("paths")), parse_expect(options))
+
+
+def evaluate(
+    options: FileOptions,
+    found: Sequence[Sequence[str]],
+    unlisted: Sequence[str] = (),
+) -> Outcome:
+    """`found[i]` holds the entries that `options.paths[i]` matches, sorted; `unlisted`
+    the directories in scope that could not be listed."""
+    missing = [glob for glob, paths in zip(options.paths, found, strict=True) if not paths]
+    every = sorted({path for paths in found for path in paths})
+    details: dict[str, Any] = {
+        "found": every[:MAX_LISTED_FILES],
+        "found_count": len(every),
+        "missing": missing,
+    }
+    if unlisted:
+        details["unlisted"] = list(unlisted[:MAX_LISTED_FILES])
+    note = f" ({plural(len(unlisted), 'directory', 'directories')} unreadable)" if unlisted else ""
+    if options.expect == "absent":
+        evidence = tuple(Evidence(path, None, "exists") for path in every[:MAX_EVIDENCE_ITEMS])
+        if every:
+            shown = ", ".join(every[:3]) + (", …" if len(every) > 3 else "")
+            return Outcome(
+                Status.FAIL,
+                f"found {plural(len(every), 'file')} that should not exist: {shown}",
+                evidence,
+                details,
+            )
+        if unlisted:
+            return Outcome(Status.ERROR, "no such file found" + note, details=details)
+        return Outcome(Status.PASS, f"no file matches {_globs(options.paths)}", (), details)
+    evidence = tuple(
+        [
+            Evidence(paths[0], None, f"matches {glob}")
+            for glob, paths in zip(options.paths, found, strict=True)
+            if paths
+        ]
+        + [Evidence(None, None, f"no file matches {glob}") for glob in missing]
+    )[:MAX_EVIDENCE_ITEMS]
+    if missing:
+        status = Status.ERROR if unlisted else Status.FAIL
+        return Outcome(status, f"missing: {_globs(missing)}" + note, evidence, details)
+    count = len(options.paths)
+    summary = "the file exists" if count == 1 else f"all {count} paths exist"
+    return Outcome(Status.PASS, summary, evidence, details)
+
+
+def _globs(globs: Sequence[str]) -> str:
+    return ", ".join(globs[:5]) + (", …" if len(globs) > 5 else "")

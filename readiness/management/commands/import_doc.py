@@ -1,0 +1,140 @@
+"""`manage.py import_doc FILE`: turn a hand-written readiness document (Markdown) into a
+checklist, attestations, claimed history points and action items.
+
+Without --project, or with --dry-run, it prints the checklist YAML and the import report
+and saves nothing. With --project it saves everything in one transaction (a new project
+needs --source) and, with --run, runs the new checklist at once and sets the measured
+score beside the one the document claims."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from checks.checklist import ChecklistError
+from readiness.importer.document import DocumentError, import_document, max_document_bytes
+from readiness.importer.report import render_import_report
+from readiness.models import Trigger
+from readiness.services.assessments import (
+    AssessmentError,
+    assessment_create,
+    assessment_run_inline,
+)
+from readiness.services.imports import (
+    ImportSaveError,
+    claim_disagreements,
+    claimed_point,
+    import_document_save,
+)
+from readiness.services.projects import ProjectError
+from readiness.verdicts import format_score
+
+BAD_INPUT = 2
+
+
+def read_document(path: Path) -> bytes:
+    """The file's bytes, refusing what is not a regular file or is over the size limit
+    before reading it whole."""
+    limit = max_document_bytes()
+    try:
+        if not path.is_file():
+            raise CommandError(_("%(path)s is not a file.") % {"path": path}, returncode=BAD_INPUT)
+        if path.stat().st_size > limit:
+            raise CommandError(
+                _("%(path)s is larger than the %(limit)s MB limit.")
+                % {"path": path, "limit": f"{limit / (1024 * 1024):g}"},
+                returncode=BAD_INPUT,
+            )
+        with path.open("rb") as handle:
+            return handle.read(limit + 1)
+    except OSError as exc:
+        raise CommandError(
+            _("Cannot read %(path)s: %(reason)s") % {"path": path, "reason": exc.strerror or exc},
+            returncode=BAD_INPUT,
+        ) from None
+
+
+class Command(BaseCommand):
+    help = "Import a readiness document (Markdown): checks, attestations, history, action items."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path, help="the Markdown document")
+        parser.add_argument("--project", help="save into this project (slug)")
+        parser.add_argument(
+            "--source", help="the project's repository (folder or git URL); creates the project"
+        )
+        parser.add_argument("--team", help="team of a new project (default: default)")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="print the checklist and the report only"
+        )
+        parser.add_argument(
+            "--run", action="store_true", help="run the new checklist at once (needs --project)"
+        )
+        parser.add_argument("--lang", choices=["fr", "en"], default="en")
+        parser.add_argument("--format", choices=["markdown", "json"], default="markdown")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        with translation.override(options["lang"]):
+            self._handle(options)
+
+    def _handle(self, options: dict[str, Any]) -> None:
+        path: Path = options["file"]
+        fmt = options["format"]
+        if options["run"] and not options["project"]:
+            raise CommandError(_("--run needs --project."), returncode=BAD_INPUT)
+        data = read_document(path)
+        try:
+            result = import_document(data, source_name=path.name)
+        except DocumentError as exc:
+            raise CommandError(f"{path}: {exc.message}", returncode=BAD_INPUT) from None
+        if options["dry_run"] or not options["project"]:
+            if fmt == "markdown":
+                self.stdout.write("# " + _("Checklist (YAML)") + "\n\n```yaml")
+                self.stdout.write(result.checklist_yaml or _("# no check in this document"))
+                self.stdout.write("```\n")
+            self.stdout.write(render_import_report(result, fmt=fmt))
+            if fmt == "markdown":
+                self.stdout.write(
+                    _("Nothing was saved (dry run).")
+                    if options["dry_run"]
+                    else _("Nothing was saved: give --project SLUG to save.")
+                )
+            return
+        try:
+            summary = import_document_save(
+                result=result,
+                project_slug=options["project"],
+                source=options["source"],
+                team_name=options["team"],
+            )
+        except (ImportSaveError, ProjectError, ChecklistError, ValueError) as exc:
+            raise CommandError(str(exc), returncode=BAD_INPUT) from None
+        self.stdout.write(render_import_report(result, summary, fmt=fmt))
+        if options["run"]:
+            self._run(summary.project)
+
+    def _run(self, project: Any) -> None:
+        try:
+            assessment = assessment_create(project=project, trigger=Trigger.CLI)
+        except AssessmentError as exc:
+            raise CommandError(str(exc), returncode=BAD_INPUT) from None
+        measured = assessment_run_inline(assessment=assessment)
+        claimed = claimed_point(project=project)
+        if claimed is None:
+            self.stdout.write(_("Measured: %(score)s") % {"score": format_score(measured.score)})
+            return
+        self.stdout.write(
+            _("Claimed by document: %(claimed)s · measured: %(measured)s")
+            % {"claimed": format_score(claimed.score), "measured": format_score(measured.score)}
+        )
+        disagreements = claim_disagreements(claimed=claimed, measured=measured)
+        if disagreements:
+            self.stdout.write(
+                _("%(count)s checks disagree with the document:") % {"count": len(disagreements)}
+            )
+            for item in disagreements:
+                self.stdout.write(f"- {item.key}: {item.claimed} → {item.measured}")

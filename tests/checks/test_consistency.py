@@ -1,0 +1,112 @@
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from checks.scan import run_file_checks
+from checks.source import GitRevision, WorkingTree
+from checks.spec import CheckSpec, Outcome, Status
+
+REGION = r"""region\(["']([a-z0-9-]+)["']\)"""
+CALLS = r"""getFunctions\(app, ["']([a-z0-9-]+)["']\)"""
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+
+
+@pytest.fixture(params=["working-tree", "git"])
+def scan(request, tmp_path):
+    def run(files: dict[str, str], spec: CheckSpec) -> Outcome:
+        write(tmp_path, files)
+        if request.param == "working-tree":
+            return run_file_checks([spec], WorkingTree(tmp_path))[spec.key]
+        env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e.com"}
+        env |= {"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@e.com"}
+        for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "m"]):
+            subprocess.run(["git", "-C", str(tmp_path), *args], check=True, env=env)
+        with GitRevision(tmp_path, "HEAD") as tree:
+            return run_file_checks([spec], tree)[spec.key]
+
+    return run
+
+
+def consistency(*sources: tuple[list[str], str], **options) -> CheckSpec:
+    options["sources"] = [{"paths": paths, "pattern": pattern} for paths, pattern in sources]
+    return CheckSpec("same-region", "regions", "consistency", "c", options=options)
+
+
+def test_it_passes_when_every_source_captures_the_same_value(scan):
+    files = {
+        "functions/pay.ts": "export const pay = region('europe-west1')\n",
+        "functions/call.ts": 'x\nexport const call = region("europe-west1")\n',
+        "web/api.ts": "const f = getFunctions(app, 'europe-west1')\n",
+    }
+
+    outcome = scan(files, consistency((["functions/*.ts"], REGION), (["web/**"], CALLS)))
+
+    assert outcome.status == Status.PASS
+    assert outcome.summary == "all 2 sources agree on 'europe-west1' (3 places)"
+    assert outcome.details["values"] == {
+        "europe-west1": ["functions/call.ts:2", "functions/pay.ts:1", "web/api.ts:1"]
+    }
+
+
+def test_it_fails_with_each_distinct_value_and_where_it_was_found(scan):
+    files = {
+        "functions/pay.ts": "region('europe-west3')\n",
+        "web/api.ts": "getFunctions(app, 'europe-west1')\n",
+    }
+
+    outcome = scan(files, consistency((["functions/**"], REGION), (["web/**"], CALLS)))
+
+    assert outcome.status == Status.FAIL
+    assert outcome.details["values"] == {
+        "europe-west3": ["functions/pay.ts:1"],
+        "europe-west1": ["web/api.ts:1"],
+    }
+    assert [(item.path, item.line, item.text) for item in outcome.evidence] == [
+        ("functions/pay.ts", 1, "europe-west3 (sources[0])"),
+        ("web/api.ts", 1, "europe-west1 (sources[1])"),
+    ]
+    assert outcome.summary.startswith("sources disagree: 'europe-west3'")
+
+
+def test_it_fails_when_a_source_captures_no_value(scan):
+    files = {"functions/pay.ts": "region('europe-west1')\n", "web/api.ts": "nothing\n"}
+
+    outcome = scan(files, consistency((["functions/**"], REGION), (["web/**"], CALLS)))
+
+    assert outcome.status == Status.FAIL
+    assert outcome.summary == "sources[1] captured no value"
+
+
+def test_it_is_an_error_naming_the_source_whose_paths_match_no_file(scan):
+    files = {"functions/pay.ts": "region('europe-west1')\n"}
+
+    outcome = scan(files, consistency((["functions/**"], REGION), (["web/**"], CALLS)))
+
+    assert outcome.status == Status.ERROR
+    assert outcome.summary == "sources[1].paths matched no file"
+
+
+def test_it_compares_values_as_captured_when_ignoring_case_in_patterns(scan):
+    files = {"a.ts": "REGION('eu')\n", "b.ts": "region('eu')\n"}
+    spec = consistency((["a.ts"], REGION), (["b.ts"], REGION), ignore_case=True)
+
+    assert scan(files, spec).status == Status.PASS
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [("region", "it has 0"), ("(a)(b)", "it has 2")],
+)
+def test_it_is_an_error_unless_each_pattern_has_one_capture_group(scan, pattern, message):
+    outcome = scan({"a.ts": "a"}, consistency((["a.ts"], pattern), (["a.ts"], REGION)))
+
+    assert outcome.status == Status.ERROR
+    assert "sources[0].pattern must have exactly one capture group, " + message in outcome.summary

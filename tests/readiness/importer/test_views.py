@@ -1,0 +1,153 @@
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from readiness.models import ActionItem, Assessment, Attestation, ChecklistVersion, Role
+from tests import factories
+from tests.readiness.importer.conftest import SEED, read_doc
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.readiness.importer.urls")]
+
+
+@pytest.fixture(autouse=True)
+def _pending_uploads_in_tmp(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+
+
+@pytest.fixture
+def project():
+    team = factories.TeamFactory(slug="sos-team")
+    return factories.ProjectFactory(team=team, slug="sos")
+
+
+@pytest.fixture
+def member(project):
+    def make(role: str) -> Client:
+        user = factories.UserFactory(username=f"{role}-member")
+        factories.MembershipFactory(team=project.team, user=user, role=role)
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+def upload(client: Client, name: str, data: bytes, **headers):
+    return client.post(
+        "/projects/sos/import/",
+        {"action": "preview", "file": SimpleUploadedFile(name, data)},
+        **headers,
+    )
+
+
+def saved_rows(project) -> int:
+    return (
+        ChecklistVersion.objects.filter(project=project).count()
+        + Attestation.objects.filter(project=project).count()
+        + Assessment.objects.filter(project=project).count()
+        + ActionItem.objects.filter(project=project).count()
+    )
+
+
+def test_it_previews_the_seed_without_saving_then_saves_on_confirm(member, project):
+    editor = member(Role.EDITOR)
+    response = upload(editor, SEED, read_doc("seed-mojibake.md"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-testid="import-repaired"' in html
+    assert 'data-count="manual_checks"><td>Manual checks</td><td class="num">34<' in html
+    assert "key: coherence-regions" in html
+    assert html.count('<li data-kind="untranslated">') == 15
+    assert saved_rows(project) == 0
+    token = html.split('name="token" value="')[1].split('"')[0]
+    confirmed = editor.post("/projects/sos/import/", {"action": "confirm", "token": token})
+    assert confirmed.status_code == 302
+    assert confirmed["Location"] == "/projects/sos/"
+    assert Assessment.objects.filter(project=project, claimed=True).count() == 2
+    assert Attestation.objects.filter(project=project).count() == 34
+    assert project.current_checklist().checks.count() == 45
+    # The token is used up: confirming again saves nothing more.
+    again = editor.post("/projects/sos/import/", {"action": "confirm", "token": token})
+    assert again.status_code == 400
+    assert Assessment.objects.filter(project=project).count() == 2
+
+
+def test_it_answers_htmx_with_the_preview_fragment(member):
+    response = upload(
+        member(Role.EDITOR), "review.md", read_doc("english-review.md"), HTTP_HX_REQUEST="true"
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html
+    assert 'data-testid="import-preview-result"' in html
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        # Django's file field refuses an empty upload before the importer sees it.
+        ("empty.md", "The submitted file is empty."),
+        ("binary.png", "The file is binary, not a Markdown document."),
+    ],
+)
+def test_it_shows_why_a_file_cannot_be_imported(member, project, name, message):
+    response = upload(member(Role.EDITOR), name, read_doc(name))
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert saved_rows(project) == 0
+
+
+def test_it_shows_why_text_is_not_a_readiness_document(member, project):
+    response = upload(member(Role.EDITOR), "notes.md", b"# Notes\n\nJust words.\n")
+    assert response.status_code == 400
+    assert "This is not a readiness document" in response.content.decode()
+    assert saved_rows(project) == 0
+
+
+def test_it_refuses_a_file_over_the_limit(member, project, settings):
+    settings.READINESS_MAX_UPLOAD_BYTES = 1024
+    response = upload(member(Role.EDITOR), "big.md", b"- [x] ok\n" * 500)
+    assert response.status_code == 400
+    assert "larger than" in response.content.decode()
+    assert saved_rows(project) == 0
+
+
+def test_it_keeps_viewers_and_strangers_out(member, project):
+    assert upload(member(Role.VIEWER), "a.md", read_doc("english-review.md")).status_code == 403
+    stranger = Client()
+    stranger.force_login(factories.UserFactory(username="stranger"))
+    assert stranger.get("/projects/sos/import/").status_code == 404
+    assert saved_rows(project) == 0
+
+
+def test_it_refuses_a_preview_made_by_someone_else(member, project):
+    first = upload(member(Role.EDITOR), "a.md", read_doc("english-review.md"))
+    token = first.content.decode().split('name="token" value="')[1].split('"')[0]
+    other = member(Role.ADMIN)
+    response = other.post("/projects/sos/import/", {"action": "confirm", "token": token})
+    assert response.status_code == 400
+    forged = other.post("/projects/sos/import/", {"action": "confirm", "token": "../../etc"})
+    assert forged.status_code == 400
+    assert saved_rows(project) == 0
+
+
+def test_it_downloads_the_report_in_the_chosen_format_and_language(member, project):
+    editor = member(Role.EDITOR)
+    html = upload(editor, SEED, read_doc("seed-repaired.md")).content.decode()
+    token = html.split('name="token" value="')[1].split('"')[0]
+    editor.post("/projects/sos/import/", {"action": "confirm", "token": token})
+    viewer = member(Role.VIEWER)
+    markdown = viewer.get("/projects/sos/report/?format=markdown&lang=fr")
+    assert markdown.status_code == 200
+    assert markdown["Content-Type"] == "text/markdown; charset=utf-8"
+    assert markdown["Content-Disposition"] == (
+        'attachment; filename="readiness-sos-2026-02-16-fr.md"'
+    )
+    assert "**9,8/10**" in markdown.content.decode()
+    data = json.loads(viewer.get("/projects/sos/report/?format=json").content)
+    assert data["score"] == 9.8 and data["claimed"] is True
+    assert viewer.get("/projects/sos/report/?format=pdf").status_code == 400
+    assert viewer.get("/projects/sos/report/?lang=de").status_code == 400
+    assert viewer.get("/projects/sos/report/?assessment=999999").status_code == 404

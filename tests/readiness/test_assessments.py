@@ -1,0 +1,577 @@
+import datetime as dt
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+from django.db import connection
+from django.utils import timezone
+
+from checks.checklist import load_checklist
+from checks.spec import FILE_CHECK_TYPES, Evidence, Outcome, Status
+from readiness.models import (
+    Assessment,
+    AssessmentStatus,
+    CategoryScore,
+    CheckResult,
+    ResultStatus,
+    Trigger,
+)
+from readiness.services.assessments import (
+    AssessmentError,
+    QueueUnavailable,
+    assessment_cancel,
+    assessment_create,
+    assessment_enqueue,
+    assessment_finalize,
+    assessment_record_outcomes,
+    assessment_run_check,
+    assessment_run_file_checks,
+    assessment_run_inline,
+    assessment_scorecard,
+    assessment_start,
+)
+from readiness.services.checklists import checklist_version_save
+from readiness.services.sources import SourceError, source_prepare
+from tests.factories import AttestationFactory, ProjectFactory, UserFactory
+from tests.integration.support import (
+    SlowServer,
+    free_port,
+    private_broker,
+    redis_broker,
+    sent_tasks,
+    using,
+)
+from tests.readiness.repo_builders import GitRepo, category, checklist, write_files
+
+pytestmark = pytest.mark.django_db
+
+WHEN = dt.datetime(2026, 2, 16, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def broker(tmp_path):
+    with using(private_broker(tmp_path / "broker")) as private:
+        yield private
+        sent_tasks(private)  # leave nothing behind on a shared Redis
+
+
+@pytest.fixture
+def server():
+    with SlowServer() as running:
+        yield running
+
+
+def make_project(source, *categories, **fields):
+    text = yaml.safe_dump(checklist(*categories), sort_keys=False)
+    project = ProjectFactory(source=str(source), **fields)
+    checklist_version_save(project=project, checklist=load_checklist(text), source_text=text)
+    return project
+
+
+def grep(key, pattern, **options):
+    return {"key": key, "type": "grep", "paths": ["**/*.py"], "pattern": pattern, **options}
+
+
+def http(key, url, **options):
+    return {"key": key, "type": "http", "url": url, "timeout_s": 5, **options}
+
+
+def manual(key, **options):
+    return {"key": key, "type": "manual", **options}
+
+
+def results(assessment):
+    return {r.check_item.key: r for r in assessment.results.select_related("check_item").all()}
+
+
+@pytest.fixture
+def repo(tmp_path):
+    return write_files(tmp_path / "repo", {"app/settings.py": "DEBUG = False\nSENTRY = 1\n"})
+
+
+def test_it_creates_one_pending_result_per_check(repo, server):
+    project = make_project(
+        repo,
+        category("security", grep("no-debug", "DEBUG = False"), http("health", server.url(0))),
+    )
+
+    assessment = assessment_create(project=project, trigger=Trigger.MANUAL)
+
+    assert assessment.status == AssessmentStatus.PENDING
+    assert assessment.checklist == project.current_checklist()
+    assert (assessment.checks_total, assessment.checks_done) == (2, 0)
+    rows = results(assessment)
+    assert set(rows) == {"no-debug", "health"}
+    assert {r.status for r in rows.values()} == {ResultStatus.PENDING}
+    # A pending row's lease is the time by which a task should have started it.
+    assert all(r.lease_expires_at > timezone.now() for r in rows.values())
+
+
+def test_it_decides_manual_checks_from_attestations_when_created(repo):
+    project = make_project(
+        repo, category("process", manual("runbook"), manual("on-call"), grep("x", "DEBUG"))
+    )
+    AttestationFactory(project=project, check_key="runbook", status="warn", attested_by="Ana")
+
+    assessment = assessment_create(project=project, trigger=Trigger.MANUAL)
+
+    rows = results(assessment)
+    assert rows["runbook"].status == ResultStatus.WARN
+    assert rows["runbook"].credit == 0.5
+    assert rows["runbook"].details["user"] == "Ana"
+    assert rows["on-call"].status == ResultStatus.ERROR
+    assert rows["on-call"].summary == "needs attestation"
+    assert rows["x"].status == ResultStatus.PENDING
+    assert assessment.checks_done == 2
+
+
+def test_it_ignores_attestations_made_after_the_evaluated_time(repo):
+    project = make_project(repo, category("process", manual("runbook")))
+    AttestationFactory(project=project, check_key="runbook", attested_at=WHEN)
+
+    assessment = assessment_create(
+        project=project, trigger=Trigger.IMPORT, evaluated_at=WHEN - dt.timedelta(days=1)
+    )
+
+    assert results(assessment)["runbook"].summary == "needs attestation"
+
+
+def test_it_records_other_types_as_not_evaluable_on_history(repo, server):
+    project = make_project(
+        repo, category("ops", grep("debug", "DEBUG"), http("health", server.url(0)), manual("m"))
+    )
+
+    assessment = assessment_create(
+        project=project,
+        trigger=Trigger.BACKFILL,
+        revision="abc",
+        evaluated_at=WHEN,
+        only_types=FILE_CHECK_TYPES,
+    )
+
+    rows = results(assessment)
+    assert rows["debug"].status == ResultStatus.PENDING
+    for key in ("health", "m"):
+        assert (rows[key].status, rows[key].summary) == ("skip", "not evaluable on history")
+    assert (assessment.checks_total, assessment.checks_done) == (3, 2)
+    assert (assessment.evaluated_at, assessment.revision) == (WHEN, "abc")
+
+
+def test_it_refuses_a_project_without_a_checklist():
+    project = ProjectFactory()
+
+    with pytest.raises(AssessmentError, match=f"project {project.slug} has no checklist"):
+        assessment_create(project=project, trigger=Trigger.MANUAL)
+
+    assert not Assessment.objects.exists()
+
+
+def test_it_refuses_a_revision_longer_than_a_sha(repo):
+    project = make_project(repo, category("c", grep("a", "DEBUG")))
+
+    with pytest.raises(AssessmentError, match="revision: at most 64 characters"):
+        assessment_create(project=project, trigger=Trigger.CLI, revision="x" * 65)
+
+    assert not Assessment.objects.exists()
+
+
+def test_it_runs_an_assessment_inline_to_the_score_of_the_formula(repo, server):
+    user = UserFactory()
+    project = make_project(
+        repo,
+        category(
+            "security",
+            grep("no-debug", r"DEBUG = False", weight=1),
+            grep("csp", r"CONTENT_SECURITY_POLICY", weight=3),
+            weight=2,
+        ),
+        category("ops", http("health", server.url(50)), manual("runbook")),
+    )
+    AttestationFactory(project=project, check_key="runbook", status="warn")
+
+    assessment = assessment_create(project=project, trigger=Trigger.CLI, user=user)
+    assessment = assessment_run_inline(assessment=assessment)
+
+    rows = results(assessment)
+    statuses = {key: row.status for key, row in rows.items()}
+    assert statuses == {"no-debug": "pass", "csp": "fail", "health": "pass", "runbook": "warn"}
+    security = 10 * (1 * 1 + 3 * 0) / (1 + 3)
+    ops = 10 * (1 + 0.5) / 2
+    assert assessment.status == AssessmentStatus.DONE
+    assert assessment.score == pytest.approx((2 * security + 1 * ops) / 3, abs=1e-9)
+    assert assessment.coverage == 1.0
+    assert assessment.verdict == "not-ready"
+    assert assessment.requested_by == user
+    assert assessment.checks_done == assessment.checks_total == 4
+    assert assessment.finished_at >= assessment.started_at
+    assert assessment.score == assessment_scorecard(assessment=assessment).score
+    categories = {c.key: c.score for c in assessment.category_scores.all()}
+    assert categories == pytest.approx({"security": security, "ops": ops}, abs=1e-9)
+    assert rows["no-debug"].evidence[0]["path"] == "app/settings.py"
+    assert rows["health"].duration_ms >= 50
+
+
+def test_it_counts_progress_as_results_are_written(repo, server):
+    project = make_project(
+        repo, category("c", grep("a", "DEBUG"), grep("b", "SENTRY"), http("h", server.url(0)))
+    )
+    assessment = assessment_create(project=project, trigger=Trigger.MANUAL)
+
+    assert assessment_run_file_checks(assessment_id=assessment.pk) == 2
+
+    assessment.refresh_from_db()
+    assert assessment.status == AssessmentStatus.RUNNING
+    assert (assessment.checks_done, assessment.checks_total) == (2, 3)
+    assert assessment.progress_percent == 67
+    assert assessment.score is None
+
+
+def test_it_records_the_head_commit_of_a_git_working_tree(tmp_path):
+    git = GitRepo(tmp_path / "repo")
+    sha = git.commit({"app.py": "DEBUG = False\n"}, when=WHEN)
+    project = make_project(git.root, category("c", grep("debug", "DEBUG = False")))
+
+    assessment = assessment_run_inline(
+        assessment=assessment_create(project=project, trigger=Trigger.CLI)
+    )
+
+    assert assessment.revision == sha
+    assert results(assessment)["debug"].status == "pass"
+
+
+def test_it_evaluates_a_pinned_revision_of_a_working_tree_from_that_commit(tmp_path):
+    git = GitRepo(tmp_path / "repo")
+    old = git.commit({"app.py": "DEBUG = True\n"}, when=WHEN)
+    git.commit({"app.py": "DEBUG = False\n"}, when=WHEN + dt.timedelta(days=1))
+    project = make_project(git.root, category("c", grep("debug", "DEBUG = False")))
+
+    assessment = assessment_run_inline(
+        assessment=assessment_create(project=project, trigger=Trigger.CLI, revision="HEAD~1")
+    )
+
+    assert assessment.revision == old
+    assert results(assessment)["debug"].status == "fail"
+
+
+def test_it_clones_a_git_url_at_its_ref_and_records_the_sha(tmp_path, settings):
+    git = GitRepo(tmp_path / "work")
+    first = git.commit({"app.py": "DEBUG = True\n"}, when=WHEN)
+    git.branch("release")
+    second = git.commit({"app.py": "DEBUG = False\n"}, when=WHEN + dt.timedelta(days=1))
+    bare = tmp_path / "origin.git"
+    git.git("clone", "--bare", "--quiet", str(git.root), str(bare))
+    project = make_project(
+        f"file://{bare}", category("c", grep("debug", "DEBUG = False")), ref="release"
+    )
+
+    at_release = assessment_run_inline(
+        assessment=assessment_create(project=project, trigger=Trigger.CLI)
+    )
+    project.ref = ""
+    project.save()
+    at_main = assessment_run_inline(
+        assessment=assessment_create(project=project, trigger=Trigger.CLI)
+    )
+
+    assert (at_release.revision, results(at_release)["debug"].status) == (first, "fail")
+    assert (at_main.revision, results(at_main)["debug"].status) == (second, "pass")
+    checkouts = Path(settings.READINESS_GIT_CACHE_DIR) / project.slug / "trees"
+    assert {p.name for p in checkouts.iterdir()} == {first, second}
+
+
+def test_it_checks_out_the_ref_of_a_local_repository_leaving_the_working_tree(tmp_path):
+    git = GitRepo(tmp_path / "repo")
+    release = git.commit({"app.py": "DEBUG = False\n"}, when=WHEN)
+    git.branch("release")
+    git.commit({"app.py": "DEBUG = True\n"}, when=WHEN + dt.timedelta(days=1))
+    project = ProjectFactory(source=str(git.root), ref="release")
+
+    state = source_prepare(project=project)
+
+    assert state.revision == release
+    assert state.path != git.root
+    assert state.path.joinpath("app.py").read_text() == "DEBUG = False\n"
+    assert git.root.joinpath("app.py").read_text() == "DEBUG = True\n"
+    assert git.git("status", "--porcelain") == ""
+
+
+def test_it_fetches_new_commits_of_a_git_url(tmp_path):
+    git = GitRepo(tmp_path / "work")
+    git.commit({"app.py": "DEBUG = True\n"}, when=WHEN)
+    bare = tmp_path / "origin.git"
+    git.git("clone", "--bare", "--quiet", str(git.root), str(bare))
+    project = make_project(f"file://{bare}", category("c", grep("debug", "DEBUG = False")))
+    assert source_prepare(project=project).path.joinpath("app.py").read_text() == "DEBUG = True\n"
+
+    newer = git.commit({"app.py": "DEBUG = False\n"}, when=WHEN + dt.timedelta(days=1))
+    git.git("push", "--quiet", str(bare), "main")
+
+    state = source_prepare(project=project)
+    assert state.revision == newer
+    assert state.path.joinpath("app.py").read_text() == "DEBUG = False\n"
+
+
+def test_it_uses_a_plain_folder_as_it_is_without_a_revision(repo):
+    project = make_project(repo, category("c", grep("debug", "DEBUG")))
+
+    state = source_prepare(project=project)
+
+    assert (state.path, state.revision) == (repo, "")
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("ftp://example.com/repo.git", "the git transport ftp is not allowed"),
+        ("ext::sh -c touch% /tmp/pwned", "no such folder"),
+        ("/no/such/folder", "no such folder on this machine"),
+    ],
+)
+def test_it_refuses_a_source_it_cannot_use(source, message):
+    project = ProjectFactory(source=source)
+
+    with pytest.raises(SourceError, match=message):
+        source_prepare(project=project)
+
+
+def test_it_names_an_unknown_ref(tmp_path):
+    git = GitRepo(tmp_path / "repo")
+    git.commit({"app.py": "x\n"}, when=WHEN)
+    project = ProjectFactory(source=str(git.root), ref="no-such-branch")
+
+    with pytest.raises(SourceError, match="revision no-such-branch: not found"):
+        source_prepare(project=project)
+
+
+def test_it_turns_a_missing_source_into_an_error_on_each_file_check(tmp_path, server):
+    project = make_project(
+        tmp_path / "gone", category("c", grep("a", "x"), grep("b", "y"), http("h", server.url(0)))
+    )
+
+    assessment = assessment_run_inline(
+        assessment=assessment_create(project=project, trigger=Trigger.CLI)
+    )
+
+    rows = results(assessment)
+    for key in ("a", "b"):
+        assert rows[key].status == "error"
+        assert rows[key].summary.startswith("source unavailable: source ")
+    assert rows["h"].status == "pass"
+    assert assessment.status == AssessmentStatus.DONE
+    assert assessment.coverage == pytest.approx(1 / 3)
+
+
+def test_it_never_overwrites_a_finished_result_on_a_duplicate_delivery(repo, server):
+    project = make_project(repo, category("c", grep("a", "DEBUG"), http("h", server.url(0))))
+    assessment = assessment_run_inline(
+        assessment=assessment_create(project=project, trigger=Trigger.MANUAL)
+    )
+    before = {key: (r.status, r.finished_at, r.attempts) for key, r in results(assessment).items()}
+
+    assert assessment_run_check(result_id=results(assessment)["h"].pk) is False
+    assert assessment_run_file_checks(assessment_id=assessment.pk) == 0
+
+    assessment.refresh_from_db()
+    after = {key: (r.status, r.finished_at, r.attempts) for key, r in results(assessment).items()}
+    assert after == before
+    assert assessment.checks_done == 2
+    assert server.hits["/delay/0/"] == 1
+
+
+def test_it_finalises_only_once():
+    project = make_project("/tmp", category("c", manual("m")))
+    assessment = assessment_create(project=project, trigger=Trigger.MANUAL)
+
+    assert assessment_finalize(assessment_id=assessment.pk) is True
+    assert assessment_finalize(assessment_id=assessment.pk) is False
+    assert CategoryScore.objects.filter(assessment=assessment).count() == 1
+
+
+def test_it_does_not_finalise_while_checks_are_pending(repo):
+    project = make_project(repo, category("c", grep("a", "DEBUG")))
+    assessment = assessment_create(project=project, trigger=Trigger.MANUAL)
+
+    assert assessment_finalize(assessment_id=assessment.pk) is False
+    assessment.refresh_from_db()
+    assert (assessment.status, assessment.score) == (AssessmentStatus.PENDING, None)
+
+
+def _in_threads(count, target):
+    """Run target(index) in `count` threads released together; returns their results."""
+    barrier = threading.Barrier(count)
+    answers = [None] * count
+
+    def run(index):
+        try:
+            barrier.wait()
+            answers[index] = target(index)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_finalises_exactly_once_when_callers_race():
+    project = make_project("/tmp", category("c", manual("m")))
+    assessment = assessment_create(project=project, trigger=Trigger.MANUAL)
+
+    answers = _in_threads(8, lambda _: assessment_finalize(assessment_id=assessment.pk))
+
+    assert answers.count(True) == 1
+    assert CategoryScore.objects.filter(assessment=assessment).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_counts_every_result_once_when_the_last_checks_finish_together(server):
+    keys = [f"h{i}" for i in range(8)]
+    project = make_project("/tmp", category("c", *(http(k, server.url(100, k)) for k in keys)))
+    assessment = assessment_create(project=project, trigger=Trigger.MANUAL)
+    ids = [results(assessment)[k].pk for k in keys]
+
+    answers = _in_threads(len(ids), lambda i: assessment_run_check(result_id=ids[i]))
+
+    assert answers == [True] * len(ids)
+    assessment.refresh_from_db()
+    assert assessment.status == AssessmentStatus.DONE
+    assert assessment.checks_done == assessment.checks_total == len(ids)
+    assert assessment.score == 10.0 == assessment_scorecard(assessment=assessment).score
+    assert CategoryScore.objects.filter(assessment=assessment).count() == 1
+
+
+def test_it_cancels_pending_checks(repo, server):
+    project = make_project(repo, category("c", grep("a", "DEBUG"), http("h", server.url(0))))
+    assessment = assessment_create(project=project, trigger=Trigger.MANUAL)
+    assessment_run_file_checks(assessment_id=assessment.pk)
+
+    assert assessment_cancel(assessment=assessment) is True
+
+    assert assessment.status == AssessmentStatus.CANCELLED
+    assert assessment.checks_done == assessment.checks_total == 2
+    rows = results(assessment)
+    assert (rows["h"].status, rows["h"].summary) == ("skip", "cancelled")
+    assert rows["a"].status == "pass"
+    # A task delivered after the cancel finds nothing to do; no score is computed.
+    assert assessment_run_check(result_id=rows["h"].pk) is False
+    assert assessment_cancel(assessment=assessment) is False
+    assessment.refresh_from_db()
+    assert (assessment.status, assessment.score) == (AssessmentStatus.CANCELLED, None)
+
+
+def test_it_does_not_cancel_a_finished_assessment():
+    project = make_project("/tmp", category("c", manual("m")))
+    assessment = assessment_create(project=project, trigger=Trigger.MANUAL)
+    assessment_finalize(assessment_id=assessment.pk)
+
+    assert assessment_cancel(assessment=assessment) is False
+    assert assessment.status == AssessmentStatus.DONE
+
+
+def test_it_enqueues_one_file_task_and_one_task_per_slow_check(
+    repo, server, broker, django_capture_on_commit_callbacks
+):
+    project = make_project(
+        repo,
+        category(
+            "c",
+            grep("a", "DEBUG"),
+            grep("b", "SENTRY"),
+            http("h1", server.url(0)),
+            http("h2", server.url(0)),
+            manual("m"),
+        ),
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assessment = assessment_start(project=project, trigger=Trigger.MANUAL)
+
+    rows = results(assessment)
+    assert sorted(sent_tasks(broker)) == sorted(
+        [
+            ("readiness.tasks.run_file_checks_task", (assessment.pk,)),
+            ("readiness.tasks.run_check_task", (rows["h1"].pk,)),
+            ("readiness.tasks.run_check_task", (rows["h2"].pk,)),
+        ]
+    )
+
+
+def test_it_sends_nothing_before_the_transaction_commits(
+    repo, broker, django_capture_on_commit_callbacks
+):
+    project = make_project(repo, category("c", grep("a", "DEBUG")))
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assessment_enqueue(assessment=assessment_create(project=project, trigger=Trigger.MANUAL))
+
+    assert len(callbacks) == 1
+    assert sent_tasks(broker) == []
+
+
+def test_it_finalises_at_once_an_assessment_decided_when_created(
+    broker, django_capture_on_commit_callbacks
+):
+    project = make_project("/tmp", category("c", manual("m")))
+    AttestationFactory(project=project, check_key="m", status="pass")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assessment = assessment_start(project=project, trigger=Trigger.MANUAL)
+
+    assessment.refresh_from_db()
+    assert (assessment.status, assessment.score) == (AssessmentStatus.DONE, 10.0)
+    assert sent_tasks(broker) == []
+
+
+def test_it_says_queue_unavailable_and_creates_nothing_when_the_broker_is_down(repo):
+    project = make_project(repo, category("c", grep("a", "DEBUG")))
+
+    with (
+        using(redis_broker(f"redis://127.0.0.1:{free_port()}/0")),
+        pytest.raises(QueueUnavailable, match="the task queue is unavailable"),
+    ):
+        assessment_start(project=project, trigger=Trigger.MANUAL)
+
+    assert not Assessment.objects.exists()
+
+
+def test_it_keeps_the_rows_pending_when_the_broker_goes_down_before_sending(
+    repo, django_capture_on_commit_callbacks
+):
+    project = make_project(repo, category("c", grep("a", "DEBUG")))
+    assessment = assessment_create(project=project, trigger=Trigger.MANUAL)
+
+    with (
+        using(redis_broker(f"redis://127.0.0.1:{free_port()}/0")),
+        pytest.raises(QueueUnavailable),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assessment_enqueue(assessment=assessment)
+
+    # The sweeper sends them once the broker is back (tests/readiness/test_sweeper.py).
+    assert results(assessment)["a"].status == ResultStatus.PENDING
+
+
+def test_it_records_outcomes_computed_elsewhere_once(repo):
+    project = make_project(repo, category("c", grep("a", "DEBUG"), grep("b", "SENTRY")))
+    assessment = assessment_create(
+        project=project, trigger=Trigger.BACKFILL, evaluated_at=WHEN, only_types=FILE_CHECK_TYPES
+    )
+    outcomes = {
+        "a": Outcome(Status.PASS, "found", (Evidence("app.py", 1, "DEBUG"),)),
+        "b": Outcome(Status.FAIL, "not found"),
+    }
+
+    assert assessment_record_outcomes(assessment=assessment, outcomes=outcomes) == 2
+    assert assessment_record_outcomes(assessment=assessment, outcomes=outcomes) == 0
+
+    assessment.refresh_from_db()
+    assert assessment.status == AssessmentStatus.DONE
+    assert assessment.score == 10 * (1 + 0) / 2
+    rows = results(assessment)
+    assert rows["a"].evidence == [{"path": "app.py", "line": 1, "text": "DEBUG"}]
+    assert CheckResult.objects.filter(assessment=assessment, attempts=1).count() == 2

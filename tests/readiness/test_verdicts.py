@@ -1,0 +1,72 @@
+import pytest
+
+from readiness.verdicts import (
+    format_coverage,
+    format_score,
+    reason_text,
+    reasons_text,
+    score_line,
+    verdict_label,
+)
+
+
+def test_it_shows_a_score_with_its_coverage():
+    assert score_line(9.4, 0.92) == "9.4/10 · 92% measured"
+
+
+def test_it_never_rounds_coverage_up_to_a_threshold():
+    assert format_coverage(0.7999) == "79% measured"
+    assert format_coverage(0.8) == "80% measured"
+
+
+def test_it_shows_a_dash_when_there_is_no_score():
+    assert format_score(None) == "—/10"
+    assert format_coverage(None) == "nothing measured"
+
+
+@pytest.mark.parametrize(
+    ("reason", "sentence"),
+    [
+        (
+            {"code": "score_below", "score": 7.34, "ready_at": 8.0},
+            "The score 7.3/10 is below the 8.0/10 needed to be ready.",
+        ),
+        (
+            {"code": "score_below", "score": 7.96, "ready_at": 8.0},
+            "The score 7.96/10 is below the 8.00/10 needed to be ready.",
+        ),
+        ({"code": "no_score"}, "No check could be scored, so there is no score."),
+        (
+            {"code": "coverage_below", "coverage": 0.75, "minimum": 0.8},
+            "Only 75% measured; at least 80% is needed.",
+        ),
+        (
+            {"code": "critical", "check": "stripe-webhook", "status": "fail"},
+            "Critical check stripe-webhook failed.",
+        ),
+        (
+            {"code": "critical", "check": "stripe-webhook", "status": "error"},
+            "Critical check stripe-webhook could not gather evidence.",
+        ),
+    ],
+)
+def test_it_turns_each_reason_of_scoring_into_a_sentence(reason, sentence):
+    assert reason_text(reason) == sentence
+
+
+def test_it_still_says_something_for_an_unknown_reason():
+    assert reason_text({"code": "new_rule", "limit": 3}) == "new_rule (limit=3)"
+
+
+def test_it_keeps_the_order_of_the_reasons():
+    reasons = [{"code": "no_score"}, {"code": "critical", "check": "a", "status": "fail"}]
+
+    assert reasons_text(reasons) == [reason_text(reasons[0]), reason_text(reasons[1])]
+
+
+def test_it_names_the_verdicts():
+    assert (verdict_label("ready"), verdict_label("not-ready"), verdict_label("")) == (
+        "ready",
+        "not ready",
+        "no verdict",
+    )
