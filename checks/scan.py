@@ -15,8 +15,10 @@ per-file match data (see checks.grep for the semantics). Two engines do the matc
   make rg miss a line RE2 would match: it is exact or wider (ASCII classes spelled out,
   `\\b` as ASCII `(?-u:\\b)`, a literal `{` escaped, ...) and a pattern it is not sure of
   (Unicode classes, case-insensitive non-ASCII, a literal newline, ...) goes to the Python
-  engine instead. Multiline patterns always go to the Python engine. If rg fails in any
-  way, everything falls back to the Python engine.
+  engine instead. A multiline pattern runs in the Python engine, on the files where rg
+  found a line matching its leading newline-free part (see `line_prefix`). Files rg cannot
+  report (symlinks, paths with a newline) go to the Python engine too, and if rg fails in
+  any way, everything does.
 
 Limits that keep one scan bounded whatever the repository holds: files over
 `max_file_bytes` are not read, matches are counted up to MAX_MATCHES_PER_FILE per file and
@@ -29,6 +31,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -160,16 +163,20 @@ class _Group:
     def matching(self, data: bytes) -> list[_Compiled]:
         """The members that match somewhere in `data`."""
         if self.any is None:
-            return [item for item in self.members if item.regex.search(data) is not None]
-        if self.any.search(data) is None:
+            return [item for item in self.members if _found(item.regex, data)]
+        if not _found(self.any, data):
             return []
         assert self.set is not None
         indices = self.set.Match(data)
         if indices is None:
             # The Set's DFA can run out of memory and then reports nothing: let each
             # pattern decide for itself.
-            return [item for item in self.members if item.regex.search(data) is not None]
+            return [item for item in self.members if _found(item.regex, data)]
         return [self.members[index] for index in indices]
+
+
+def _found(regex: Any, data: bytes) -> bool:
+    return next(re2_spans(regex, data), None) is not None
 
 
 # -- per-file tallies ---------------------------------------------------------------------
@@ -272,7 +279,7 @@ class _BlobRecord:
 
     def __init__(self, binary: bool) -> None:
         self.binary = binary
-        self.examined: set[str] = set()
+        self.examined: frozenset[str] = frozenset()
         self.found: dict[str, FileMatches] = {}
 
 
@@ -694,9 +701,9 @@ class _Ripgrep:
             self.process.kill()
             self.process.wait()
 
-    def output(self) -> tuple[dict[str, list[bytes]], dict[str, str]] | None:
-        """Reported lines per file ("N:text", in file order) and files rg could not read,
-        or None when rg did not finish normally (its results are then not used)."""
+    def output(self) -> tuple[dict[str, list[tuple[int, bytes]]], dict[str, str]] | None:
+        """Reported lines per file ((number, text), in file order) and the files rg could
+        not read, or None when rg did not finish normally (then its output is not used)."""
         assert self.process is not None
         result = self.process.wait()
         if result.timed_out or result.truncated or result.returncode not in (0, 1, 2):
@@ -709,13 +716,16 @@ class _Ripgrep:
                 if not sep or not path.startswith("./"):
                     return None  # not a per-file problem: do not trust the output
                 unreadable[path[2:]] = message
-        lines: dict[str, list[bytes]] = {}
+        lines: dict[str, list[tuple[int, bytes]]] = {}
         for record in result.stdout.split(b"\n"):
             if not record:
                 continue
-            raw_path, _, rest = record.partition(b"\x00")
+            raw_path, nul, rest = record.partition(b"\x00")
+            number, colon, text = rest.partition(b":")
+            if not nul or not colon or not number.isdigit():
+                return None  # not rg's usual output: do not guess
             path = raw_path.decode("utf-8", "surrogateescape").removeprefix("./")
-            lines.setdefault(path, []).append(rest)
+            lines.setdefault(path, []).append((int(number), text))
         return lines, unreadable
 
     def confirm(self, text: bytes, relevant: Sequence[int]) -> Iterable[int]:
@@ -791,6 +801,7 @@ class _Scanner:
         self.binary: set[str] = set()
         self.examined: Mapping[str, int] = {}
         self.probed: set[str] = set()
+        self.blind: set[str] = set()
         self.unsearchable: dict[str, str] = {}
         self.groups: dict[tuple[tuple[_Compiled, ...], bool], _Group] = {}
 
@@ -809,31 +820,37 @@ class _Scanner:
         scopes = self._pattern_scopes()
         searched: set[_Compiled] = set()
         nominated: dict[_Compiled, set[str]] = {}
+        # Files rg does not report: symlinks (it does not follow them) and paths with a
+        # newline (its output is split at newlines). The Python engine reads those.
         if ripgrep is not None and ripgrep.process is not None:
+            tree = self.tree
+            assert isinstance(tree, WorkingTree)
+            self.blind = {
+                path
+                for path, entry in self.entries.items()
+                if "\n" in path or tree.is_symlink(entry)
+            }
             collected = self._collect(ripgrep, scopes)
             if collected is not None:
                 searched, nominated = collected
-        links: set[str] = set()
-        if isinstance(self.tree, WorkingTree):
-            links = {path for path, entry in self.entries.items() if self.tree.is_symlink(entry)}
         # Patterns that share a scope (the same globs) run on its files together.
         groups: dict[int, tuple[set[str], list[_Compiled]]] = {}
         for item, paths in scopes.items():
-            # rg does not follow symlinks: the Python engine reads those files.
             if item in searched:
-                paths = paths & links
+                paths = paths & self.blind
             elif item in nominated:
-                paths = nominated[item] | (paths & links)
+                paths = nominated[item] | (paths & self.blind)
             groups.setdefault(id(paths), (paths, []))[1].append(item)
         self._python(*self._combinations(list(groups.values()), memo=ripgrep is None))
         self._probe_binary()
 
     def _combinations(
         self, groups: list[tuple[set[str], list[_Compiled]]], *, memo: bool
-    ) -> tuple[dict[str, int], list[tuple[_Compiled, ...]]]:
-        """Which patterns run on which file: file -> combination number, and the patterns
-        of each combination. Consecutive revisions of a backfill have the same files and
-        scopes, so the mapping is kept with the listing in the cache."""
+    ) -> tuple[dict[str, int], list[tuple[_Compiled, ...]], list[frozenset[str]]]:
+        """Which patterns run on which file: file -> combination number, the patterns of
+        each combination, and their keys. Consecutive revisions of a backfill have the same
+        files and scopes, so all this is kept with the listing in the cache; the key sets
+        then stay the same objects, which makes the cache test per file an identity test."""
         signature = tuple((id(paths), tuple(item.key for item in items)) for paths, items in groups)
         known = self.listing.combinations.get(signature) if memo else None
         if known is None:
@@ -846,18 +863,15 @@ class _Scanner:
                 path: numbering.setdefault(combo, len(numbering)) for path, combo in of_path.items()
             }
             keys = [tuple(item.key for n in combo for item in groups[n][1]) for combo in numbering]
-            known = (mapping, keys)
+            known = (mapping, keys, [frozenset(combo) for combo in keys])
             if memo:
                 self.listing.combinations[signature] = known
-        mapping, keys = known
+        mapping, keys, keysets = known
         by_key = {item.key: item for item in self.compiled.values()}
-        return mapping, [tuple(by_key[key] for key in combo) for combo in keys]
-
-    def _is_link(self, path: str) -> bool:
-        return isinstance(self.tree, WorkingTree) and self.tree.is_symlink(self.entries[path])
+        return mapping, [tuple(by_key[key] for key in combo) for combo in keys], keysets
 
     def _list(self) -> None:
-        listed = sorted(self.tree.files(), key=lambda entry: entry.path)
+        listed = sorted(self.tree.files(), key=attrgetter("path"))
         self.entries = {entry.path: entry for entry in listed}
         paths = tuple(self.entries)
         listing = self.cache._listing if self.cache is not None else None
@@ -939,7 +953,7 @@ class _Scanner:
             item: set() for items in ripgrep.prefilters.values() for item in items
         }
         for path, records in lines.items():
-            if path not in self.entries or path in self.unsearchable or self._is_link(path):
+            if path not in self.entries or path in self.unsearchable or path in self.blind:
                 continue
             relevant = [
                 i
@@ -950,8 +964,7 @@ class _Scanner:
             if not relevant:
                 continue
             tallies: dict[int, _Tally] = {}
-            for record in records:
-                number, _, text = record.partition(b":")
+            for number, text in records:
                 for i in ripgrep.confirm(text, relevant):
                     for item, scope in nominating[i]:
                         if path in scope:
@@ -962,7 +975,7 @@ class _Scanner:
                     tally = tallies.get(i)
                     if tally is None:
                         tally = tallies[i] = _Tally(members[i])
-                    tally.scan(text, int(number))
+                    tally.scan(text, number)
             for i, tally in tallies.items():
                 self.results[members[i]][path] = tally.result()
         searched = {item for i, item in enumerate(members) if counting[i] is not None}
@@ -976,53 +989,72 @@ class _Scanner:
         return group
 
     def _python(
-        self, needs: Mapping[str, int], combinations: Sequence[tuple[_Compiled, ...]]
+        self,
+        needs: Mapping[str, int],
+        combinations: Sequence[tuple[_Compiled, ...]],
+        keysets: Sequence[frozenset[str]],
     ) -> None:
         """Match the files of `needs` (file -> combination of patterns) that the cache
         cannot answer, reading each once."""
         self.examined = needs  # with the probed files, all whose binary status is known
-        keys = [frozenset(item.key for item in combo) for combo in combinations]
         blobs = self.cache._blobs if self.cache is not None else {}
-        pending: list[tuple[FileEntry, Sequence[_Compiled], _BlobRecord | None]] = []
-        for path, entry in self.entries.items():
-            number = needs.get(path)
-            if number is None or path in self.unsearchable:
+        entries, unsearchable = self.entries, self.unsearchable
+        pending: list[tuple[FileEntry, Sequence[_Compiled], frozenset[str], _BlobRecord | None]]
+        pending = []
+        # The hot loop of a backfill: one pass over every file, nearly all answered by the
+        # cache with nothing to note.
+        for path, number in needs.items():
+            if path in unsearchable:
                 continue
+            entry = entries[path]
             record = blobs.get(entry.blob) if entry.blob else None
+            keyset = keysets[number]
             if record is None:
-                pending.append((entry, combinations[number], None))
-            elif not keys[number] <= record.examined:
+                pending.append((entry, combinations[number], keyset, None))
+            elif record.examined is not keyset and not keyset <= record.examined:
                 missing = [item for item in combinations[number] if item.key not in record.examined]
-                pending.append((entry, missing, record))
-            else:
-                if record.binary:
-                    self.binary.add(path)
-                if record.found:
-                    self._apply(path, record, combinations[number], {})
+                pending.append((entry, missing, keyset, record))
+            elif record.found:
+                self._apply(path, record, combinations[number], {})
         if self.cache is not None:
             self.cache.reuses += len(needs) - len(pending)
         if not pending:
             return
-        todo = {entry.path: (members, record) for entry, members, record in pending}
-        for entry, data in self._read_many([entry for entry, _, _ in pending]):
-            members, record = todo[entry.path]
+        pending.sort(key=lambda item: item[0].path)  # git reads neighbours faster
+        # Files with the same content (the same blob) are read and matched once.
+        same: dict[str, list[tuple[FileEntry, Sequence[_Compiled], frozenset[str]]]] = {}
+        records: dict[str, _BlobRecord | None] = {}
+        for entry, members, keyset, record in pending:
+            content = entry.blob or entry.path
+            same.setdefault(content, []).append((entry, members, keyset))
+            records[content] = record
+        firsts = [group[0][0] for group in same.values()]
+        for first, data in self._read_many(firsts):
+            content = first.blob or first.path
+            group = same[content]
             if isinstance(data, SourceError):
-                self.unsearchable[entry.path] = f"unreadable: {data}"
+                for entry, _, _ in group:
+                    self.unsearchable[entry.path] = f"unreadable: {data}"
                 continue
+            members = list(dict.fromkeys(item for _, found, _ in group for item in found))
             binary = b"\x00" in data[:BINARY_PROBE_BYTES]
             found = self._match(data, members, binary)
-            record = record or _BlobRecord(binary)
+            record = records[content] or _BlobRecord(binary)
             for item, matches in found.items():
-                if not matches.truncated:  # a count cut short by this scan's budget
-                    record.examined.add(item.key)
-                    if matches is not NO_MATCHES:
-                        record.found[item.key] = matches
-            if self.cache is not None and entry.blob:
-                self.cache._put(entry.blob, record)
+                if matches is not NO_MATCHES and not matches.truncated:
+                    record.found[item.key] = matches
+            # A count cut short by this scan's budget is not recorded.
+            complete = {item.key for item, matches in found.items() if not matches.truncated}
+            examined = record.examined | complete
+            keyset = group[0][2]
+            record.examined = keyset if examined == keyset else frozenset(examined)
+            if self.cache is not None and first.blob:
+                self.cache._put(first.blob, record)
                 self.cache.reads += 1
-            if binary:
-                self.binary.add(entry.path)
-            self._apply(entry.path, record, combinations[needs[entry.path]], found)
+            for entry, _, _ in group:
+                if binary:
+                    self.binary.add(entry.path)
+                self._apply(entry.path, record, combinations[needs[entry.path]], found)
 
     def _read_many(self, entries: list[FileEntry]) -> Iterable[tuple[FileEntry, Any]]:
         read_many = getattr(self.tree, "read_many", None)
@@ -1047,13 +1079,11 @@ class _Scanner:
     ) -> None:
         """Note what the file holds for the patterns `members`: the blob's record, or this
         scan's `found` where a count was cut short (those are not recorded)."""
-        if record.found:
-            for item in members:
+        for item in members:
+            matches = found.get(item)
+            if matches is None or not matches.truncated:
                 matches = record.found.get(item.key)
-                if matches is not None:
-                    self.results[item][path] = matches
-        for item, matches in found.items():
-            if matches.truncated:
+            if matches is not None:
                 self.results[item][path] = matches
 
     def _match(
@@ -1124,14 +1154,26 @@ class _Scanner:
         matches: dict[str, FileMatches] = {}
         for path, found in self.results[self.compiled[use.matcher]].items():
             if path in inside and path not in skipped:
-                if path in self.binary:
+                if self._binary(path):
                     skipped[path] = BINARY_REASON
                 else:
                     matches[path] = found
         if use.each_file:
-            for path in self.binary & inside:
-                skipped.setdefault(path, BINARY_REASON)
+            for path in inside:
+                if self._binary(path):
+                    skipped.setdefault(path, BINARY_REASON)
         return Scope(paths, matches, skipped)
+
+    def _binary(self, path: str) -> bool:
+        """Whether the file is binary, as far as it was read, probed or is cached (files
+        answered by the cache are not noted one by one: a backfill has thousands)."""
+        if path in self.binary:
+            return True
+        entry = self.entries.get(path)
+        if entry is None or not entry.blob or self.cache is None:
+            return False
+        record = self.cache._blobs.get(entry.blob)
+        return record is not None and record.binary
 
     def found(self, glob: str) -> list[str]:
         existing = self.select(glob) + [

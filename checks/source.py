@@ -1,6 +1,6 @@
 """Where the files of an assessment come from: a working directory, or a git revision read
-straight from the repository's objects (`git ls-tree` and one long-lived `git cat-file
---batch`), without a checkout.
+straight from the repository's objects through one long-lived `git cat-file` process
+(trees walked from the commit; no checkout, no work tree needed).
 
 Both sources list regular files with their size and, for git, their blob id. Entries that
 are not searched are collected in `skipped` while listing, with the reason: symlinks that
@@ -23,7 +23,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections import deque
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
@@ -421,7 +422,7 @@ class _CatFile:
 
     def objects(
         self, names: Sequence[str], *, info: bool = False
-    ) -> Iterator[_Object | SourceError]:
+    ) -> Generator[_Object | SourceError, None, None]:
         """The objects `names` (ids or revision expressions), in order, with their content
         unless `info`; a missing object gives a SourceError in its place, a broken process
         raises it."""
@@ -511,7 +512,7 @@ class _Bounded(dict):
     def __setitem__(self, key: Any, value: Any) -> None:
         if len(self) >= self.limit and key not in self:
             for old in list(self)[: max(1, self.limit // 10)]:
-                del self[old]
+                self.pop(old, None)  # another thread may have dropped it already
         super().__setitem__(key, value)
 
 
@@ -772,12 +773,76 @@ class GitRevision:
     def read_many(
         self, entries: Iterable[FileEntry]
     ) -> Iterator[tuple[FileEntry, bytes | SourceError]]:
-        """Contents of many blobs through the one cat-file process, pipelined. A missing
-        blob gives a SourceError in its place; a failure of the process raises it."""
+        """Contents of many blobs through the one cat-file process. A thread reads ahead
+        (up to READ_AHEAD_BYTES), so git inflates the next blobs while the caller works
+        on this one. A missing blob gives a SourceError in its place; a failure of the
+        process raises it."""
         entries = list(entries)
         found = self._cat().objects([entry.blob or "" for entry in entries])
+        if len(entries) > 1:
+            found = _read_ahead(found)
         for entry, item in zip(entries, found, strict=True):
             yield entry, item if isinstance(item, SourceError) else item.data
+
+
+READ_AHEAD_BYTES = 32 << 20
+_END = object()
+
+
+class _Raised(NamedTuple):
+    error: BaseException
+
+
+def _read_ahead(
+    source: Generator[_Object | SourceError, None, None],
+) -> Iterator[_Object | SourceError]:
+    """`source` consumed by a thread into a buffer bounded in bytes."""
+    buffer: deque[Any] = deque()
+    room = threading.Condition()
+    state = {"bytes": 0, "stop": False}
+
+    def pump() -> None:
+        try:
+            for item in source:
+                size = len(item.data) if isinstance(item, _Object) else 0
+                with room:
+                    while state["bytes"] > READ_AHEAD_BYTES and not state["stop"]:
+                        room.wait()
+                    if state["stop"]:
+                        return
+                    buffer.append(item)
+                    state["bytes"] += size
+                    room.notify_all()
+        except BaseException as exc:  # handed to the consumer, which raises it
+            with room:
+                buffer.append(_Raised(exc))
+        finally:
+            source.close()
+            with room:
+                buffer.append(_END)
+                room.notify_all()
+
+    thread = threading.Thread(target=pump, daemon=True)
+    thread.start()
+    try:
+        while True:
+            with room:
+                while not buffer:
+                    room.wait()
+                item = buffer.popleft()
+                if isinstance(item, _Object):
+                    state["bytes"] -= len(item.data)
+                room.notify_all()
+            if item is _END:
+                return
+            if isinstance(item, _Raised):
+                raise item.error
+            yield item
+    finally:
+        with room:
+            state["stop"] = True
+            room.notify_all()
+        thread.join()
 
 
 def ripgrep_binary() -> str | None:

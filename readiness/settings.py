@@ -99,6 +99,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)
 # plotly.js comes from the installed plotly package (served as static/plotly/plotly.min.js),
 # so the repository does not carry a 4 MB copy and no CDN is needed.
 STATICFILES_DIRS = [

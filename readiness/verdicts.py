@@ -6,16 +6,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from readiness.models import Verdict
 
 
+def format_decimal(value: float, places: int = 1) -> str:
+    """`value` with `places` decimals and the active language's decimal separator: 9.8 in
+    English, 9,8 in French. Rounded by the f-string, not by Django's number_format (which
+    cuts a float's decimals off: 7.96 would read 7.9), so every screen rounds alike."""
+    return f"{value:.{places}f}".replace(".", formats.get_format("DECIMAL_SEPARATOR"))
+
+
 def format_score(score: float | None, *, digits: int = 1) -> str:
-    """`9.4/10`, or a dash when there is no score."""
+    """`9.4/10` (`9,4/10` in French), or a dash when there is no score."""
     if score is None:
         return _("—/10")
-    return _("%(score)s/10") % {"score": f"{score:.{digits}f}"}
+    return _("%(score)s/10") % {"score": format_decimal(score, digits)}
 
 
 def format_coverage(coverage: float | None) -> str:

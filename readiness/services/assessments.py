@@ -28,6 +28,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from kombu.exceptions import KombuError
 
 from checks import runner
@@ -106,10 +107,13 @@ def assessment_create(
     Raises AssessmentError when the project has no checklist or the revision is too long."""
     checklist = project.current_checklist()
     if checklist is None:
-        raise AssessmentError(f"project {project.slug} has no checklist")
+        raise AssessmentError(gettext("project %(slug)s has no checklist") % {"slug": project.slug})
     limit = Assessment._meta.get_field("revision").max_length
     if len(revision) > limit:
-        raise AssessmentError(f"revision: at most {limit} characters, got {len(revision)}")
+        raise AssessmentError(
+            gettext("revision: at most %(limit)s characters, got %(length)s")
+            % {"limit": limit, "length": len(revision)}
+        )
     now = timezone.now()
     evaluated_at = evaluated_at or now
     checks = list(checklist.checks.select_related("category").order_by("position"))

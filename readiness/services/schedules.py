@@ -11,6 +11,7 @@ import zoneinfo
 from celery.schedules import crontab
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext, gettext_lazy
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from readiness.models import Project
@@ -18,11 +19,11 @@ from readiness.models import Project
 SCHEDULED_TASK = "readiness.tasks.scheduled_assessment"
 _FIELDS = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
 _FIELD_NAMES = {
-    "minute": "minute",
-    "hour": "hour",
-    "day_of_month": "day of month",
-    "month_of_year": "month",
-    "day_of_week": "day of week",
+    "minute": gettext_lazy("minute"),
+    "hour": gettext_lazy("hour"),
+    "day_of_month": gettext_lazy("day of month"),
+    "month_of_year": gettext_lazy("month"),
+    "day_of_week": gettext_lazy("day of week"),
 }
 
 
@@ -33,25 +34,30 @@ def schedule_task_name(project: Project) -> str:
 
 def schedule_parse(*, schedule: str, timezone: str) -> dict[str, str]:
     """The five cron fields of `schedule` by name. Raises ValueError naming the field
-    (`schedule` or `timezone`) and what is wrong with it."""
+    (`schedule` or `timezone`, untranslated: callers read it) and what is wrong with it."""
     parts = schedule.split()
     if len(parts) != len(_FIELDS):
-        raise ValueError(
-            f"schedule: {schedule!r} must have 5 fields (minute hour day-of-month month "
-            f"day-of-week), it has {len(parts)}"
-        )
+        problem = gettext(
+            "%(schedule)s must have 5 fields (minute hour day-of-month month day-of-week), "
+            "it has %(count)s"
+        ) % {"schedule": repr(schedule), "count": len(parts)}
+        raise ValueError(f"schedule: {problem}")
     fields = dict(zip(_FIELDS, parts, strict=True))
     for name, value in fields.items():
         try:
             crontab(**{name: value})
         except (ValueError, TypeError, IndexError) as exc:
-            raise ValueError(
-                f"schedule: {_FIELD_NAMES[name]} {value!r} is not valid ({exc})"
-            ) from None
+            problem = gettext("%(field)s %(value)s is not valid (%(error)s)") % {
+                "field": _FIELD_NAMES[name],
+                "value": repr(value),
+                "error": exc,
+            }
+            raise ValueError(f"schedule: {problem}") from None
     try:
         zoneinfo.ZoneInfo(timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"timezone: {timezone!r} is not a known time zone") from None
+        problem = gettext("%(zone)s is not a known time zone") % {"zone": repr(timezone)}
+        raise ValueError(f"timezone: {problem}") from None
     return fields
 
 

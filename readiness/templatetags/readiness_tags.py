@@ -14,11 +14,12 @@ from django import template
 from django.utils import formats
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language, gettext_lazy, pgettext
+from django.utils.translation import get_language, gettext_lazy, pgettext, pgettext_lazy
 from django.utils.translation import gettext as _
 
 from readiness import verdicts
 from readiness.models import ResultStatus, Trigger, Verdict
+from readiness.verdicts import format_decimal as decimal
 
 register = template.Library()
 
@@ -34,12 +35,6 @@ STATUS_ICONS = {
     "cancelled": "⊘",
     "failed": "✗",
 }
-
-
-def decimal(value: float, places: int = 1) -> str:
-    """`value` with `places` decimals (rounded as the command line does) and the active
-    language's decimal separator."""
-    return f"{value:.{places}f}".replace(".", formats.get_format("DECIMAL_SEPARATOR"))
 
 
 @register.filter
@@ -153,6 +148,20 @@ def _verdict_badge(verdict: str, language: str) -> SafeString:
 @register.simple_tag
 def verdict_badge(verdict: str | None) -> SafeString:
     return _verdict_badge(verdict or "", get_language())
+
+
+# The model's choices are the engine's plain values; these are the words people read.
+_SEVERITY_LABELS = {
+    "low": pgettext_lazy("severity", "low"),
+    "medium": pgettext_lazy("severity", "medium"),
+    "high": pgettext_lazy("severity", "high"),
+    "critical": pgettext_lazy("severity", "critical"),
+}
+
+
+@register.filter
+def severity_label(severity: str) -> str:
+    return str(_SEVERITY_LABELS.get(severity, severity))
 
 
 @lru_cache(maxsize=64)

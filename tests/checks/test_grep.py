@@ -299,6 +299,12 @@ def test_it_searches_a_symlinked_file_inside_the_repository_at_its_link_path(sca
     assert [item.path for item in outcome.evidence] == ["alias.py", "real.py"]
 
 
+def test_it_finds_matches_in_a_file_whose_name_holds_a_newline(scan):
+    outcome = scan({"odd\nname.py": "needle\n", "plain.py": "needle\n"}, grep("needle"))["g"]
+
+    assert [item.path for item in outcome.evidence] == ["odd\nname.py", "plain.py"]
+
+
 def test_it_bounds_the_evidence_and_clips_long_lines(scan):
     files = {"a.txt": "hit\n" * (MAX_EVIDENCE_ITEMS + 5) + "hit " + "y" * 2000 + "\n"}
 

@@ -261,7 +261,7 @@ def test_it_translates_only_what_it_can_read_exactly_or_more_widely(
 
 
 ATOMS = [
-    "a", "b", "k", "s", "é", "K", "ſ", " ", ".", "-", "#", "~", "&&", '"', "0", "_",
+    "a", "b", "k", "s", "é", "\u212a", "ſ", " ", ".", "-", "#", "~", "&&", '"', "0", "_",
     r"\d", r"\D", r"\s", r"\S", r"\w", r"\W", r"\b", r"\B", r"\.", r"\<", r"\x41", r"\t",
     "[a-c]", "[^a]", '[^"]', r"[\w-]", r"[\s.]", "[[:alpha:]]", "[]a]", "[a-]", "{", "}",
     "^", "$", r"\A", r"\z",
@@ -286,7 +286,7 @@ def patterns(atoms: list[str]) -> st.SearchStrategy[str]:
 
 
 PIECES = [
-    b"a", b"b", b"k", b"s", b"K", b"S", "é".encode(), "É".encode(), "K".encode(),
+    b"a", b"b", b"k", b"s", b"K", b"S", "é".encode(), "É".encode(), "\u212a".encode(),
     "ſ".encode(), b" ", b"\t", b"\r", b"-", b"#", b"~", b"&", b'"', b"0", b"9", b"_", b".",
     b"<", b"{", b"}", b",", b"A", b"\xff", b"\x00", b"\x0b",
 ]  # fmt: skip

@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from readiness.verdicts import (
     format_coverage,
@@ -8,6 +9,13 @@ from readiness.verdicts import (
     score_line,
     verdict_label,
 )
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # The sentences below are the English ones, whatever another test left active.
+    with translation.override("en"):
+        yield
 
 
 def test_it_shows_a_score_with_its_coverage():
@@ -70,3 +78,16 @@ def test_it_names_the_verdicts():
         "not ready",
         "no verdict",
     )
+
+
+def test_it_uses_the_decimal_separator_of_the_active_language():
+    with translation.override("fr"):
+        assert format_score(7.94) == f"{7.94:.1f}/10".replace(".", ",")
+        assert reason_text({"code": "score_below", "score": 7.96, "ready_at": 8.0}) == (
+            "Le score 7,96/10 est inférieur aux 8,00/10 requis pour être prêt pour la production."
+        )
+
+
+def test_it_rounds_like_the_command_line_rather_than_cutting_decimals_off():
+    with translation.override("fr"):
+        assert format_score(7.96) == f"{7.96:.1f}/10".replace(".", ",")

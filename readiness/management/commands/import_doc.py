@@ -59,20 +59,21 @@ def read_document(path: Path) -> bytes:
 
 
 class Command(BaseCommand):
-    help = "Import a readiness document (Markdown): checks, attestations, history, action items."
+    help = _("Import a readiness document (Markdown): checks, attestations, history, action items.")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", type=Path, help="the Markdown document")
-        parser.add_argument("--project", help="save into this project (slug)")
+        parser.add_argument("file", type=Path, help=_("the Markdown document"))
+        parser.add_argument("--project", help=_("save into this project (slug)"))
         parser.add_argument(
-            "--source", help="the project's repository (folder or git URL); creates the project"
+            "--source",
+            help=_("the project's repository (folder or git URL); creates the project"),
         )
-        parser.add_argument("--team", help="team of a new project (default: default)")
+        parser.add_argument("--team", help=_("team of a new project (default: default)"))
         parser.add_argument(
-            "--dry-run", action="store_true", help="print the checklist and the report only"
+            "--dry-run", action="store_true", help=_("print the checklist and the report only")
         )
         parser.add_argument(
-            "--run", action="store_true", help="run the new checklist at once (needs --project)"
+            "--run", action="store_true", help=_("run the new checklist at once (needs --project)")
         )
         parser.add_argument("--lang", choices=["fr", "en"], default="en")
         parser.add_argument("--format", choices=["markdown", "json"], default="markdown")

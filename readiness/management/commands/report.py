@@ -18,11 +18,11 @@ BAD_INPUT = 2
 
 
 class Command(BaseCommand):
-    help = "Print a project's readiness report (Markdown, HTML or JSON, in French or English)."
+    help = _("Print a project's readiness report (Markdown, HTML or JSON, in French or English).")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--project", required=True, help="project slug")
-        parser.add_argument("--assessment", type=int, help="assessment id (default: latest)")
+        parser.add_argument("--project", required=True, help=_("project slug"))
+        parser.add_argument("--assessment", type=int, help=_("assessment id (default: latest)"))
         parser.add_argument("--format", choices=FORMATS, default="markdown")
         parser.add_argument("--lang", choices=["fr", "en"], default="en")
 

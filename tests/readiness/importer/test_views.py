@@ -8,7 +8,7 @@ from readiness.models import ActionItem, Assessment, Attestation, ChecklistVersi
 from tests import factories
 from tests.readiness.importer.conftest import SEED, read_doc
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.readiness.importer.urls")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
