@@ -127,13 +127,15 @@ if REDIS_URL:
         "socket_timeout": 30,
     }
 else:
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        # Exchange tables (kombu defaults to ./control, relative to the working directory).
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
         # The folder is polled: 1 s (kombu's default) would add up to a second per task.
         "polling_interval": 0.1,
