@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_scan import DJANGO, GREPS, VERSION, WORK, checklist  # noqa: E402
+from bench_scan import DJANGO, GREPS, LANGUAGE, WORK, checklist  # noqa: E402
 
 from checks.scan import DEFAULT_MAX_FILE_BYTES as MAX_FILE_BYTES  # noqa: E402
 from checks.scan import BlobCache, run_file_checks  # noqa: E402
@@ -141,7 +141,7 @@ def main() -> None:
 
     patterns = [
         ("(?i)" if extra.get("ignore_case") else "") + pattern for _, _, pattern, extra in GREPS
-    ] + [VERSION]
+    ] + [LANGUAGE]
     grep = " ".join(f"-e {shlex.quote(pattern)}" for pattern in patterns)
     loop = f"for rev in {' '.join(revisions)}; do git grep -P -n {grep} $rev; done | wc -c"
     started = time.perf_counter()

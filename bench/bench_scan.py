@@ -74,7 +74,7 @@ GREPS: list[tuple[str, list[str], str, dict]] = [
     ("console-log", ["**/*.js"], r"console\.log\(", {"max_count": 20}),
 ]
 MULTILINE = ("swallowed-exceptions", PY, r"except Exception:\s*\n\s*pass\b")
-VERSION = r"VERSION = \((\d+, \d+)"
+LANGUAGE = r"""^LANGUAGE_CODE = ["']([^"']+)["']"""
 
 
 def checklist() -> list[CheckSpec]:
@@ -85,12 +85,13 @@ def checklist() -> list[CheckSpec]:
     key, paths, pattern = MULTILINE
     options = {"paths": paths, "pattern": pattern, "multiline": True, "expect": "absent"}
     specs.append(CheckSpec(key, key, "grep", "bench", options=options))
+    # New projects start with the language of the global defaults.
     sources = [
-        {"paths": ["copy1/__init__.py"], "pattern": VERSION},
-        {"paths": ["*/__init__.py"], "pattern": VERSION},
+        {"paths": ["**/conf/global_settings.py"], "pattern": LANGUAGE},
+        {"paths": ["**/conf/project_template/**/settings.py-tpl"], "pattern": LANGUAGE},
     ]
     specs.append(
-        CheckSpec("same-version", "v", "consistency", "bench", options={"sources": sources})
+        CheckSpec("same-language", "l", "consistency", "bench", options={"sources": sources})
     )
     specs.append(
         CheckSpec(
@@ -121,7 +122,7 @@ class PlainTree:
 
 
 def reference_patterns() -> list[str]:
-    return [pattern for _, _, pattern, _ in GREPS] + [VERSION]
+    return [pattern for _, _, pattern, _ in GREPS] + [LANGUAGE]
 
 
 def build_tree(copies: int) -> Path:

@@ -28,6 +28,7 @@ capped, and every child process has a deadline.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -141,24 +142,11 @@ class _Group:
 
     def __init__(self, members: Sequence[_Compiled], *, multiline: bool) -> None:
         self.members = list(members)
-        self.any = None
-        self.set = None
-        if len(self.members) < 2:
-            return
-        sources = [member.set_source for member in self.members]
-        try:
-            self.any = re2.compile(
-                "|".join(f"(?:{source})" for source in sources),
-                _options(multiline=multiline),
-            )
-            found = re2.Set.SearchSet(_options(multiline=multiline))
-            for source in sources:
-                found.Add(source)
-            found.Compile()
-            self.set = found
-        except re2.error:
-            # Too big to combine: each pattern runs alone.
-            self.any = self.set = None
+        self.any, self.set = None, None
+        if len(self.members) > 1:
+            # When too big to combine, each pattern runs alone.
+            sources = tuple(member.set_source for member in self.members)
+            self.any, self.set = _combined(sources, multiline)
 
     def matching(self, data: bytes) -> list[_Compiled]:
         """The members that match somewhere in `data`."""
@@ -173,6 +161,24 @@ class _Group:
             # pattern decide for itself.
             return [item for item in self.members if _found(item.regex, data)]
         return [self.members[index] for index in indices]
+
+
+@functools.lru_cache(maxsize=256)
+def _combined(sources: tuple[str, ...], multiline: bool) -> tuple[Any, Any]:
+    """One regex that matches where any of `sources` does, and an RE2::Set naming which;
+    (None, None) when they are too big to combine. Kept across scans: a backfill runs the
+    same patterns at every revision."""
+    try:
+        any_of = re2.compile(
+            "|".join(f"(?:{source})" for source in sources), _options(multiline=multiline)
+        )
+        which = re2.Set.SearchSet(_options(multiline=multiline))
+        for source in sources:
+            which.Add(source)
+        which.Compile()
+    except re2.error:
+        return None, None
+    return any_of, which
 
 
 def _found(regex: Any, data: bytes) -> bool:
@@ -292,8 +298,28 @@ class _Listing:
         self.index = PathIndex(paths)
         self.selected: dict[str, list[str]] = {}
         self.scope_sets: dict[tuple[str, ...], set[str]] = {}
-        self.combinations: dict[tuple[Any, ...], tuple[dict[str, int], list[tuple[str, ...]]]]
-        self.combinations = {}
+        self.combinations: dict[tuple[Any, ...], Any] = {}
+        self.last: _LastScan | None = None
+
+
+class _LastScan:
+    """What the previous scan over a listing found per file, for one set of patterns.
+    Holding its FileEntry objects keeps their ids unique: an entry of the next scan that is
+    the very same object (GitRevision reuses the entries of unchanged directories) has the
+    same path, blob and size, so what was found in it still holds."""
+
+    def __init__(
+        self,
+        signature: tuple[Any, ...],
+        entries: dict[str, FileEntry],
+        results: dict[str, dict[str, FileMatches]],
+        unreadable: dict[str, str],
+    ) -> None:
+        self.signature = signature
+        self.entries = entries
+        self.ids = set(map(id, entries.values()))
+        self.results = results
+        self.unreadable = unreadable
 
 
 class BlobCache:
@@ -846,11 +872,12 @@ class _Scanner:
 
     def _combinations(
         self, groups: list[tuple[set[str], list[_Compiled]]], *, memo: bool
-    ) -> tuple[dict[str, int], list[tuple[_Compiled, ...]], list[frozenset[str]]]:
+    ) -> tuple[dict[str, int], list[tuple[_Compiled, ...]], list[frozenset[str]], Any]:
         """Which patterns run on which file: file -> combination number, the patterns of
-        each combination, and their keys. Consecutive revisions of a backfill have the same
-        files and scopes, so all this is kept with the listing in the cache; the key sets
-        then stay the same objects, which makes the cache test per file an identity test."""
+        each combination, their keys, and a signature when it is kept. Consecutive
+        revisions of a backfill have the same files and scopes, so all this is kept with
+        the listing in the cache; the key sets then stay the same objects, which makes the
+        cache test per file an identity test."""
         signature = tuple((id(paths), tuple(item.key for item in items)) for paths, items in groups)
         known = self.listing.combinations.get(signature) if memo else None
         if known is None:
@@ -868,7 +895,8 @@ class _Scanner:
                 self.listing.combinations[signature] = known
         mapping, keys, keysets = known
         by_key = {item.key: item for item in self.compiled.values()}
-        return mapping, [tuple(by_key[key] for key in combo) for combo in keys], keysets
+        combinations = [tuple(by_key[key] for key in combo) for combo in keys]
+        return mapping, combinations, keysets, signature if memo else None
 
     def _list(self) -> None:
         listed = sorted(self.tree.files(), key=attrgetter("path"))
@@ -993,18 +1021,33 @@ class _Scanner:
         needs: Mapping[str, int],
         combinations: Sequence[tuple[_Compiled, ...]],
         keysets: Sequence[frozenset[str]],
+        signature: tuple[Any, ...] | None,
     ) -> None:
         """Match the files of `needs` (file -> combination of patterns) that the cache
-        cannot answer, reading each once."""
+        cannot answer, reading each once. With a `signature` (the scan of a cached
+        listing), files unchanged since the previous such scan keep what it found."""
         self.examined = needs  # with the probed files, all whose binary status is known
         blobs = self.cache._blobs if self.cache is not None else {}
         entries, unsearchable = self.entries, self.unsearchable
+        todo: Iterable[str] = needs
+        last = self.listing.last if signature is not None else None
+        if last is not None and last.signature == signature:
+            todo = [path for path, entry in entries.items() if id(entry) not in last.ids]
+            changed = set(todo)
+            for item in self.compiled.values():
+                target = self.results[item]
+                for path, matches in last.results.get(item.key, {}).items():
+                    if path not in changed:
+                        target[path] = matches
+            for path, reason in last.unreadable.items():
+                if path not in changed:
+                    unsearchable.setdefault(path, reason)
         pending: list[tuple[FileEntry, Sequence[_Compiled], frozenset[str], _BlobRecord | None]]
         pending = []
-        # The hot loop of a backfill: one pass over every file, nearly all answered by the
-        # cache with nothing to note.
-        for path, number in needs.items():
-            if path in unsearchable:
+        # The hot loop of a backfill's first revision (later ones visit changed files only).
+        for path in todo:
+            number = needs.get(path)
+            if number is None or path in unsearchable:
                 continue
             entry = entries[path]
             record = blobs.get(entry.blob) if entry.blob else None
@@ -1015,11 +1058,28 @@ class _Scanner:
                 missing = [item for item in combinations[number] if item.key not in record.examined]
                 pending.append((entry, missing, keyset, record))
             elif record.found:
-                self._apply(path, record, combinations[number], {})
+                self._apply_cached(path, record, combinations[number])
         if self.cache is not None:
             self.cache.reuses += len(needs) - len(pending)
-        if not pending:
-            return
+        if pending:
+            self._read_and_match(pending, needs, combinations)
+        if signature is not None:
+            self.listing.last = _LastScan(
+                signature,
+                entries,
+                {
+                    item.key: {p: m for p, m in found.items() if not m.truncated}
+                    for item, found in self.results.items()
+                },
+                {p: r for p, r in unsearchable.items() if r.startswith("unreadable")},
+            )
+
+    def _read_and_match(
+        self,
+        pending: list[tuple[FileEntry, Sequence[_Compiled], frozenset[str], _BlobRecord | None]],
+        needs: Mapping[str, int],
+        combinations: Sequence[tuple[_Compiled, ...]],
+    ) -> None:
         pending.sort(key=lambda item: item[0].path)  # git reads neighbours faster
         # Files with the same content (the same blob) are read and matched once.
         same: dict[str, list[tuple[FileEntry, Sequence[_Compiled], frozenset[str]]]] = {}
@@ -1069,6 +1129,13 @@ class _Scanner:
             return exc
         except OSError as exc:
             return SourceError(f"{entry.path}: {exc.strerror or exc}")
+
+    def _apply_cached(self, path: str, record: _BlobRecord, members: Sequence[_Compiled]) -> None:
+        """Note what the cache says the file holds for the patterns `members`."""
+        for key, matches in record.found.items():
+            for item in members:
+                if item.key == key:
+                    self.results[item][path] = matches
 
     def _apply(
         self,

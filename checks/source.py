@@ -16,6 +16,7 @@ import datetime as dt
 import functools
 import os
 import posixpath
+import queue
 import shutil
 import signal
 import stat
@@ -23,7 +24,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -786,7 +786,8 @@ class GitRevision:
 
 
 READ_AHEAD_BYTES = 32 << 20
-_END = object()
+_BATCH_BYTES = 2 << 20
+_BATCH_ITEMS = 128
 
 
 class _Raised(NamedTuple):
@@ -796,52 +797,50 @@ class _Raised(NamedTuple):
 def _read_ahead(
     source: Generator[_Object | SourceError, None, None],
 ) -> Iterator[_Object | SourceError]:
-    """`source` consumed by a thread into a buffer bounded in bytes."""
-    buffer: deque[Any] = deque()
-    room = threading.Condition()
-    state = {"bytes": 0, "stop": False}
+    """`source` consumed by a thread, handed over in batches (a handover per object
+    would cost more than reading it), at most READ_AHEAD_BYTES ahead."""
+    batches: queue.Queue[list[Any] | None] = queue.Queue(
+        maxsize=max(1, READ_AHEAD_BYTES // _BATCH_BYTES)
+    )
+    stop = threading.Event()
+
+    def hand_over(batch: list[Any] | None) -> None:
+        while not stop.is_set():
+            try:
+                batches.put(batch, timeout=0.1)
+                return
+            except queue.Full:
+                continue
 
     def pump() -> None:
+        batch: list[Any] = []
+        size = 0
         try:
             for item in source:
-                size = len(item.data) if isinstance(item, _Object) else 0
-                with room:
-                    while state["bytes"] > READ_AHEAD_BYTES and not state["stop"]:
-                        room.wait()
-                    if state["stop"]:
+                batch.append(item)
+                size += len(item.data) if isinstance(item, _Object) else 0
+                if len(batch) >= _BATCH_ITEMS or size >= _BATCH_BYTES:
+                    hand_over(batch)
+                    if stop.is_set():
                         return
-                    buffer.append(item)
-                    state["bytes"] += size
-                    room.notify_all()
+                    batch, size = [], 0
+            hand_over(batch)
         except BaseException as exc:  # handed to the consumer, which raises it
-            with room:
-                buffer.append(_Raised(exc))
+            hand_over([_Raised(exc)])
         finally:
             source.close()
-            with room:
-                buffer.append(_END)
-                room.notify_all()
+            hand_over(None)
 
     thread = threading.Thread(target=pump, daemon=True)
     thread.start()
     try:
-        while True:
-            with room:
-                while not buffer:
-                    room.wait()
-                item = buffer.popleft()
-                if isinstance(item, _Object):
-                    state["bytes"] -= len(item.data)
-                room.notify_all()
-            if item is _END:
-                return
-            if isinstance(item, _Raised):
-                raise item.error
-            yield item
+        while (batch := batches.get()) is not None:
+            for item in batch:
+                if isinstance(item, _Raised):
+                    raise item.error
+                yield item
     finally:
-        with room:
-            state["stop"] = True
-            room.notify_all()
+        stop.set()
         thread.join()
 
 

@@ -57,4 +57,6 @@
     initCharts(document);
     if (typeof htmx !== "undefined") htmx.onLoad(initCharts);
   });
+  // plotly.js loads async; the load event waits for it, whichever finished first.
+  window.addEventListener("load", function () { initCharts(document); });
 })();

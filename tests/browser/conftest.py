@@ -23,7 +23,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from checks.checklist import load_checklist
 from readiness.models import (
@@ -87,12 +87,13 @@ def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
+
+        def console(message: ConsoleMessage) -> None:
+            if message.type == "error":
+                errors.append(f"{page.url}: {message.text}")
+
         page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
-        page.on(
-            "console",
-            lambda message: message.type == "error"
-            and errors.append(f"{page.url}: {message.text}"),
-        )
+        page.on("console", console)
         return page
 
     yield make
@@ -337,8 +338,9 @@ class Dashboard:
 
 
 @pytest.fixture
-def dashboard(live_server) -> Dashboard:
-    """A team, an editor, and a project with eight daily assessments ending yesterday."""
+def dashboard(transactional_db: None) -> Dashboard:
+    """A team, an editor, and a project with eight daily assessments ending yesterday,
+    committed so that the live server's thread sees them."""
     team = factories.TeamFactory(name="Payments", slug="payments")
     project = project_with_checklist(
         team, DASHBOARD_CHECKLIST, slug="payments-api", name="Payments API"

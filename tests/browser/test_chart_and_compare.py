@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 
 
 def signed(text: str) -> float:
-    """"+3.75" or "−1.25" (the typographic minus) as a number."""
+    """ "+3.75" or "−1.25" (the typographic minus) as a number."""
     return float(text.strip().replace("−", "-"))
 
 
