@@ -30,9 +30,10 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from operator import attrgetter
+from itertools import compress
+from operator import attrgetter, is_not
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,7 @@ from checks.source import (
     SourceError,
     Tree,
     WorkingTree,
+    read_ahead,
     ripgrep_binary,
 )
 from checks.spec import MAX_EVIDENCE_ITEMS, CheckSpec, Outcome, clip
@@ -67,6 +69,8 @@ MAX_MATCHES_PER_SCAN = 1_000_000
 MAX_VALUES_PER_FILE = 100
 MAX_RG_OUTPUT = 256 << 20
 RG_TIMEOUT_S = 300.0
+_PATH = attrgetter("path")
+_SIZE = attrgetter("size")
 # RE2 programs that combine many user patterns get more room than a single one.
 _COMBINED_MAX_MEM = 64 << 20
 
@@ -74,10 +78,10 @@ _COMBINED_MAX_MEM = 64 << 20
 # -- compiled patterns --------------------------------------------------------------------
 
 
-def _options(*, multiline: bool, max_mem: int = _COMBINED_MAX_MEM) -> re2.Options:
+def _options(*, multiline: bool) -> re2.Options:
     options = re2.Options()
     options.log_errors = False
-    options.max_mem = max_mem
+    options.max_mem = _COMBINED_MAX_MEM
     options.never_nl = not multiline
     return options
 
@@ -104,25 +108,26 @@ def _per_line(pattern: str) -> bool:
 class _Compiled:
     """A Matcher compiled for the engines: `regex` runs over a whole file (line mode: with
     never_nl, so no match crosses a newline), `set_source` is the same pattern with its
-    flags inlined, for combining with others."""
+    flags inlined, for combining with others. One per pattern and scan (it holds the
+    scan's match budget); the compiled parts are shared by all scans."""
 
     def __init__(self, matcher: Matcher) -> None:
         self.matcher = matcher
-        # The BlobCache's key: a string hashes once, a dataclass on every lookup.
-        self.key = (
-            f"{matcher.ignore_case:d}{matcher.multiline:d}{matcher.capture:d}:{matcher.pattern}"
-        )
-        flags = ("(?i)" if matcher.ignore_case else "") + "(?m)"
-        self.set_source = flags + matcher.pattern
-        self.regex = compile_pattern(
-            "(?m)" + matcher.pattern,
-            ignore_case=matcher.ignore_case,
-            multiline=matcher.multiline,
-        )
-        self.per_line = not matcher.multiline and _per_line(matcher.pattern)
-        self.empty = _matches_empty(self.regex)
+        self.key, self.set_source, self.regex, self.per_line, self.empty = _compiled(matcher)
         # Matches this pattern may still count in this scan.
         self.budget = MAX_MATCHES_PER_SCAN
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(matcher: Matcher) -> tuple[str, str, Any, bool, bool]:
+    # The BlobCache's key: a string hashes once, a dataclass on every lookup.
+    key = f"{matcher.ignore_case:d}{matcher.multiline:d}{matcher.capture:d}:{matcher.pattern}"
+    flags = ("(?i)" if matcher.ignore_case else "") + "(?m)"
+    regex = compile_pattern(
+        "(?m)" + matcher.pattern, ignore_case=matcher.ignore_case, multiline=matcher.multiline
+    )
+    per_line = not matcher.multiline and _per_line(matcher.pattern)
+    return key, flags + matcher.pattern, regex, per_line, _matches_empty(regex)
 
 
 _EMPTY_PROBES = (b"", b"a", b" ", b"a a\n", b"_0.\n-")
@@ -168,6 +173,8 @@ def _combined(sources: tuple[str, ...], multiline: bool) -> tuple[Any, Any]:
     """One regex that matches where any of `sources` does, and an RE2::Set naming which;
     (None, None) when they are too big to combine. Kept across scans: a backfill runs the
     same patterns at every revision."""
+    if any("\\Q" in source for source in sources):
+        return None, None  # an unclosed \Q would quote the `)|(?:` joining the next one
     try:
         any_of = re2.compile(
             "|".join(f"(?:{source})" for source in sources), _options(multiline=multiline)
@@ -179,6 +186,10 @@ def _combined(sources: tuple[str, ...], multiline: bool) -> tuple[Any, Any]:
     except re2.error:
         return None, None
     return any_of, which
+
+
+def _data_size(item: tuple[FileEntry, Any, list[_Compiled]]) -> int:
+    return len(item[1]) if isinstance(item[1], bytes) else 0
 
 
 def _found(regex: Any, data: bytes) -> bool:
@@ -303,21 +314,20 @@ class _Listing:
 
 
 class _LastScan:
-    """What the previous scan over a listing found per file, for one set of patterns.
-    Holding its FileEntry objects keeps their ids unique: an entry of the next scan that is
-    the very same object (GitRevision reuses the entries of unchanged directories) has the
-    same path, blob and size, so what was found in it still holds."""
+    """What the previous scan over a listing found per file, for one set of patterns. An
+    entry of the next scan that is the very same object as this scan's (GitRevision reuses
+    the entries of unchanged directories) has the same path, blob and size, so what was
+    found in it still holds."""
 
     def __init__(
         self,
         signature: tuple[Any, ...],
-        entries: dict[str, FileEntry],
+        listed: list[FileEntry],
         results: dict[str, dict[str, FileMatches]],
         unreadable: dict[str, str],
     ) -> None:
         self.signature = signature
-        self.entries = entries
-        self.ids = set(map(id, entries.values()))
+        self.listed = listed
         self.results = results
         self.unreadable = unreadable
 
@@ -826,6 +836,7 @@ class _Scanner:
         }
         self.binary: set[str] = set()
         self.examined: Mapping[str, int] = {}
+        self.listed: list[FileEntry] = []
         self.probed: set[str] = set()
         self.blind: set[str] = set()
         self.unsearchable: dict[str, str] = {}
@@ -899,9 +910,10 @@ class _Scanner:
         return mapping, combinations, keysets, signature if memo else None
 
     def _list(self) -> None:
-        listed = sorted(self.tree.files(), key=attrgetter("path"))
-        self.entries = {entry.path: entry for entry in listed}
-        paths = tuple(self.entries)
+        # map/zip/max rather than loops: a backfill lists thousands of files per revision.
+        self.listed = listed = sorted(self.tree.files(), key=_PATH)
+        paths = tuple(map(_PATH, listed))
+        self.entries = dict(zip(paths, listed, strict=True))
         listing = self.cache._listing if self.cache is not None else None
         if listing is None or listing.paths != paths:
             listing = _Listing(paths)
@@ -914,11 +926,12 @@ class _Scanner:
             item.path for item in skipped if item.reason.startswith("unreadable directory")
         )
         self.skipped_index = PathIndex(self.tree_skipped)
-        for entry in listed:
-            if entry.size > self.limit:
-                self.unsearchable[entry.path] = (
-                    f"larger than the {self.limit}-byte limit ({entry.size} bytes)"
-                )
+        if listed and max(map(_SIZE, listed)) > self.limit:
+            for entry in listed:
+                if entry.size > self.limit:
+                    self.unsearchable[entry.path] = (
+                        f"larger than the {self.limit}-byte limit ({entry.size} bytes)"
+                    )
 
     def select(self, glob: str) -> list[str]:
         selected = self.listing.selected
@@ -1032,7 +1045,8 @@ class _Scanner:
         todo: Iterable[str] = needs
         last = self.listing.last if signature is not None else None
         if last is not None and last.signature == signature:
-            todo = [path for path, entry in entries.items() if id(entry) not in last.ids]
+            # The same paths in the same order: compare the entries pairwise.
+            todo = [e.path for e in compress(self.listed, map(is_not, self.listed, last.listed))]
             changed = set(todo)
             for item in self.compiled.values():
                 target = self.results[item]
@@ -1066,7 +1080,7 @@ class _Scanner:
         if signature is not None:
             self.listing.last = _LastScan(
                 signature,
-                entries,
+                self.listed,
                 {
                     item.key: {p: m for p, m in found.items() if not m.truncated}
                     for item, found in self.results.items()
@@ -1088,17 +1102,28 @@ class _Scanner:
             content = entry.blob or entry.path
             same.setdefault(content, []).append((entry, members, keyset))
             records[content] = record
-        firsts = [group[0][0] for group in same.values()]
-        for first, data in self._read_many(firsts):
+        members_of = {
+            content: list(dict.fromkeys(item for _, found, _ in group for item in found))
+            for content, group in same.items()
+        }
+
+        def prefiltered() -> Iterator[tuple[FileEntry, Any, list[_Compiled]]]:
+            # Run by a thread: the RE2 passes that rule most files out release the GIL.
+            for first, data in self._read_many([group[0][0] for group in same.values()]):
+                if isinstance(data, SourceError):
+                    yield first, data, []
+                else:
+                    yield first, data, self._prefilter(data, members_of[first.blob or first.path])
+
+        for first, data, candidates in read_ahead(prefiltered(), size=_data_size):
             content = first.blob or first.path
             group = same[content]
             if isinstance(data, SourceError):
                 for entry, _, _ in group:
                     self.unsearchable[entry.path] = f"unreadable: {data}"
                 continue
-            members = list(dict.fromkeys(item for _, found, _ in group for item in found))
             binary = b"\x00" in data[:BINARY_PROBE_BYTES]
-            found = self._match(data, members, binary)
+            found = self._match(data, members_of[content], binary, candidates)
             record = records[content] or _BlobRecord(binary)
             for item, matches in found.items():
                 if matches is not NO_MATCHES and not matches.truncated:
@@ -1153,16 +1178,28 @@ class _Scanner:
             if matches is not None:
                 self.results[item][path] = matches
 
-    def _match(
-        self, data: bytes, members: Sequence[_Compiled], binary: bool
-    ) -> dict[_Compiled, FileMatches]:
-        found: dict[_Compiled, FileMatches] = dict.fromkeys(members, NO_MATCHES)
+    def _prefilter(self, data: bytes, members: Sequence[_Compiled]) -> list[_Compiled]:
+        """The members that run over the whole file and match somewhere in it."""
         whole = [item for item in members if not item.per_line]
+        found = []
         for multiline in (False, True):
             group = [item for item in whole if item.matcher.multiline == multiline]
             if group:
-                for item in self._group(group, multiline).matching(data):
-                    found[item] = self._tally(item, data, binary)
+                found += self._group(group, multiline).matching(data)
+        return found
+
+    def _match(
+        self,
+        data: bytes,
+        members: Sequence[_Compiled],
+        binary: bool,
+        candidates: Sequence[_Compiled],
+    ) -> dict[_Compiled, FileMatches]:
+        """What each of `members` finds in `data`; `candidates` are the whole-file members
+        that `_prefilter` found matching."""
+        found: dict[_Compiled, FileMatches] = dict.fromkeys(members, NO_MATCHES)
+        for item in candidates:
+            found[item] = self._tally(item, data, binary)
         per_line = [item for item in members if item.per_line]
         if per_line:
             lines = data.split(b"\n")

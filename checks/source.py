@@ -11,6 +11,7 @@ repository is listed at the link's path with the target's content, in both sourc
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
 import functools
@@ -24,10 +25,12 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, TypeVar
+
+T = TypeVar("T")
 
 GIT_TIMEOUT_S = 120.0
 # A listing bigger than this is not a repository this tool can assess in one pass.
@@ -395,9 +398,12 @@ class _CatFile:
     def __init__(self, repo: Path, timeout: float, *, mode: str = "--batch") -> None:
         self._timeout = timeout
         self.mode = mode  # --batch, --batch-check, or --batch-command (both, git >= 2.36)
+        command = mode == "--batch-command"
         try:
             self._proc = subprocess.Popen(
-                _git_argv(repo, "cat-file", mode),
+                # With --batch-command, --buffer lets git write its answers in big
+                # chunks; each request list ends with a flush command.
+                _git_argv(repo, "cat-file", mode, *(["--buffer"] if command else [])),
                 env=_git_env(),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -422,7 +428,7 @@ class _CatFile:
 
     def objects(
         self, names: Sequence[str], *, info: bool = False
-    ) -> Generator[_Object | SourceError, None, None]:
+    ) -> Iterator[_Object | SourceError]:
         """The objects `names` (ids or revision expressions), in order, with their content
         unless `info`; a missing object gives a SourceError in its place, a broken process
         raises it."""
@@ -432,6 +438,8 @@ class _CatFile:
             self._busy = True
             self._progress = time.monotonic()
             payload = "".join(f"{command}{name}\n" for name in names)
+            if command:
+                payload += "flush\n"
             payload = payload.encode("utf-8", "surrogateescape")
             # Git has answered every earlier request, so its input pipe is empty and a
             # request that fits in it is written at once; a longer one is written by a
@@ -491,6 +499,9 @@ class _CatFile:
                 raise SourceError("git cat-file answer was cut short")
         return _Object(parts[0].decode("ascii"), parts[1], size, data)
 
+    def usable(self) -> bool:
+        return not self.broken and self._proc.poll() is None
+
     def close(self) -> None:
         self._closed.set()
         # cat-file keeps no state worth a graceful exit; waiting for one would poll.
@@ -500,6 +511,56 @@ class _CatFile:
             if stream is not None and not stream.closed:
                 with contextlib.suppress(OSError):
                     stream.close()
+
+
+class _Pool:
+    """Idle cat-file processes by repository: a backfill opens a GitRevision per commit,
+    and starting git costs more than the rest of a revision that changed a few files.
+    At most MAX_IDLE are kept; they are ended at exit, and a forked child starts with
+    none (the parent's processes are not its to use)."""
+
+    MAX_IDLE = 4
+
+    def __init__(self) -> None:
+        self._idle: list[tuple[tuple[Any, ...], _CatFile]] = []
+        self._lock = threading.Lock()
+
+    def take(self, key: tuple[Any, ...]) -> _CatFile | None:
+        with self._lock:
+            for index, (found, batch) in enumerate(self._idle):
+                if found == key:
+                    del self._idle[index]
+                    if batch.usable():
+                        return batch
+                    batch.close()
+                    return None
+        return None
+
+    def give(self, key: tuple[Any, ...], batch: _CatFile) -> None:
+        if not batch.usable():
+            batch.close()
+            return
+        with self._lock:
+            self._idle.append((key, batch))
+            extra = self._idle[: -self.MAX_IDLE]
+            del self._idle[: -self.MAX_IDLE]
+        for _, old in extra:
+            old.close()
+
+    def clear(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for _, batch in idle:
+            batch.close()
+
+    def forget(self) -> None:
+        self._idle = []
+        self._lock = threading.Lock()
+
+
+_POOL = _Pool()
+atexit.register(_POOL.clear)
+os.register_at_fork(after_in_child=_POOL.forget)
 
 
 class _Bounded(dict):
@@ -550,10 +611,11 @@ def _parse_tree(data: bytes) -> tuple[tuple[bytes, str, str], ...]:
 
 
 class GitRevision:
-    """The files of one commit, read from the repository's objects through long-lived
-    `git cat-file` processes; nothing is checked out. Trees are walked from the commit,
+    """The files of one commit, read from the repository's objects through a long-lived
+    `git cat-file` process; nothing is checked out. Trees are walked from the commit,
     and trees, blob sizes and per-directory listings are cached by object id, so the next
-    revision reads only what changed. Use as a context manager (or call close())."""
+    revision reads only what changed. Use as a context manager (or call close()): the
+    process then waits, idle, for the next GitRevision of the same repository."""
 
     def __init__(self, repo: Path, rev: str, *, timeout: float = GIT_TIMEOUT_S) -> None:
         _check_rev(rev)
@@ -564,10 +626,15 @@ class GitRevision:
         self._batch: _CatFile | None = None
         self._sizes: _CatFile | None = None
         self.skipped: list[SkippedFile] = []
+        # The pool's key: the same directory, not another one created at the same path.
+        where = self.repo.stat()
+        self._key = (os.path.realpath(self.repo), where.st_dev, where.st_ino, timeout)
         try:
             commit = self._cat().object(f"{rev}^{{commit}}")
         except SourceError:
-            self.close()
+            if self._batch is not None:
+                self._batch.close()  # not handed back: it may be the reason
+                self._batch = None
             git_resolve(self.repo, rev)  # raises with git's own explanation
             raise
         self.revision = commit.sha
@@ -583,18 +650,22 @@ class GitRevision:
         self.close()
 
     def close(self) -> None:
+        """Hand the git processes back to the pool for the next revision."""
         for batch in (self._batch, self._sizes):
             if batch is not None:
-                batch.close()
+                _POOL.give((*self._key, batch.mode), batch)
         self._batch = self._sizes = None
 
+    def _process(self, mode: str) -> _CatFile:
+        return _POOL.take((*self._key, mode)) or _CatFile(self.repo, self._timeout, mode=mode)
+
     def _cat(self) -> _CatFile:
-        if self._batch is not None and self._batch.broken:
+        if self._batch is not None and not self._batch.usable():
             self._batch.close()
             self._batch = None
         if self._batch is None:
             mode = "--batch-command" if git_version() >= (2, 36) else "--batch"
-            self._batch = _CatFile(self.repo, self._timeout, mode=mode)
+            self._batch = self._process(mode)
         return self._batch
 
     def _info(self, ids: Sequence[str]) -> Iterator[_Object | SourceError]:
@@ -602,11 +673,11 @@ class GitRevision:
         batch = self._cat()
         if batch.mode == "--batch-command":
             return batch.objects(ids, info=True)
-        if self._sizes is not None and self._sizes.broken:
+        if self._sizes is not None and not self._sizes.usable():
             self._sizes.close()
             self._sizes = None
         if self._sizes is None:
-            self._sizes = _CatFile(self.repo, self._timeout, mode="--batch-check")
+            self._sizes = self._process("--batch-check")
         return self._sizes.objects(ids)
 
     def _commit_fields(self, text: bytes) -> tuple[str, dt.datetime]:
@@ -780,7 +851,7 @@ class GitRevision:
         entries = list(entries)
         found = self._cat().objects([entry.blob or "" for entry in entries])
         if len(entries) > 1:
-            found = _read_ahead(found)
+            found = read_ahead(found, size=_object_size)
         for entry, item in zip(entries, found, strict=True):
             yield entry, item if isinstance(item, SourceError) else item.data
 
@@ -794,14 +865,17 @@ class _Raised(NamedTuple):
     error: BaseException
 
 
-def _read_ahead(
-    source: Generator[_Object | SourceError, None, None],
-) -> Iterator[_Object | SourceError]:
-    """`source` consumed by a thread, handed over in batches (a handover per object
-    would cost more than reading it), at most READ_AHEAD_BYTES ahead."""
-    batches: queue.Queue[list[Any] | None] = queue.Queue(
-        maxsize=max(1, READ_AHEAD_BYTES // _BATCH_BYTES)
-    )
+def read_ahead(
+    source: Iterable[T],
+    *,
+    size: Callable[[T], int] = lambda item: 0,
+    limit: int = READ_AHEAD_BYTES,
+) -> Iterator[T]:
+    """The items of `source`, produced by a thread while the caller works on earlier
+    ones, handed over in batches (a handover per item would cost more than small items
+    do) and at most `limit` bytes (as `size` counts them) ahead. An exception in the
+    thread is raised in the caller; stopping early stops the thread and closes `source`."""
+    batches: queue.Queue[list[Any] | None] = queue.Queue(maxsize=max(1, limit // _BATCH_BYTES))
     stop = threading.Event()
 
     def hand_over(batch: list[Any] | None) -> None:
@@ -814,21 +888,23 @@ def _read_ahead(
 
     def pump() -> None:
         batch: list[Any] = []
-        size = 0
+        taken = 0
         try:
             for item in source:
                 batch.append(item)
-                size += len(item.data) if isinstance(item, _Object) else 0
-                if len(batch) >= _BATCH_ITEMS or size >= _BATCH_BYTES:
+                taken += size(item)
+                if len(batch) >= _BATCH_ITEMS or taken >= _BATCH_BYTES:
                     hand_over(batch)
                     if stop.is_set():
                         return
-                    batch, size = [], 0
+                    batch, taken = [], 0
             hand_over(batch)
         except BaseException as exc:  # handed to the consumer, which raises it
             hand_over([_Raised(exc)])
         finally:
-            source.close()
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()
             hand_over(None)
 
     thread = threading.Thread(target=pump, daemon=True)
@@ -842,6 +918,10 @@ def _read_ahead(
     finally:
         stop.set()
         thread.join()
+
+
+def _object_size(item: _Object | SourceError) -> int:
+    return len(item.data) if isinstance(item, _Object) else 0
 
 
 def ripgrep_binary() -> str | None:

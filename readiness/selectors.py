@@ -434,7 +434,8 @@ def history_page(
 class CheckChange:
     key: str
     name: str
-    category: str
+    category: str  # the key
+    category_name: str
     before: str | None
     after: str | None
     amount: float | None = None
@@ -525,8 +526,10 @@ def comparison(*, before: Assessment, after: Assessment) -> Comparison:
     for check in Check.objects.filter(checklist_id__in=version_ids).select_related("category"):
         checks_by_version[check.checklist_id].append(check)
     weights: dict[int, dict[str, float]] = defaultdict(dict)
+    category_names: dict[int, dict[str, str]] = defaultdict(dict)
     for category in Category.objects.filter(checklist_id__in=version_ids).order_by("position"):
         weights[category.checklist_id][category.key] = category.weight
+        category_names[category.checklist_id][category.key] = category.name
     statuses: dict[int, dict[str, str]] = defaultdict(dict)
     for assessment_id, check_id, status in CheckResult.objects.filter(
         assessment_id__in=[before.pk, after.pk]
@@ -557,12 +560,18 @@ def comparison(*, before: Assessment, after: Assessment) -> Comparison:
     old_status = {c.key: c.status for c in old_checks}
     new_status = {c.key: c.status for c in new_checks}
     categories = {c.key: c.category for c in [*old_checks, *new_checks]}
+    # A category renamed between the versions shows its newer name.
+    category_names_now = {
+        **category_names[before.checklist_id],
+        **category_names[after.checklist_id],
+    }
 
     def change(key: str, amount: float | None = None) -> CheckChange:
         return CheckChange(
             key=key,
             name=names.get(key, key),
             category=categories[key],
+            category_name=category_names_now.get(categories[key], categories[key]),
             before=old_status.get(key),
             after=new_status.get(key),
             amount=amount,

@@ -7,6 +7,7 @@ import dj_database_url
 import plotly
 from django.utils.translation import gettext_lazy as _
 
+from readiness.broker import filesystem_transport_options
 from readiness.env import envbool, envint, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -38,12 +39,14 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "readiness.middleware.TimeZoneMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "readiness.middleware.HtmxLoginRedirectMiddleware",
 ]
 
 ROOT_URLCONF = "readiness.urls"
@@ -127,19 +130,8 @@ if REDIS_URL:
         "socket_timeout": 30,
     }
 else:
-    for _sub in ("queue", "processed", "control"):
-        (BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(BROKER_DIR / "queue"),
-        "data_folder_out": str(BROKER_DIR / "queue"),
-        "processed_folder": str(BROKER_DIR / "processed"),
-        # Exchange tables (kombu defaults to ./control, relative to the working directory).
-        "control_folder": str(BROKER_DIR / "control"),
-        "store_processed": False,
-        # The folder is polled: 1 s (kombu's default) would add up to a second per task.
-        "polling_interval": 0.1,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_transport_options(BROKER_DIR)
 CELERY_TASK_DEFAULT_QUEUE = envstr("READINESS_QUEUE", "celery")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

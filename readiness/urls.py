@@ -4,6 +4,7 @@ from django.urls import include, path
 from readiness.views import (
     assessments,
     checklists,
+    health,
     history,
     imports,
     overview,
@@ -54,6 +55,7 @@ app_patterns = [
 
 urlpatterns = [
     path("", include((app_patterns, "readiness"))),
+    path("health/", health.health, name="health"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

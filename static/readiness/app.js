@@ -1,15 +1,73 @@
 /* Readiness dashboard: Plotly charts from json_script data, chart clicks that load an
-   assessment with htmx, keyboard navigation on the standup page, and the language picker. */
+   assessment with htmx, keyboard navigation on the standup page, the language picker, and
+   the browser's time zone for the server. */
 (function () {
   "use strict";
+
+  // readiness.middleware.TIME_ZONE_COOKIE: the server shows times in this zone.
+  var TIME_ZONE_COOKIE = "tz";
+
+  // plotly.js ships English only. French names, numbers, and day before month on the date
+  // axis ("17 nov." rather than "nov. 17").
+  var PLOTLY_FRENCH = {
+    moduleType: "locale",
+    name: "fr",
+    dictionary: {
+      "Autoscale": "Échelle automatique",
+      "Double-click on legend to isolate one trace": "Double-cliquez sur la légende pour isoler une courbe",
+      "Double-click to zoom back out": "Double-cliquez pour revenir au zoom initial",
+      "Download plot as a PNG": "Télécharger le graphique en PNG",
+      "Image download succeeded": "Image téléchargée",
+      "Pan": "Déplacer",
+      "Preparing image - this may take a few seconds": "Préparation de l’image, quelques secondes…",
+      "Reset axes": "Réinitialiser les axes",
+      "Zoom": "Zoom",
+      "Zoom in": "Zoom avant",
+      "Zoom out": "Zoom arrière",
+    },
+    format: {
+      days: ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"],
+      shortDays: ["dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."],
+      months: ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+        "septembre", "octobre", "novembre", "décembre"],
+      shortMonths: ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.",
+        "oct.", "nov.", "déc."],
+      date: "%d/%m/%Y",
+      decimal: ",",
+      thousands: " ",
+      year: "%Y",
+      month: "%b %Y",
+      dayMonth: "%-d %b",
+      dayMonthYear: "%-d %b %Y",
+    },
+  };
+  var plotlyLocalesRegistered = false;
+
+  function rememberTimeZone() {
+    var zone;
+    try {
+      zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    } catch (error) {
+      return;
+    }
+    // IANA names need no cookie escaping (Django does not URL-decode cookies).
+    if (!zone || !/^[A-Za-z0-9_+\/-]+$/.test(zone)) return;
+    document.cookie = TIME_ZONE_COOKIE + "=" + zone + "; path=/; max-age=31536000; SameSite=Lax" +
+      (location.protocol === "https:" ? "; Secure" : "");
+  }
 
   function renderChart(div) {
     if (div.dataset.rendered || typeof Plotly === "undefined") return;
     var source = document.getElementById(div.dataset.chart);
     if (!source) return;
+    if (!plotlyLocalesRegistered) {
+      Plotly.register(PLOTLY_FRENCH);
+      plotlyLocalesRegistered = true;
+    }
     var figure = JSON.parse(source.textContent);
     div.dataset.rendered = "true";
     Plotly.newPlot(div, figure.data, figure.layout, {
+      locale: document.documentElement.lang,
       responsive: true,
       displaylogo: false,
       modeBarButtonsToRemove: ["select2d", "lasso2d"],
@@ -47,6 +105,7 @@
     projects[next].scrollIntoView({ behavior: "smooth", block: "start" });
   }
 
+  rememberTimeZone();
   document.addEventListener("DOMContentLoaded", function () {
     document.documentElement.classList.add("js");
     var select = document.querySelector("select[data-autosubmit]");

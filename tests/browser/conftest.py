@@ -76,14 +76,22 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
-    """Open a page in a browser context of its own (cookies, viewport, language). Every
-    uncaught script error or console error (a missing static file, a failed request)
-    on it fails the test."""
+    """Open a page in a browser context of its own (cookies, viewport, language, time
+    zone). Every uncaught script error or console error (a missing static file, a failed
+    request) on it fails the test."""
     contexts = []
     errors: list[str] = []
 
-    def make(*, width: int = 1280, height: int = 900, locale: str = "en-US") -> Page:
-        context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
+    def make(
+        *,
+        width: int = 1280,
+        height: int = 900,
+        locale: str = "en-US",
+        timezone_id: str | None = None,
+    ) -> Page:
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, locale=locale, timezone_id=timezone_id
+        )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)

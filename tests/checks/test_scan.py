@@ -224,6 +224,19 @@ class Unlistable:
         raise AssertionError("never read")
 
 
+def test_it_keeps_quoted_patterns_apart_when_it_combines_patterns(tmp_path):
+    write(tmp_path, {"a.txt": "x\n", "b.txt": "price: $5)|(\n"})
+    specs = [
+        check("quoted", "grep", paths=["**"], pattern=r"\Q$5)|("),
+        check("other", "grep", paths=["**"], pattern="x"),
+    ]
+
+    outcomes = run_file_checks(specs, CountingTree(WorkingTree(tmp_path)))
+
+    assert [(item.path, item.line) for item in outcomes["quoted"].evidence] == [("b.txt", 1)]
+    assert [(item.path, item.line) for item in outcomes["other"].evidence] == [("a.txt", 1)]
+
+
 def test_it_makes_every_check_an_error_when_the_tree_cannot_be_listed():
     outcomes = run_file_checks(CHECKS, Unlistable())
 

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from checks.source import (
+    _POOL,
     FileEntry,
     GitRevision,
     SourceError,
@@ -240,25 +241,26 @@ def test_it_gives_an_error_in_place_of_a_missing_blob(repo):
             tree.read(missing)
 
 
-def test_it_stops_its_git_process_when_closed(repo):
-    sha = commit(repo, {"a": "a"}, "2026-01-05T09:00:00Z")
-    tree = GitRevision(repo, sha)
-    list(tree.files())
-    process = tree._batch._proc
+def test_it_hands_its_git_process_to_the_next_revision_of_the_same_repository(repo):
+    first = commit(repo, {"a": "a"}, "2026-01-05T09:00:00Z")
+    second = commit(repo, {"a": "b"}, "2026-01-06T09:00:00Z")
+    with GitRevision(repo, first) as tree:
+        process = tree._batch._proc
 
-    tree.close()
-
+    with GitRevision(repo, second) as tree:
+        assert tree._batch._proc is process
+        assert [tree.read(entry) for entry in tree.files()] == [b"b"]
+    _POOL.clear()
     assert process.poll() is not None
 
 
-def test_it_can_stop_reading_many_blobs_halfway_and_read_again(repo):
-    sha = commit(repo, {"a": "a", "b": "b", "c": "c"}, "2026-01-05T09:00:00Z")
+def test_it_never_hands_on_a_git_process_that_died(repo):
+    sha = commit(repo, {"a": "a"}, "2026-01-05T09:00:00Z")
+    with GitRevision(repo, sha) as tree:
+        process = tree._batch._proc
+        process.kill()
+        process.wait()
 
     with GitRevision(repo, sha) as tree:
-        entries = sorted(tree.files(), key=lambda entry: entry.path)
-        reading = tree.read_many(entries)
-        assert next(reading) == (entries[0], b"a")
-        reading.close()
-
-        assert [data for _, data in tree.read_many(entries)] == [b"a", b"b", b"c"]
-        assert tree.read(entries[2]) == b"c"
+        assert tree._batch._proc is not process
+        assert [tree.read(entry) for entry in tree.files()] == [b"a"]

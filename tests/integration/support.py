@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from kombu.simple import SimpleQueue
 
+from readiness.broker import filesystem_transport_options
 from readiness.celery import app as celery_app
 
 
@@ -40,17 +41,9 @@ class Broker:
 
 
 def filesystem_broker(folder: Path, queue: str | None = None) -> Broker:
-    for sub in ("queue", "processed"):
-        (folder / sub).mkdir(parents=True, exist_ok=True)
     return Broker(
         url="filesystem://",
-        transport_options={
-            "data_folder_in": str(folder / "queue"),
-            "data_folder_out": str(folder / "queue"),
-            "processed_folder": str(folder / "processed"),
-            "store_processed": False,
-            "polling_interval": 0.1,
-        },
+        transport_options=filesystem_transport_options(folder),
         queue=queue or f"readiness-test-{uuid.uuid4().hex[:12]}",
     )
 

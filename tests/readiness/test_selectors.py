@@ -81,6 +81,28 @@ def test_its_attribution_sums_to_the_recomputed_change(project):
     assert [c.key for c in comparison.newly_failing] == ["b"]
 
 
+def test_it_names_the_categories_of_a_comparison_in_three_queries(
+    project, django_assert_num_queries
+):
+    version = factories.ChecklistVersionFactory(project=project)
+    categories = [
+        factories.CategoryFactory(checklist=version, key=key, name=name)
+        for key, name in [("security", "Security"), ("ops", "Operations")]
+    ]
+    checks = [
+        factories.CheckFactory(checklist=version, category=category, key=f"check-{i}")
+        for i, category in enumerate(categories * 5)
+    ]
+    before, after = add_history(project, version, 2)
+    add_results(before, {check: "fail" for check in checks})
+    add_results(after, {check: "pass" for check in checks})
+    with django_assert_num_queries(3):
+        comparison = selectors.comparison(before=before, after=after)
+    names = {c.key: c.name for c in categories}
+    assert len(comparison.contributions) == len(checks)
+    assert {(c.category, c.category_name) for c in comparison.contributions} == set(names.items())
+
+
 def test_it_lists_expiring_attestations_in_the_standup_digest(project):
     now = timezone.now()
     factories.AttestationFactory(project=project, valid_until=now + dt.timedelta(days=3))

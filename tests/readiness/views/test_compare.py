@@ -38,6 +38,30 @@ def test_it_attributes_the_score_change_to_the_check_that_moved_it(world, login,
     assert "+0.00" in html.split('data-testid="residual"')[1].split("</tr>")[0]
 
 
+def test_it_names_the_category_of_each_contribution(world, login, pair):
+    before, after = pair
+    html = login().get(compare_url(before, after)).content.decode()
+    row = html.split('data-check="stripe-webhook-signature"')[1].split("</tr>")[0]
+    assert f"<td>{world.categories['security'].name}</td>" in row
+    assert "<td>security</td>" not in row
+
+
+def test_it_shows_a_renamed_category_by_its_newer_name(world, login, pair):
+    before, _ = pair
+    v2 = factories.ChecklistVersionFactory(project=world.project, number=2)
+    renamed = factories.CategoryFactory(
+        checklist=v2, key="security", name="Application security", weight=2
+    )
+    webhook = factories.CheckFactory(
+        checklist=v2, category=renamed, key="stripe-webhook-signature", type="grep"
+    )
+    after = factories.AssessmentFactory(project=world.project, checklist=v2, score=10.0)
+    add_results(after, {webhook: "pass"})
+    html = login().get(compare_url(before, after)).content.decode()
+    row = html.split('data-check="stripe-webhook-signature"')[1].split("</tr>")[0]
+    assert "<td>Application security</td>" in row
+
+
 def test_it_lists_newly_failing_fixed_and_unchanged_checks(world, login, pair):
     before, after = pair
     html = login().get(compare_url(before, after)).content.decode()

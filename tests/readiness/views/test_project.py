@@ -1,11 +1,13 @@
 import datetime as dt
 import json
+import zoneinfo
 
 import pytest
 from django.contrib.staticfiles import finders
 from django.urls import reverse
 from django.utils import timezone
 
+from readiness.middleware import TIME_ZONE_COOKIE
 from readiness.models import (
     ActionItem,
     ActionItemStatus,
@@ -72,6 +74,25 @@ def test_it_embeds_the_chart_figure_with_assessment_ids_and_revisions(world, log
     assert overall["customdata"][-1][1] == latest.revision[:12]
     assert [trace["name"] for trace in figure["data"]] == ["Overall", "Security", "Monitoring"]
     assert "%{customdata[1]}" in overall["hovertemplate"]
+
+
+@pytest.fixture
+def browser_time_zone():
+    """The zone a request activates must not outlive the test in this thread."""
+    yield "Asia/Tokyo"
+    timezone.deactivate()
+
+
+def test_it_shows_times_in_the_browsers_time_zone(world, login, latest, browser_time_zone):
+    client = login()
+    client.cookies[TIME_ZONE_COOKIE] = browser_time_zone
+    html = client.get(url("project", "payments-api")).content.decode()
+    latest.refresh_from_db()
+    local = latest.evaluated_at.astimezone(zoneinfo.ZoneInfo(browser_time_zone))
+    assert local.utcoffset() != dt.timedelta(0)
+    assert f'<time datetime="{local.isoformat()}">' in html
+    figure = json.loads(html.split('type="application/json">')[1].split("</script>")[0])
+    assert figure["data"][0]["x"][-1] == local.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def test_it_renders_the_chart_fragment_for_another_range(world, login, latest):
