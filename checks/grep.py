@@ -8,7 +8,10 @@ Semantics:
   newlines; `^`/`$` still anchor at line boundaries, `.` still stops at a newline, and
   `\\A`/`\\z` anchor at the file's start and end.
 - Counting: every non-overlapping match counts (two on one line count two), as
-  `grep -o | wc -l` does; evidence shows each matching line once.
+  `grep -o | wc -l` does; evidence shows each matching line once. A pattern that can
+  match the empty string (`x*`, `a|`) is an `error`: it would match everywhere. Counts stop
+  at the scan's limits (checks.scan); a count cut short decides the check only when the
+  answer is already certain (absent, or over max_count), else the check is an `error`.
 - `expect: present` passes when the total over all files is at least
   max(1, min_count) and, with `max_count`, at most max_count. `expect: absent` passes when
   there is no match. With `each_file: true` the same test applies to every file on its

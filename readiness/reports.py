@@ -27,7 +27,14 @@ from readiness.models import (
 )
 from readiness.selectors import comparison, previous_assessment
 from readiness.templatetags.readiness_tags import decimal
-from readiness.verdicts import format_coverage, format_score, reasons_text, verdict_label
+from readiness.verdicts import (
+    STATUS_ICONS,
+    format_coverage,
+    format_score,
+    reasons_text,
+    status_word,
+    verdict_label,
+)
 
 FORMATS = ("markdown", "html", "json")
 CONTENT_TYPES = {
@@ -36,7 +43,6 @@ CONTENT_TYPES = {
     "json": "application/json",
 }
 EXTENSIONS = {"markdown": "md", "html": "html", "json": "json"}
-ICONS = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "⛔", "skip": "⏭️"}
 DETAILS_CHARS = 160
 TODO_LIMIT = 200
 # Float noise between a stored score and the same score recomputed from its results.
@@ -45,18 +51,6 @@ GAP_TOLERANCE = 1e-9
 
 class ReportError(ValueError):
     """No report can be made (no assessment yet, or not one of this project)."""
-
-
-def status_text(status: str) -> str:
-    return {
-        "pass": _("PASS"),
-        "warn": _("WARN"),
-        "fail": _("FAIL"),
-        "error": _("ERROR"),
-        "skip": _("SKIP"),
-        "pending": _("PENDING"),
-        "running": _("RUNNING"),
-    }.get(status, status.upper())
 
 
 def score_text(value: float | None) -> str:
@@ -326,7 +320,7 @@ def _cell(text: str) -> str:
 
 
 def _status_cell(status: str) -> str:
-    return f"{ICONS.get(status, '')} {status_text(status)}".strip()
+    return f"{STATUS_ICONS.get(status, '')} {status_word(status)}".strip()
 
 
 def _change_text(current: float | None, previous: float | None) -> str:
@@ -371,7 +365,7 @@ def render_markdown(report: Report) -> str:
         out += [
             "",
             " · ".join(
-                f"{ICONS.get(status, '')} {status_text(status)}: {count}"
+                f"{STATUS_ICONS.get(status, '')} {status_word(status)}: {count}"
                 for status, count in sorted(counts.items())
             ),
         ]
@@ -417,8 +411,8 @@ def render_markdown(report: Report) -> str:
         for item in report.improvements:
             icon = "✅" if item.amount > 0 else "❌"
             out.append(
-                f"- {icon} {item.name} (`{item.key}`): {status_text(item.before or '—')} → "
-                f"{status_text(item.after or '—')} ({signed(item.amount, 3)})"
+                f"- {icon} {item.name} (`{item.key}`): {status_word(item.before or '—')} → "
+                f"{status_word(item.after or '—')} ({signed(item.amount, 3)})"
             )
         if report.residual:
             out.append(

@@ -1,5 +1,6 @@
-"""Words for scores and verdicts: the structured verdict reasons that scoring stores become
-translatable sentences here, so the command line and the dashboard say the same thing."""
+"""Words for scores, statuses and verdicts: the structured verdict reasons that scoring
+stores become translatable sentences here, so the command line, the reports and the
+dashboard say the same thing."""
 
 from __future__ import annotations
 
@@ -80,3 +81,19 @@ def reason_text(reason: Mapping[str, Any]) -> str:
 
 def reasons_text(reasons: Iterable[Mapping[str, Any]]) -> list[str]:
     return [reason_text(reason) for reason in reasons]
+
+
+# The marks of the teams' own documents, so that text output reads like them.
+STATUS_ICONS = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "⛔", "skip": "⏭️"}
+
+
+def status_word(status: str) -> str:
+    return {
+        "pass": _("PASS"),
+        "warn": _("WARN"),
+        "fail": _("FAIL"),
+        "error": _("ERROR"),
+        "skip": _("SKIP"),
+        "pending": _("PENDING"),
+        "running": _("RUNNING"),
+    }.get(status, status.upper())

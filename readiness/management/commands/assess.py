@@ -29,25 +29,19 @@ from readiness.services.assessments import (
     assessment_run_inline,
     assessment_start,
 )
-from readiness.verdicts import format_score, reasons_text, score_line, verdict_label
+from readiness.verdicts import (
+    STATUS_ICONS,
+    format_score,
+    reasons_text,
+    score_line,
+    status_word,
+    verdict_label,
+)
 
 BAD_INPUT = 2
 POLICY_FAILURE = 1
 
-ICONS = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "⛔", "skip": "⏭️"}
 DETAILS_WIDTH = 90
-
-
-def status_word(status: str) -> str:
-    return {
-        "pass": _("PASS"),
-        "warn": _("WARN"),
-        "fail": _("FAIL"),
-        "error": _("ERROR"),
-        "skip": _("SKIP"),
-        "pending": _("PENDING"),
-        "running": _("RUNNING"),
-    }.get(status, status.upper())
 
 
 def engine_report(
@@ -173,7 +167,7 @@ def render_report(report: Mapping[str, Any]) -> str:
     rows = [
         [
             check["name"] or check["key"],
-            f"{ICONS.get(check['status'], ' ')} {status_word(check['status'])}",
+            f"{STATUS_ICONS.get(check['status'], ' ')} {status_word(check['status'])}",
             _clip(check["summary"] or "", DETAILS_WIDTH).replace("|", "\\|"),
         ]
         for check in report["checks"]
