@@ -554,12 +554,15 @@ class _Reader:
             self.add(node, path, f"{node.value!r} is not a valid {_kind(node).split()[-1]}")
             return _INVALID
 
-    def pattern(self, *, groups: int | None = None) -> Read:
+    def pattern(self, *, groups: int | None = None, searched: bool = False) -> Read:
+        """A pattern; `searched` ones are searched for in files, where a pattern that can
+        match an empty string would match on every line."""
+
         def read(node: Node, path: str) -> Any:
             value = self.text(node, path, limit=10_000)
             if value is _INVALID:
                 return _INVALID
-            problem = pattern_problem(value, groups=groups)
+            problem = pattern_problem(value, groups=groups, searched=searched)
             if problem:
                 self.add(node, path, problem)
                 return _INVALID
@@ -738,7 +741,7 @@ class _Reader:
         count = self.integer(minimum=0, maximum=MAX_MATCH_COUNT)
         options = {
             "paths": f.get("paths", self.globs, what=what),
-            "pattern": f.get("pattern", self.pattern(), what=what),
+            "pattern": f.get("pattern", self.pattern(searched=True), what=what),
             "expect": f.get("expect", self.choice(("present", "absent")), d["expect"]),
             "min_count": f.get("min_count", count, d["min_count"]),
             "max_count": f.get("max_count", count, d["max_count"]),
@@ -786,7 +789,7 @@ class _Reader:
                 sources.append(
                     {
                         "paths": source.get("paths", self.globs),
-                        "pattern": source.get("pattern", self.pattern(groups=1)),
+                        "pattern": source.get("pattern", self.pattern(groups=1, searched=True)),
                     }
                 )
         return {

@@ -87,9 +87,25 @@ def _friendly(message: str) -> str:
     return message
 
 
-def pattern_problem(source: object, *, groups: int | None = None) -> str | None:
+# Texts on which a pattern that can match the empty string shows it.
+_EMPTY_PROBES = ("", "a", " ", "a a\n", "_0.\n-")
+
+
+def can_match_empty(compiled) -> bool:
+    """Whether `compiled` finds an empty match in a few typical texts: searched for in a
+    file, such a pattern matches at every position."""
+    return any(
+        match.start() == match.end()
+        for probe in _EMPTY_PROBES
+        for match in compiled.finditer(probe)
+    )
+
+
+def pattern_problem(
+    source: object, *, groups: int | None = None, searched: bool = False
+) -> str | None:
     """None when `source` is a usable pattern (with exactly `groups` capture groups when
-    given), else the message to show."""
+    given; never matching an empty string when `searched` in files), else the message."""
     if not isinstance(source, str):
         return "pattern must be a string"
     try:
@@ -98,4 +114,6 @@ def pattern_problem(source: object, *, groups: int | None = None) -> str | None:
         return str(exc)
     if groups is not None and compiled.groups != groups:
         return f"pattern must have exactly {groups} capture group(s), it has {compiled.groups}"
+    if searched and can_match_empty(compiled):
+        return "pattern can match an empty string, so it would match on every line"
     return None

@@ -402,6 +402,26 @@ def test_it_names_regex_constructs_re2_lacks(pattern: str, construct: str) -> No
 
 
 @pytest.mark.parametrize(
+    "fields",
+    [
+        "type: grep\npaths: [a]\npattern: 'x*'",
+        "type: grep\npaths: [a]\npattern: 'todo|'",
+        "type: consistency\nsources: [{paths: [a], pattern: '(v?)'}, {paths: [b], pattern: '(v)'}]",
+    ],
+)
+def test_it_rejects_a_searched_pattern_that_matches_the_empty_string(fields: str) -> None:
+    (problem,) = problems_of(one_check(fields))
+
+    assert "can match an empty string" in problem.message
+
+
+def test_it_accepts_an_empty_match_where_the_pattern_is_not_searched_in_files() -> None:
+    checklist = load_checklist(one_check("type: http\nurl: http://127.0.0.1/\nbody_matches: 'ok|'"))
+
+    assert next(checklist.all_checks()).options["body_matches"] == "ok|"
+
+
+@pytest.mark.parametrize(
     ("fields", "path", "message"),
     [
         ("type: command\nargv: make check", "argv", '["make", "check"]'),
