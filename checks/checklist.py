@@ -74,7 +74,7 @@ TYPE_FIELDS: dict[str, tuple[str, ...]] = {
         "multiline",
         "ignore_case",
     ),
-    "file": ("paths", "expect"),
+    "file": ("paths", "expect", "match"),
     "consistency": ("sources", "ignore_case"),
     "command": ("argv", "timeout_s", "expect", "enabled"),
     "http": (
@@ -105,7 +105,7 @@ OPTION_DEFAULTS: dict[str, dict[str, Any]] = {
         "multiline": False,
         "ignore_case": False,
     },
-    "file": {"expect": "present"},
+    "file": {"expect": "present", "match": "all"},
     "consistency": {"ignore_case": False},
     "command": {
         "timeout_s": 60.0,
@@ -772,6 +772,7 @@ class _Reader:
             "expect": f.get(
                 "expect", self.choice(("present", "absent")), OPTION_DEFAULTS["file"]["expect"]
             ),
+            "match": f.get("match", self.choice(("all", "any")), OPTION_DEFAULTS["file"]["match"]),
         }
 
     def consistency_options(self, f: _Fields) -> dict[str, Any]:

@@ -1,11 +1,13 @@
 """The `file` check: files that must exist (or must not).
 
-`expect: present` passes when every glob of `paths` matches at least one entry of the tree;
-`expect: absent` passes when none does. Evidence lists what was found and, for `present`,
-which globs found nothing. A glob naming a directory matches the files below it. Entries
-that the scan never reads still exist for this check (a symlink that leads outside the
-repository is found by `.env`, although it is never followed); directories that could not
-be listed are reported in `details["unlisted"]`, since what they hold is unknown.
+`expect: present` passes when every glob of `paths` matches at least one entry of the
+tree (with `match: any`, when one of them does: alternatives such as
+`tests/**/test_*.py` or `*/tests.py`); `expect: absent` passes when none does. Evidence
+lists what was found and, for `present`, which globs found nothing. A glob naming a
+directory matches the files below it. Entries that the scan never reads still exist for
+this check (a symlink that leads outside the repository is found by `.env`, although it is
+never followed); directories that could not be listed are reported in
+`details["unlisted"]`, since what they hold is unknown.
 """
 
 from __future__ import annotations
@@ -23,10 +25,14 @@ from checks.spec import MAX_EVIDENCE_ITEMS, Evidence, Outcome, Status
 class FileOptions:
     paths: tuple[str, ...]
     expect: str = "present"
+    match: str = "all"
 
     @classmethod
     def parse(cls, options: Mapping[str, Any]) -> FileOptions:
-        return cls(parse_globs(options.get("paths")), parse_expect(options))
+        match = options.get("match") or "all"
+        if match not in ("all", "any"):
+            raise ValueError(f"match must be 'all' or 'any', not {match!r}")
+        return cls(parse_globs(options.get("paths")), parse_expect(options), match)
 
 
 def evaluate(
@@ -67,11 +73,16 @@ def evaluate(
         ]
         + [Evidence(None, None, f"no file matches {glob}") for glob in missing]
     )[:MAX_EVIDENCE_ITEMS]
-    if missing:
+    if missing and (options.match == "all" or not every):
         status = Status.ERROR if unlisted else Status.FAIL
         return Outcome(status, f"missing: {_globs(missing)}" + note, evidence, details)
     count = len(options.paths)
-    summary = "the file exists" if count == 1 else f"all {count} paths exist"
+    if count == 1:
+        summary = "the file exists"
+    elif missing:
+        summary = f"{count - len(missing)} of {count} alternatives exist"
+    else:
+        summary = f"all {count} paths exist"
     return Outcome(Status.PASS, summary, evidence, details)
 
 

@@ -7,6 +7,11 @@ are not searched are collected in `skipped` while listing, with the reason: syml
 lead outside the repository (never followed), symlinks to directories, broken symlinks,
 special files, unreadable directories, submodules. A symlink to a file inside the
 repository is listed at the link's path with the target's content, in both sources.
+
+A working directory that is the top of a git working tree is listed as git sees it:
+tracked files and untracked files that are not ignored (`git ls-files --cached --others
+--exclude-standard`), so a virtualenv or build output never reaches a check and a live
+assessment agrees with one of the same commit read from git.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import atexit
 import contextlib
 import datetime as dt
 import functools
+import logging
 import os
 import posixpath
 import queue
@@ -32,11 +38,15 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 
 T = TypeVar("T")
 
+logger = logging.getLogger(__name__)
+
 GIT_TIMEOUT_S = 120.0
 # A listing bigger than this is not a repository this tool can assess in one pass.
 MAX_FILES = 500_000
 _MAX_SYMLINK_HOPS = 40
 _PIPE_BYTES = 16 << 10  # well under a pipe's buffer (64 KiB on Linux)
+_IGNORED_OUTPUT = 64 << 20
+NESTED_REPOSITORY_REASON = "nested git repository (not scanned)"
 
 
 class SourceError(Exception):
@@ -74,15 +84,38 @@ def _safe_relative(path: str) -> str:
     return path
 
 
-class WorkingTree:
-    """The files of a directory on disk. `.git` entries are left out at any depth."""
+class Ignored(NamedTuple):
+    """What git ignores below a working tree's root, as root-relative POSIX paths: whole
+    directories (which hold no tracked file) and single files. Entries below an ignored
+    directory are left out."""
 
-    def __init__(self, root: Path, *, max_files: int = MAX_FILES) -> None:
+    directories: frozenset[str]
+    files: frozenset[str]
+
+
+class WorkingTree:
+    """The files of a directory on disk. `.git` entries are left out at any depth.
+
+    When the directory is the top of a git working tree and `respect_gitignore` holds,
+    what git ignores is left out too (a tracked file stays, whatever .gitignore says), and
+    so is any nested repository (a submodule or a clone inside: git does not list its
+    files either). A plain folder, or a subfolder of a working tree, is listed whole: the
+    enclosing repository's rules may have nothing to do with it (the assessment's own
+    checkouts of a commit are such folders). If git cannot say what it ignores, the
+    directory is listed whole and `ignore_note` says why."""
+
+    def __init__(
+        self, root: Path, *, max_files: int = MAX_FILES, respect_gitignore: bool = True
+    ) -> None:
         self.root = Path(root)
         if not self.root.is_dir():
             raise SourceError(f"{self.root} is not a directory")
         self._real_root = os.path.realpath(self.root)
         self._max_files = max_files
+        self.respect_gitignore = respect_gitignore
+        self.ignore_note: str | None = None
+        self._ignored: Ignored | None = None
+        self._ignored_read = False
         # Symlinked files inside the root: link path -> resolved target.
         self._targets: dict[str, str] = {}
         self.skipped: list[SkippedFile] = []
@@ -93,9 +126,58 @@ class WorkingTree:
     def _inside(self, real: str) -> bool:
         return real == self._real_root or real.startswith(self._real_root + os.sep)
 
+    def ignored(self) -> Ignored | None:
+        """What git ignores here, or None when git's rules do not apply (see the class).
+        Read once per tree, so that the listing and ripgrep's exclusions agree."""
+        if not self._ignored_read:
+            self._ignored_read = True
+            if self.respect_gitignore:
+                self._ignored = self._read_ignored()
+        return self._ignored
+
+    def _read_ignored(self) -> Ignored | None:
+        # Only the top of a working tree holds a .git entry: other folders need no git.
+        if not os.path.lexists(os.path.join(self._real_root, ".git")):
+            return None
+        root = Path(self._real_root)
+        try:
+            top = _git(root, "rev-parse", "--show-toplevel")
+            if top.returncode != 0:
+                return self._not_ignoring(f"git rev-parse failed: {_git_message(top)}")
+            toplevel = os.fsdecode(top.stdout.rstrip(b"\n"))
+            if os.path.realpath(toplevel) != self._real_root:
+                return self._not_ignoring(f"git sees it as part of the working tree {toplevel}")
+            found = _git(
+                root,
+                *("ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"),
+                max_output=_IGNORED_OUTPUT,
+            )
+        except SourceError as exc:
+            return self._not_ignoring(str(exc))
+        if found.returncode != 0:
+            return self._not_ignoring(f"git ls-files failed: {_git_message(found)}")
+        directories: set[str] = set()
+        files: set[str] = set()
+        # Sorted, a directory comes before what lies below it (git lists both at times).
+        for name in sorted(os.fsdecode(raw) for raw in found.stdout.split(b"\0") if raw):
+            path = name.rstrip("/")
+            parts = path.split("/")
+            if any("/".join(parts[:i]) in directories for i in range(1, len(parts))):
+                continue
+            if path in ("", ".") or path.startswith("/") or ".." in parts:
+                return self._not_ignoring(f"git listed an unexpected path {name!r}")
+            (directories if name.endswith("/") else files).add(path)
+        return Ignored(frozenset(directories), frozenset(files))
+
+    def _not_ignoring(self, reason: str) -> None:
+        self.ignore_note = f"git-ignored files are listed too: {reason}"
+        logger.warning("%s: %s", self.root, self.ignore_note)
+
     def files(self) -> Iterator[FileEntry]:
         self.skipped = []
         self._targets = {}
+        ignored = self.ignored()
+        leave_out = ignored.directories | ignored.files if ignored is not None else frozenset()
         count = 0
         stack = [("", self._real_root)]
         while stack:
@@ -108,10 +190,15 @@ class WorkingTree:
                     SkippedFile(prefix.rstrip("/") or ".", f"unreadable directory: {exc.strerror}")
                 )
                 continue
+            if prefix and ignored is not None and any(item.name == ".git" for item in items):
+                self.skipped.append(SkippedFile(prefix[:-1], NESTED_REPOSITORY_REASON))
+                continue
             for item in items:
                 if item.name == ".git":
                     continue
                 rel = prefix + item.name
+                if rel in leave_out:
+                    continue
                 try:
                     if item.is_dir(follow_symlinks=False):
                         stack.append((rel + "/", item.path))

@@ -133,7 +133,7 @@ def test_it_records_the_line_of_each_category_and_check() -> None:
 @pytest.mark.parametrize(
     ("fields", "expected"),
     [
-        ('type: file\npaths: ["a.txt"]', {"paths": ["a.txt"], "expect": "present"}),
+        ('type: file\npaths: ["a.txt"]', {"paths": ["a.txt"], "expect": "present", "match": "all"}),
         (
             "type: consistency\nsources:\n"
             "  - {paths: [a.ts], pattern: 'region: (\\w+)'}\n"
@@ -413,6 +413,15 @@ def test_it_rejects_a_searched_pattern_that_matches_the_empty_string(fields: str
     (problem,) = problems_of(one_check(fields))
 
     assert "can match an empty string" in problem.message
+
+
+def test_it_reads_how_a_file_check_combines_its_paths() -> None:
+    checklist = load_checklist(one_check("type: file\npaths: [a, b]\nmatch: any"))
+
+    assert next(checklist.all_checks()).options["match"] == "any"
+    assert load_checklist(dump_checklist(checklist)) == checklist
+    (problem,) = problems_of(one_check("type: file\npaths: [a]\nmatch: some"))
+    assert problem.path.endswith(".match")
 
 
 def test_it_accepts_an_empty_match_where_the_pattern_is_not_searched_in_files() -> None:

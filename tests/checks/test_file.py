@@ -40,6 +40,20 @@ def test_it_fails_naming_the_globs_that_found_nothing(tmp_path):
     assert outcome.details["missing"] == ["SECURITY.md", "docs/**"]
 
 
+def test_it_passes_alternatives_when_one_of_them_exists_with_match_any(tmp_path):
+    write(tmp_path, ["app/tests.py"])
+    tree = WorkingTree(tmp_path)
+
+    outcome = file_check(["tests/**/test_*.py", "*/tests.py"], tree, match="any")
+
+    assert outcome.status == Status.PASS
+    assert outcome.summary == "1 of 2 alternatives exist"
+    assert file_check(["tests/**/test_*.py", "*/tests.py"], tree).status == Status.FAIL
+    none = file_check(["tests/**/test_*.py", "*/test_*.py"], tree, match="any")
+    assert none.status == Status.FAIL
+    assert none.summary == "missing: tests/**/test_*.py, */test_*.py"
+
+
 def test_it_passes_an_absent_file_only_when_no_path_matches(tmp_path):
     write(tmp_path, ["app/.env", "app/settings.py"])
     tree = WorkingTree(tmp_path)

@@ -2,6 +2,7 @@ import os
 import subprocess
 import tempfile
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,15 @@ from checks import grep, scan
 from checks.paths import PathIndex, glob_matches, glob_problem
 from checks.patterns import PatternError, compile_pattern
 from checks.scan import BlobCache, line_prefix, run_file_checks, rust_translation
-from checks.source import FileEntry, GitRevision, SourceError, WorkingTree, ripgrep_binary
+from checks.source import (
+    CappedProcess,
+    FileEntry,
+    GitRevision,
+    Ignored,
+    SourceError,
+    WorkingTree,
+    ripgrep_binary,
+)
 from checks.spec import CheckSpec, Status
 
 
@@ -372,3 +381,159 @@ def test_it_selects_exactly_the_paths_each_glob_matches(paths, glob):
     assume(glob_problem(glob) is None)
 
     assert PathIndex(paths).select(glob) == sorted(p for p in paths if glob_matches(glob, p))
+
+
+TRACKED = {
+    ".gitignore": ".venv/\n*.log\nbuild/\n",
+    "app/settings.py": "REGION = 'eu'\n",
+    "app/views.py": "import logging\n\ntry:\n    go()\nexcept ValueError:\n    logging.info('x')\n",
+    "app/tests/test_views.py": "def test_it():\n    assert True\n",
+    "web/api.js": "call({region: 'eu'})\n",
+    "keep.log": "TODO: tracked although *.log is ignored\n",
+}
+IGNORED = {
+    ".venv/lib/site-packages/pkg/mod.py": "print('x')\ntry:\n    f()\nexcept:\n    pass\n",
+    ".venv/lib/site-packages/pkg/tests/test_mod.py": "REGION = 'us'\n",
+    "build/bundle.js": "call({region: 'us'})\n",
+    "debug.log": "TODO: ignored\n",
+    "app/trace.log": "TODO: ignored\n",
+}
+GIT_CHECKS = [
+    check("no-print", "grep", paths=["**/*.py"], pattern=r"\bprint\(", expect="absent"),
+    check(
+        "no-swallow",
+        "grep",
+        paths=["**"],
+        pattern=r"except:\s*pass",
+        multiline=True,
+        expect="absent",
+    ),
+    check("todo", "grep", paths=["**/*.log"], pattern="TODO"),
+    check("tests", "file", paths=["**/tests/test_*.py"]),
+    check("no-site-packages", "file", paths=["**/site-packages"], expect="absent"),
+    check(
+        "region",
+        "consistency",
+        sources=[
+            {"paths": ["**/settings.py"], "pattern": r"REGION = '(\w+)'"},
+            {"paths": ["**/*.js"], "pattern": r"region: '(\w+)'"},
+        ],
+    ),
+]
+
+
+@pytest.fixture
+def ignoring(tmp_path: Path) -> Path:
+    """A clean working tree (nothing untracked but what .gitignore ignores) with a tracked
+    file that .gitignore matches."""
+    repo = tmp_path / "repo"
+    git(repo.parent, "init", "-q", repo.name)
+    write(repo, TRACKED)
+    git(repo, "add", "-f", *TRACKED)
+    git(repo, "commit", "-q", "-m", "m")
+    write(repo, IGNORED)
+    assert git(repo, "status", "--porcelain") == ""
+    return repo
+
+
+def comparable(outcomes) -> dict:
+    return {key: replace(outcome, duration_ms=0) for key, outcome in outcomes.items()}
+
+
+@pytest.mark.parametrize("engine", [WorkingTree, lambda root: CountingTree(WorkingTree(root))])
+def test_it_never_looks_at_what_git_ignores_but_does_at_tracked_files_it_would(ignoring, engine):
+    outcomes = run_file_checks(GIT_CHECKS, engine(ignoring))
+
+    assert statuses(outcomes) == {key: "pass" for key in outcomes}
+    assert [(item.path, item.line) for item in outcomes["todo"].evidence] == [("keep.log", 1)]
+    assert outcomes["tests"].details["found"] == ["app/tests/test_views.py"]
+
+
+def test_it_finds_the_same_in_a_clean_working_tree_as_in_its_head_commit(ignoring):
+    live = comparable(run_file_checks(GIT_CHECKS, WorkingTree(ignoring)))
+    with GitRevision(ignoring, "HEAD") as tree:
+        backfilled = comparable(run_file_checks(GIT_CHECKS, tree))
+    everything = WorkingTree(ignoring, respect_gitignore=False)
+
+    assert live == backfilled
+    # The ignored files would change every outcome: the comparison above means something.
+    assert all(
+        outcome != live[key]
+        for key, outcome in comparable(run_file_checks(GIT_CHECKS, everything)).items()
+    )
+
+
+def record_ripgrep(monkeypatch) -> list[tuple[list[str], bytes]]:
+    """Each rg run of the scans that follow: its argv and what it printed."""
+    runs = []
+
+    class Recorded(CappedProcess):
+        def __init__(self, argv, **options) -> None:
+            super().__init__(argv, **options)
+            self.argv = list(argv)
+
+        def wait(self):
+            result = super().wait()
+            runs.append((self.argv, result.stdout))
+            return result
+
+    monkeypatch.setattr(scan, "CappedProcess", Recorded)
+    return runs
+
+
+def test_it_keeps_ripgrep_out_of_what_git_ignores_and_filters_what_it_reports(
+    ignoring, monkeypatch
+):
+    runs = record_ripgrep(monkeypatch)
+    spec = check("no-print", "grep", paths=["**"], pattern=r"print\(", expect="absent")
+
+    kept_out = run_file_checks([spec], WorkingTree(ignoring))["no-print"]
+    ((argv, printed),) = runs
+    monkeypatch.setattr(scan, "MAX_RG_EXCLUSIONS", 0)
+    filtered = run_file_checks([spec], WorkingTree(ignoring))["no-print"]
+
+    assert {"--glob=!/.venv/", "--glob=!/build/", "--glob=!/debug.log"} <= set(argv)
+    assert b".venv" not in printed
+    assert b"./.venv/lib/site-packages/pkg/mod.py\x00" in runs[-1][1]  # read by rg ...
+    assert kept_out.status == filtered.status == Status.PASS  # ... and not counted
+
+
+def test_it_spells_exclusions_that_ripgrep_reads_as_literal_paths_from_the_root(tmp_path):
+    write(
+        tmp_path,
+        {
+            "we[ir]d {x}/a.txt": "x",
+            "weid x/a.txt": "x",  # what the unescaped glob would match
+            ".venv/a.txt": "x",
+            "sub/.venv/a.txt": "x",  # not at the root
+            "odd*?!.txt": "x",
+            "oddly!.txt": "x",
+            "back\\slash.txt": "x",
+            "trail /a.txt": "x",
+        },
+    )
+    ignored = Ignored(
+        frozenset({"we[ir]d {x}", ".venv", "trail "}),
+        frozenset({"odd*?!.txt", "back\\slash.txt"}),
+    )
+    argv = [ripgrep_binary(), "--no-config", "--no-ignore", "--hidden", "--files"]
+    argv += [*scan.rg_exclusions(ignored), "--", "."]
+
+    listed = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, check=True)
+
+    assert sorted(listed.stdout.splitlines()) == [
+        "./oddly!.txt",
+        "./sub/.venv/a.txt",
+        "./weid x/a.txt",
+    ]
+
+
+def test_it_leaves_names_a_glob_cannot_spell_and_those_beyond_the_limit_to_the_filter(
+    monkeypatch,
+):
+    ignored = Ignored(frozenset({"b", "a"}), frozenset({"new\nline", "c"}))
+
+    assert scan.rg_exclusions(ignored) == ["--glob=!/a/", "--glob=!/b/", "--glob=!/c"]
+    assert scan.rg_exclusions(None) == []
+    monkeypatch.setattr(scan, "MAX_RG_EXCLUSIONS", 2)
+    assert scan.rg_exclusions(ignored) == ["--glob=!/a/", "--glob=!/b/"]

@@ -7,8 +7,10 @@ import pytest
 
 from checks.source import (
     _POOL,
+    NESTED_REPOSITORY_REASON,
     FileEntry,
     GitRevision,
+    Ignored,
     SourceError,
     WorkingTree,
     git_head,
@@ -139,6 +141,112 @@ def test_it_refuses_to_read_paths_that_leave_the_root(tmp_path):
 def test_it_refuses_a_root_that_is_not_a_directory(tmp_path):
     with pytest.raises(SourceError, match="not a directory"):
         WorkingTree(tmp_path / "missing")
+
+
+IGNORING = {
+    ".gitignore": ".venv/\n*.log\n",
+    "app.py": "print('app')\n",
+    "keep.log": "tracked although ignored\n",
+    ".venv/pyvenv.cfg": "home = /usr\n",
+}
+IGNORED = {
+    ".venv/lib/site.py": "print('site')\n",
+    ".venv/bin/activate": "x\n",
+    "debug.log": "x\n",
+    "src/trace.log": "x\n",
+}
+
+
+@pytest.fixture
+def ignoring(repo: Path) -> Path:
+    """A working tree with tracked files (two of them force-added against .gitignore),
+    ignored ones, and an untracked file that is not ignored."""
+    write(repo, IGNORING)
+    git(repo, "add", ".gitignore", "app.py")
+    git(repo, "add", "-f", "keep.log", ".venv/pyvenv.cfg")
+    git(repo, "commit", "-q", "-m", "start")
+    write(repo, {**IGNORED, "src/notes.txt": "untracked\n"})
+    return repo
+
+
+def test_it_lists_what_git_lists_in_a_working_tree(ignoring):
+    tree = WorkingTree(ignoring)
+    listed = git(ignoring, "ls-files", "--cached", "--others", "--exclude-standard")
+
+    assert sorted(listing(tree)) == sorted(listed.splitlines())
+    assert sorted(listing(tree)) == [
+        ".gitignore",
+        ".venv/pyvenv.cfg",
+        "app.py",
+        "keep.log",
+        "src/notes.txt",
+    ]
+    assert tree.ignore_note is None
+
+
+def test_it_tells_which_directories_and_files_git_ignores(ignoring):
+    ignored = WorkingTree(ignoring).ignored()
+
+    # .venv holds a tracked file, so git names what it ignores inside it one by one.
+    assert ignored == Ignored(
+        frozenset({".venv/lib", ".venv/bin"}), frozenset({"debug.log", "src/trace.log"})
+    )
+
+
+def test_it_lists_everything_when_asked_not_to_follow_gitignore(ignoring):
+    tree = WorkingTree(ignoring, respect_gitignore=False)
+
+    assert set(listing(tree)) == set(IGNORING) | set(IGNORED) | {"src/notes.txt"}
+    assert tree.ignored() is None
+
+
+def test_it_lists_a_plain_folder_whole_whatever_its_gitignore_says(tmp_path):
+    assert git_head(tmp_path) is None  # not inside a working tree
+    write(tmp_path, {**IGNORING, **IGNORED})
+    tree = WorkingTree(tmp_path)
+
+    assert set(listing(tree)) == set(IGNORING) | set(IGNORED)
+    assert tree.ignored() is None
+    assert tree.ignore_note is None
+
+
+def test_it_lists_a_subfolder_of_a_working_tree_whole(ignoring):
+    # The enclosing repository's rules may have nothing to do with a folder inside it.
+    tree = WorkingTree(ignoring / "src")
+
+    assert sorted(listing(tree)) == ["notes.txt", "trace.log"]
+    assert tree.ignored() is None
+
+
+def test_it_lists_everything_and_says_why_when_git_cannot_tell(ignoring, monkeypatch):
+    monkeypatch.setenv("PATH", "")  # no git to ask
+    tree = WorkingTree(ignoring)
+
+    assert set(listing(tree)) == set(IGNORING) | set(IGNORED) | {"src/notes.txt"}
+    assert "git is not installed" in tree.ignore_note
+
+
+def test_it_lists_everything_and_says_why_when_its_git_folder_is_no_repository(tmp_path):
+    assert git_head(tmp_path) is None  # not inside a working tree
+    write(tmp_path, {".git/config": "x", ".gitignore": "*.log\n", "a.log": "x"})
+    tree = WorkingTree(tmp_path)
+
+    assert sorted(listing(tree)) == [".gitignore", "a.log"]
+    assert "git rev-parse failed: fatal: not a git repository" in tree.ignore_note
+
+
+def test_it_leaves_a_repository_inside_the_working_tree_to_its_own_git(ignoring):
+    nested = ignoring / "vendor" / "lib"
+    nested.mkdir(parents=True)
+    git(nested, "init", "-q")
+    write(nested, {"lib.py": "x = 1\n"})
+
+    tree = WorkingTree(ignoring)
+
+    assert not any(path.startswith("vendor/") for path in listing(tree))
+    assert [(item.path, item.reason) for item in tree.skipped] == [
+        ("vendor/lib", NESTED_REPOSITORY_REASON)
+    ]
 
 
 def test_it_reads_an_old_revision_from_git_objects_without_checking_out(repo):
