@@ -547,8 +547,10 @@ class _Reader:
         return read
 
     def _construct(self, node: ScalarNode, path: str) -> Any:
+        # A constructor keeps every node it built (and through its marks the whole source),
+        # so one is made per scalar rather than shared across loads and threads.
         try:
-            return _CONSTRUCTOR.construct_object(node)
+            return yaml.constructor.SafeConstructor().construct_object(node)
         # An explicit tag on an odd value (`!!int 0x`, `!!float abc`) fails in several ways.
         except (yaml.YAMLError, ValueError, TypeError, AttributeError, OverflowError):
             self.add(node, path, f"{node.value!r} is not a valid {_kind(node).split()[-1]}")
@@ -993,7 +995,6 @@ _OPTION_READERS: dict[str, Callable[[_Reader, _Fields], dict[str, Any]]] = {
     "threshold": _Reader.threshold_options,
     "manual": _Reader.manual_options,
 }
-_CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
 
 # Writing

@@ -22,6 +22,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from checks.messages import Message, gettext_noop, joined, message, timed_out
 from checks.patterns import PatternError, compile_pattern
 from checks.spec import CheckSpec, Evidence, Outcome, RunContext, Status, clip
 
@@ -34,8 +35,10 @@ EXIT_GRACE_S = 1.0
 _POLL_S = 0.05
 _ENV_PASSED = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR")
 
-DISABLED_ON_DEPLOYMENT = "command checks are disabled on this deployment (READINESS_ALLOW_COMMANDS)"
-DISABLED_IN_CHECKLIST = "disabled in the checklist"
+DISABLED_ON_DEPLOYMENT = gettext_noop(
+    "command checks are disabled on this deployment (READINESS_ALLOW_COMMANDS)"
+)
+DISABLED_IN_CHECKLIST = gettext_noop("disabled in the checklist")
 
 
 class _Stream:
@@ -84,12 +87,12 @@ def run_command(spec: CheckSpec, ctx: RunContext) -> Outcome:
     """Run `spec.options["argv"]` in `ctx.repo` and compare the result with `expect`."""
     options = spec.options
     if not options.get("enabled", True):
-        return Outcome.skip(DISABLED_IN_CHECKLIST)
+        return Outcome.skip(message(DISABLED_IN_CHECKLIST))
     if not ctx.allow_commands:
-        return Outcome.skip(DISABLED_ON_DEPLOYMENT)
+        return Outcome.skip(message(DISABLED_ON_DEPLOYMENT))
     argv = options.get("argv")
     if not isinstance(argv, list | tuple) or not argv or not all(isinstance(a, str) for a in argv):
-        return Outcome.error("argv must be a non-empty list of strings")
+        return Outcome.error(message(gettext_noop("argv must be a non-empty list of strings")))
     argv = list(argv)
     timeout_s = options.get("timeout_s") or DEFAULT_TIMEOUT_S
     expect = options.get("expect") or {}
@@ -97,9 +100,13 @@ def run_command(spec: CheckSpec, ctx: RunContext) -> Outcome:
         matches = _compiled(expect.get("stdout_matches"))
         not_matches = _compiled(expect.get("stdout_not_matches"))
     except PatternError as exc:
-        return Outcome.error(f"expect: {exc}")
+        return Outcome.error(message(gettext_noop("expect: %(problem)s"), problem=str(exc)))
     if not ctx.repo.is_dir():
-        return Outcome.error(f"repository directory {ctx.repo} does not exist")
+        return Outcome.error(
+            message(
+                gettext_noop("repository directory %(path)s does not exist"), path=str(ctx.repo)
+            )
+        )
 
     started = time.monotonic()
     try:
@@ -114,11 +121,19 @@ def run_command(spec: CheckSpec, ctx: RunContext) -> Outcome:
             close_fds=True,
         )
     except FileNotFoundError:
-        return Outcome.error(f"executable not found: {argv[0]}")
+        return Outcome.error(
+            message(gettext_noop("executable not found: %(program)s"), program=argv[0])
+        )
     except PermissionError:
-        return Outcome.error(f"not executable: {argv[0]}")
+        return Outcome.error(message(gettext_noop("not executable: %(program)s"), program=argv[0]))
     except OSError as exc:
-        return Outcome.error(f"could not start {argv[0]}: {exc.strerror or exc}")
+        return Outcome.error(
+            message(
+                gettext_noop("could not start %(program)s: %(problem)s"),
+                program=argv[0],
+                problem=str(exc.strerror or exc),
+            )
+        )
     run = _collect(process, started, timeout_s)
     return _judge(run, argv, timeout_s, expect, matches, not_matches)
 
@@ -207,17 +222,25 @@ def _judge(
 
     if run.timed_out:
         evidence += _tail_evidence(run)
-        return Outcome(Status.FAIL, f"timed out after {timeout_s:g}s", tuple(evidence), details)
+        return Outcome.said(Status.FAIL, timed_out(timeout_s), tuple(evidence), details)
 
-    problems: list[str] = []
+    problems: list[Message] = []
     expected_code = expect.get("exit_code", 0)
     if expected_code is None:
         expected_code = 0
     if run.exit_code != expected_code:
         if run.exit_code is not None and run.exit_code < 0:
-            problems.append(f"killed by signal {-run.exit_code}")
+            problems.append(
+                message(gettext_noop("killed by signal %(signal)s"), signal=-run.exit_code)
+            )
         else:
-            problems.append(f"exit code {run.exit_code}, expected {expected_code}")
+            problems.append(
+                message(
+                    gettext_noop("exit code %(code)s, expected %(expected)s"),
+                    code=run.exit_code,
+                    expected=expected_code,
+                )
+            )
 
     # Only the head and the tail of a truncated output were kept: a match in either is
     # certain, but absence cannot be confirmed (the middle was not seen).
@@ -229,34 +252,53 @@ def _judge(
         elif run.stdout.truncated:
             unconfirmed = expect["stdout_matches"]
         else:
-            problems.append(f"stdout does not match {expect['stdout_matches']!r}")
+            problems.append(
+                message(
+                    gettext_noop("stdout does not match %(pattern)s"),
+                    pattern=repr(expect["stdout_matches"]),
+                )
+            )
     if not_matches is not None:
         found = _search(not_matches, run.stdout)
         if found:
             evidence.append(found)
-            problems.append(f"stdout matches {expect['stdout_not_matches']!r}")
+            problems.append(
+                message(
+                    gettext_noop("stdout matches %(pattern)s"),
+                    pattern=repr(expect["stdout_not_matches"]),
+                )
+            )
         elif run.stdout.truncated:
             unconfirmed = expect["stdout_not_matches"]
     stdout = run.stdout.text
     empty = expect.get("stdout_empty")
     if empty is True and stdout.strip():
-        problems.append("stdout is not empty")
+        problems.append(message(gettext_noop("stdout is not empty")))
     if empty is False and not stdout.strip():
-        problems.append("stdout is empty")
+        problems.append(message(gettext_noop("stdout is empty")))
 
     if problems:
         evidence += _tail_evidence(run)
-        return Outcome(Status.FAIL, "; ".join(problems), tuple(evidence), details)
+        return Outcome.said(Status.FAIL, joined(problems), tuple(evidence), details)
     if unconfirmed:
-        summary = (
-            f"stdout is larger than {MAX_OUTPUT_BYTES // 1024} KiB and only its start and end "
-            f"were kept: cannot tell whether {unconfirmed!r} appears in between"
+        summary = message(
+            gettext_noop(
+                "stdout is larger than %(size)s KiB and only its start and end were kept: "
+                "cannot tell whether %(pattern)s appears in between"
+            ),
+            size=MAX_OUTPUT_BYTES // 1024,
+            pattern=repr(unconfirmed),
         )
-        return Outcome(Status.ERROR, summary, tuple(evidence), details)
-    summary = f"exit code {run.exit_code}"
+        return Outcome.said(Status.ERROR, summary, tuple(evidence), details)
     if matches is not None:
-        summary += f", stdout matches {expect['stdout_matches']!r}"
-    return Outcome(Status.PASS, summary, tuple(evidence), details)
+        summary = message(
+            gettext_noop("exit code %(code)s, stdout matches %(pattern)s"),
+            code=run.exit_code,
+            pattern=repr(expect["stdout_matches"]),
+        )
+    else:
+        summary = message(gettext_noop("exit code %(code)s"), code=run.exit_code)
+    return Outcome.said(Status.PASS, summary, tuple(evidence), details)
 
 
 def _search(regex: Any, stream: _Stream) -> Evidence | None:

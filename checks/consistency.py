@@ -22,10 +22,10 @@ from checks.grep import (
     Matcher,
     Scope,
     no_file_outcome,
-    plural,
     skipped_details,
-    skipped_note,
+    with_skipped,
 )
+from checks.messages import COMMA_LIST, Message, counted, gettext_noop, joined, message
 from checks.paths import parse_globs
 from checks.patterns import compile_pattern
 from checks.spec import MAX_EVIDENCE_ITEMS, Evidence, Outcome, Status, clip
@@ -111,32 +111,40 @@ def evaluate(options: ConsistencyOptions, scopes: Sequence[Scope]) -> Outcome:
                 details.setdefault(key, []).extend(value)
             else:
                 details[key] = details.get(key, 0) + value
-    notes = "".join(skipped_note(scope) for scope in scopes)
     evidence = _evidence(places, per_source)
     empty = [index for index, values in enumerate(per_source) if not values]
     if empty and not truncated:
         names = ", ".join(f"sources[{index}]" for index in empty)
-        return Outcome(
-            Status.FAIL,
-            f"{names} captured no value" + notes,
+        problem = message(gettext_noop("%(sources)s captured no value"), sources=names)
+        return Outcome.said(Status.FAIL, with_skipped(problem, *scopes), evidence, details)
+    if len(places) > 1:
+        shown = joined([_value_text(value, counts) for value in list(places)[:5]], COMMA_LIST)
+        problem = message(gettext_noop("sources disagree: %(values)s"), values=shown)
+        return Outcome.said(Status.FAIL, with_skipped(problem, *scopes), evidence, details)
+    if truncated:
+        details["truncated"] = True
+        return Outcome.said(
+            Status.ERROR,
+            message(gettext_noop("too many matches to compare every value")),
             evidence,
             details,
         )
-    if len(places) > 1:
-        shown = ", ".join(
-            f"{clip(value, 80)!r} ({plural(counts[value], 'place')})" for value in list(places)[:5]
-        )
-        return Outcome(Status.FAIL, f"sources disagree: {shown}" + notes, evidence, details)
-    if truncated:
-        details["truncated"] = True
-        return Outcome(Status.ERROR, "too many matches to compare every value", evidence, details)
     (value,) = places
-    return Outcome(
-        Status.PASS,
-        f"all {len(scopes)} sources agree on {clip(value, 80)!r} "
-        f"({plural(counts[value], 'place')})" + notes,
-        evidence,
-        details,
+    summary = message(
+        gettext_noop("all %(count)s sources agree on %(value)s"),
+        count=len(scopes),
+        value=_value_text(value, counts),
+    )
+    return Outcome.said(Status.PASS, with_skipped(summary, *scopes), evidence, details)
+
+
+def _value_text(value: str, counts: dict[str, int]) -> Message:
+    """A captured value and how many places hold it: 'europe-west1' (3 places)."""
+    return counted(
+        counts[value],
+        gettext_noop("%(value)s (%(count)s place)"),
+        gettext_noop("%(value)s (%(count)s places)"),
+        value=repr(clip(value, 80)),
     )
 
 

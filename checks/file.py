@@ -16,7 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from checks.grep import MAX_LISTED_FILES, parse_expect, plural
+from checks.grep import MAX_LISTED_FILES, parse_expect, with_note
+from checks.messages import Message, counted, gettext_noop, message
 from checks.paths import parse_globs
 from checks.spec import MAX_EVIDENCE_ITEMS, Evidence, Outcome, Status
 
@@ -51,20 +52,38 @@ def evaluate(
     }
     if unlisted:
         details["unlisted"] = list(unlisted[:MAX_LISTED_FILES])
-    note = f" ({plural(len(unlisted), 'directory', 'directories')} unreadable)" if unlisted else ""
+
+    def noted(summary: Message) -> Message:
+        if not unlisted:
+            return summary
+        note = counted(
+            len(unlisted),
+            gettext_noop("%(count)s directory unreadable"),
+            gettext_noop("%(count)s directories unreadable"),
+        )
+        return with_note(summary, note)
+
     if options.expect == "absent":
         evidence = tuple(Evidence(path, None, "exists") for path in every[:MAX_EVIDENCE_ITEMS])
         if every:
             shown = ", ".join(every[:3]) + (", …" if len(every) > 3 else "")
-            return Outcome(
-                Status.FAIL,
-                f"found {plural(len(every), 'file')} that should not exist: {shown}",
-                evidence,
-                details,
+            problem = counted(
+                len(every),
+                gettext_noop("found %(count)s file that should not exist: %(files)s"),
+                gettext_noop("found %(count)s files that should not exist: %(files)s"),
+                files=shown,
             )
+            return Outcome.said(Status.FAIL, problem, evidence, details)
         if unlisted:
-            return Outcome(Status.ERROR, "no such file found" + note, details=details)
-        return Outcome(Status.PASS, f"no file matches {_globs(options.paths)}", (), details)
+            return Outcome.said(
+                Status.ERROR, noted(message(gettext_noop("no such file found"))), details=details
+            )
+        return Outcome.said(
+            Status.PASS,
+            message(gettext_noop("no file matches %(paths)s"), paths=_globs(options.paths)),
+            (),
+            details,
+        )
     evidence = tuple(
         [
             Evidence(paths[0], None, f"matches {glob}")
@@ -75,15 +94,21 @@ def evaluate(
     )[:MAX_EVIDENCE_ITEMS]
     if missing and (options.match == "all" or not every):
         status = Status.ERROR if unlisted else Status.FAIL
-        return Outcome(status, f"missing: {_globs(missing)}" + note, evidence, details)
+        problem = message(gettext_noop("missing: %(paths)s"), paths=_globs(missing))
+        return Outcome.said(status, noted(problem), evidence, details)
     count = len(options.paths)
     if count == 1:
-        summary = "the file exists"
+        summary = message(gettext_noop("the file exists"))
     elif missing:
-        summary = f"{count - len(missing)} of {count} alternatives exist"
+        summary = counted(
+            count - len(missing),
+            gettext_noop("1 of %(total)s alternatives exist"),
+            gettext_noop("%(count)s of %(total)s alternatives exist"),
+            total=count,
+        )
     else:
-        summary = f"all {count} paths exist"
-    return Outcome(Status.PASS, summary, evidence, details)
+        summary = message(gettext_noop("all %(count)s paths exist"), count=count)
+    return Outcome.said(Status.PASS, summary, evidence, details)
 
 
 def _globs(globs: Sequence[str]) -> str:

@@ -33,6 +33,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from checks.messages import Message, counted, gettext_noop, message
 from checks.paths import parse_globs
 from checks.patterns import compile_pattern
 from checks.spec import MAX_EVIDENCE_ITEMS, Evidence, Outcome, Status
@@ -150,6 +151,20 @@ def plural(count: int, word: str, words: str | None = None) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {words or word + 's'}"
 
 
+def files_text(count: int) -> Message:
+    return counted(count, gettext_noop("%(count)s file"), gettext_noop("%(count)s files"))
+
+
+def _searched_files(count: int) -> Message:
+    return counted(
+        count, gettext_noop("%(count)s searched file"), gettext_noop("%(count)s searched files")
+    )
+
+
+def _matches_text(count: int) -> Message:
+    return counted(count, gettext_noop("%(count)s match"), gettext_noop("%(count)s matches"))
+
+
 def skipped_details(scope: Scope) -> dict[str, Any]:
     """The part of `details` that reports files not searched and non-UTF-8 text."""
     details: dict[str, Any] = {}
@@ -165,23 +180,45 @@ def skipped_details(scope: Scope) -> dict[str, Any]:
     return details
 
 
-def skipped_note(scope: Scope) -> str:
-    if not scope.skipped:
-        return ""
-    reasons = sorted(set(scope.skipped.values()))
-    shown = "; ".join(reasons[:2]) + ("; …" if len(reasons) > 2 else "")
-    return f" ({plural(len(scope.skipped), 'file')} skipped: {shown})"
+def with_note(summary: Message, note: Message) -> Message:
+    """`summary` followed by `note` in parentheses."""
+    return message(gettext_noop("%(summary)s (%(note)s)"), summary=summary, note=note)
+
+
+def with_skipped(summary: Message, *scopes: Scope) -> Message:
+    """`summary` followed by a note on the files of `scopes` that could not be searched."""
+    for scope in scopes:
+        if scope.skipped:
+            # The reasons come from the scan (paths, OS errors) and stay as they are.
+            reasons = sorted(set(scope.skipped.values()))
+            shown = "; ".join(reasons[:2]) + ("; …" if len(reasons) > 2 else "")
+            note = counted(
+                len(scope.skipped),
+                gettext_noop("%(count)s file skipped: %(reasons)s"),
+                gettext_noop("%(count)s files skipped: %(reasons)s"),
+                reasons=shown,
+            )
+            summary = with_note(summary, note)
+    return summary
 
 
 def no_file_outcome(scope: Scope, paths: Sequence[str], label: str = "paths") -> Outcome | None:
     """The error outcome when `paths` selected nothing searchable, else None."""
     if not scope.paths:
-        return Outcome(Status.ERROR, f"{label} matched no file", details={"paths": list(paths)})
-    if not scope.searched:
-        return Outcome(
+        return Outcome.said(
             Status.ERROR,
-            f"none of the {plural(len(scope.paths), 'file')} that {label} matched could be "
-            f"searched{skipped_note(scope)}",
+            message(gettext_noop("%(label)s matched no file"), label=label),
+            details={"paths": list(paths)},
+        )
+    if not scope.searched:
+        problem = message(
+            gettext_noop("none of the %(files)s that %(label)s matched could be searched"),
+            files=files_text(len(scope.paths)),
+            label=label,
+        )
+        return Outcome.said(
+            Status.ERROR,
+            with_skipped(problem, scope),
             details={"paths": list(paths), **skipped_details(scope)},
         )
     return None
@@ -215,13 +252,13 @@ def _certain(count: int, truncated: bool, options: GrepOptions) -> bool:
     return count >= max(1, options.min_count or 1)
 
 
-def _expected(options: GrepOptions) -> str:
+def _expected(options: GrepOptions) -> Message:
     if options.expect == "absent":
-        return "none"
+        return message(gettext_noop("none"))
     low = max(1, options.min_count or 1)
     if options.max_count is None:
-        return f"at least {low}"
-    return f"{low} to {options.max_count}"
+        return message(gettext_noop("at least %(count)s"), count=low)
+    return message(gettext_noop("%(low)s to %(high)s"), low=low, high=options.max_count)
 
 
 def evaluate(options: GrepOptions, scope: Scope) -> Outcome:
@@ -240,27 +277,45 @@ def evaluate(options: GrepOptions, scope: Scope) -> Outcome:
         "matching_files": len(matching),
         **skipped_details(scope),
     }
-    at_least = "at least " if truncated else ""
-    found_text = (
-        f"{at_least}{plural(total, 'match', 'matches')} in {plural(len(matching), 'file')}"
-        if total
-        else f"no match in {plural(scope.searched, 'searched file')}"
-    )
+    if total:
+        found_text = message(
+            gettext_noop("at least %(matches)s in %(files)s")
+            if truncated
+            else gettext_noop("%(matches)s in %(files)s"),
+            matches=_matches_text(total),
+            files=files_text(len(matching)),
+        )
+    else:
+        found_text = message(
+            gettext_noop("no match in %(files)s"), files=_searched_files(scope.searched)
+        )
     if not _certain(total, truncated, options):
         details["truncated"] = True
-        return Outcome(
+        return Outcome.said(
             Status.ERROR,
-            f"too many matches to count ({found_text}); expected {_expected(options)}",
+            message(
+                gettext_noop("too many matches to count (%(found)s); expected %(expected)s"),
+                found=found_text,
+                expected=_expected(options),
+            ),
             _hits(scope, matching),
             details,
         )
     ok = _within(total, options)
     if truncated:
         details["truncated"] = True
-    summary = found_text if ok else f"{found_text}, expected {_expected(options)}"
-    return Outcome(
+    summary = (
+        found_text
+        if ok
+        else message(
+            gettext_noop("%(found)s, expected %(expected)s"),
+            found=found_text,
+            expected=_expected(options),
+        )
+    )
+    return Outcome.said(
         Status.PASS if ok else Status.FAIL,
-        summary + skipped_note(scope),
+        with_skipped(summary, scope),
         _hits(scope, matching),
         details,
     )
@@ -287,29 +342,53 @@ def _evaluate_each(options: GrepOptions, scope: Scope) -> Outcome:
     simple = options.min_count in (None, 0, 1) and options.max_count is None
     if options.expect == "absent":
         evidence = _hits(scope, failing)
-        problem = f"{len(failing)} of {plural(searched, 'file')} have a match, expected none"
+        problem = message(
+            gettext_noop("%(failing)s of %(files)s have a match, expected none"),
+            failing=len(failing),
+            files=files_text(searched),
+        )
     else:
         evidence = tuple(
             Evidence(path, None, plural(scope.found(path).count, "match", "matches"))
             for path in failing[:MAX_EVIDENCE_ITEMS]
         )
-        problem = f"{len(failing)} of {plural(searched, 'file')} " + (
-            "have no match" if simple else f"do not have {_expected(options)} matches"
+        problem = (
+            message(
+                gettext_noop("%(failing)s of %(files)s have no match"),
+                failing=len(failing),
+                files=files_text(searched),
+            )
+            if simple
+            else message(
+                gettext_noop("%(failing)s of %(files)s do not have %(expected)s matches"),
+                failing=len(failing),
+                files=files_text(searched),
+                expected=_expected(options),
+            )
         )
     if failing:
-        return Outcome(Status.FAIL, problem + skipped_note(scope), evidence, details)
+        return Outcome.said(Status.FAIL, with_skipped(problem, scope), evidence, details)
     if undecided:
         details["truncated"] = True
-        return Outcome(
+        return Outcome.said(
             Status.ERROR,
-            f"too many matches to count in {plural(len(undecided), 'file')}",
+            message(
+                gettext_noop("too many matches to count in %(files)s"),
+                files=files_text(len(undecided)),
+            ),
             details=details,
         )
     if options.expect == "absent":
-        summary = f"no match in any of {plural(searched, 'searched file')}"
+        summary = message(
+            gettext_noop("no match in any of %(files)s"), files=_searched_files(searched)
+        )
     elif simple:
-        summary = f"all {plural(searched, 'searched file')} match"
+        summary = message(gettext_noop("all %(files)s match"), files=_searched_files(searched))
     else:
-        summary = f"all {plural(searched, 'searched file')} have {_expected(options)} matches"
+        summary = message(
+            gettext_noop("all %(files)s have %(expected)s matches"),
+            files=_searched_files(searched),
+            expected=_expected(options),
+        )
     matching = sorted(path for path, found in scope.matches.items() if found.count)
-    return Outcome(Status.PASS, summary + skipped_note(scope), _hits(scope, matching), details)
+    return Outcome.said(Status.PASS, with_skipped(summary, scope), _hits(scope, matching), details)

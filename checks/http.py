@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from checks.messages import OR_LIST, Message, gettext_noop, joined, message, timed_out
 from checks.patterns import PatternError, compile_pattern
 from checks.spec import CheckSpec, Evidence, Outcome, RunContext, Status, clip
 
@@ -102,13 +103,15 @@ def fetch(
             )
 
 
-def network_problem(exc: httpx.TransportError, timeout_s: float) -> str:
+def network_problem(exc: httpx.TransportError, timeout_s: float) -> Message:
     """A short reason for a failed request."""
     if isinstance(exc, httpx.TimeoutException):
-        return f"timed out after {timeout_s:g}s"
+        return timed_out(timeout_s)
     if isinstance(exc, httpx.ConnectError):
-        return f"could not connect: {exc}"
-    return f"{type(exc).__name__}: {exc}"
+        return message(gettext_noop("could not connect: %(problem)s"), problem=str(exc))
+    return message(
+        gettext_noop("%(error)s: %(problem)s"), error=type(exc).__name__, problem=str(exc)
+    )
 
 
 def run_http(spec: CheckSpec, ctx: RunContext) -> Outcome:
@@ -121,10 +124,14 @@ def run_http(spec: CheckSpec, ctx: RunContext) -> Outcome:
     if isinstance(expect_status, int):
         expect_status = [expect_status]
     if method not in METHODS:
-        return Outcome.error(f"method must be GET or HEAD, got {method!r}")
+        return Outcome.error(
+            message(gettext_noop("method must be GET or HEAD, got %(method)s"), method=repr(method))
+        )
     body_pattern = options.get("body_matches")
     if body_pattern is not None and method == "HEAD":
-        return Outcome.error("body_matches needs method GET: a HEAD response has no body")
+        return Outcome.error(
+            message(gettext_noop("body_matches needs method GET: a HEAD response has no body"))
+        )
     try:
         body_regex = None if body_pattern is None else compile_pattern(body_pattern, multiline=True)
         header_regexes = {
@@ -132,7 +139,7 @@ def run_http(spec: CheckSpec, ctx: RunContext) -> Outcome:
             for name, pattern in (options.get("headers") or {}).items()
         }
     except PatternError as exc:
-        return Outcome.error(f"pattern: {exc}")
+        return Outcome.error(message(gettext_noop("pattern: %(problem)s"), problem=str(exc)))
 
     base = {"url": url, "method": method}
     try:
@@ -140,14 +147,24 @@ def run_http(spec: CheckSpec, ctx: RunContext) -> Outcome:
     except FetchError as exc:
         return Outcome.error(str(exc), **base)
     except httpx.UnsupportedProtocol as exc:
-        return Outcome.error(f"unsupported URL {url!r}: {exc}", **base)
+        return Outcome.error(
+            message(
+                gettext_noop("unsupported URL %(url)s: %(problem)s"),
+                url=repr(url),
+                problem=str(exc),
+            ),
+            **base,
+        )
     except httpx.TransportError as exc:
         reason = network_problem(exc, timeout_s)
-        return Outcome(
+        summary = message(
+            gettext_noop("%(method)s %(url)s: %(problem)s"), method=method, url=url, problem=reason
+        )
+        return Outcome.said(
             Status.FAIL,
-            f"{method} {url}: {reason}",
-            (Evidence(text=clip(f"{method} {url}: {reason}")),),
-            {**base, "error": reason},
+            summary,
+            (Evidence(text=clip(str(summary))),),
+            {**base, "error": str(reason)},
         )
 
     details: dict[str, Any] = {
@@ -161,25 +178,39 @@ def run_http(spec: CheckSpec, ctx: RunContext) -> Outcome:
     evidence = [
         Evidence(text=clip(f"{method} {url} → {fetched.status} in {fetched.latency_ms:.0f} ms"))
     ]
-    problems: list[str] = []
+    problems: list[Message] = []
 
     if fetched.status not in expect_status:
-        expected = " or ".join(str(code) for code in expect_status)
-        problem = f"status {fetched.status}, expected {expected}"
+        expected = joined([message(str(code)) for code in expect_status], OR_LIST)
+        problem = message(
+            gettext_noop("status %(status)s, expected %(expected)s"),
+            status=fetched.status,
+            expected=expected,
+        )
         location = fetched.headers.get("location")
         if 300 <= fetched.status < 400:
             details["location"] = location
-            problem += f" (redirect to {location} not followed)"
+            problem = message(
+                gettext_noop("%(problem)s (redirect to %(location)s not followed)"),
+                problem=problem,
+                location=location,
+            )
         problems.append(problem)
 
     max_latency_ms = options.get("max_latency_ms")
     if max_latency_ms is not None and fetched.latency_ms > max_latency_ms:
-        problems.append(f"latency {fetched.latency_ms:.0f} ms over the {max_latency_ms:g} ms limit")
+        problems.append(
+            message(
+                gettext_noop("latency %(latency)s ms over the %(limit)s ms limit"),
+                latency=f"{fetched.latency_ms:.0f}",
+                limit=f"{max_latency_ms:g}",
+            )
+        )
 
     for name, regex in header_regexes.items():
         values = fetched.headers.get_list(name)
         if not values:
-            problems.append(f"header {name} missing")
+            problems.append(message(gettext_noop("header %(name)s missing"), name=name))
             continue
         value = ", ".join(values)
         if regex.search(value):
@@ -187,7 +218,12 @@ def run_http(spec: CheckSpec, ctx: RunContext) -> Outcome:
             evidence.append(Evidence(text=clip(f"{name}: {value}")))
         else:
             problems.append(
-                f"header {name} {clip(value, 100)!r} does not match {options['headers'][name]!r}"
+                message(
+                    gettext_noop("header %(name)s %(value)s does not match %(pattern)s"),
+                    name=name,
+                    value=repr(clip(value, 100)),
+                    pattern=repr(options["headers"][name]),
+                )
             )
 
     if body_regex is not None:
@@ -197,21 +233,32 @@ def run_http(spec: CheckSpec, ctx: RunContext) -> Outcome:
             start = max(found.start() - 80, 0)
             evidence.append(Evidence(text=clip(f"body: …{text[start : found.end() + 80]}…")))
         elif fetched.truncated:
-            summary = (
-                f"body is larger than {MAX_BODY_BYTES // 1024} KiB and its first "
-                f"{MAX_BODY_BYTES // 1024} KiB do not match {body_pattern!r}"
+            summary = message(
+                gettext_noop(
+                    "body is larger than %(size)s KiB and its first %(size)s KiB do not match "
+                    "%(pattern)s"
+                ),
+                size=MAX_BODY_BYTES // 1024,
+                pattern=repr(body_pattern),
             )
-            return Outcome(Status.ERROR, summary, tuple(evidence), details)
+            return Outcome.said(Status.ERROR, summary, tuple(evidence), details)
         else:
-            problems.append(f"body does not match {body_pattern!r}")
+            problems.append(
+                message(gettext_noop("body does not match %(pattern)s"), pattern=repr(body_pattern))
+            )
             if text.strip():
                 evidence.append(Evidence(text=clip(f"body: {text.strip()}")))
 
     if problems:
-        return Outcome(Status.FAIL, "; ".join(problems), tuple(evidence), details)
-    return Outcome(
+        return Outcome.said(Status.FAIL, joined(problems), tuple(evidence), details)
+    return Outcome.said(
         Status.PASS,
-        f"{method} → {fetched.status} in {fetched.latency_ms:.0f} ms",
+        message(
+            gettext_noop("%(method)s → %(status)s in %(latency)s ms"),
+            method=method,
+            status=fetched.status,
+            latency=f"{fetched.latency_ms:.0f}",
+        ),
         tuple(evidence),
         details,
     )

@@ -14,9 +14,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+from checks.messages import gettext_noop, message
 from checks.spec import Attestation, CheckSpec, Evidence, Outcome, RunContext, Status, clip
 
 ATTESTED = (Status.PASS, Status.WARN, Status.FAIL)
+# One sentence per status, so that each reads naturally once translated.
+ATTESTED_TEMPLATES = {
+    Status.PASS: gettext_noop("attested pass by %(user)s on %(date)s (%(validity)s)"),
+    Status.WARN: gettext_noop("attested warn by %(user)s on %(date)s (%(validity)s)"),
+    Status.FAIL: gettext_noop("attested fail by %(user)s on %(date)s (%(validity)s)"),
+}
 
 
 def expires_at(attestation: Attestation, valid_days: int | None) -> dt.datetime | None:
@@ -32,13 +39,15 @@ def run_manual(spec: CheckSpec, ctx: RunContext) -> Outcome:
     valid_days = spec.options.get("valid_days")
     made = [a for a in ctx.attestations.get(spec.key, ()) if a.attested_at <= ctx.now]
     if not made:
-        return Outcome.error("needs attestation")
+        return Outcome.error(message(gettext_noop("needs attestation")))
     made.sort(key=lambda a: a.attested_at)
     valid = [a for a in made if (until := expires_at(a, valid_days)) is None or until > ctx.now]
     if not valid:
         lapsed = expires_at(made[-1], valid_days)
         return Outcome.error(
-            f"attestation expired on {lapsed.date().isoformat()}",
+            message(
+                gettext_noop("attestation expired on %(date)s"), date=lapsed.date().isoformat()
+            ),
             expired_on=lapsed.isoformat(),
             user=made[-1].user,
         )
@@ -54,19 +63,30 @@ def run_manual(spec: CheckSpec, ctx: RunContext) -> Outcome:
     }
     if latest.status not in ATTESTED:
         return Outcome.error(
-            f"attestation has status {latest.status!s}, expected pass, warn or fail"
+            message(
+                gettext_noop("attestation has status %(status)s, expected pass, warn or fail"),
+                status=str(latest.status),
+            )
         )
     status = Status(latest.status)
     if spec.options.get("evidence_required") and not latest.evidence_url:
-        return Outcome(
-            Status.ERROR, "attestation lacks the required evidence link", details=details
+        return Outcome.said(
+            Status.ERROR,
+            message(gettext_noop("attestation lacks the required evidence link")),
+            details=details,
         )
-    validity = f"valid until {until.date().isoformat()}" if until else "no expiry"
-    summary = (
-        f"attested {status} by {latest.user} on {latest.attested_at.date().isoformat()} "
-        f"({validity})"
+    validity = (
+        message(gettext_noop("valid until %(date)s"), date=until.date().isoformat())
+        if until
+        else message(gettext_noop("no expiry"))
+    )
+    summary = message(
+        ATTESTED_TEMPLATES[status],
+        user=latest.user,
+        date=latest.attested_at.date().isoformat(),
+        validity=validity,
     )
     evidence = tuple(
         Evidence(text=clip(text)) for text in (latest.note, latest.evidence_url) if text
     )
-    return Outcome(status, summary, evidence, details)
+    return Outcome.said(status, summary, evidence, details)

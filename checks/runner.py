@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 from checks.command import run_command
 from checks.http import run_http
 from checks.manual import run_manual
-from checks.spec import SLOW_CHECK_TYPES, Checklist, CheckSpec, Outcome, RunContext, Status
+from checks.messages import gettext_noop, message
+from checks.spec import SLOW_CHECK_TYPES, Checklist, CheckSpec, Outcome, RunContext
 from checks.threshold import run_threshold
 
 if TYPE_CHECKING:
@@ -32,12 +33,12 @@ RUNNERS: dict[str, Callable[[CheckSpec, RunContext], Outcome]] = {
     "threshold": run_threshold,
     "manual": run_manual,
 }
-NOT_EVALUABLE = "not evaluable on history"
+NOT_EVALUABLE = gettext_noop("not evaluable on history")
 
 
 def _failure(exc: BaseException) -> Outcome:
     reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    return Outcome(Status.ERROR, f"checker failed: {reason}")
+    return Outcome.error(message(gettext_noop("checker failed: %(reason)s"), reason=reason))
 
 
 def run_check(spec: CheckSpec, ctx: RunContext) -> Outcome:
@@ -46,7 +47,9 @@ def run_check(spec: CheckSpec, ctx: RunContext) -> Outcome:
     started = time.perf_counter()
     runner = RUNNERS.get(spec.type)
     if runner is None:
-        outcome = Outcome.error(f"check type {spec.type!r} is not run on its own")
+        outcome = Outcome.error(
+            message(gettext_noop("check type %(type)s is not run on its own"), type=repr(spec.type))
+        )
     else:
         try:
             outcome = runner(spec, ctx)
@@ -69,7 +72,9 @@ def _file_outcomes(
     except Exception as exc:
         logger.exception("file scan failed")
         return {spec.key: _failure(exc) for spec in specs}
-    missing = Outcome.error("checker failed: the file scan returned no outcome for this check")
+    missing = Outcome.error(
+        message(gettext_noop("checker failed: the file scan returned no outcome for this check"))
+    )
     return {spec.key: found.get(spec.key, missing) for spec in specs}
 
 
@@ -93,7 +98,7 @@ def run_checklist(
     other_specs: list[CheckSpec] = []
     for spec in specs:
         if only_types is not None and spec.type not in only_types:
-            outcomes[spec.key] = Outcome.skip(NOT_EVALUABLE)
+            outcomes[spec.key] = Outcome.skip(message(NOT_EVALUABLE))
         elif spec.is_file_check:
             file_specs.append(spec)
         elif spec.type in SLOW_CHECK_TYPES:

@@ -9,6 +9,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from checks.messages import Message
+
 
 class Status(StrEnum):
     PASS = "pass"
@@ -118,29 +120,54 @@ def clip(text: str, limit: int = MAX_EVIDENCE_TEXT) -> str:
 @dataclass(frozen=True)
 class Outcome:
     """What one check found. `details` holds type-specific facts for the evidence panel:
-    captured values, exit code, output excerpt, HTTP status and latency, measured value."""
+    captured values, exit code, output excerpt, HTTP status and latency, measured value.
+    `message` is the summary as a template and its parameters, for translation; `summary`
+    is its English text."""
 
     status: Status
     summary: str
     evidence: tuple[Evidence, ...] = ()
     details: Mapping[str, Any] = field(default_factory=dict)
     duration_ms: float = 0.0
+    message: Message | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "status": str(self.status),
             "summary": self.summary,
             "evidence": [item.as_dict() for item in self.evidence],
-            "details": dict(self.details),
+            "details": self.stored_details(),
             "duration_ms": self.duration_ms,
         }
 
+    def stored_details(self) -> dict[str, Any]:
+        """`details`, plus the summary's message under "message" when there is one: a
+        result row keeps it there."""
+        if self.message is None:
+            return dict(self.details)
+        return {**self.details, "message": self.message.as_dict()}
+
     @classmethod
-    def error(cls, summary: str, **details: Any) -> Outcome:
+    def said(
+        cls,
+        status: Status,
+        message: Message,
+        evidence: tuple[Evidence, ...] = (),
+        details: Mapping[str, Any] | None = None,
+    ) -> Outcome:
+        """An outcome whose summary is the English text of `message`."""
+        return cls(status, str(message), evidence, details or {}, message=message)
+
+    @classmethod
+    def error(cls, summary: str | Message, **details: Any) -> Outcome:
+        if isinstance(summary, Message):
+            return cls.said(Status.ERROR, summary, details=details)
         return cls(Status.ERROR, summary, details=details)
 
     @classmethod
-    def skip(cls, summary: str) -> Outcome:
+    def skip(cls, summary: str | Message) -> Outcome:
+        if isinstance(summary, Message):
+            return cls.said(Status.SKIP, summary)
         return cls(Status.SKIP, summary)
 
 

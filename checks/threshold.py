@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 
 from checks.http import DEFAULT_TIMEOUT_S, MAX_BODY_BYTES, FetchError, fetch, network_problem
+from checks.messages import COMMA_LIST, Message, gettext_noop, joined, message
 from checks.spec import CheckSpec, Evidence, Outcome, RunContext, Status, clip
 
 LIMITS = ("fail_above", "warn_above", "fail_below", "warn_below")
@@ -135,7 +136,7 @@ def _read_source(source: Mapping[str, Any], ctx: RunContext, timeout_s: float) -
     except FetchError as exc:
         raise SourceError(str(exc)) from None
     except httpx.TransportError as exc:
-        raise SourceError(f"could not read {url}: {network_problem(exc, timeout_s)}") from None
+        raise SourceError(f"could not read {url}: {network_problem(exc, timeout_s)!s}") from None
     if not 200 <= fetched.status < 300:
         raise SourceError(f"{url} answered with status {fetched.status}")
     if fetched.truncated:
@@ -143,8 +144,25 @@ def _read_source(source: Mapping[str, Any], ctx: RunContext, timeout_s: float) -
     return fetched.body, url
 
 
-def _limit_text(limits: dict[str, float]) -> str:
-    return ", ".join(f"{name.replace('_', ' ')} {value}" for name, value in limits.items())
+# One sentence per limit crossed, and one phrase per limit set.
+CROSSED = {
+    "fail_above": gettext_noop("%(path)s = %(value)s, above the fail limit %(limit)s"),
+    "fail_below": gettext_noop("%(path)s = %(value)s, below the fail limit %(limit)s"),
+    "warn_above": gettext_noop("%(path)s = %(value)s, above the warn limit %(limit)s"),
+    "warn_below": gettext_noop("%(path)s = %(value)s, below the warn limit %(limit)s"),
+}
+LIMIT_NAMES = {
+    "warn_above": gettext_noop("warn above %(limit)s"),
+    "fail_above": gettext_noop("fail above %(limit)s"),
+    "warn_below": gettext_noop("warn below %(limit)s"),
+    "fail_below": gettext_noop("fail below %(limit)s"),
+}
+
+
+def _limit_text(limits: dict[str, float]) -> Message:
+    return joined(
+        [message(LIMIT_NAMES[name], limit=value) for name, value in limits.items()], COMMA_LIST
+    )
 
 
 def run_threshold(spec: CheckSpec, ctx: RunContext) -> Outcome:
@@ -153,9 +171,13 @@ def run_threshold(spec: CheckSpec, ctx: RunContext) -> Outcome:
     source = options.get("source") or {}
     limits = {name: options[name] for name in LIMITS if options.get(name) is not None}
     if not limits:
-        return Outcome.error("no limit: set warn_above/fail_above or warn_below/fail_below")
+        return Outcome.error(
+            message(gettext_noop("no limit: set warn_above/fail_above or warn_below/fail_below"))
+        )
     if not isinstance(source, Mapping):
-        return Outcome.error("source must be a mapping with url or path, and json_path")
+        return Outcome.error(
+            message(gettext_noop("source must be a mapping with url or path, and json_path"))
+        )
     json_path = source.get("json_path")
     try:
         steps = parse_json_path(json_path)
@@ -180,11 +202,16 @@ def run_threshold(spec: CheckSpec, ctx: RunContext) -> Outcome:
     )
     if crossed_fail or crossed_warn:
         name = (crossed_fail or crossed_warn)[0]
-        side, _, direction = name.partition("_")
-        summary = f"{json_path} = {value}, {direction} the {side} limit {limits[name]}"
+        summary = message(CROSSED[name], path=json_path, value=value, limit=limits[name])
         status = Status.FAIL if crossed_fail else Status.WARN
-        return Outcome(status, summary, evidence, details)
-    return Outcome(Status.PASS, f"{json_path} = {value} ({_limit_text(limits)})", evidence, details)
+        return Outcome.said(status, summary, evidence, details)
+    summary = message(
+        gettext_noop("%(path)s = %(value)s (%(limits)s)"),
+        path=json_path,
+        value=value,
+        limits=_limit_text(limits),
+    )
+    return Outcome.said(Status.PASS, summary, evidence, details)
 
 
 def _beyond(name: str, value: float, limits: dict[str, float]) -> bool:

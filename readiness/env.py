@@ -1,6 +1,8 @@
 """Typed readers for environment variables that fail loudly on a bad value."""
 
 import os
+import secrets
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -42,3 +44,30 @@ def envlist(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def envsecret(name: str, keep_in: Path) -> str:
+    """The secret from the environment, or one generated once and kept in `keep_in`
+    (readable by the owner only), so that an install without configuration is still
+    never signed with a published key."""
+    raw = os.environ.get(name)
+    if raw:
+        return raw
+    try:
+        return keep_in.read_text().strip()
+    except FileNotFoundError:
+        pass
+    value = secrets.token_urlsafe(50)
+    # Written aside and linked into place, so that processes starting together (web,
+    # worker, beat) all end up with the one secret that won.
+    draft = keep_in.with_name(f".{keep_in.name}.{os.getpid()}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(value)
+    try:
+        os.link(draft, keep_in)
+    except FileExistsError:
+        value = keep_in.read_text().strip()
+    finally:
+        draft.unlink()
+    return value

@@ -33,6 +33,7 @@ from readiness.verdicts import (
     format_score,
     reasons_text,
     status_word,
+    summary_text,
     verdict_label,
 )
 
@@ -170,7 +171,7 @@ def report_build(*, project: Project, assessment_id: int | None = None) -> Repor
             name=r.check_item.name,
             category=r.check_item.category.name,
             status=r.status,
-            summary=" ".join(r.summary.split()),
+            summary=" ".join(summary_text(r.summary, r.details).split()),
         )
         for r in results
     ]

@@ -9,6 +9,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -617,6 +618,7 @@ class DigestCheck:
     name: str
     status: str
     summary: str
+    details: dict[str, Any] = field(default_factory=dict)  # only "message", when stored
 
 
 @dataclass(frozen=True)
@@ -667,10 +669,19 @@ def standup_digest(*, team: Team, since: dt.datetime, now: dt.datetime) -> list[
     }
     wanted = {a.pk for pair in pairs.values() for a in pair if a is not None}
     results: dict[int, dict[str, DigestCheck]] = defaultdict(dict)
-    for assessment_id, key, name, status, summary in CheckResult.objects.filter(
+    # Only the summary's message is read from details: the rest can be large.
+    for assessment_id, key, name, status, summary, message in CheckResult.objects.filter(
         assessment_id__in=wanted
-    ).values_list("assessment_id", "check_item__key", "check_item__name", "status", "summary"):
-        results[assessment_id][key] = DigestCheck(key, name, status, summary)
+    ).values_list(
+        "assessment_id",
+        "check_item__key",
+        "check_item__name",
+        "status",
+        "summary",
+        "details__message",
+    ):
+        details = {"message": message} if message else {}
+        results[assessment_id][key] = DigestCheck(key, name, status, summary, details)
 
     today = timezone.localdate(now)
     items: dict[int, list[ActionItem]] = defaultdict(list)

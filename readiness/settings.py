@@ -8,14 +8,14 @@ import plotly
 from django.utils.translation import gettext_lazy as _
 
 from readiness.broker import filesystem_transport_options
-from readiness.env import envbool, envint, envlist, envstr
+from readiness.env import envbool, envint, envlist, envsecret, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(envstr("READINESS_DATA_DIR", str(BASE_DIR / "var"))).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = envbool("DEBUG", False)
-SECRET_KEY = envstr("SECRET_KEY", "readiness-embedded-default-change-me-in-production")
+SECRET_KEY = envsecret("SECRET_KEY", DATA_DIR / "secret-key")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from checks.messages import render
 from readiness.models import Verdict
 
 
@@ -97,3 +98,17 @@ def status_word(status: str) -> str:
         "pending": _("PENDING"),
         "running": _("RUNNING"),
     }.get(status, status.upper())
+
+
+def summary_text(summary: str, details: Mapping[str, Any] | None) -> str:
+    """A check result's summary in the active language: the engine's message stored in
+    `details["message"]` (template and parameters) translated, else the stored English
+    `summary` (results written before messages existed, or a message that no longer fits
+    its translation)."""
+    stored = (details or {}).get("message") if isinstance(details, Mapping) else None
+    if not isinstance(stored, Mapping):
+        return summary
+    try:
+        return render(stored, _)
+    except (KeyError, TypeError, ValueError):
+        return summary

@@ -28,10 +28,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from kombu.exceptions import KombuError
 
 from checks import runner
+from checks.messages import message
 from checks.scan import run_file_checks
 from checks.source import SourceError as TreeError
 from checks.source import WorkingTree
@@ -67,8 +68,8 @@ from readiness.services.sources import (
 
 logger = logging.getLogger(__name__)
 
-NOT_EVALUABLE = "not evaluable on history"
-CANCELLED = "cancelled"
+NOT_EVALUABLE = gettext_noop("not evaluable on history")
+CANCELLED = gettext_noop("cancelled")
 ACTIVE = (AssessmentStatus.PENDING, AssessmentStatus.RUNNING)
 UNFINISHED = (ResultStatus.PENDING, ResultStatus.RUNNING)
 # How many slow checks an inline run evaluates at once (the worker pool does it for tasks).
@@ -123,7 +124,7 @@ def assessment_create(
     rows = []
     for check in checks:
         if not _evaluable(check, only_types):
-            rows.append(_finished_row(check, Outcome.skip(NOT_EVALUABLE), now))
+            rows.append(_finished_row(check, Outcome.skip(message(NOT_EVALUABLE)), now))
         elif check.pk in decided:
             rows.append(_finished_row(check, decided[check.pk], now))
         else:
@@ -337,7 +338,9 @@ def _store(assessment_id: int, claims: Sequence[Claim], outcomes: Mapping[str, O
     with transaction.atomic():
         written = 0
         for claim in claims:
-            outcome = outcomes.get(claim.spec.key) or Outcome.error("the checker returned nothing")
+            outcome = outcomes.get(claim.spec.key) or Outcome.error(
+                message(gettext_noop("the checker returned nothing"))
+            )
             written += CheckResult.objects.filter(
                 pk=claim.result_id, status=ResultStatus.RUNNING, attempts=claim.attempt
             ).update(**_outcome_fields(outcome, now))
@@ -349,6 +352,20 @@ def _store(assessment_id: int, claims: Sequence[Claim], outcomes: Mapping[str, O
     return written
 
 
+def source_unavailable(problem: object) -> Outcome:
+    """The error outcome of a check whose source (clone, folder, revision) cannot be read."""
+    return Outcome.error(
+        message(gettext_noop("source unavailable: %(problem)s"), problem=str(problem))
+    )
+
+
+def checker_failed(exc: BaseException) -> Outcome:
+    """The error outcome of a check whose checker raised `exc`."""
+    return Outcome.error(
+        message(gettext_noop("checker failed: %(reason)s"), reason=f"{type(exc).__name__}: {exc}")
+    )
+
+
 def _outcome_fields(outcome: Outcome, now: dt.datetime) -> dict[str, Any]:
     status = Status(outcome.status)
     return {
@@ -358,7 +375,7 @@ def _outcome_fields(outcome: Outcome, now: dt.datetime) -> dict[str, Any]:
         "evidence": [item.as_dict() for item in outcome.evidence],
         # Round-tripped so that a value JSON cannot hold (a date, a path) is stored as
         # text instead of failing the write and losing the result.
-        "details": json.loads(json.dumps(dict(outcome.details), default=str)),
+        "details": json.loads(json.dumps(outcome.stored_details(), default=str)),
         "duration_ms": outcome.duration_ms,
         "lease_expires_at": None,
         "finished_at": now,
@@ -453,17 +470,16 @@ def _source_or_problem(assessment: Assessment) -> SourceState | SourceError:
 
 def _scan(state: SourceState | SourceError, specs: Sequence[CheckSpec]) -> dict[str, Outcome]:
     if isinstance(state, SourceError):
-        return {spec.key: Outcome.error(f"source unavailable: {state}") for spec in specs}
+        return {spec.key: source_unavailable(state) for spec in specs}
     try:
         tree = WorkingTree(state.path)
     except TreeError as exc:
-        return {spec.key: Outcome.error(f"source unavailable: {exc}") for spec in specs}
+        return {spec.key: source_unavailable(exc) for spec in specs}
     try:
         return dict(run_file_checks(specs, tree, max_file_bytes=settings.READINESS_MAX_FILE_BYTES))
     except Exception as exc:
         logger.exception("file scan raised")
-        problem = f"checker failed: {type(exc).__name__}: {exc}"
-        return {spec.key: Outcome.error(problem) for spec in specs}
+        return {spec.key: checker_failed(exc) for spec in specs}
 
 
 def _needs_files(spec: CheckSpec) -> bool:
@@ -505,7 +521,7 @@ def _evaluate_slow(spec: CheckSpec, contexts: _SlowContext) -> Outcome:
     if not _needs_files(spec):
         return _evaluate(spec, contexts.plain)
     if isinstance(contexts.files, SourceError):
-        return Outcome.error(f"source unavailable: {contexts.files}")
+        return source_unavailable(contexts.files)
     return _evaluate(spec, contexts.files)
 
 
@@ -639,7 +655,7 @@ def assessment_cancel(*, assessment: Assessment) -> bool:
             return False
         skipped = CheckResult.objects.filter(
             assessment=assessment, status=ResultStatus.PENDING
-        ).update(**_outcome_fields(Outcome.skip(CANCELLED), now))
+        ).update(**_outcome_fields(Outcome.skip(message(CANCELLED)), now))
         Assessment.objects.filter(pk=assessment.pk).update(checks_done=F("checks_done") + skipped)
     assessment.refresh_from_db()
     return True
@@ -682,10 +698,14 @@ def assessment_sweep(*, now: dt.datetime | None = None) -> SweepReport:
     for pk, attempts, assessment_id, assessment_status, type_ in expired:
         mine = CheckResult.objects.filter(pk=pk, status=ResultStatus.RUNNING, attempts=attempts)
         if assessment_status == AssessmentStatus.CANCELLED:
-            outcome: Outcome | None = Outcome.skip(CANCELLED)
+            outcome: Outcome | None = Outcome.skip(message(CANCELLED))
         elif attempts >= settings.READINESS_MAX_ATTEMPTS:
             outcome = Outcome.error(
-                f"worker lost: no result after {attempts} attempts", attempts=attempts
+                message(
+                    gettext_noop("worker lost: no result after %(attempts)s attempts"),
+                    attempts=attempts,
+                ),
+                attempts=attempts,
             )
         else:
             outcome = None

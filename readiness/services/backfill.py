@@ -34,6 +34,8 @@ from readiness.services.assessments import (
     assessment_finalize,
     assessment_record_outcomes,
     broker_check,
+    checker_failed,
+    source_unavailable,
 )
 from readiness.services.checklists import checklist_spec
 
@@ -208,11 +210,10 @@ def _evaluate(
             )
     except git_source.SourceError as exc:
         # No evidence at this commit: every file check says why, none passes silently.
-        return {spec.key: Outcome.error(f"source unavailable: {exc}") for spec in specs}
+        return {spec.key: source_unavailable(exc) for spec in specs}
     except Exception as exc:
         logger.exception("backfill scan of %s raised", point.sha)
-        problem = f"checker problem: {type(exc).__name__}: {exc}"
-        return {spec.key: Outcome.error(problem) for spec in specs}
+        return {spec.key: checker_failed(exc) for spec in specs}
 
 
 def _current_checklist(project: Project) -> ChecklistVersion:

@@ -271,6 +271,8 @@ _DETAIL_LABELS = {
 _PREFORMATTED = {"stdout", "stderr", "output", "excerpt", "stdout_excerpt", "stderr_excerpt"}
 # Sizes and truncation flags are bookkeeping, not evidence.
 _HIDDEN_SUFFIXES = ("_bytes", "_truncated")
+# Shown as the summary, not in the evidence panel.
+_HIDDEN_DETAILS = frozenset({"message"})
 _DETAIL_TEXT_LIMIT = 4000
 
 
@@ -305,7 +307,7 @@ def detail_items(details: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     """The result's details as labelled items for the evidence panel."""
     items = []
     for key, value in (details or {}).items():
-        if value in (None, "", [], {}) or key.endswith(_HIDDEN_SUFFIXES):
+        if value in (None, "", [], {}) or key.endswith(_HIDDEN_SUFFIXES) or key in _HIDDEN_DETAILS:
             continue
         text = _detail_text(key, value)
         items.append(
@@ -332,6 +334,13 @@ _CHECK_FIELD_LABELS = {
 @register.filter
 def check_field_labels(fields: Iterable[str]) -> list[str]:
     return [str(_CHECK_FIELD_LABELS.get(f, f)) for f in fields]
+
+
+@register.filter
+def result_summary(result: Any) -> str:
+    """A result's summary (anything with `summary` and `details`: a CheckResult, a
+    standup DigestCheck) in the active language."""
+    return verdicts.summary_text(result.summary, getattr(result, "details", None))
 
 
 @register.filter

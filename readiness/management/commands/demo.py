@@ -82,11 +82,13 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _user(self, project: Project) -> None:
-        user, _created = get_user_model().objects.get_or_create(username=DEMO_USERNAME)
-        user.is_staff = True
-        user.is_superuser = True  # so that the admin shows every model of the demo
-        user.set_password(DEMO_PASSWORD)
-        user.save()
+        user, created = get_user_model().objects.get_or_create(username=DEMO_USERNAME)
+        if created:
+            # Only a new demo user gets the published password: a changed one is kept.
+            user.is_staff = True
+            user.is_superuser = True  # so that the admin shows every model of the demo
+            user.set_password(DEMO_PASSWORD)
+            user.save()
         Membership.objects.update_or_create(
             team=project.team, user=user, defaults={"role": Role.ADMIN}
         )
