@@ -4,7 +4,11 @@ The command comes from a checklist, so it is treated as untrusted: no shell, no 
 its own session (process group) that is killed as a whole on timeout and when the command
 ends (nothing it spawned outlives the check), output kept up to a cap and the rest drained
 and discarded, and a minimal environment, so that the server's secrets (SECRET_KEY,
-DATABASE_URL, broker credentials...) never reach it.
+DATABASE_URL, broker credentials...) are not handed to it. Before the first command, the
+process that runs it is made non-dumpable, so a command cannot read them back from
+/proc/<parent>/environ either. It still runs as the worker's user and can read what that
+user can read: enable command checks (READINESS_ALLOW_COMMANDS) only where checklists come
+from people trusted with the worker's account, or run the workers under their own user.
 
 A command that does not finish within `timeout_s` is `fail` ("timed out after Ns"): the
 check ran and what it checks did not complete, which is a finding, not a missing piece of
@@ -14,10 +18,13 @@ evidence. A command that cannot start (executable not found, not executable) is 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import functools
 import os
 import selectors
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -108,6 +115,7 @@ def run_command(spec: CheckSpec, ctx: RunContext) -> Outcome:
             )
         )
 
+    _protect_parent_environment()
     started = time.monotonic()
     try:
         process = subprocess.Popen(
@@ -140,6 +148,19 @@ def run_command(spec: CheckSpec, ctx: RunContext) -> Outcome:
 
 def _compiled(pattern: str | None):
     return None if pattern is None else compile_pattern(pattern, multiline=True)
+
+
+@functools.cache
+def _protect_parent_environment() -> None:
+    """PR_SET_DUMPABLE 0: processes of the same user can no longer read this process's
+    /proc entries (environ, mem). Linux only; elsewhere nothing to do."""
+    if sys.platform != "linux":
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
+_PR_SET_DUMPABLE = 4
 
 
 def _environment() -> dict[str, str]:

@@ -13,6 +13,8 @@ credentials are ignored, so a check never sends the server's credentials anywher
 from __future__ import annotations
 
 import functools
+import ipaddress
+import socket
 import ssl
 import time
 from dataclasses import dataclass
@@ -57,6 +59,23 @@ def _tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context(trust_env=False)
 
 
+def _refuse_link_local(host: str, port: int | None) -> None:
+    """Link-local addresses hold cloud metadata services (169.254.169.254: instance
+    credentials); no readiness check needs them, and a checklist author must not be able to
+    read them through the evidence. Loopback and private networks stay allowed: checking
+    internal services is the point. (A name that resolves differently at connect time is
+    not caught: restrict the workers' network for stronger guarantees.)"""
+    try:
+        infos = socket.getaddrinfo(host, port or 80, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        return  # the request itself reports the unresolvable name
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        mapped = getattr(address, "ipv4_mapped", None)
+        if address.is_link_local or (mapped is not None and mapped.is_link_local):
+            raise FetchError(f"{host} is a link-local address ({address}): refused")
+
+
 def fetch(
     url: str,
     *,
@@ -75,6 +94,7 @@ def fetch(
         raise FetchError(f"only http and https URLs are supported, got {url!r}")
     if not parsed.host:
         raise FetchError(f"URL {url!r} has no host")
+    _refuse_link_local(parsed.host, parsed.port)
     headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
     with httpx.Client(
         follow_redirects=False, timeout=timeout_s, trust_env=False, verify=_tls_context()

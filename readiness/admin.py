@@ -1,6 +1,10 @@
+from django import forms
 from django.contrib import admin
+from django.db import transaction
+from django_celery_beat.models import PeriodicTask
 
 from readiness import models
+from readiness.services.schedules import schedule_parse, schedule_sync, schedule_task_name
 
 
 class MembershipInline(admin.TabularInline):
@@ -24,12 +28,47 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "team"]
 
 
+class ProjectAdminForm(forms.ModelForm):
+    class Meta:
+        model = models.Project
+        fields = ["team", "slug", "name", "source", "ref", "schedule", "timezone", "created_at"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        schedule = (cleaned.get("schedule") or "").strip()
+        if schedule:
+            try:
+                schedule_parse(schedule=schedule, timezone=cleaned.get("timezone") or "UTC")
+            except ValueError as error:
+                field = "timezone" if str(error).startswith("timezone") else "schedule"
+                self.add_error(field, str(error))
+        return cleaned
+
+
 @admin.register(models.Project)
 class ProjectAdmin(admin.ModelAdmin):
+    form = ProjectAdminForm
     list_display = ["name", "slug", "team", "source", "schedule", "timezone"]
     list_filter = ["team"]
     search_fields = ["name", "slug", "source"]
     prepopulated_fields = {"slug": ["name"]}
+
+    # Beat reads schedules from its own table: keep it in step with the project.
+    def save_model(self, request, obj, form, change) -> None:
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            schedule_sync(project=obj)
+
+    def delete_model(self, request, obj) -> None:
+        with transaction.atomic():
+            PeriodicTask.objects.filter(name=schedule_task_name(obj)).delete()
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        with transaction.atomic():
+            names = [schedule_task_name(project) for project in queryset]
+            PeriodicTask.objects.filter(name__in=names).delete()
+            super().delete_queryset(request, queryset)
 
 
 class CategoryInline(admin.TabularInline):

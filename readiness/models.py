@@ -3,6 +3,8 @@ per-check results and denormalised per-category scores, attestations and action 
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.utils.timezone import now
@@ -11,6 +13,13 @@ from django.utils.translation import gettext_lazy as _
 from checks.spec import Severity, Status
 
 KEY_MAX = 100
+# user@host:path, git's scp-like syntax for ssh.
+_SCP_LIKE = re.compile(r"^[\w.-]+@[\w.-]+:[^\s]+$")
+
+
+def is_git_url(source: str) -> bool:
+    """Whether a project source is a git URL (any scheme, or scp-like), not a local path."""
+    return "://" in source or _SCP_LIKE.match(source) is not None
 
 
 class Role(models.TextChoices):
@@ -82,7 +91,7 @@ class Project(models.Model):
 
     @property
     def is_git_url(self) -> bool:
-        return "://" in self.source or self.source.startswith("git@")
+        return is_git_url(self.source)
 
     def current_checklist(self) -> ChecklistVersion | None:
         return self.checklist_versions.order_by("-number").first()

@@ -1093,9 +1093,11 @@ class _Importer:
             title = found[1] if found else text
             mark, rest = marks.strip_mark(title)
             done = bool(mark) and marks.status_of_mark(mark) == marks.PASS
-            self.actions.append(
-                self._action(strip_symbols(rest), item.line, done, found[0] if found else priority)
-            )
+            title = strip_symbols(rest)
+            if title:
+                self.actions.append(
+                    self._action(title, item.line, done, found[0] if found else priority)
+                )
             self.consume(item.line, item.end_line)
 
     def _action(self, title: str, line: int, done: bool, priority: str) -> ActionDraft:

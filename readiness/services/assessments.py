@@ -202,10 +202,15 @@ def assessment_start(
     *, project: Project, trigger: str, user: AbstractBaseUser | None = None
 ) -> Assessment:
     """Create an assessment and enqueue it for the workers. Raises QueueUnavailable, before
-    anything is created, when the broker cannot be reached."""
+    anything is created, when the broker cannot be reached. Should it go away between that
+    check and the send, the assessment exists and stays pending: the sweeper sends it once
+    the broker is back, so it is returned rather than reported as not started."""
     broker_check()
     assessment = assessment_create(project=project, trigger=trigger, user=user)
-    assessment_enqueue(assessment=assessment)
+    try:
+        assessment_enqueue(assessment=assessment)
+    except QueueUnavailable:
+        logger.warning("assessment %s created, queue lost before sending", assessment.pk)
     return assessment
 
 

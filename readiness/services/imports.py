@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -250,7 +251,13 @@ def _action_items(summary: ImportSummary, result: ImportResult, dated: dt.dateti
             status=ActionItemStatus.DONE if draft.done else ActionItemStatus.OPEN,
             done_at=dated if draft.done else None,
         )
-        item.full_clean()
+        try:
+            item.full_clean()
+        except ValidationError as error:
+            raise ImportSaveError(
+                _("Action item on line %(line)s cannot be saved: %(reason)s")
+                % {"line": draft.line, "reason": "; ".join(error.messages)}
+            ) from None
         item.save()
         _bump(summary.created, what)
 

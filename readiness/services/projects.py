@@ -13,13 +13,12 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from checks.checklist import load_checklist_file
-from readiness.models import ChecklistVersion, Project, Team
+from readiness.models import ChecklistVersion, Project, Team, is_git_url
 from readiness.services.checklists import checklist_version_save
 from readiness.services.schedules import schedule_sync
 from readiness.services.sources import ALLOWED_SCHEMES
 
 DEFAULT_TEAM = "default"
-_SCP_LIKE = re.compile(r"^[\w.-]+@[\w.-]+:[^\s]+$")
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 
 
@@ -36,7 +35,7 @@ def source_problem(source: str) -> str | None:
         if scheme not in ALLOWED_SCHEMES:
             return _("source: the git transport %(scheme)s is not allowed") % {"scheme": scheme}
         return None
-    if _SCP_LIKE.match(source):
+    if is_git_url(source):
         return None
     if not Path(source).is_dir():
         return _("source: %(path)s is not a folder") % {"path": source}
@@ -62,7 +61,7 @@ def timezone_problem(timezone: str | None) -> str | None:
 
 def _normalised_source(source: str) -> str:
     # Local folders are stored absolute so that workers started elsewhere find them.
-    if "://" in source or _SCP_LIKE.match(source):
+    if is_git_url(source):
         return source
     return str(Path(source).resolve())
 

@@ -21,11 +21,10 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from readiness.models import Project
+from readiness.models import Project, is_git_url
 
 # ext:: and fd:: can run commands, so they are not in this list.
 ALLOWED_SCHEMES = frozenset({"https", "http", "ssh", "git", "file"})
-_SCP_LIKE = re.compile(r"^[\w.-]+@[\w.-]+:[^\s]+$")
 _SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 # Network operations may take a while on a large repository; local ones should not.
 FETCH_TIMEOUT_S = 600
@@ -109,7 +108,7 @@ def source_git_dir(*, project: Project, revision: str = "") -> Path:
 def _check_url(url: str) -> None:
     if url.startswith("-"):
         raise SourceError(f"source {url}: not a git URL")
-    if _SCP_LIKE.match(url):
+    if "://" not in url and is_git_url(url):
         return
     scheme = urlsplit(url).scheme.lower()
     if scheme not in ALLOWED_SCHEMES:

@@ -3,6 +3,7 @@ project's readiness report as a download."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import time
@@ -66,8 +67,9 @@ def _pending_store(*, data: bytes, name: str, user_id: int, project_id: int) -> 
     folder.mkdir(parents=True, exist_ok=True)
     cutoff = time.time() - PENDING_MAX_AGE_S
     for old in folder.glob("*"):
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):  # another request removed it first
+            if old.stat().st_mtime < cutoff:
+                old.unlink(missing_ok=True)
     token = secrets.token_urlsafe(24)
     (folder / f"{token}.doc").write_bytes(data)
     meta = {"name": name, "user": user_id, "project": project_id}

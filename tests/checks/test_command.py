@@ -1,3 +1,4 @@
+import ctypes
 import datetime as dt
 import sys
 import textwrap
@@ -155,6 +156,14 @@ def test_it_keeps_the_server_secrets_out_of_the_environment(ctx, monkeypatch):
     code = "import os; print(os.environ.get('SECRET_KEY'), os.environ.get('DATABASE_URL'))"
     outcome = run_command(spec(python(code)), ctx)
     assert outcome.details["stdout_excerpt"] == "None None\n"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="PR_SET_DUMPABLE is Linux's")
+def test_it_hides_the_parents_proc_entries_from_commands_of_the_same_user(ctx):
+    run_command(spec(python("print('ok')")), ctx)
+
+    libc = ctypes.CDLL(None)
+    assert libc.prctl(3, 0, 0, 0, 0) == 0  # PR_GET_DUMPABLE: /proc/<pid> owned by root
 
 
 def test_it_fails_on_timeout_and_kills_the_whole_process_group(ctx):

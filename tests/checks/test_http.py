@@ -154,6 +154,8 @@ def test_it_accepts_a_single_expected_status(ctx, http_server):
         ("file:///etc/passwd", "only http and https URLs are supported"),
         ("ftp://127.0.0.1/x", "only http and https URLs are supported"),
         ("http://", "has no host"),
+        ("http://169.254.169.254/latest/meta-data/", "link-local address"),
+        ("http://[fe80::1]:8080/", "link-local address"),
     ],
 )
 def test_it_errs_on_a_url_it_must_not_or_cannot_request(ctx, url, summary):

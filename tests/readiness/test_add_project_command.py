@@ -220,3 +220,11 @@ def test_it_returns_the_project_version_and_whether_the_version_is_new(source, c
     assert created is True
     assert version.project == project
     assert again == (project, version, False)
+
+
+@pytest.mark.parametrize(
+    "source", ["git@example.com:org/repo.git", "deploy@example.com:org/repo.git"]
+)
+def test_it_treats_every_scp_like_source_as_a_git_url(source):
+    assert models.Project(source=source).is_git_url
+    assert not models.Project(source="/srv/checkouts/repo").is_git_url

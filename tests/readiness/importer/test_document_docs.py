@@ -241,3 +241,14 @@ def test_it_never_crashes_on_documents_made_of_readiness_pieces(pieces):
     else:
         if result.checklist is not None:
             assert load_checklist(result.checklist_yaml, filename="p.yml") == result.checklist
+
+
+def test_it_skips_an_empty_item_of_a_priority_list():
+    text = (
+        "# Review\n\n## Security\n\n```bash\ngrep -r \"csrf\" src/\n```\n\n"
+        "## P1 — next week\n\n- ✅\n- Rotate the webhook secret\n"
+    )
+
+    result = import_document(text.encode())
+
+    assert [draft.title for draft in result.action_items] == ["Rotate the webhook secret"]

@@ -1,0 +1,79 @@
+"""The admin works for every model, and project schedules edited there reach beat."""
+
+import pytest
+from django.apps import apps
+from django.urls import reverse
+from django_celery_beat.models import PeriodicTask
+
+from readiness.services.schedules import schedule_task_name
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(client):
+    user = factories.UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(user)
+    return client
+
+
+def test_it_lists_and_opens_every_model_of_the_app(staff):
+    factories.CheckResultFactory()
+    factories.CategoryScoreFactory()
+    factories.AttestationFactory()
+    factories.ActionItemFactory()
+    factories.MembershipFactory()
+    for model in apps.get_app_config("readiness").get_models():
+        meta = model._meta
+        listing = staff.get(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
+        assert listing.status_code == 200, meta.model_name
+        first = model.objects.first()
+        change = staff.get(
+            reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[first.pk])
+        )
+        assert change.status_code == 200, meta.model_name
+
+
+def project_form(project, **changes):
+    data = {
+        "team": project.team_id,
+        "slug": project.slug,
+        "name": project.name,
+        "source": project.source,
+        "ref": "",
+        "schedule": "",
+        "timezone": "UTC",
+        "created_at_0": "2026-11-25",
+        "created_at_1": "08:00:00",
+    }
+    data.update(changes)
+    return data
+
+
+def test_it_keeps_beat_in_step_with_a_schedule_edited_in_the_admin(staff):
+    project = factories.ProjectFactory()
+    url = reverse("admin:readiness_project_change", args=[project.pk])
+
+    staff.post(url, project_form(project, schedule="30 8 * * 1-5", timezone="Europe/Paris"))
+
+    task = PeriodicTask.objects.get(name=schedule_task_name(project))
+    assert (task.crontab.hour, task.crontab.minute) == ("8", "30")
+    assert str(task.crontab.timezone) == "Europe/Paris"
+
+    staff.post(reverse("admin:readiness_project_delete", args=[project.pk]), {"post": "yes"})
+
+    assert not PeriodicTask.objects.filter(name=schedule_task_name(project)).exists()
+
+
+def test_it_rejects_a_bad_schedule_in_the_admin_and_saves_nothing(staff):
+    project = factories.ProjectFactory()
+    url = reverse("admin:readiness_project_change", args=[project.pk])
+
+    response = staff.post(url, project_form(project, schedule="99 8 * * *", name="Renamed"))
+
+    assert response.status_code == 200
+    assert "schedule" in response.context["adminform"].form.errors
+    project.refresh_from_db()
+    assert project.name != "Renamed"
+    assert not PeriodicTask.objects.filter(name=schedule_task_name(project)).exists()
