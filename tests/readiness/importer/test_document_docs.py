@@ -245,7 +245,7 @@ def test_it_never_crashes_on_documents_made_of_readiness_pieces(pieces):
 
 def test_it_skips_an_empty_item_of_a_priority_list():
     text = (
-        "# Review\n\n## Security\n\n```bash\ngrep -r \"csrf\" src/\n```\n\n"
+        '# Review\n\n## Security\n\n```bash\ngrep -r "csrf" src/\n```\n\n'
         "## P1 — next week\n\n- ✅\n- Rotate the webhook secret\n"
     )
 
