@@ -167,7 +167,7 @@ def _decide_at_creation(
     attestations: dict[str, list[AttestationSpec]] = {}
     rows = Attestation.objects.filter(
         project=project, check_key__in=[c.key for c in checks], attested_at__lte=now
-    ).order_by("-attested_at", "-id")
+    ).order_by("attested_at", "id")  # oldest first: of two made at once, the later row counts
     for row in rows:
         attestations.setdefault(row.check_key, []).append(
             AttestationSpec(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from checks.checklist import MAX_CHECKLIST_BYTES
 from readiness.models import AttestationStatus, Trigger, Verdict
 from readiness.selectors import HistoryFilters
 
@@ -53,10 +53,9 @@ class ChecklistUploadForm(forms.Form):
         data = super().clean()
         upload = data.get("file")
         if upload:
-            if upload.size > settings.READINESS_MAX_UPLOAD_BYTES:
+            if upload.size > MAX_CHECKLIST_BYTES:
                 raise forms.ValidationError(
-                    _("The file is larger than %(limit)s bytes.")
-                    % {"limit": settings.READINESS_MAX_UPLOAD_BYTES}
+                    _("The file is larger than %(limit)s bytes.") % {"limit": MAX_CHECKLIST_BYTES}
                 )
             data["source_name"] = upload.name
             data["source"] = upload.read()

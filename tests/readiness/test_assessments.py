@@ -137,6 +137,18 @@ def test_it_ignores_attestations_made_after_the_evaluated_time(repo):
     assert results(assessment)["runbook"].summary == "needs attestation"
 
 
+def test_it_counts_the_later_of_two_attestations_made_at_the_same_time(repo):
+    project = make_project(repo, category("process", manual("runbook")))
+    AttestationFactory(project=project, check_key="runbook", status="pass", attested_at=WHEN)
+    AttestationFactory(project=project, check_key="runbook", status="fail", attested_at=WHEN)
+
+    assessment = assessment_create(
+        project=project, trigger=Trigger.MANUAL, evaluated_at=WHEN + dt.timedelta(days=1)
+    )
+
+    assert results(assessment)["runbook"].status == ResultStatus.FAIL
+
+
 def test_it_records_other_types_as_not_evaluable_on_history(repo, server):
     project = make_project(
         repo, category("ops", grep("debug", "DEBUG"), http("health", server.url(0)), manual("m"))

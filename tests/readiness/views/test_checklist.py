@@ -1,6 +1,7 @@
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from checks.checklist import MAX_CHECKLIST_BYTES
 from readiness.models import ChecklistVersion, Role
 
 URL = reverse("readiness:checklist", args=["payments-api"])
@@ -63,6 +64,16 @@ def test_it_shows_problems_with_their_line_and_saves_nothing(world, login):
     problems = html.split('data-testid="checklist-problems"')[1].split("</div>")[0]
     assert f"line {PATTERN_LINE}" in problems
     assert "pattern" in problems
+    assert ChecklistVersion.objects.filter(project=world.project).count() == 1
+
+
+def test_it_refuses_a_file_over_the_checklist_size_limit_and_saves_nothing(world, login):
+    big = VALID + "#" * MAX_CHECKLIST_BYTES
+    upload = SimpleUploadedFile("big.yml", big.encode(), content_type="application/yaml")
+
+    response = login(Role.EDITOR).post(URL, {"file": upload})
+
+    assert f"larger than {MAX_CHECKLIST_BYTES} bytes" in response.content.decode()
     assert ChecklistVersion.objects.filter(project=world.project).count() == 1
 
 
