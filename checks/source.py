@@ -141,13 +141,13 @@ class WorkingTree:
             return None
         root = Path(self._real_root)
         try:
-            top = _git(root, "rev-parse", "--show-toplevel")
+            top = git_run(root, "rev-parse", "--show-toplevel")
             if top.returncode != 0:
                 return self._not_ignoring(f"git rev-parse failed: {_git_message(top)}")
             toplevel = os.fsdecode(top.stdout.rstrip(b"\n"))
             if os.path.realpath(toplevel) != self._real_root:
                 return self._not_ignoring(f"git sees it as part of the working tree {toplevel}")
-            found = _git(
+            found = git_run(
                 root,
                 *("ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"),
                 max_output=_IGNORED_OUTPUT,
@@ -408,7 +408,7 @@ def git_version() -> tuple[int, ...]:
     return tuple(int(part) for part in numbers if part.isdigit()) or (0,)
 
 
-def _git(repo: Path, *args: str, max_output: int = 16 << 20) -> Completed:
+def git_run(repo: Path, *args: str, max_output: int = 16 << 20) -> Completed:
     try:
         process = CappedProcess(
             _git_argv(repo, *args),
@@ -444,9 +444,11 @@ def git_resolve(repo: Path, rev: str) -> str:
     repo = Path(repo)
     if not repo.is_dir():
         raise SourceError(f"repository {repo} does not exist")
-    result = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+    result = git_run(
+        repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"
+    )
     if result.returncode != 0:
-        inside = _git(repo, "rev-parse", "--git-dir")
+        inside = git_run(repo, "rev-parse", "--git-dir")
         if inside.returncode != 0:
             raise SourceError(f"{repo} is not a git repository ({_git_message(inside)})")
         raise SourceError(f"{rev!r} is not a commit of the repository {repo}")
@@ -460,10 +462,10 @@ def git_head(repo: Path) -> str | None:
     if not repo.is_dir():
         return None
     try:
-        inside = _git(repo, "rev-parse", "--is-inside-work-tree")
+        inside = git_run(repo, "rev-parse", "--is-inside-work-tree")
         if inside.returncode != 0 or inside.stdout.strip() != b"true":
             return None
-        head = _git(repo, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+        head = git_run(repo, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
     except SourceError:
         return None
     return head.stdout.decode("ascii").strip() if head.returncode == 0 else None

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import subprocess
 import zoneinfo
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -44,7 +43,6 @@ logger = logging.getLogger(__name__)
 EVERY_DAY = "day"
 EVERY_COMMIT = "commit"
 EVERY = (EVERY_DAY, EVERY_COMMIT)
-GIT_LOG_TIMEOUT_S = 120
 _STORED = [AssessmentStatus.PENDING, AssessmentStatus.RUNNING, AssessmentStatus.DONE]
 
 Progress = Callable[[int, int, Assessment], None]
@@ -306,15 +304,11 @@ def _plan(
 
 def _first_parent_commits(git_dir: Path, tip: str) -> list[BackfillPoint]:
     try:
-        completed = subprocess.run(
-            ["git", "-C", str(git_dir), "log", "--first-parent", "--format=%H %ct", tip, "--"],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=GIT_LOG_TIMEOUT_S,
-            check=False,
+        completed = git_source.git_run(
+            git_dir, "log", "--first-parent", "--format=%H %ct", tip, "--"
         )
-    except subprocess.TimeoutExpired:
-        raise BackfillError(_("git log timed out")) from None
+    except git_source.SourceError as error:
+        raise BackfillError(str(error)) from None
     if completed.returncode != 0:
         raise BackfillError(
             _("git log: %(error)s") % {"error": completed.stderr.decode("utf-8", "replace")[-500:]}
