@@ -2,7 +2,6 @@ import dataclasses
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ValidationError
 
 from readiness.importer.document import ActionDraft
 from readiness.models import (
@@ -154,7 +153,7 @@ def test_it_saves_nothing_when_a_late_step_fails(seed, tmp_path):
     broken = dataclasses.replace(
         seed, action_items=(*seed.action_items, ActionDraft(title="x" * 501, line=999))
     )
-    with pytest.raises(ValidationError):
+    with pytest.raises(ImportSaveError, match="line 999"):
         import_document_save(result=broken, project_slug="sos", source=str(tmp_path))
     assert set(stored_rows().values()) == {0}
 
