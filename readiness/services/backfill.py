@@ -92,16 +92,20 @@ def backfill_run(
     until: dt.date | dt.datetime | None = None,
     every: str = EVERY_DAY,
     progress: Progress | None = None,
+    announce: Callable[[int, int], None] | None = None,
     cache: BlobCache | None = None,
 ) -> list[Assessment]:
     """Backfill the points of the plan that are not stored yet, in this process, and return
-    the new assessments oldest first. `progress(done, total, assessment)` is called after
-    each point. All points share `cache` (a new one by default): each blob is scanned once."""
+    the new assessments oldest first. `announce(points in range, points to evaluate)` is
+    called once the plan is known, `progress(done, total, assessment)` after each point.
+    All points share `cache` (a new one by default): each blob is scanned once."""
     checklist = _current_checklist(project)
     specs = _file_specs(checklist)
     git_dir = _git_dir(project)
     plan = _plan(project, git_dir, _tip(project, git_dir), since, until, every)
     pending = backfill_pending(project=project, plan=plan, checklist=checklist)
+    if announce is not None:
+        announce(len(plan), len(pending))
     cache = cache if cache is not None else BlobCache()
     created = []
     for index, point in enumerate(pending, start=1):

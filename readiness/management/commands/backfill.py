@@ -19,7 +19,6 @@ from readiness.services.backfill import (
     BackfillPoint,
     Progress,
     backfill_enqueue,
-    backfill_pending,
     backfill_plan,
     backfill_run,
 )
@@ -75,29 +74,29 @@ class Command(BaseCommand):
         since = parse_moment(options["since"], "--since")
         until = parse_moment(options["until"], "--until") if options["until"] else None
         try:
-            plan = backfill_plan(project=project, since=since, until=until, every=options["every"])
             if options["queue"]:
+                plan = backfill_plan(
+                    project=project, since=since, until=until, every=options["every"]
+                )
                 self._enqueue(project, plan)
                 return
-            pending = backfill_pending(project=project, plan=plan)
-            self.stdout.write(
-                _("%(total)s points in range, %(stored)s already stored, %(pending)s to evaluate.")
-                % {
-                    "total": len(plan),
-                    "stored": len(plan) - len(pending),
-                    "pending": len(pending),
-                }
-            )
             created = backfill_run(
                 project=project,
                 since=since,
                 until=until,
                 every=options["every"],
                 progress=self._progress(project),
+                announce=self._announce,
             )
         except BackfillError as exc:
             raise CommandError(str(exc), returncode=BAD_INPUT) from None
         self.stdout.write(_("Backfilled %(count)s points.") % {"count": len(created)})
+
+    def _announce(self, total: int, pending: int) -> None:
+        self.stdout.write(
+            _("%(total)s points in range, %(stored)s already stored, %(pending)s to evaluate.")
+            % {"total": total, "stored": total - pending, "pending": pending}
+        )
 
     def _enqueue(self, project: Project, plan: list[BackfillPoint]) -> None:
         try:
