@@ -264,10 +264,13 @@ def score_history(*, project: Project, since: dt.datetime | None) -> ScoreHistor
     points = [HistoryPoint(*row) for row in _thinned(values, CHART_MAX_POINTS)]
     names: dict[str, tuple[int, str]] = {}
     scores: dict[str, dict[int, float | None]] = defaultdict(dict)
-    for assessment_id, key, name, score, position in CategoryScore.objects.filter(
-        assessment_id__in=[p.assessment_id for p in points]
-    ).values_list("assessment_id", "key", "name", "score", "position"):
-        # Rows come in assessment order, so the newest name and position win.
+    order = {point.assessment_id: index for index, point in enumerate(points)}
+    rows = CategoryScore.objects.filter(assessment_id__in=order).values_list(
+        "assessment_id", "key", "name", "score", "position"
+    )
+    # In the chart's (evaluated) order, so that the newest point's names and positions win,
+    # even over a later-created row of an older point (an imported document).
+    for assessment_id, key, name, score, position in sorted(rows, key=lambda r: order[r[0]]):
         names[key] = (position, name)
         scores[key][assessment_id] = score
     categories = [(key, name) for key, (_, name) in sorted(names.items(), key=lambda i: i[1][0])]

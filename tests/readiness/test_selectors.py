@@ -52,6 +52,22 @@ def test_it_limits_the_chart_to_a_time_window(project):
     assert len(selectors.score_history(project=project, since=since).points) == 10
 
 
+def test_it_names_chart_categories_after_the_newest_point_not_the_newest_row(project):
+    version = factories.ChecklistVersionFactory(project=project)
+    now = timezone.now()
+    newest = factories.AssessmentFactory(project=project, checklist=version, evaluated_at=now)
+    factories.CategoryScoreFactory(assessment=newest, key="security", name="Security")
+    # Created later, dated earlier: a document imported after the measured run.
+    imported = factories.AssessmentFactory(
+        project=project, checklist=version, evaluated_at=now - dt.timedelta(days=30)
+    )
+    factories.CategoryScoreFactory(assessment=imported, key="security", name="Sécurité")
+
+    history = selectors.score_history(project=project, since=None)
+
+    assert history.categories == [("security", "Security")]
+
+
 def test_its_attribution_sums_to_the_recomputed_change(project):
     version = factories.ChecklistVersionFactory(project=project)
     security = factories.CategoryFactory(checklist=version, key="security", weight=2)
