@@ -13,6 +13,7 @@ every time does not loop."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -25,7 +26,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
@@ -339,6 +340,32 @@ def _store(assessment_id: int, claims: Sequence[Claim], outcomes: Mapping[str, O
     """Write the outcomes of `claims` and count them in the assessment, in one transaction,
     then finalise if these were the last. A row whose claim is no longer ours (the sweeper
     gave it to another attempt, or it is finished) is left alone. Returns rows written."""
+    try:
+        return _write(assessment_id, claims, outcomes)
+    except (OperationalError, InterfaceError):
+        _release(claims)
+        raise
+
+
+def _release(claims: Sequence[Claim]) -> None:
+    """Give claims back after their results could not be written (the database was busy or
+    away), so that the task's retry claims them again at once instead of waiting for the
+    lease; the attempt is not counted against the check. Best effort: if this write fails
+    too, the lease still expires and the sweeper re-sends the rows."""
+    with contextlib.suppress(OperationalError, InterfaceError), transaction.atomic():
+        for claim in claims:
+            CheckResult.objects.filter(
+                pk=claim.result_id, status=ResultStatus.RUNNING, attempts=claim.attempt
+            ).update(
+                status=ResultStatus.PENDING,
+                attempts=F("attempts") - 1,
+                lease_expires_at=timezone.now()
+                + dt.timedelta(seconds=settings.READINESS_LEASE_SECONDS),
+                started_at=None,
+            )
+
+
+def _write(assessment_id: int, claims: Sequence[Claim], outcomes: Mapping[str, Outcome]) -> int:
     now = timezone.now()
     with transaction.atomic():
         written = 0

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils import timezone
 
 from checks.checklist import load_checklist
@@ -389,6 +389,27 @@ def test_it_never_overwrites_a_finished_result_on_a_duplicate_delivery(repo, ser
     assert after == before
     assert assessment.checks_done == 2
     assert server.hits["/delay/0/"] == 1
+
+
+def test_it_gives_a_claim_back_when_its_result_cannot_be_written(repo, server):
+    project = make_project(repo, category("c", http("h", server.url(0))))
+    assessment = assessment_create(project=project, trigger=Trigger.MANUAL)
+    row = results(assessment)["h"]
+
+    def refuse_the_result(execute, sql, params, many, context):
+        if sql.startswith("UPDATE") and '"finished_at"' in sql:
+            raise OperationalError("database is locked")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(refuse_the_result), pytest.raises(OperationalError):
+        assessment_run_check(result_id=row.pk)
+
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (ResultStatus.PENDING, 0)
+    # The task's retry claims it again at once, and the attempt was not spent.
+    assert assessment_run_check(result_id=row.pk) is True
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (ResultStatus.PASS, 1)
 
 
 def test_it_finalises_only_once():
