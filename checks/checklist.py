@@ -653,19 +653,22 @@ class _Reader:
                 category = self.category(item, path, check_lines)
                 if category is None:
                     continue
-                if category.key in category_lines:
-                    first = category_lines[category.key]
-                    self.add(
-                        category.line,
-                        f"{path}.key",
-                        f"duplicate category key {category.key!r} (first on line {first})",
-                    )
-                elif category.key is not _INVALID:
-                    category_lines[category.key] = category.line
+                self.unique_key("category", category.key, category.line, path, category_lines)
                 categories.append(category)
         else:
             top.get("categories", self.items)  # reports the missing field
         return Checklist(name=name, categories=tuple(categories), ready_at=ready_at)
+
+    def unique_key(
+        self, noun: str, key: Any, line: int | None, path: str, seen: dict[str, int]
+    ) -> None:
+        """Report `key` when an earlier item of the same kind had it, else remember it."""
+        if key in seen:
+            self.add(
+                line, f"{path}.key", f"duplicate {noun} key {key!r} (first on line {seen[key]})"
+            )
+        elif key is not _INVALID:
+            seen[key] = line
 
     def category(self, node: Node, path: str, check_lines: dict[str, int]) -> CategorySpec | None:
         fields = self.fields(node, path)
@@ -685,15 +688,7 @@ class _Reader:
                 check = self.check(item, item_path, key)
                 if check is None:
                     continue
-                if check.key in check_lines:
-                    first = check_lines[check.key]
-                    self.add(
-                        check.line,
-                        f"{item_path}.key",
-                        f"duplicate check key {check.key!r} (first on line {first})",
-                    )
-                elif check.key is not _INVALID:
-                    check_lines[check.key] = check.line
+                self.unique_key("check", check.key, check.line, item_path, check_lines)
                 checks.append(check)
         if name is None and key is not _INVALID:
             name = default_category_name(key)
