@@ -11,15 +11,11 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from readiness.models import Project, Trigger
-from readiness.services.assessments import (
-    AssessmentError,
-    QueueUnavailable,
-    assessment_run_check,
-    assessment_run_file_checks,
-    assessment_start,
-    assessment_sweep,
-)
+from readiness.queue import QueueUnavailable
+from readiness.services.assessments import AssessmentError, assessment_start
 from readiness.services.backfill import backfill_point
+from readiness.services.runs import assessment_run_check, assessment_run_file_checks
+from readiness.services.sweeper import assessment_sweep
 
 logger = logging.getLogger(__name__)
 

@@ -19,30 +19,24 @@ from typing import NamedTuple
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
-from kombu.exceptions import KombuError
 
 from checks import source as git_source
 from checks.scan import BlobCache, run_file_checks
 from checks.spec import FILE_CHECK_TYPES, CheckSpec, Outcome
-from readiness.celery import app as celery_app
 from readiness.models import Assessment, AssessmentStatus, ChecklistVersion, Project, Trigger
+from readiness.queue import TaskCall, queue_send
 from readiness.services import sources
-from readiness.services.assessments import (
-    QueueUnavailable,
-    assessment_create,
-    assessment_finalize,
-    assessment_record_outcomes,
-    broker_check,
-    checker_failed,
-    source_unavailable,
-)
+from readiness.services.assessments import assessment_create, assessment_finalize
 from readiness.services.checklists import checklist_spec
+from readiness.services.outcomes import checker_failed, source_unavailable
+from readiness.services.runs import assessment_record_outcomes
 
 logger = logging.getLogger(__name__)
 
 EVERY_DAY = "day"
 EVERY_COMMIT = "commit"
 EVERY = (EVERY_DAY, EVERY_COMMIT)
+BACKFILL_POINT_TASK = "readiness.tasks.backfill_point_task"
 _STORED = [AssessmentStatus.PENDING, AssessmentStatus.RUNNING, AssessmentStatus.DONE]
 
 Progress = Callable[[int, int, Assessment], None]
@@ -134,25 +128,15 @@ def backfill_point(*, project_id: int, revision: str) -> Assessment:
 def backfill_enqueue(*, project: Project, plan: Sequence[BackfillPoint]) -> list[str]:
     """Send one readiness.tasks.backfill_point_task per point of `plan` not stored yet;
     returns their commits. Raises QueueUnavailable when the broker cannot be reached."""
-    # Imported here: the tasks module imports this one.
-    from readiness.tasks import backfill_point_task
-
     pending = backfill_pending(project=project, plan=plan)
     if not pending:
         return []
-    broker_check()
-    try:
-        with celery_app.connection_for_write() as connection:
-            for point in pending:
-                backfill_point_task.apply_async(
-                    kwargs={"project_id": project.pk, "revision": point.sha},
-                    connection=connection,
-                    queue=celery_app.conf.task_default_queue,
-                )
-    except (KombuError, OSError) as exc:
-        raise QueueUnavailable(
-            _("the task queue is unavailable (%(error)s)") % {"error": exc}
-        ) from exc
+    queue_send(
+        calls=[
+            TaskCall(BACKFILL_POINT_TASK, kwargs={"project_id": project.pk, "revision": p.sha})
+            for p in pending
+        ]
+    )
     return [point.sha for point in pending]
 
 

@@ -20,6 +20,7 @@ from readiness import selectors
 from readiness.charts import score_chart
 from readiness.models import ActionItem, Assessment, Project, Role, Trigger
 from readiness.permissions import assessment_for_user, project_for_user
+from readiness.queue import QueueUnavailable
 from readiness.services import action_items as action_item_services
 from readiness.services import assessments as assessment_services
 from readiness.services.attestations import attestation_create as attestation_save
@@ -108,7 +109,7 @@ def project_run(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         assessment = assessment_services.assessment_start(
             project=project, trigger=Trigger.MANUAL, user=request.user
         )
-    except assessment_services.QueueUnavailable:
+    except QueueUnavailable:
         error = _(
             "The queue is unavailable, so the assessment could not be started. "
             "Try again in a moment."

@@ -17,13 +17,10 @@ import yaml
 from checks.checklist import load_checklist
 from readiness.celery import app as celery_app
 from readiness.models import Assessment, AssessmentStatus, CheckResult, Trigger
-from readiness.services.assessments import (
-    QueueUnavailable,
-    assessment_scorecard,
-    assessment_start,
-    assessment_sweep,
-)
+from readiness.queue import QueueUnavailable
+from readiness.services.assessments import assessment_scorecard, assessment_start
 from readiness.services.checklists import checklist_version_save
+from readiness.services.sweeper import assessment_sweep
 from tests.factories import AttestationFactory, ProjectFactory
 from tests.integration.conftest import LEASE_S, WORKER_THREADS
 from tests.integration.support import SlowServer, free_port, queue_size, redis_broker, using

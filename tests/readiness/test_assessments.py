@@ -17,21 +17,23 @@ from readiness.models import (
     ResultStatus,
     Trigger,
 )
+from readiness.queue import QueueUnavailable
 from readiness.services.assessments import (
     AssessmentError,
-    QueueUnavailable,
     assessment_cancel,
     assessment_create,
     assessment_enqueue,
     assessment_finalize,
-    assessment_record_outcomes,
-    assessment_run_check,
-    assessment_run_file_checks,
-    assessment_run_inline,
     assessment_scorecard,
     assessment_start,
 )
 from readiness.services.checklists import checklist_version_save
+from readiness.services.runs import (
+    assessment_record_outcomes,
+    assessment_run_check,
+    assessment_run_file_checks,
+    assessment_run_inline,
+)
 from readiness.services.sources import SourceError, source_prepare
 from tests.factories import AttestationFactory, ProjectFactory, UserFactory
 from tests.integration.support import (

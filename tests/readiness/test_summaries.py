@@ -18,8 +18,9 @@ from checks.checklist import load_checklist
 from checks.messages import render
 from readiness.models import Role, Trigger
 from readiness.reports import report_build
-from readiness.services.assessments import assessment_create, assessment_run_inline
+from readiness.services.assessments import assessment_create
 from readiness.services.checklists import checklist_version_save
+from readiness.services.runs import assessment_run_inline
 from readiness.verdicts import summary_text
 from tests import factories
 from tests.checks.test_messages import sample_outcomes

@@ -10,16 +10,15 @@ from django.utils import timezone
 
 from checks.checklist import load_checklist
 from readiness.models import Assessment, AssessmentStatus, CheckResult, ResultStatus, Trigger
+from readiness.queue import QueueUnavailable
 from readiness.services.assessments import (
-    QueueUnavailable,
     assessment_cancel,
     assessment_create,
-    assessment_run_check,
-    assessment_run_file_checks,
     assessment_scorecard,
-    assessment_sweep,
 )
 from readiness.services.checklists import checklist_version_save
+from readiness.services.runs import assessment_run_check, assessment_run_file_checks
+from readiness.services.sweeper import assessment_sweep
 from tests.factories import ProjectFactory
 from tests.integration.support import (
     SlowServer,

@@ -22,13 +22,10 @@ from checks.runner import run_checklist
 from checks.source import GitRevision, SourceError, git_head
 from checks.spec import FILE_CHECK_TYPES, Checklist, Outcome, RunContext, Status
 from readiness.models import Assessment, AssessmentStatus, CheckResult, Project, Trigger
+from readiness.queue import QueueUnavailable
 from readiness.scoring import ScoreCard, ScoredCheck, score_checks
-from readiness.services.assessments import (
-    QueueUnavailable,
-    assessment_create,
-    assessment_run_inline,
-    assessment_start,
-)
+from readiness.services.assessments import assessment_create, assessment_start
+from readiness.services.runs import assessment_run_inline
 from readiness.verdicts import (
     STATUS_ICONS,
     format_score,

@@ -11,7 +11,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from readiness.models import Assessment, Project
-from readiness.services.assessments import QueueUnavailable
+from readiness.queue import QueueUnavailable
 from readiness.services.backfill import (
     EVERY,
     EVERY_DAY,

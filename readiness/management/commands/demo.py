@@ -25,8 +25,9 @@ from readiness.models import (
     Trigger,
 )
 from readiness.services import sources
-from readiness.services.assessments import assessment_create, assessment_run_inline
+from readiness.services.assessments import assessment_create
 from readiness.services.projects import project_upsert
+from readiness.services.runs import assessment_run_inline
 from readiness.verdicts import score_line
 
 BAD_INPUT = 2

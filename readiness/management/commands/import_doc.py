@@ -19,11 +19,7 @@ from checks.checklist import ChecklistError
 from readiness.importer.document import DocumentError, import_document, max_document_bytes
 from readiness.importer.report import render_import_report
 from readiness.models import Trigger
-from readiness.services.assessments import (
-    AssessmentError,
-    assessment_create,
-    assessment_run_inline,
-)
+from readiness.services.assessments import AssessmentError, assessment_create
 from readiness.services.imports import (
     ImportSaveError,
     claim_disagreements,
@@ -31,6 +27,7 @@ from readiness.services.imports import (
     import_document_save,
 )
 from readiness.services.projects import ProjectError
+from readiness.services.runs import assessment_run_inline
 from readiness.verdicts import format_score
 
 BAD_INPUT = 2

@@ -15,12 +15,13 @@ from readiness.models import (
     Trigger,
 )
 from readiness.selectors import comparison
-from readiness.services.assessments import assessment_create, assessment_run_inline
+from readiness.services.assessments import assessment_create
 from readiness.services.imports import (
     ImportSaveError,
     claim_disagreements,
     import_document_save,
 )
+from readiness.services.runs import assessment_run_inline
 from tests import factories
 from tests.readiness.importer.conftest import SEED
 

@@ -11,12 +11,9 @@ from django.utils import translation
 
 from readiness.models import AssessmentStatus, Trigger
 from readiness.reports import render_report, report_build
-from readiness.services.assessments import (
-    assessment_create,
-    assessment_finalize,
-    assessment_run_inline,
-)
+from readiness.services.assessments import assessment_create, assessment_finalize
 from readiness.services.imports import import_document_save
+from readiness.services.runs import assessment_run_inline
 from tests import factories
 from tests.readiness.importer.conftest import SEED, import_doc
 

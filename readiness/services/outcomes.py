@@ -1,0 +1,77 @@
+"""Check outcomes as the engine gives them and as result rows store them.
+
+A check is evaluated from its stored row through the engine (which turns a checker's
+exception into that check's error, so no result is ever lost); the outcome becomes the
+fields of its result row. A source that cannot be read and a checker that raised have
+their own error outcomes, worded here once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from checks import runner
+from checks.messages import message
+from checks.spec import CheckSpec, Outcome, RunContext, Status, clip
+from readiness.models import Check
+from readiness.services.checklists import check_spec
+
+MAX_SUMMARY = 2000
+
+
+def source_unavailable(problem: object) -> Outcome:
+    """The error outcome of a check whose source (clone, folder, revision) cannot be read."""
+    return Outcome.error(
+        message(gettext_noop("source unavailable: %(problem)s"), problem=str(problem))
+    )
+
+
+def checker_failed(exc: BaseException) -> Outcome:
+    """The error outcome of a check whose checker raised `exc`."""
+    return Outcome.error(
+        message(gettext_noop("checker failed: %(reason)s"), reason=f"{type(exc).__name__}: {exc}")
+    )
+
+
+def outcome_fields(outcome: Outcome, now: dt.datetime) -> dict[str, Any]:
+    """The fields of a result row that finished at `now` with `outcome`."""
+    status = Status(outcome.status)
+    return {
+        "status": status.value,
+        "credit": status.credit,
+        "summary": clip(outcome.summary, MAX_SUMMARY),
+        "evidence": [item.as_dict() for item in outcome.evidence],
+        # Round-tripped so that a value JSON cannot hold (a date, a path) is stored as
+        # text instead of failing the write and losing the result.
+        "details": json.loads(json.dumps(outcome.stored_details(), default=str)),
+        "duration_ms": outcome.duration_ms,
+        "lease_expires_at": None,
+        "finished_at": now,
+    }
+
+
+def result_spec(check: Check) -> CheckSpec:
+    """The engine's spec of a stored check (its category loaded)."""
+    return check_spec(check, check.category.key)
+
+
+def outcome_evaluate(spec: CheckSpec, context: RunContext) -> Outcome:
+    """The outcome of one check, never an exception."""
+    # run_check turns a checker's exception into that check's error: never a lost result.
+    return runner.run_check(spec, context)
+
+
+def run_context(repo: Path) -> RunContext:
+    """The engine's context for checks reading `repo`, with this deployment's limits."""
+    return RunContext(
+        repo=repo,
+        now=timezone.now(),
+        allow_commands=settings.READINESS_ALLOW_COMMANDS,
+        max_file_bytes=settings.READINESS_MAX_FILE_BYTES,
+    )

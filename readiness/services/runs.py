@@ -1,0 +1,324 @@
+"""Running an assessment's checks: claim result rows, evaluate them, store the outcomes.
+
+Tasks claim rows with a conditional UPDATE (pending → running, one more attempt, a lease),
+evaluate them with the engine and write the outcome with another conditional UPDATE (still
+running, same attempt), so a duplicate delivery or a worker that comes back late never
+overwrites a result. The same transaction counts the result in `checks_done`, and the
+writer of the last result finalises the assessment (readiness/services/assessments.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from checks.messages import message
+from checks.scan import run_file_checks
+from checks.source import SourceError as TreeError
+from checks.source import WorkingTree
+from checks.spec import FILE_CHECK_TYPES, SLOW_CHECK_TYPES, CheckSpec, Outcome, RunContext
+from readiness.models import Assessment, AssessmentStatus, CheckResult, Project, ResultStatus
+from readiness.services.assessments import ACTIVE, assessment_finalize
+from readiness.services.outcomes import (
+    checker_failed,
+    outcome_evaluate,
+    outcome_fields,
+    result_spec,
+    run_context,
+    source_unavailable,
+)
+from readiness.services.sources import (
+    SourceError,
+    SourceState,
+    source_prepare,
+    source_time_limit,
+)
+
+logger = logging.getLogger(__name__)
+
+# How many slow checks an inline run evaluates at once (the worker pool does it for tasks).
+INLINE_THREADS = 16
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A result row this process claimed: its id and the attempt that owns it."""
+
+    result_id: int
+    attempt: int
+    spec: CheckSpec
+
+
+def _claim(
+    assessment_id: int, result_ids: Sequence[int], specs: Mapping[int, CheckSpec], lease_s: float
+) -> list[Claim]:
+    """Claim the pending rows among `result_ids` (of an assessment still active)."""
+    if not result_ids:
+        return []
+    now = timezone.now()
+    with transaction.atomic():
+        # SQLite: IMMEDIATE transactions already hold the write lock here. PostgreSQL: the
+        # row locks make a concurrent claimer wait, then see the rows no longer pending.
+        rows = list(
+            CheckResult.objects.select_for_update(of=("self",))
+            .filter(
+                pk__in=result_ids,
+                status=ResultStatus.PENDING,
+                attempts__lt=settings.READINESS_MAX_ATTEMPTS,
+                assessment__status__in=ACTIVE,
+            )
+            .values_list("pk", "attempts")
+        )
+        if not rows:
+            return []
+        CheckResult.objects.filter(pk__in=[pk for pk, _ in rows]).update(
+            status=ResultStatus.RUNNING,
+            attempts=F("attempts") + 1,
+            lease_expires_at=now + dt.timedelta(seconds=lease_s),
+            started_at=now,
+        )
+        Assessment.objects.filter(pk=assessment_id, status=AssessmentStatus.PENDING).update(
+            status=AssessmentStatus.RUNNING, started_at=now
+        )
+    return [Claim(pk, attempts + 1, specs[pk]) for pk, attempts in rows]
+
+
+def _store(assessment_id: int, claims: Sequence[Claim], outcomes: Mapping[str, Outcome]) -> int:
+    """Write the outcomes of `claims` and count them in the assessment, in one transaction,
+    then finalise if these were the last. A row whose claim is no longer ours (the sweeper
+    gave it to another attempt, or it is finished) is left alone. Returns rows written."""
+    try:
+        return _write(assessment_id, claims, outcomes)
+    except (OperationalError, InterfaceError):
+        _release(claims)
+        raise
+
+
+def _release(claims: Sequence[Claim]) -> None:
+    """Give claims back after their results could not be written (the database was busy or
+    away), so that the task's retry claims them again at once instead of waiting for the
+    lease; the attempt is not counted against the check. Best effort: if this write fails
+    too, the lease still expires and the sweeper re-sends the rows."""
+    with contextlib.suppress(OperationalError, InterfaceError), transaction.atomic():
+        for claim in claims:
+            CheckResult.objects.filter(
+                pk=claim.result_id, status=ResultStatus.RUNNING, attempts=claim.attempt
+            ).update(
+                status=ResultStatus.PENDING,
+                attempts=F("attempts") - 1,
+                lease_expires_at=timezone.now()
+                + dt.timedelta(seconds=settings.READINESS_LEASE_SECONDS),
+                started_at=None,
+            )
+
+
+def _write(assessment_id: int, claims: Sequence[Claim], outcomes: Mapping[str, Outcome]) -> int:
+    now = timezone.now()
+    with transaction.atomic():
+        written = 0
+        for claim in claims:
+            outcome = outcomes.get(claim.spec.key) or Outcome.error(
+                message(gettext_noop("the checker returned nothing"))
+            )
+            written += CheckResult.objects.filter(
+                pk=claim.result_id, status=ResultStatus.RUNNING, attempts=claim.attempt
+            ).update(**outcome_fields(outcome, now))
+        if written:
+            Assessment.objects.filter(pk=assessment_id).update(
+                checks_done=F("checks_done") + written
+            )
+            assessment_finalize(assessment_id=assessment_id)
+    return written
+
+
+def _source(assessment: Assessment) -> SourceState:
+    """The assessment's files. The first task records the commit it resolved, and the
+    others then ask for that commit, so all checks of one assessment see the same files."""
+    for _ in range(3):
+        wanted = assessment.revision
+        state = source_prepare(project=assessment.project, revision=wanted)
+        if state.revision == wanted:
+            return state
+        if Assessment.objects.filter(pk=assessment.pk, revision=wanted).update(
+            revision=state.revision
+        ):
+            assessment.revision = state.revision
+            return state
+        assessment.refresh_from_db(fields=["revision"])  # another task recorded it first
+    return state
+
+
+def _pending_rows(assessment_id: int, types: Iterable[str]) -> dict[int, CheckSpec]:
+    rows = CheckResult.objects.filter(
+        assessment_id=assessment_id, status=ResultStatus.PENDING, check_item__type__in=list(types)
+    ).select_related("check_item__category")
+    return {row.pk: result_spec(row.check_item) for row in rows}
+
+
+def _load(assessment_id: int) -> Assessment | None:
+    return Assessment.objects.select_related("project").filter(pk=assessment_id).first()
+
+
+def assessment_run_file_checks(*, assessment_id: int) -> int:
+    """The task body for the file checks (grep, file, consistency) of one assessment: all
+    of them in one shared scan. Returns the number of results written."""
+    assessment = _load(assessment_id)
+    if assessment is None or assessment.status not in ACTIVE:
+        return 0
+    specs = _pending_rows(assessment_id, FILE_CHECK_TYPES)
+    # Claimed before the source is fetched, so that a fetch that kills the worker uses up
+    # attempts like any check; the lease covers the fetch, then is cut back for the scan.
+    lease = settings.READINESS_LEASE_SECONDS
+    claims = _claim(
+        assessment_id, list(specs), specs, lease + source_time_limit(assessment.project)
+    )
+    if not claims:
+        return 0
+    state = _source_or_problem(assessment)
+    _renew(claims, lease)
+    return _store(assessment_id, claims, _scan(state, [c.spec for c in claims]))
+
+
+def _renew(claims: Sequence[Claim], lease_s: float) -> None:
+    expires = timezone.now() + dt.timedelta(seconds=lease_s)
+    for claim in claims:
+        CheckResult.objects.filter(
+            pk=claim.result_id, status=ResultStatus.RUNNING, attempts=claim.attempt
+        ).update(lease_expires_at=expires)
+
+
+def _source_or_problem(assessment: Assessment) -> SourceState | SourceError:
+    """The source, or why it cannot be had: the checks that need it then get that error
+    rather than the task failing (and being sent again, and again)."""
+    try:
+        return _source(assessment)
+    except SourceError as exc:
+        return exc
+    except Exception as exc:
+        logger.exception("preparing the source of %s failed", assessment.project.slug)
+        return SourceError(f"{type(exc).__name__}: {exc}")
+
+
+def _scan(state: SourceState | SourceError, specs: Sequence[CheckSpec]) -> dict[str, Outcome]:
+    if isinstance(state, SourceError):
+        return {spec.key: source_unavailable(state) for spec in specs}
+    try:
+        tree = WorkingTree(state.path)
+    except TreeError as exc:
+        return {spec.key: source_unavailable(exc) for spec in specs}
+    try:
+        return dict(run_file_checks(specs, tree, max_file_bytes=settings.READINESS_MAX_FILE_BYTES))
+    except Exception as exc:
+        logger.exception("file scan raised")
+        return {spec.key: checker_failed(exc) for spec in specs}
+
+
+def _needs_files(spec: CheckSpec) -> bool:
+    if spec.type == "command":
+        return settings.READINESS_ALLOW_COMMANDS
+    if spec.type == "threshold":
+        return "path" in (spec.options.get("source") or {})
+    return False
+
+
+def _lease_for(spec: CheckSpec, project: Project) -> float:
+    # A slow check is bounded by its own timeout (and the fetch of the source when it
+    # needs one): the lease outlasts that by the base lease.
+    fetch = source_time_limit(project) if _needs_files(spec) else 0
+    return settings.READINESS_LEASE_SECONDS + float(spec.options.get("timeout_s") or 0) + fetch
+
+
+@dataclass(frozen=True)
+class _SlowContext:
+    """Contexts for slow checks: most (http, threshold on a URL) need no file; commands
+    and thresholds on a file need the assessment's source, which may be unavailable."""
+
+    plain: RunContext
+    files: RunContext | SourceError
+
+
+def _slow_context(assessment: Assessment, specs: Iterable[CheckSpec]) -> _SlowContext:
+    # A URL source is not a folder, but a check that reads no file never looks at it.
+    plain = run_context(Path(assessment.project.source))
+    if not any(_needs_files(spec) for spec in specs):
+        return _SlowContext(plain=plain, files=plain)
+    state = _source_or_problem(assessment)
+    if isinstance(state, SourceError):
+        return _SlowContext(plain=plain, files=state)
+    return _SlowContext(plain=plain, files=run_context(state.path))
+
+
+def _evaluate_slow(spec: CheckSpec, contexts: _SlowContext) -> Outcome:
+    if not _needs_files(spec):
+        return outcome_evaluate(spec, contexts.plain)
+    if isinstance(contexts.files, SourceError):
+        return source_unavailable(contexts.files)
+    return outcome_evaluate(spec, contexts.files)
+
+
+def assessment_run_check(*, result_id: int) -> bool:
+    """The task body for one slow check (http, command, threshold). True when this call
+    wrote the result; False for a row that is not pending (a duplicate delivery)."""
+    row = (
+        CheckResult.objects.select_related("assessment__project", "check_item__category")
+        .filter(pk=result_id)
+        .first()
+    )
+    if row is None or row.status != ResultStatus.PENDING:
+        return False
+    spec = result_spec(row.check_item)
+    lease = _lease_for(spec, row.assessment.project)
+    claims = _claim(row.assessment_id, [row.pk], {row.pk: spec}, lease)
+    if not claims:
+        return False
+    contexts = _slow_context(row.assessment, [spec])
+    return _store(row.assessment_id, claims, {spec.key: _evaluate_slow(spec, contexts)}) == 1
+
+
+def assessment_run_inline(*, assessment: Assessment) -> Assessment:
+    """Run the assessment in this process, through the same claim / evaluate / store steps
+    as the tasks, and return the refreshed row. Needs no worker. Slow checks run
+    INLINE_THREADS at a time; only the engine runs in those threads, the database is
+    written from this one."""
+    assessment_run_file_checks(assessment_id=assessment.pk)
+    assessment.refresh_from_db()
+    specs = _pending_rows(assessment.pk, SLOW_CHECK_TYPES)
+    ids = list(specs)
+    if ids:
+        contexts = _slow_context(assessment, specs.values())
+        with ThreadPoolExecutor(max_workers=min(INLINE_THREADS, len(ids))) as pool:
+            for start in range(0, len(ids), INLINE_THREADS):
+                wave = ids[start : start + INLINE_THREADS]
+                lease = max(_lease_for(specs[pk], assessment.project) for pk in wave)
+                claims = _claim(assessment.pk, wave, specs, lease)
+                outcomes = pool.map(lambda c: _evaluate_slow(c.spec, contexts), claims)
+                _store(
+                    assessment.pk,
+                    claims,
+                    {c.spec.key: o for c, o in zip(claims, outcomes, strict=True)},
+                )
+    assessment_finalize(assessment_id=assessment.pk)
+    assessment.refresh_from_db()
+    return assessment
+
+
+def assessment_record_outcomes(*, assessment: Assessment, outcomes: Mapping[str, Outcome]) -> int:
+    """Store outcomes computed elsewhere (e.g. a backfill reading git objects) for the
+    assessment's pending rows, by check key, through the same claim and store steps.
+    Returns the number of results written."""
+    rows = CheckResult.objects.filter(
+        assessment=assessment, status=ResultStatus.PENDING, check_item__key__in=list(outcomes)
+    ).select_related("check_item__category")
+    specs = {row.pk: result_spec(row.check_item) for row in rows}
+    claims = _claim(assessment.pk, list(specs), specs, settings.READINESS_LEASE_SECONDS)
+    return _store(assessment.pk, claims, outcomes) if claims else 0
