@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from readiness.selectors import ScoreHistory
+from readiness.selectors.projects import ScoreHistory
 
 # Calm, distinguishable colours; the overall line is the dark, thick one.
 OVERALL_COLOUR = "#1f2937"

@@ -25,7 +25,7 @@ from readiness.models import (
     CheckResult,
     Project,
 )
-from readiness.selectors import comparison, previous_assessment
+from readiness.selectors.assessments import comparison, previous_assessment
 from readiness.templatetags.readiness_tags import decimal
 from readiness.verdicts import (
     STATUS_ICONS,

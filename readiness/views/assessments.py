@@ -8,8 +8,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from readiness import selectors
 from readiness.permissions import assessment_for_user, assessments_for_user
+from readiness.selectors.assessments import comparison, previous_assessment
+from readiness.selectors.common import result_groups
 from readiness.views.common import HtmxHttpRequest, partial, role_flags
 
 
@@ -24,8 +25,8 @@ def assessment_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "assessment": assessment,
             "project": assessment.project,
             **role_flags(assessment.user_role),
-            "groups": selectors.result_groups(assessment=assessment),
-            "previous": selectors.previous_assessment(assessment=assessment),
+            "groups": result_groups(assessment=assessment),
+            "previous": previous_assessment(assessment=assessment),
         },
     )
 
@@ -52,6 +53,6 @@ def compare(request: HtmxHttpRequest) -> HttpResponse:
         {
             "project": after.project,
             **role_flags(after.user_role),
-            "comparison": selectors.comparison(before=before, after=after),
+            "comparison": comparison(before=before, after=after),
         },
     )

@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from checks.checklist import ChecklistError, load_checklist
-from readiness import selectors
 from readiness.models import ChecklistVersion, Role
 from readiness.permissions import project_for_user, require_role
+from readiness.selectors.checklists import checklist_sections, checklist_versions
 from readiness.services.checklists import checklist_version_save
 from readiness.views.common import HtmxHttpRequest, role_flags
 from readiness.views.forms import ChecklistUploadForm
@@ -58,8 +58,8 @@ def checklist(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "project": project,
             **role_flags(project.user_role),
             "current": current,
-            "sections": selectors.checklist_sections(version=current) if current else [],
-            "versions": selectors.checklist_versions(project=project),
+            "sections": checklist_sections(version=current) if current else [],
+            "versions": checklist_versions(project=project),
             "form": form,
             "problems": problems,
         },

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from checks.checklist import MAX_CHECKLIST_BYTES
 from readiness.models import AttestationStatus, Trigger, Verdict
-from readiness.selectors import HistoryFilters
+from readiness.selectors.history import HistoryFilters
 
 
 class AttestationForm(forms.Form):

@@ -8,8 +8,8 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from readiness import selectors
 from readiness.permissions import project_for_user
+from readiness.selectors.history import history_page
 from readiness.views.common import HtmxHttpRequest, partial, role_flags
 from readiness.views.forms import HistoryFilterForm
 
@@ -26,7 +26,7 @@ def history(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "project": project,
             **role_flags(project.user_role),
             "form": form,
-            "history": selectors.history_page(
+            "history": history_page(
                 project=project, filters=form.filters(), page=request.GET.get("page")
             ),
         },

@@ -7,8 +7,8 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from readiness import selectors
 from readiness.permissions import visible_projects
+from readiness.selectors.overview import project_cards
 from readiness.views.common import HtmxHttpRequest, partial
 
 
@@ -16,7 +16,7 @@ from readiness.views.common import HtmxHttpRequest, partial
 @require_GET
 def overview(request: HtmxHttpRequest) -> HttpResponse:
     """The cards poll themselves every 2 seconds, only while an assessment runs."""
-    cards = selectors.project_cards(projects=visible_projects(request.user))
+    cards = project_cards(projects=visible_projects(request.user))
     return render(
         request,
         partial("readiness/overview.html", request, "cards"),

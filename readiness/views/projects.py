@@ -16,11 +16,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from readiness import selectors
 from readiness.charts import score_chart
 from readiness.models import ActionItem, Assessment, Project, Role, Trigger
 from readiness.permissions import assessment_for_user, project_for_user
 from readiness.queue import QueueUnavailable
+from readiness.selectors.common import latest_done, result_groups
+from readiness.selectors.projects import (
+    CHART_RANGES,
+    DEFAULT_CHART_RANGE,
+    ManualCheckRow,
+    action_items,
+    finished_results,
+    manual_checks,
+    project_summary,
+    running_assessment,
+    score_history,
+)
 from readiness.services import action_items as action_item_services
 from readiness.services import assessments as assessment_services
 from readiness.services.attestations import attestation_create as attestation_save
@@ -33,13 +44,13 @@ TEMPLATE = "readiness/project.html"
 
 
 def _chart_context(project: Project, request: HtmxHttpRequest, latest: Assessment | None) -> dict:
-    chart_range = request.GET.get("range", selectors.DEFAULT_CHART_RANGE)
-    if chart_range not in selectors.CHART_RANGES:
-        chart_range = selectors.DEFAULT_CHART_RANGE
-    days = selectors.CHART_RANGES[chart_range]
+    chart_range = request.GET.get("range", DEFAULT_CHART_RANGE)
+    if chart_range not in CHART_RANGES:
+        chart_range = DEFAULT_CHART_RANGE
+    days = CHART_RANGES[chart_range]
     # The window ends at the latest point, so a project not run lately still has a chart.
     since = latest.evaluated_at - dt.timedelta(days=days) if latest and days else None
-    history = selectors.score_history(project=project, since=since) if latest else None
+    history = score_history(project=project, since=since) if latest else None
     return {
         "chart_range": chart_range,
         "chart_range_links": [("90d", _("3 months")), ("1y", _("1 year")), ("all", _("All"))],
@@ -48,19 +59,17 @@ def _chart_context(project: Project, request: HtmxHttpRequest, latest: Assessmen
 
 
 def _project_context(request: HtmxHttpRequest, project: Project) -> dict[str, Any]:
-    summary = selectors.project_summary(project=project)
+    summary = project_summary(project=project)
     checklist = project.current_checklist()
     return {
         "project": project,
         **role_flags(project.user_role),
         "summary": summary,
-        "groups": (selectors.result_groups(assessment=summary.latest) if summary.latest else []),
+        "groups": (result_groups(assessment=summary.latest) if summary.latest else []),
         "checklist": checklist,
-        "manual_rows": selectors.manual_checks(
-            project=project, checklist=checklist, now=timezone.now()
-        ),
+        "manual_rows": manual_checks(project=project, checklist=checklist, now=timezone.now()),
         "attestation_statuses": AttestationForm.base_fields["status"].choices,
-        "items": selectors.action_items(project=project),
+        "items": action_items(project=project),
         "today": timezone.localdate(),
         "action_item_form": ActionItemForm(),
         "schedule_form": ScheduleForm(
@@ -77,7 +86,7 @@ def _run_context(assessment: Assessment | None, project: Project, role: str | No
         **role_flags(role),
         "run": assessment,
         "run_active": active,
-        "run_results": selectors.finished_results(assessment=assessment) if active else [],
+        "run_results": finished_results(assessment=assessment) if active else [],
     }
 
 
@@ -86,9 +95,7 @@ def _run_context(assessment: Assessment | None, project: Project, role: str | No
 def project_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     project = project_for_user(request.user, slug)
     context = _project_context(request, project)
-    context.update(
-        _run_context(selectors.running_assessment(project=project), project, project.user_role)
-    )
+    context.update(_run_context(running_assessment(project=project), project, project.user_role))
     return render(request, TEMPLATE, context)
 
 
@@ -96,7 +103,7 @@ def project_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def project_chart(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     project = project_for_user(request.user, slug)
-    latest = selectors.latest_done([project.pk], count=1)[project.pk]
+    latest = latest_done([project.pk], count=1)[project.pk]
     context = _chart_context(project, request, latest[0] if latest else None)
     return render(request, f"{TEMPLATE}#chart", {"project": project, **context})
 
@@ -176,11 +183,9 @@ def attestation_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             )
         except ValidationError as error:
             _add_errors(form, error)
-    row = selectors.ManualCheckRow(check=check, attestation=saved, expired=False)
+    row = ManualCheckRow(check=check, attestation=saved, expired=False)
     if saved is None:
-        rows = selectors.manual_checks(
-            project=project, checklist=check.checklist, now=timezone.now()
-        )
+        rows = manual_checks(project=project, checklist=check.checklist, now=timezone.now())
         row = next(r for r in rows if r.check.pk == check.pk)
     return render(
         request,
@@ -213,7 +218,7 @@ def _action_items_response(
         {
             "project": project,
             **role_flags(project.user_role),
-            "items": selectors.action_items(project=project),
+            "items": action_items(project=project),
             "today": timezone.localdate(),
             "action_item_form": form,
         },

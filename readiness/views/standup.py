@@ -8,8 +8,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from readiness import selectors
 from readiness.permissions import team_for_user
+from readiness.selectors.standup import standup_digest
 from readiness.views.common import HtmxHttpRequest, role_flags
 from readiness.views.forms import StandupForm
 
@@ -30,6 +30,6 @@ def standup(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "form": form,
             "since": since,
             "now": now,
-            "digests": selectors.standup_digest(team=team, since=since, now=now),
+            "digests": standup_digest(team=team, since=since, now=now),
         },
     )

@@ -4,7 +4,7 @@ import json
 from django.utils import timezone, translation
 
 from readiness.charts import score_chart
-from readiness.selectors import HistoryPoint, ScoreHistory
+from readiness.selectors.projects import HistoryPoint, ScoreHistory
 
 
 def history():

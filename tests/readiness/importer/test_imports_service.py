@@ -14,7 +14,7 @@ from readiness.models import (
     Project,
     Trigger,
 )
-from readiness.selectors import comparison
+from readiness.selectors.assessments import comparison
 from readiness.services.assessments import assessment_create
 from readiness.services.imports import (
     ImportSaveError,

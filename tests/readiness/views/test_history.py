@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from readiness.models import Trigger, Verdict
-from readiness.selectors import HISTORY_PAGE_SIZE
+from readiness.selectors.history import HISTORY_PAGE_SIZE
 from tests.readiness.dashboard_builders import add_history
 
 URL = reverse("readiness:history", args=["payments-api"])

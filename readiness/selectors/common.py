@@ -1,0 +1,108 @@
+"""Reads shared by the dashboard pages: the latest finished and the active assessments of
+projects, in a fixed number of queries whatever the length of their history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from readiness.models import (
+    Assessment,
+    AssessmentStatus,
+    Category,
+    CategoryScore,
+    CheckResult,
+)
+
+ACTIVE_STATUSES = (AssessmentStatus.PENDING, AssessmentStatus.RUNNING)
+FAILING = frozenset({"fail", "error"})
+# Failing first, then what is unsure or unfinished, then passes; skips last.
+STATUS_ORDER = {"fail": 0, "error": 1, "warn": 2, "running": 3, "pending": 4, "pass": 5, "skip": 6}
+
+
+def score_delta(after: float | None, before: float | None) -> float | None:
+    if after is None or before is None:
+        return None
+    return after - before
+
+
+def latest_done(
+    project_ids: Sequence[int], *, count: int, at_or_before: dt.datetime | None = None
+) -> dict[int, list[Assessment]]:
+    """The last `count` finished assessments of each project, newest first, in one query:
+    one indexed LIMIT subquery per project, so the cost follows the number of projects,
+    not the length of their history."""
+    if not project_ids:
+        return {}
+    condition = Q()
+    for project_id in project_ids:
+        newest = Assessment.objects.filter(project_id=project_id, status=AssessmentStatus.DONE)
+        if at_or_before is not None:
+            newest = newest.filter(evaluated_at__lte=at_or_before)
+        condition |= Q(pk__in=newest.order_by("-evaluated_at", "-id").values("pk")[:count])
+    found: dict[int, list[Assessment]] = {project_id: [] for project_id in project_ids}
+    for assessment in (
+        Assessment.objects.filter(condition)
+        .defer("note")
+        .order_by("project_id", "-evaluated_at", "-id")
+    ):
+        found[assessment.project_id].append(assessment)
+    return found
+
+
+def active_assessments(project_ids: Sequence[int]) -> dict[int, Assessment]:
+    """The newest pending or running assessment of each project that has one."""
+    # By status alone, so that the status index answers: with a project filter as well
+    # SQLite walks the project's whole history. Few assessments are active at any time.
+    wanted = set(project_ids)
+    active: dict[int, Assessment] = {}
+    for assessment in (
+        Assessment.objects.filter(status__in=ACTIVE_STATUSES)
+        .defer("note", "verdict_reasons")
+        .order_by("created_at", "id")
+    ):
+        if assessment.project_id in wanted:
+            active[assessment.project_id] = assessment
+    return active
+
+
+@dataclass(frozen=True)
+class ResultGroup:
+    key: str
+    name: str
+    score: float | None
+    coverage: float | None
+    results: list[CheckResult]
+
+    @property
+    def failing(self) -> int:
+        return sum(1 for r in self.results if r.status in FAILING)
+
+
+def result_groups(*, assessment: Assessment) -> list[ResultGroup]:
+    """The assessment's results by category (in checklist order), failing first inside
+    each (2 queries; the results are bounded by the checklist, not by history)."""
+    scores = {row.key: row for row in CategoryScore.objects.filter(assessment=assessment)}
+    groups: dict[int, tuple[Category, list[CheckResult]]] = {}
+    for result in CheckResult.objects.filter(assessment=assessment).select_related(
+        "check_item__category"
+    ):
+        category = result.check_item.category
+        groups.setdefault(category.pk, (category, []))[1].append(result)
+    ordered = sorted(groups.values(), key=lambda group: group[0].position)
+    return [
+        ResultGroup(
+            key=category.key,
+            name=category.name,
+            score=scores[category.key].score if category.key in scores else None,
+            coverage=scores[category.key].coverage if category.key in scores else None,
+            results=sorted(
+                results,
+                key=lambda r: (STATUS_ORDER.get(r.status, 9), r.check_item.position),
+            ),
+        )
+        for category, results in ordered
+    ]

@@ -1,0 +1,199 @@
+"""Reads of the project page: summary, results, score chart, manual checks, action items."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import OuterRef
+
+from readiness.models import (
+    ActionItem,
+    ActionItemStatus,
+    Assessment,
+    AssessmentStatus,
+    Attestation,
+    CategoryScore,
+    Check,
+    ChecklistVersion,
+    CheckResult,
+    Project,
+)
+from readiness.selectors.common import (
+    active_assessments,
+    latest_done,
+    score_delta,
+)
+
+CHART_RANGES = {"90d": 90, "1y": 365, "all": None}
+DEFAULT_CHART_RANGE = "90d"
+# A chart over years of daily points is thinned to this many, evenly spread.
+CHART_MAX_POINTS = 400
+OPEN_ACTION_ITEMS_LIMIT = 100
+DONE_ACTION_ITEMS_LIMIT = 5
+
+
+@dataclass(frozen=True)
+class CategoryCard:
+    key: str
+    name: str
+    score: float | None
+    coverage: float | None
+    delta: float | None
+
+
+@dataclass(frozen=True)
+class ProjectSummary:
+    latest: Assessment | None
+    previous: Assessment | None
+    categories: list[CategoryCard]
+
+    @property
+    def delta(self) -> float | None:
+        if self.latest is None or self.previous is None:
+            return None
+        return score_delta(self.latest.score, self.previous.score)
+
+
+def project_summary(*, project: Project) -> ProjectSummary:
+    """The latest finished assessment, the one before, and a card per category (2 queries)."""
+    points = latest_done([project.pk], count=2)[project.pk]
+    latest = points[0] if points else None
+    previous = points[1] if len(points) > 1 else None
+    rows: dict[int, list[CategoryScore]] = defaultdict(list)
+    for row in CategoryScore.objects.filter(assessment__in=[a.pk for a in points]):
+        rows[row.assessment_id].append(row)
+    before = {row.key: row.score for row in rows[previous.pk]} if previous else {}
+    categories = [
+        CategoryCard(
+            key=row.key,
+            name=row.name,
+            score=row.score,
+            coverage=row.coverage,
+            delta=score_delta(row.score, before.get(row.key)),
+        )
+        for row in (rows[latest.pk] if latest else [])
+    ]
+    return ProjectSummary(latest=latest, previous=previous, categories=categories)
+
+
+def finished_results(*, assessment: Assessment) -> list[CheckResult]:
+    """The results of a running assessment that are done, in the order they finished."""
+    return list(
+        CheckResult.objects.filter(assessment=assessment, finished_at__isnull=False)
+        .exclude(status__in=["pending", "running"])
+        .select_related("check_item")
+        .order_by("finished_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    assessment_id: int
+    evaluated_at: dt.datetime
+    revision: str
+    score: float | None
+
+
+@dataclass(frozen=True)
+class ScoreHistory:
+    points: list[HistoryPoint]
+    # (key, name) in checklist order, and each category's score by assessment id.
+    categories: list[tuple[str, str]]
+    category_scores: dict[str, dict[int, float | None]] = field(default_factory=dict)
+
+
+def _thinned(rows: list, limit: int) -> list:
+    """At most `limit` rows, evenly spread, always keeping the first and the last."""
+    if len(rows) <= limit:
+        return rows
+    step = (len(rows) - 1) / (limit - 1)
+    return [rows[round(i * step)] for i in range(limit)]
+
+
+def score_history(*, project: Project, since: dt.datetime | None) -> ScoreHistory:
+    """Overall and per-category scores of the project's finished assessments evaluated at
+    or after `since` (all when None), oldest first, from the assessment and per-category
+    rows only (2 queries)."""
+    rows = Assessment.objects.filter(project=project, status=AssessmentStatus.DONE)
+    if since is not None:
+        rows = rows.filter(evaluated_at__gte=since)
+    values = list(
+        rows.order_by("evaluated_at", "id").values_list("pk", "evaluated_at", "revision", "score")
+    )
+    points = [HistoryPoint(*row) for row in _thinned(values, CHART_MAX_POINTS)]
+    names: dict[str, tuple[int, str]] = {}
+    scores: dict[str, dict[int, float | None]] = defaultdict(dict)
+    order = {point.assessment_id: index for index, point in enumerate(points)}
+    rows = CategoryScore.objects.filter(assessment_id__in=order).values_list(
+        "assessment_id", "key", "name", "score", "position"
+    )
+    # In the chart's (evaluated) order, so that the newest point's names and positions win,
+    # even over a later-created row of an older point (an imported document).
+    for assessment_id, key, name, score, position in sorted(rows, key=lambda r: order[r[0]]):
+        names[key] = (position, name)
+        scores[key][assessment_id] = score
+    categories = [(key, name) for key, (_, name) in sorted(names.items(), key=lambda i: i[1][0])]
+    return ScoreHistory(points=points, categories=categories, category_scores=dict(scores))
+
+
+@dataclass(frozen=True)
+class ManualCheckRow:
+    check: Check
+    attestation: Attestation | None
+    expired: bool
+
+
+def manual_checks(
+    *, project: Project, checklist: ChecklistVersion | None, now: dt.datetime
+) -> list[ManualCheckRow]:
+    """The manual checks of `checklist` with each one's latest attestation (2 queries)."""
+    if checklist is None:
+        return []
+    latest_attestation = (
+        Attestation.objects.filter(project=project, check_key=OuterRef("key"))
+        .order_by("-attested_at", "-id")
+        .values("pk")[:1]
+    )
+    checks = list(
+        checklist.checks.filter(type="manual")
+        .annotate(latest_attestation=latest_attestation)
+        .order_by("position")
+    )
+    attestations = Attestation.objects.select_related("user").in_bulk(
+        [c.latest_attestation for c in checks if c.latest_attestation]
+    )
+    rows = []
+    for check in checks:
+        attestation = attestations.get(check.latest_attestation)
+        expired = bool(attestation and attestation.valid_until and attestation.valid_until <= now)
+        rows.append(ManualCheckRow(check=check, attestation=attestation, expired=expired))
+    return rows
+
+
+@dataclass(frozen=True)
+class ActionItems:
+    open: list[ActionItem]
+    done: list[ActionItem]
+
+
+def action_items(*, project: Project) -> ActionItems:
+    """Open items by due date and the last few done (2 queries, both bounded)."""
+    items = ActionItem.objects.filter(project=project)
+    return ActionItems(
+        open=list(
+            items.filter(status=ActionItemStatus.OPEN).order_by("due_date", "id")[
+                :OPEN_ACTION_ITEMS_LIMIT
+            ]
+        ),
+        done=list(
+            items.filter(status=ActionItemStatus.DONE).order_by("-done_at", "-id")[
+                :DONE_ACTION_ITEMS_LIMIT
+            ]
+        ),
+    )
+
+
+def running_assessment(*, project: Project) -> Assessment | None:
+    return active_assessments([project.pk]).get(project.pk)

@@ -1,0 +1,161 @@
+"""Reads of the standup page: per project, what changed since a day and what is due."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from readiness.models import (
+    ActionItem,
+    ActionItemStatus,
+    Assessment,
+    Attestation,
+    CheckResult,
+    Project,
+    Team,
+)
+from readiness.selectors.common import (
+    FAILING,
+    active_assessments,
+    latest_done,
+    score_delta,
+)
+
+STANDUP_HORIZON = dt.timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class DigestCheck:
+    key: str
+    name: str
+    status: str
+    summary: str
+    details: dict[str, Any] = field(default_factory=dict)  # only "message", when stored
+
+
+@dataclass(frozen=True)
+class ProjectDigest:
+    project: Project
+    current: Assessment | None
+    baseline: Assessment | None
+    new_failures: list[DigestCheck]
+    fixes: list[DigestCheck]
+    overdue: list[ActionItem]
+    due: list[ActionItem]
+    expiring: list[Attestation]
+    running: Assessment | None = None
+
+    @property
+    def delta(self) -> float | None:
+        if self.current is None or self.baseline is None:
+            return None
+        return score_delta(self.current.score, self.baseline.score)
+
+    @property
+    def action_count(self) -> int:
+        return len(self.overdue) + len(self.due)
+
+    @property
+    def assessed_since(self) -> bool:
+        return self.current is not None and (
+            self.baseline is None or self.current.pk != self.baseline.pk
+        )
+
+
+def standup_digest(*, team: Team, since: dt.datetime, now: dt.datetime) -> list[ProjectDigest]:
+    """Every project of the team: the latest score against the latest one at `since`,
+    checks newly failing and fixed between them, open action items overdue or due within
+    a week, and attestations expiring within a week (7 queries, whatever the number of
+    projects' assessments)."""
+    projects = list(team.projects.order_by("name"))
+    ids = [p.pk for p in projects]
+    current = latest_done(ids, count=1)
+    baseline = latest_done(ids, count=1, at_or_before=since)
+    running = active_assessments(ids)
+    pairs = {
+        p.pk: (
+            current[p.pk][0] if current[p.pk] else None,
+            baseline[p.pk][0] if baseline[p.pk] else None,
+        )
+        for p in projects
+    }
+    wanted = {a.pk for pair in pairs.values() for a in pair if a is not None}
+    results: dict[int, dict[str, DigestCheck]] = defaultdict(dict)
+    # Only the summary's message is read from details: the rest can be large.
+    for assessment_id, key, name, status, summary, message in CheckResult.objects.filter(
+        assessment_id__in=wanted
+    ).values_list(
+        "assessment_id",
+        "check_item__key",
+        "check_item__name",
+        "status",
+        "summary",
+        "details__message",
+    ):
+        details = {"message": message} if message else {}
+        results[assessment_id][key] = DigestCheck(key, name, status, summary, details)
+
+    today = timezone.localdate(now)
+    items: dict[int, list[ActionItem]] = defaultdict(list)
+    for item in ActionItem.objects.filter(
+        project_id__in=ids,
+        status=ActionItemStatus.OPEN,
+        due_date__lte=today + STANDUP_HORIZON,
+    ).order_by("due_date", "id"):
+        items[item.project_id].append(item)
+
+    newer = Attestation.objects.filter(
+        project_id=OuterRef("project_id"),
+        check_key=OuterRef("check_key"),
+        attested_at__gt=OuterRef("attested_at"),
+    )
+    expiring: dict[int, list[Attestation]] = defaultdict(list)
+    for attestation in (
+        Attestation.objects.filter(
+            project_id__in=ids, valid_until__gt=now, valid_until__lte=now + STANDUP_HORIZON
+        )
+        .exclude(Exists(newer))
+        .order_by("valid_until")
+    ):
+        expiring[attestation.project_id].append(attestation)
+
+    digests = []
+    for project in projects:
+        latest, before = pairs[project.pk]
+        now_checks = results[latest.pk] if latest else {}
+        then_checks = results[before.pk] if before and before != latest else {}
+        if before is not None and before == latest:
+            new_failures, fixes = [], []
+        else:
+            new_failures = [
+                c
+                for k, c in now_checks.items()
+                if c.status in FAILING
+                and (k not in then_checks or then_checks[k].status not in FAILING)
+            ]
+            fixes = [
+                c
+                for k, c in now_checks.items()
+                if c.status in ("pass", "warn")
+                and k in then_checks
+                and then_checks[k].status in FAILING
+            ]
+        digests.append(
+            ProjectDigest(
+                project=project,
+                current=latest,
+                baseline=before,
+                new_failures=new_failures,
+                fixes=fixes,
+                overdue=[i for i in items[project.pk] if i.due_date < today],
+                due=[i for i in items[project.pk] if i.due_date >= today],
+                expiring=expiring[project.pk],
+                running=running.get(project.pk),
+            )
+        )
+    return digests

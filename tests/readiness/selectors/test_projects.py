@@ -1,0 +1,45 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from readiness.selectors import projects
+from tests import factories
+from tests.readiness.dashboard_builders import add_history
+
+
+@pytest.fixture
+def project(db):
+    return factories.ProjectFactory()
+
+
+def test_it_thins_a_long_chart_evenly_keeping_both_ends(project):
+    version = factories.ChecklistVersionFactory(project=project)
+    history = add_history(project, version, projects.CHART_MAX_POINTS + 50)
+    points = projects.score_history(project=project, since=None).points
+    assert len(points) == projects.CHART_MAX_POINTS
+    assert points[0].assessment_id == history[0].pk
+    assert points[-1].assessment_id == history[-1].pk
+
+
+def test_it_limits_the_chart_to_a_time_window(project):
+    version = factories.ChecklistVersionFactory(project=project)
+    history = add_history(project, version, 30)
+    since = history[-1].evaluated_at - dt.timedelta(days=9)
+    assert len(projects.score_history(project=project, since=since).points) == 10
+
+
+def test_it_names_chart_categories_after_the_newest_point_not_the_newest_row(project):
+    version = factories.ChecklistVersionFactory(project=project)
+    now = timezone.now()
+    newest = factories.AssessmentFactory(project=project, checklist=version, evaluated_at=now)
+    factories.CategoryScoreFactory(assessment=newest, key="security", name="Security")
+    # Created later, dated earlier: a document imported after the measured run.
+    imported = factories.AssessmentFactory(
+        project=project, checklist=version, evaluated_at=now - dt.timedelta(days=30)
+    )
+    factories.CategoryScoreFactory(assessment=imported, key="security", name="Sécurité")
+
+    history = projects.score_history(project=project, since=None)
+
+    assert history.categories == [("security", "Security")]
