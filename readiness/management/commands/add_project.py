@@ -5,15 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
+from readiness.management.base import BadInput, ReadinessCommand
 from readiness.services.projects import project_upsert
 
-BAD_INPUT = 2
 
-
-class Command(BaseCommand):
+class Command(ReadinessCommand):
     help = _(
         "Create or update a project. A changed checklist file becomes a new checklist "
         "version; an invalid one saves nothing."
@@ -50,7 +49,7 @@ class Command(BaseCommand):
         except ValueError as exc:
             # ChecklistError (file:line keypath lines), a bad source or ref, or a schedule
             # field: each message names the place.
-            raise CommandError(str(exc), returncode=BAD_INPUT) from None
+            raise BadInput(str(exc)) from None
         if created:
             message = _("Project %(slug)s: checklist version %(number)s saved.")
         else:

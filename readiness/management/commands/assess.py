@@ -5,23 +5,24 @@ recorded in the project's history, through the same task code the workers use.""
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from checks.checklist import ChecklistError, load_checklist_file
 from checks.runner import run_checklist
 from checks.source import GitRevision, SourceError, git_head
 from checks.spec import FILE_CHECK_TYPES, Checklist, Outcome, RunContext, Status
-from readiness.models import Assessment, AssessmentStatus, CheckResult, Project, Trigger
+from readiness.management.base import BadInput, PolicyFailure, ReadinessCommand
+from readiness.models import Assessment, AssessmentStatus, CheckResult, Trigger
 from readiness.queue import QueueUnavailable
 from readiness.scoring import ScoreCard, ScoredCheck, score_checks
 from readiness.services.assessments import assessment_create, assessment_start
@@ -34,9 +35,6 @@ from readiness.verdicts import (
     status_word,
     verdict_label,
 )
-
-BAD_INPUT = 2
-POLICY_FAILURE = 1
 
 DETAILS_WIDTH = 90
 
@@ -212,7 +210,8 @@ def policy_problem(report: Mapping[str, Any], fail_under: float | None) -> str |
     return None
 
 
-class Command(BaseCommand):
+class Command(ReadinessCommand):
+    project_missing = gettext_noop("--project %(slug)s: no such project (add it with add_project)")
     help = _(
         "Run a readiness checklist against a repository and print the scores. Without "
         "--project nothing is stored."
@@ -228,7 +227,7 @@ class Command(BaseCommand):
                 "the working tree; checks other than grep, file and consistency are skipped."
             ),
         )
-        parser.add_argument("--json", action="store_true", help=_("Print one JSON document."))
+        self.add_json_argument(parser, _("Print one JSON document."))
         parser.add_argument(
             "--fail-under",
             type=float,
@@ -253,30 +252,23 @@ class Command(BaseCommand):
                 return
         else:
             report = self._assess_files(options)
-        if options["json"]:
-            self.stdout.write(json.dumps(report, ensure_ascii=False, default=str))
-        else:
-            self.stdout.write(render_report(report))
+        self.write_output(report, as_json=options["json"], text=render_report)
         problem = policy_problem(report, options["fail_under"])
         if problem:
-            raise CommandError(problem, returncode=POLICY_FAILURE)
+            raise PolicyFailure(problem)
 
     def _assess_files(self, options: Mapping[str, Any]) -> dict[str, Any]:
         if options["queue"]:
-            raise CommandError(_("--queue needs --project"), returncode=BAD_INPUT)
+            raise BadInput(_("--queue needs --project"))
         if options["checklist"] is None or options["repo"] is None:
-            raise CommandError(
-                _("give --checklist FILE and --repo DIR, or --project SLUG"), returncode=BAD_INPUT
-            )
+            raise BadInput(_("give --checklist FILE and --repo DIR, or --project SLUG"))
         repo: Path = options["repo"]
         if not repo.is_dir():
-            raise CommandError(
-                _("--repo %(repo)s: not a folder") % {"repo": repo}, returncode=BAD_INPUT
-            )
+            raise BadInput(_("--repo %(repo)s: not a folder") % {"repo": repo})
         try:
             checklist, _text = load_checklist_file(options["checklist"])
         except ChecklistError as exc:
-            raise CommandError(str(exc), returncode=BAD_INPUT) from None
+            raise BadInput(str(exc)) from None
         context = RunContext(
             repo=repo.resolve(),
             now=timezone.now(),
@@ -299,10 +291,7 @@ class Command(BaseCommand):
             only_types = FILE_CHECK_TYPES if tree is not None else None
             outcomes = run_checklist(checklist, context, tree=tree, only_types=only_types)
         except SourceError as exc:
-            raise CommandError(
-                _("--repo %(repo)s: %(error)s") % {"repo": repo, "error": exc},
-                returncode=BAD_INPUT,
-            ) from None
+            raise BadInput(_("--repo %(repo)s: %(error)s") % {"repo": repo, "error": exc}) from None
         finally:
             if tree is not None:
                 tree.close()
@@ -324,45 +313,30 @@ class Command(BaseCommand):
 
     def _assess_project(self, options: Mapping[str, Any]) -> dict[str, Any] | None:
         if options["checklist"] is not None or options["repo"] is not None:
-            raise CommandError(
-                _("--project uses the project's own checklist and source: drop --checklist/--repo"),
-                returncode=BAD_INPUT,
+            raise BadInput(
+                _("--project uses the project's own checklist and source: drop --checklist/--repo")
             )
         if options["rev"]:
             # A project's history holds what its source is now (or, for past commits, what
             # backfill evaluated); a one-off look at another revision is not stored.
-            raise CommandError(
+            raise BadInput(
                 _(
                     "--rev cannot be combined with --project: use --checklist and --repo for a "
                     "one-off look at a revision, or backfill to record past commits"
-                ),
-                returncode=BAD_INPUT,
+                )
             )
-        project = Project.objects.filter(slug=options["project"]).first()
-        if project is None:
-            raise CommandError(
-                _("--project %(slug)s: no such project (add it with add_project)")
-                % {"slug": options["project"]},
-                returncode=BAD_INPUT,
-            )
+        project = self.project(options["project"])
         if project.current_checklist() is None:
-            raise CommandError(
-                _("--project %(slug)s has no checklist yet") % {"slug": project.slug},
-                returncode=BAD_INPUT,
-            )
+            raise BadInput(_("--project %(slug)s has no checklist yet") % {"slug": project.slug})
         if options["queue"]:
             if options["fail_under"] is not None:
-                raise CommandError(
-                    _("--queue cannot be combined with --fail-under: the score is not known yet"),
-                    returncode=BAD_INPUT,
+                raise BadInput(
+                    _("--queue cannot be combined with --fail-under: the score is not known yet")
                 )
             try:
                 assessment = assessment_start(project=project, trigger=Trigger.CLI)
             except QueueUnavailable as exc:
-                raise CommandError(
-                    _("queue unavailable: %(error)s") % {"error": exc},
-                    returncode=BAD_INPUT,
-                ) from None
+                raise BadInput(_("queue unavailable: %(error)s") % {"error": exc}) from None
             self.stdout.write(str(assessment.pk))
             return None
         assessment = assessment_create(project=project, trigger=Trigger.CLI)
@@ -372,10 +346,9 @@ class Command(BaseCommand):
         )
         assessment = assessment_run_inline(assessment=assessment)
         if assessment.status != AssessmentStatus.DONE:
-            raise CommandError(
+            raise BadInput(
                 _("assessment #%(id)s ended %(status)s: %(note)s")
-                % {"id": assessment.pk, "status": assessment.status, "note": assessment.note},
-                returncode=BAD_INPUT,
+                % {"id": assessment.pk, "status": assessment.status, "note": assessment.note}
             )
         return assessment_report(assessment)
 

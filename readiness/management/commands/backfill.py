@@ -6,10 +6,11 @@ import datetime as dt
 import zoneinfo
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from readiness.management.base import BadInput, ReadinessCommand
 from readiness.models import Assessment, Project
 from readiness.queue import QueueUnavailable
 from readiness.services.backfill import (
@@ -24,8 +25,6 @@ from readiness.services.backfill import (
 )
 from readiness.verdicts import score_line
 
-BAD_INPUT = 2
-
 
 def parse_moment(value: str, option: str) -> dt.date | dt.datetime:
     """A date (YYYY-MM-DD: the whole day) or an ISO 8601 date and time."""
@@ -36,15 +35,14 @@ def parse_moment(value: str, option: str) -> dt.date | dt.datetime:
         except ValueError:
             moment = None
     if moment is None:
-        raise CommandError(
+        raise BadInput(
             _("%(option)s %(value)s: not a date (YYYY-MM-DD) or an ISO 8601 date and time")
-            % {"option": option, "value": value},
-            returncode=BAD_INPUT,
+            % {"option": option, "value": value}
         )
     return moment
 
 
-class Command(BaseCommand):
+class Command(ReadinessCommand):
     help = _(
         "Evaluate a project's file checks (grep, file, consistency) at past commits, read "
         "from git objects, and store one assessment per point dated at its commit time."
@@ -65,12 +63,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        project = Project.objects.filter(slug=options["project"]).first()
-        if project is None:
-            raise CommandError(
-                _("--project %(slug)s: no such project") % {"slug": options["project"]},
-                returncode=BAD_INPUT,
-            )
+        project = self.project(options["project"])
         since = parse_moment(options["since"], "--since")
         until = parse_moment(options["until"], "--until") if options["until"] else None
         try:
@@ -89,7 +82,7 @@ class Command(BaseCommand):
                 announce=self._announce,
             )
         except BackfillError as exc:
-            raise CommandError(str(exc), returncode=BAD_INPUT) from None
+            raise BadInput(str(exc)) from None
         self.stdout.write(_("Backfilled %(count)s points.") % {"count": len(created)})
 
     def _announce(self, total: int, pending: int) -> None:
@@ -102,10 +95,7 @@ class Command(BaseCommand):
         try:
             revisions = backfill_enqueue(project=project, plan=plan)
         except QueueUnavailable as exc:
-            raise CommandError(
-                _("queue unavailable: %(error)s") % {"error": exc},
-                returncode=BAD_INPUT,
-            ) from None
+            raise BadInput(_("queue unavailable: %(error)s") % {"error": exc}) from None
         self.stdout.write(
             _("Enqueued %(count)s of %(total)s points (the others are already stored).")
             % {"count": len(revisions), "total": len(plan)}

@@ -12,10 +12,11 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from readiness.management.base import BadInput, ReadinessCommand
 from readiness.models import (
     Assessment,
     AssessmentStatus,
@@ -30,7 +31,6 @@ from readiness.services.projects import project_upsert
 from readiness.services.runs import assessment_run_inline
 from readiness.verdicts import score_line
 
-BAD_INPUT = 2
 DEMO_TEAM = "Demo"
 DEMO_PROJECT = "readiness"
 DEMO_USERNAME = "demo"
@@ -41,7 +41,7 @@ STARTER_CHECKLIST = Path("checklists") / "django-service.yml"
 HISTORY_START = "1970-01-01"
 
 
-class Command(BaseCommand):
+class Command(ReadinessCommand):
     help = _(
         "Set up the demo: a demo user, and a project that assesses this repository with its "
         "history backfilled. Safe to run again."
@@ -51,9 +51,8 @@ class Command(BaseCommand):
         source = Path(settings.BASE_DIR).resolve()
         checklist_path = Path(settings.BASE_DIR) / STARTER_CHECKLIST
         if not checklist_path.is_file():
-            raise CommandError(
-                _("the starter checklist %(path)s is missing") % {"path": checklist_path},
-                returncode=BAD_INPUT,
+            raise BadInput(
+                _("the starter checklist %(path)s is missing") % {"path": checklist_path}
             )
         try:
             project, version, created = project_upsert(
@@ -64,7 +63,7 @@ class Command(BaseCommand):
                 name=_("readiness (this repository)"),
             )
         except ValueError as exc:  # an invalid starter checklist names file:line keypath
-            raise CommandError(str(exc), returncode=BAD_INPUT) from None
+            raise BadInput(str(exc)) from None
         self._user(project)
         self.stdout.write(
             _("Project %(slug)s: checklist version %(number)s%(state)s.")
@@ -115,7 +114,7 @@ class Command(BaseCommand):
         try:
             state = sources.source_prepare(project=project)
         except sources.SourceError as exc:
-            raise CommandError(str(exc), returncode=BAD_INPUT) from None
+            raise BadInput(str(exc)) from None
         # Idempotent: one live assessment per revision of the source and checklist version.
         existing = Assessment.objects.filter(
             project=project,

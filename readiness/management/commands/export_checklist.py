@@ -6,17 +6,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from checks.checklist import dump_checklist
+from readiness.management.base import BadInput, ReadinessCommand
 from readiness.models import ChecklistVersion, Project
 from readiness.services.checklists import checklist_spec
 
-BAD_INPUT = 2
 
-
-class Command(BaseCommand):
+class Command(ReadinessCommand):
+    project_missing = gettext_noop("There is no project %(slug)s.")
     help = _(
         "Write a project's checklist (the current version, or --version N) as YAML to "
         "standard output or to --output FILE."
@@ -40,12 +41,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        project = Project.objects.filter(slug=options["project"]).first()
-        if project is None:
-            raise CommandError(
-                _("There is no project %(slug)s.") % {"slug": options["project"]},
-                returncode=BAD_INPUT,
-            )
+        project = self.project(options["project"])
         version = self._version(project, options["version"])
         text = dump_checklist(checklist_spec(version))
         output: Path | None = options["output"]
@@ -55,10 +51,9 @@ class Command(BaseCommand):
         try:
             output.write_text(text, encoding="utf-8")
         except OSError as exc:
-            raise CommandError(
+            raise BadInput(
                 _("Cannot write %(file)s: %(error)s")
-                % {"file": output, "error": exc.strerror or exc},
-                returncode=BAD_INPUT,
+                % {"file": output, "error": exc.strerror or exc}
             ) from None
         self.stdout.write(
             _("Wrote checklist version %(number)d of %(slug)s to %(file)s.")
@@ -72,17 +67,15 @@ class Command(BaseCommand):
             return version
         known = sorted(versions.values_list("number", flat=True))
         if not known:
-            raise CommandError(
+            raise BadInput(
                 _("Project %(slug)s has no checklist yet (import one with import_checklist).")
-                % {"slug": project.slug},
-                returncode=BAD_INPUT,
+                % {"slug": project.slug}
             )
-        raise CommandError(
+        raise BadInput(
             _("Project %(slug)s has no checklist version %(number)d (it has %(known)s).")
             % {
                 "slug": project.slug,
                 "number": number,
                 "known": ", ".join(str(n) for n in known),
-            },
-            returncode=BAD_INPUT,
+            }
         )

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
+from readiness.management.base import ReadinessCommand
 from readiness.models import Assessment, CheckResult, Project
 from readiness.verdicts import format_coverage, format_score, verdict_label
-
-BAD_INPUT = 2
 
 
 def history_points(project: Project) -> list[dict[str, Any]]:
@@ -46,44 +44,39 @@ def history_points(project: Project) -> list[dict[str, Any]]:
     ]
 
 
-class Command(BaseCommand):
+def history_text(points: list[dict[str, Any]]) -> str:
+    """The points as an aligned table, or a line saying there are none."""
+    if not points:
+        return _("No assessment yet.")
+    header = [_("#"), _("Date"), _("Revision"), _("Trigger"), _("Status"), _("Score")]
+    header += [_("Coverage"), _("Verdict")]
+    rows = [
+        [
+            str(p["id"]),
+            p["date"][:16].replace("T", " "),
+            (p["revision"] or "")[:7],
+            p["trigger"],
+            p["status"],
+            format_score(p["score"]),
+            format_coverage(p["coverage"]),
+            verdict_label(p["verdict"] or ""),
+        ]
+        for p in points
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    )
+
+
+class Command(ReadinessCommand):
     help = _("List a project's assessments, oldest first.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--project", required=True, metavar="SLUG")
-        parser.add_argument("--json", action="store_true", help=_("Print one JSON list."))
+        self.add_json_argument(parser, _("Print one JSON list."))
 
     def handle(self, *args: Any, **options: Any) -> None:
-        project = Project.objects.filter(slug=options["project"]).first()
-        if project is None:
-            raise CommandError(
-                _("--project %(slug)s: no such project") % {"slug": options["project"]},
-                returncode=BAD_INPUT,
-            )
-        points = history_points(project)
-        if options["json"]:
-            self.stdout.write(json.dumps(points, ensure_ascii=False))
-            return
-        if not points:
-            self.stdout.write(_("No assessment yet."))
-            return
-        header = [_("#"), _("Date"), _("Revision"), _("Trigger"), _("Status"), _("Score")]
-        header += [_("Coverage"), _("Verdict")]
-        rows = [
-            [
-                str(p["id"]),
-                p["date"][:16].replace("T", " "),
-                (p["revision"] or "")[:7],
-                p["trigger"],
-                p["status"],
-                format_score(p["score"]),
-                format_coverage(p["coverage"]),
-                verdict_label(p["verdict"] or ""),
-            ]
-            for p in points
-        ]
-        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-        for row in [header, *rows]:
-            self.stdout.write(
-                "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-            )
+        project = self.project(options["project"])
+        self.write_output(history_points(project), as_json=options["json"], text=history_text)

@@ -6,18 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from checks.checklist import ChecklistError, load_checklist_file
-from readiness.models import Project
+from readiness.management.base import BadInput, ReadinessCommand
 from readiness.services.checklists import checklist_version_save
 
-BAD_INPUT = 2
 
-
-class Command(BaseCommand):
+class Command(ReadinessCommand):
+    project_missing = gettext_noop("There is no project %(slug)s (create it with add_project).")
     help = _(
         "Validate a checklist file (format v1) and store it as the project's next checklist "
         "version. An unchanged file keeps the current version; an invalid one saves nothing."
@@ -39,14 +38,8 @@ class Command(BaseCommand):
                 "%(file)s is not a valid checklist (%(count)d problems):",
                 count,
             ) % {"file": path, "count": count}
-            raise CommandError(f"{heading}\n{exc}", returncode=BAD_INPUT) from None
-        project = Project.objects.filter(slug=options["project"]).first()
-        if project is None:
-            raise CommandError(
-                _("There is no project %(slug)s (create it with add_project).")
-                % {"slug": options["project"]},
-                returncode=BAD_INPUT,
-            )
+            raise BadInput(f"{heading}\n{exc}") from None
+        project = self.project(options["project"])
         version, created = checklist_version_save(
             project=project, checklist=checklist, source_text=source_text, source_name=path.name
         )

@@ -11,13 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from checks.checklist import ChecklistError
 from readiness.importer.document import DocumentError, import_document, max_document_bytes
 from readiness.importer.report import render_import_report
+from readiness.management.base import BadInput, ReadinessCommand
 from readiness.models import Trigger
 from readiness.services.assessments import AssessmentError, assessment_create
 from readiness.services.imports import (
@@ -30,8 +31,6 @@ from readiness.services.projects import ProjectError
 from readiness.services.runs import assessment_run_inline
 from readiness.verdicts import format_score
 
-BAD_INPUT = 2
-
 
 def read_document(path: Path) -> bytes:
     """The file's bytes, refusing what is not a regular file or is over the size limit
@@ -39,23 +38,21 @@ def read_document(path: Path) -> bytes:
     limit = max_document_bytes()
     try:
         if not path.is_file():
-            raise CommandError(_("%(path)s is not a file.") % {"path": path}, returncode=BAD_INPUT)
+            raise BadInput(_("%(path)s is not a file.") % {"path": path})
         if path.stat().st_size > limit:
-            raise CommandError(
+            raise BadInput(
                 _("%(path)s is larger than the %(limit)s MB limit.")
-                % {"path": path, "limit": f"{limit / (1024 * 1024):g}"},
-                returncode=BAD_INPUT,
+                % {"path": path, "limit": f"{limit / (1024 * 1024):g}"}
             )
         with path.open("rb") as handle:
             return handle.read(limit + 1)
     except OSError as exc:
-        raise CommandError(
-            _("Cannot read %(path)s: %(reason)s") % {"path": path, "reason": exc.strerror or exc},
-            returncode=BAD_INPUT,
+        raise BadInput(
+            _("Cannot read %(path)s: %(reason)s") % {"path": path, "reason": exc.strerror or exc}
         ) from None
 
 
-class Command(BaseCommand):
+class Command(ReadinessCommand):
     help = _("Import a readiness document (Markdown): checks, attestations, history, action items.")
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -83,12 +80,12 @@ class Command(BaseCommand):
         path: Path = options["file"]
         fmt = options["format"]
         if options["run"] and not options["project"]:
-            raise CommandError(_("--run needs --project."), returncode=BAD_INPUT)
+            raise BadInput(_("--run needs --project."))
         data = read_document(path)
         try:
             result = import_document(data, source_name=path.name)
         except DocumentError as exc:
-            raise CommandError(f"{path}: {exc.message}", returncode=BAD_INPUT) from None
+            raise BadInput(f"{path}: {exc.message}") from None
         if options["dry_run"] or not options["project"]:
             if fmt == "markdown":
                 self.stdout.write("# " + _("Checklist (YAML)") + "\n\n```yaml")
@@ -110,7 +107,7 @@ class Command(BaseCommand):
                 team_name=options["team"],
             )
         except (ImportSaveError, ProjectError, ChecklistError, ValueError) as exc:
-            raise CommandError(str(exc), returncode=BAD_INPUT) from None
+            raise BadInput(str(exc)) from None
         self.stdout.write(render_import_report(result, summary, fmt=fmt))
         if options["run"]:
             self._run(summary.project)
@@ -119,7 +116,7 @@ class Command(BaseCommand):
         try:
             assessment = assessment_create(project=project, trigger=Trigger.CLI)
         except AssessmentError as exc:
-            raise CommandError(str(exc), returncode=BAD_INPUT) from None
+            raise BadInput(str(exc)) from None
         measured = assessment_run_inline(assessment=assessment)
         claimed = claimed_point(project=project)
         if claimed is None:

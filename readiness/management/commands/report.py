@@ -7,17 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from readiness.models import Project
+from readiness.management.base import BadInput, ReadinessCommand
 from readiness.reports import FORMATS, ReportError, render_report, report_build
 
-BAD_INPUT = 2
 
-
-class Command(BaseCommand):
+class Command(ReadinessCommand):
+    project_missing = gettext_noop("No project %(slug)s.")
     help = _("Print a project's readiness report (Markdown, HTML or JSON, in French or English).")
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -28,13 +28,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         with translation.override(options["lang"]):
-            project = Project.objects.filter(slug=options["project"]).first()
-            if project is None:
-                raise CommandError(
-                    _("No project %(slug)s.") % {"slug": options["project"]}, returncode=BAD_INPUT
-                )
+            project = self.project(options["project"])
             try:
                 report = report_build(project=project, assessment_id=options["assessment"])
             except ReportError as exc:
-                raise CommandError(str(exc), returncode=BAD_INPUT) from None
+                raise BadInput(str(exc)) from None
             self.stdout.write(render_report(report, options["format"]))
