@@ -6,12 +6,27 @@ import hashlib
 
 from django.db import transaction
 
+from checks.checklist import load_checklist
 from checks.spec import CategorySpec, Checklist, CheckSpec, Severity
 from readiness.models import Category, Check, ChecklistVersion, Project
 
 
 def checklist_digest(source_text: str) -> str:
     return hashlib.sha256(source_text.encode("utf-8")).hexdigest()
+
+
+def checklist_upload(
+    *, project: Project, source: str | bytes, source_name: str, filename: str | None = None
+) -> tuple[ChecklistVersion, bool]:
+    """Validate an uploaded checklist file and store it as the project's next version
+    unless it is unchanged. Returns the current version and whether it was created.
+    Raises ChecklistError listing every problem (naming `filename`, by default
+    `source_name`); nothing is saved then."""
+    checklist = load_checklist(source, filename=filename or source_name)
+    text = source.decode("utf-8") if isinstance(source, bytes) else source
+    return checklist_version_save(
+        project=project, checklist=checklist, source_text=text, source_name=source_name[:255]
+    )
 
 
 @transaction.atomic

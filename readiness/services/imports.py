@@ -29,7 +29,7 @@ from readiness.models import (
     Project,
     Trigger,
 )
-from readiness.services.checklists import checklist_version_save
+from readiness.services.checklists import checklist_upload
 from readiness.services.projects import project_upsert
 
 # Imported points are dated at noon UTC, so that the day shows the same in every time zone
@@ -117,11 +117,8 @@ def _project_and_version(
             )
             % {"slug": slug}
         )
-    version, created = checklist_version_save(
-        project=existing,
-        checklist=result.checklist,
-        source_text=result.checklist_yaml,
-        source_name=yaml_name(result.source_name),
+    version, created = checklist_upload(
+        project=existing, source=result.checklist_yaml, source_name=yaml_name(result.source_name)
     )
     return existing, version, created
 

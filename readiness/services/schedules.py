@@ -27,21 +27,30 @@ _FIELD_NAMES = {
 }
 
 
+class ScheduleError(ValueError):
+    """A schedule field is not valid. `field` names it (`schedule` or `timezone`), and the
+    message reads "field: what is wrong"."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+
+
 def schedule_task_name(project: Project) -> str:
     # Keyed by id, not slug, so that renaming a project keeps its one periodic task.
     return f"readiness: scheduled assessment of project {project.pk}"
 
 
 def schedule_parse(*, schedule: str, timezone: str) -> dict[str, str]:
-    """The five cron fields of `schedule` by name. Raises ValueError naming the field
-    (`schedule` or `timezone`, untranslated: callers read it) and what is wrong with it."""
+    """The five cron fields of `schedule` by name. Raises ScheduleError naming the field
+    and what is wrong with it."""
     parts = schedule.split()
     if len(parts) != len(_FIELDS):
         problem = gettext(
             "%(schedule)s must have 5 fields (minute hour day-of-month month day-of-week), "
             "it has %(count)s"
         ) % {"schedule": repr(schedule), "count": len(parts)}
-        raise ValueError(f"schedule: {problem}")
+        raise ScheduleError("schedule", problem)
     fields = dict(zip(_FIELDS, parts, strict=True))
     for name, value in fields.items():
         try:
@@ -52,13 +61,28 @@ def schedule_parse(*, schedule: str, timezone: str) -> dict[str, str]:
                 "value": repr(value),
                 "error": exc,
             }
-            raise ValueError(f"schedule: {problem}") from None
+            raise ScheduleError("schedule", problem) from None
     try:
         zoneinfo.ZoneInfo(timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         problem = gettext("%(zone)s is not a known time zone") % {"zone": repr(timezone)}
-        raise ValueError(f"timezone: {problem}") from None
+        raise ScheduleError("timezone", problem) from None
     return fields
+
+
+def schedule_update(*, project: Project, schedule: str, timezone: str) -> None:
+    """Give the project a new schedule in a time zone and update its periodic task, in one
+    transaction. Raises ScheduleError naming the field; nothing is saved then, and the
+    project keeps its stored schedule and time zone."""
+    try:
+        with transaction.atomic():
+            project.schedule = schedule.strip()
+            project.timezone = timezone.strip()
+            project.save(update_fields=["schedule", "timezone"])
+            schedule_sync(project=project)
+    except ScheduleError:
+        project.refresh_from_db(fields=["schedule", "timezone"])
+        raise
 
 
 @transaction.atomic

@@ -11,16 +11,16 @@ from django.views.decorators.http import require_GET
 from readiness.permissions import assessment_for_user, assessments_for_user
 from readiness.selectors.assessments import comparison, previous_assessment
 from readiness.selectors.common import result_groups
-from readiness.views.common import HtmxHttpRequest, partial, role_flags
+from readiness.views.common import HtmxHttpRequest, render_page, role_flags
 
 
 @login_required
 @require_GET
 def assessment_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     assessment = assessment_for_user(request.user, pk)
-    return render(
+    return render_page(
         request,
-        partial("readiness/assessment.html", request, "detail"),
+        "readiness/assessment.html",
         {
             "assessment": assessment,
             "project": assessment.project,
@@ -28,6 +28,7 @@ def assessment_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "groups": result_groups(assessment=assessment),
             "previous": previous_assessment(assessment=assessment),
         },
+        partial="detail",
     )
 
 

@@ -9,11 +9,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from checks.checklist import ChecklistError, load_checklist
+from checks.checklist import ChecklistError
 from readiness.models import ChecklistVersion, Role
 from readiness.permissions import project_for_user, require_role
 from readiness.selectors.checklists import checklist_sections, checklist_versions
-from readiness.services.checklists import checklist_version_save
+from readiness.services.checklists import checklist_upload
 from readiness.views.common import HtmxHttpRequest, role_flags
 from readiness.views.forms import ChecklistUploadForm
 
@@ -31,16 +31,15 @@ def checklist(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         require_role(project.user_role, Role.EDITOR)
         form = ChecklistUploadForm(request.POST, request.FILES)
         if form.is_valid():
-            source, name = form.cleaned_data["source"], form.cleaned_data["source_name"]
             try:
-                parsed = load_checklist(source, filename=name)
+                version, created = checklist_upload(
+                    project=project,
+                    source=form.cleaned_data["source"],
+                    source_name=form.cleaned_data["source_name"],
+                )
             except ChecklistError as error:
                 problems = error.problems
             else:
-                text = source.decode("utf-8") if isinstance(source, bytes) else source
-                version, created = checklist_version_save(
-                    project=project, checklist=parsed, source_text=text, source_name=name[:255]
-                )
                 if created:
                     messages.success(
                         request,

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from checks.checklist import MAX_CHECKLIST_BYTES
@@ -105,3 +108,16 @@ class StandupForm(forms.Form):
         if self.is_valid() and self.cleaned_data.get("since"):
             return self.cleaned_data["since"]
         return now - dt.timedelta(hours=24)
+
+
+class DocumentUploadForm(forms.Form):
+    file = forms.FileField(label=_("Readiness document (Markdown)"))
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.READINESS_MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                gettext("The file is larger than the %(limit)s MB limit.")
+                % {"limit": f"{settings.READINESS_MAX_UPLOAD_BYTES / (1024 * 1024):g}"}
+            )
+        return upload

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from readiness.permissions import project_for_user
 from readiness.selectors.history import history_page
-from readiness.views.common import HtmxHttpRequest, partial, role_flags
+from readiness.views.common import HtmxHttpRequest, render_page, role_flags
 from readiness.views.forms import HistoryFilterForm
 
 
@@ -19,9 +18,9 @@ from readiness.views.forms import HistoryFilterForm
 def history(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     project = project_for_user(request.user, slug)
     form = HistoryFilterForm(request.GET)
-    return render(
+    return render_page(
         request,
-        partial("readiness/history.html", request, "table"),
+        "readiness/history.html",
         {
             "project": project,
             **role_flags(project.user_role),
@@ -30,4 +29,5 @@ def history(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                 project=project, filters=form.filters(), page=request.GET.get("page")
             ),
         },
+        partial="table",
     )

@@ -1,16 +1,12 @@
 """Importing a readiness document from the dashboard (upload → preview → confirm), and the
-project's readiness report as a download."""
+project's readiness report as a download. The upload waits for its confirmation in
+readiness/services/pending_uploads.py."""
 
 from __future__ import annotations
 
-import contextlib
-import json
-import secrets
-import time
 from pathlib import Path
 from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,7 +14,6 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from checks.checklist import ChecklistError
@@ -36,65 +31,15 @@ from readiness.reports import (
     report_build,
 )
 from readiness.services.imports import ImportSaveError, import_document_save
-from readiness.views.common import HtmxHttpRequest, partial, role_flags
+from readiness.services.pending_uploads import (
+    pending_upload_drop,
+    pending_upload_load,
+    pending_upload_store,
+)
+from readiness.views.common import HtmxHttpRequest, render_page, role_flags
+from readiness.views.forms import DocumentUploadForm
 
 TEMPLATE = "readiness/import.html"
-# Uploads waiting for their confirmation; older ones are removed at the next upload.
-PENDING_MAX_AGE_S = 24 * 3600
-_TOKEN_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
-
-
-class DocumentUploadForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("Readiness document (Markdown)"))
-
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if upload.size > settings.READINESS_MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than the %(limit)s MB limit.")
-                % {"limit": f"{settings.READINESS_MAX_UPLOAD_BYTES / (1024 * 1024):g}"}
-            )
-        return upload
-
-
-def _pending_dir() -> Path:
-    return Path(settings.DATA_DIR) / "imports"
-
-
-def _pending_store(*, data: bytes, name: str, user_id: int, project_id: int) -> str:
-    """Keep an upload until it is confirmed; returns the token that names it."""
-    folder = _pending_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    cutoff = time.time() - PENDING_MAX_AGE_S
-    for old in folder.glob("*"):
-        with contextlib.suppress(FileNotFoundError):  # another request removed it first
-            if old.stat().st_mtime < cutoff:
-                old.unlink(missing_ok=True)
-    token = secrets.token_urlsafe(24)
-    (folder / f"{token}.doc").write_bytes(data)
-    meta = {"name": name, "user": user_id, "project": project_id}
-    (folder / f"{token}.json").write_text(json.dumps(meta), encoding="utf-8")
-    return token
-
-
-def _pending_load(token: str, *, user_id: int, project_id: int) -> tuple[bytes, str] | None:
-    """The upload of `token` if this user made it for this project and it is still there."""
-    if not token or len(token) > 64 or not set(token) <= _TOKEN_CHARS:
-        return None
-    folder = _pending_dir()
-    try:
-        meta = json.loads((folder / f"{token}.json").read_text(encoding="utf-8"))
-        data = (folder / f"{token}.doc").read_bytes()
-    except (OSError, ValueError):
-        return None
-    if meta.get("user") != user_id or meta.get("project") != project_id:
-        return None
-    return data, str(meta.get("name") or "document.md")
-
-
-def _pending_drop(token: str) -> None:
-    for suffix in (".doc", ".json"):
-        (_pending_dir() / f"{token}{suffix}").unlink(missing_ok=True)
 
 
 def _context(project: Project, **extra: Any) -> dict[str, Any]:
@@ -113,8 +58,8 @@ def import_document(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         return _confirm(request, project)
     form = DocumentUploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        return render(
-            request, partial(TEMPLATE, request, "upload"), _context(project, form=form), status=400
+        return render_page(
+            request, TEMPLATE, _context(project, form=form), partial="upload", status=400
         )
     upload = form.cleaned_data["file"]
     data = upload.read(settings.READINESS_MAX_UPLOAD_BYTES + 1)
@@ -123,10 +68,12 @@ def import_document(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         result = importer.import_document(data, source_name=name)
     except DocumentError as exc:
         form.add_error("file", exc.message)
-        return render(
-            request, partial(TEMPLATE, request, "upload"), _context(project, form=form), status=400
+        return render_page(
+            request, TEMPLATE, _context(project, form=form), partial="upload", status=400
         )
-    token = _pending_store(data=data, name=name, user_id=request.user.pk, project_id=project.pk)
+    token = pending_upload_store(
+        data=data, name=name, user_id=request.user.pk, project_id=project.pk
+    )
     context = _context(
         project,
         form=DocumentUploadForm(),
@@ -134,12 +81,12 @@ def import_document(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         report=report_data(result),
         token=token,
     )
-    return render(request, partial(TEMPLATE, request, "preview"), context)
+    return render_page(request, TEMPLATE, context, partial="preview")
 
 
 def _confirm(request: HtmxHttpRequest, project: Project) -> HttpResponse:
     token = request.POST.get("token", "")
-    pending = _pending_load(token, user_id=request.user.pk, project_id=project.pk)
+    pending = pending_upload_load(token=token, user_id=request.user.pk, project_id=project.pk)
     if pending is None:
         error = _("This preview has expired or is not yours: upload the file again.")
         return render(
@@ -156,7 +103,7 @@ def _confirm(request: HtmxHttpRequest, project: Project) -> HttpResponse:
             _context(project, form=DocumentUploadForm(), error=str(exc)),
             status=400,
         )
-    _pending_drop(token)
+    pending_upload_drop(token=token)
     messages.success(
         request,
         _(

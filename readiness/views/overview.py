@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from readiness.permissions import visible_projects
 from readiness.selectors.overview import project_cards
-from readiness.views.common import HtmxHttpRequest, partial
+from readiness.views.common import HtmxHttpRequest, render_page
 
 
 @login_required
@@ -17,8 +16,9 @@ from readiness.views.common import HtmxHttpRequest, partial
 def overview(request: HtmxHttpRequest) -> HttpResponse:
     """The cards poll themselves every 2 seconds, only while an assessment runs."""
     cards = project_cards(projects=visible_projects(request.user))
-    return render(
+    return render_page(
         request,
-        partial("readiness/overview.html", request, "cards"),
+        "readiness/overview.html",
         {"cards": cards, "any_running": any(card.running for card in cards)},
+        partial="cards",
     )

@@ -8,10 +8,8 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -36,8 +34,8 @@ from readiness.services import action_items as action_item_services
 from readiness.services import assessments as assessment_services
 from readiness.services.attestations import attestation_create as attestation_save
 from readiness.services.attestations import manual_check
-from readiness.services.schedules import schedule_sync
-from readiness.views.common import HtmxHttpRequest, role_flags
+from readiness.services.schedules import ScheduleError, schedule_update
+from readiness.views.common import HtmxHttpRequest, render_partial, role_flags
 from readiness.views.forms import ActionItemForm, AttestationForm, ScheduleForm
 
 TEMPLATE = "readiness/project.html"
@@ -105,7 +103,7 @@ def project_chart(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     project = project_for_user(request.user, slug)
     latest = latest_done([project.pk], count=1)[project.pk]
     context = _chart_context(project, request, latest[0] if latest else None)
-    return render(request, f"{TEMPLATE}#chart", {"project": project, **context})
+    return render_partial(request, TEMPLATE, {"project": project, **context}, partial="chart")
 
 
 @login_required
@@ -124,12 +122,12 @@ def project_run(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     except assessment_services.AssessmentError:
         error = _("This project has no checklist yet: upload one first.")
     else:
-        return render(
-            request, f"{TEMPLATE}#run", _run_context(assessment, project, project.user_role)
+        return render_partial(
+            request, TEMPLATE, _run_context(assessment, project, project.user_role), partial="run"
         )
     context = _run_context(None, project, project.user_role)
     context["run_error"] = error
-    return render(request, f"{TEMPLATE}#run", context)
+    return render_partial(request, TEMPLATE, context, partial="run")
 
 
 @login_required
@@ -141,13 +139,10 @@ def assessment_progress(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     project = assessment.project
     project.user_role = assessment.user_role
     context = _run_context(assessment, project, assessment.user_role)
-    html = render_to_string(f"{TEMPLATE}#run", context, request)
     if assessment.is_finished:
-        page = _project_context(request, project)
-        page["oob"] = True
-        for name in ("summary", "chart", "results"):
-            html += render_to_string(f"{TEMPLATE}#{name}", page, request)
-    return HttpResponse(html)
+        # `oob`: the progress partial adds the summary, chart and results out of band.
+        context = {**_project_context(request, project), "oob": True, **context}
+    return render_partial(request, TEMPLATE, context, partial="progress")
 
 
 @login_required
@@ -157,8 +152,8 @@ def assessment_cancel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     assessment_services.assessment_cancel(assessment=assessment)
     assessment.refresh_from_db()
     project = assessment.project
-    return render(
-        request, f"{TEMPLATE}#run", _run_context(assessment, project, assessment.user_role)
+    return render_partial(
+        request, TEMPLATE, _run_context(assessment, project, assessment.user_role), partial="run"
     )
 
 
@@ -187,9 +182,9 @@ def attestation_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if saved is None:
         rows = manual_checks(project=project, checklist=check.checklist, now=timezone.now())
         row = next(r for r in rows if r.check.pk == check.pk)
-    return render(
+    return render_partial(
         request,
-        f"{TEMPLATE}#manual-check",
+        TEMPLATE,
         {
             "project": project,
             **role_flags(project.user_role),
@@ -198,6 +193,7 @@ def attestation_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "attestation_statuses": AttestationForm.base_fields["status"].choices,
             "just_saved": saved is not None,
         },
+        partial="manual-check",
     )
 
 
@@ -212,9 +208,9 @@ def _add_errors(form: Any, error: ValidationError) -> None:
 def _action_items_response(
     request: HtmxHttpRequest, project: Project, form: ActionItemForm
 ) -> HttpResponse:
-    return render(
+    return render_partial(
         request,
-        f"{TEMPLATE}#action-items",
+        TEMPLATE,
         {
             "project": project,
             **role_flags(project.user_role),
@@ -222,6 +218,7 @@ def _action_items_response(
             "today": timezone.localdate(),
             "action_item_form": form,
         },
+        partial="action-items",
     )
 
 
@@ -256,24 +253,22 @@ def project_schedule(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     saved = False
     if form.is_valid():
         try:
-            with transaction.atomic():
-                project.schedule = form.cleaned_data["schedule"].strip()
-                project.timezone = form.cleaned_data["timezone"].strip()
-                project.save(update_fields=["schedule", "timezone"])
-                schedule_sync(project=project)
+            schedule_update(
+                project=project,
+                schedule=form.cleaned_data["schedule"],
+                timezone=form.cleaned_data["timezone"],
+            )
             saved = True
-        except ValueError as error:
-            project.refresh_from_db(fields=["schedule", "timezone"])
-            # schedule_sync names the field first: "timezone: 'Mars/Base' is not known".
-            field = str(error).split(":", 1)[0]
-            form.add_error(field if field in form.fields else None, str(error))
-    return render(
+        except ScheduleError as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error))
+    return render_partial(
         request,
-        f"{TEMPLATE}#schedule",
+        TEMPLATE,
         {
             "project": project,
             **role_flags(project.user_role),
             "schedule_form": form,
             "schedule_saved": saved,
         },
+        partial="schedule",
     )

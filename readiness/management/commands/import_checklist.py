@@ -12,7 +12,7 @@ from django.utils.translation import gettext_noop, ngettext
 
 from checks.checklist import ChecklistError, load_checklist_file
 from readiness.management.base import BadInput, ReadinessCommand
-from readiness.services.checklists import checklist_version_save
+from readiness.services.checklists import checklist_upload
 
 
 class Command(ReadinessCommand):
@@ -40,8 +40,8 @@ class Command(ReadinessCommand):
             ) % {"file": path, "count": count}
             raise BadInput(f"{heading}\n{exc}") from None
         project = self.project(options["project"])
-        version, created = checklist_version_save(
-            project=project, checklist=checklist, source_text=source_text, source_name=path.name
+        version, created = checklist_upload(
+            project=project, source=source_text, source_name=path.name, filename=str(path)
         )
         checks = sum(1 for _check in checklist.all_checks())
         if created:
