@@ -59,14 +59,6 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} · {self.team} ({self.role})"
 
-    @property
-    def can_edit(self) -> bool:
-        return self.role in (Role.EDITOR, Role.ADMIN)
-
-    @property
-    def can_admin(self) -> bool:
-        return self.role == Role.ADMIN
-
 
 class Project(models.Model):
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="projects")

@@ -2,13 +2,17 @@ from django.contrib import admin
 from django.urls import include, path
 
 from readiness.views import (
+    action_items,
     assessments,
+    attestations,
     checklists,
     health,
     history,
     imports,
     overview,
     projects,
+    runs,
+    schedules,
     standup,
 )
 
@@ -16,21 +20,21 @@ app_patterns = [
     path("", overview.overview, name="overview"),
     path("projects/<slug:slug>/", projects.project_detail, name="project"),
     path("projects/<slug:slug>/chart/", projects.project_chart, name="project-chart"),
-    path("projects/<slug:slug>/run/", projects.project_run, name="project-run"),
-    path("projects/<slug:slug>/schedule/", projects.project_schedule, name="project-schedule"),
+    path("projects/<slug:slug>/run/", runs.project_run, name="project-run"),
+    path("projects/<slug:slug>/schedule/", schedules.project_schedule, name="project-schedule"),
     path(
         "projects/<slug:slug>/attestations/",
-        projects.attestation_create,
+        attestations.attestation_create,
         name="attestation-create",
     ),
     path(
         "projects/<slug:slug>/action-items/",
-        projects.action_item_create,
+        action_items.action_item_create,
         name="action-item-create",
     ),
     path(
         "projects/<slug:slug>/action-items/<int:pk>/complete/",
-        projects.action_item_complete,
+        action_items.action_item_complete,
         name="action-item-complete",
     ),
     path("projects/<slug:slug>/history/", history.history, name="history"),
@@ -43,10 +47,10 @@ app_patterns = [
     path("assessments/<int:pk>/", assessments.assessment_detail, name="assessment"),
     path(
         "assessments/<int:pk>/progress/",
-        projects.assessment_progress,
+        runs.assessment_progress,
         name="assessment-progress",
     ),
-    path("assessments/<int:pk>/cancel/", projects.assessment_cancel, name="assessment-cancel"),
+    path("assessments/<int:pk>/cancel/", runs.assessment_cancel, name="assessment-cancel"),
     path("projects/<slug:slug>/import/", imports.import_document, name="import-document"),
     path("projects/<slug:slug>/report/", imports.report_download, name="report-download"),
     path("compare/", assessments.compare, name="compare"),

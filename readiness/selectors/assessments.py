@@ -17,9 +17,7 @@ from readiness.models import (
     CheckResult,
 )
 from readiness.scoring import Attribution, ScoredCheck, attribute_change
-from readiness.selectors.common import (
-    FAILING,
-)
+from readiness.selectors.common import FAILING
 
 
 def previous_assessment(*, assessment: Assessment) -> Assessment | None:

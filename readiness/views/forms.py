@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -121,3 +122,12 @@ class DocumentUploadForm(forms.Form):
                 % {"limit": f"{settings.READINESS_MAX_UPLOAD_BYTES / (1024 * 1024):g}"}
             )
         return upload
+
+
+def form_add_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its fields when it names them."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
