@@ -11,6 +11,7 @@ from django.test import Client
 
 from readiness.models import Role
 from tests import factories
+from tests.readiness.dashboard_builders import add_history, add_results
 
 
 @dataclass
@@ -104,3 +105,19 @@ def login(world) -> Callable[[str], Client]:
         return client
 
     return make
+
+
+@pytest.fixture
+def latest(world):
+    """Two finished assessments; the latest has a result for every check."""
+    _, latest = add_history(world.project, world.checklist, 2, categories=world.categories)
+    latest.score, latest.coverage = 9.8, 0.92
+    latest.verdict_reasons = [
+        {"code": "critical", "check": "stripe-webhook-signature", "status": "fail"}
+    ]
+    latest.save()
+    c = world.checks
+    add_results(
+        latest, {c["webhook"]: "fail", c["cors"]: "pass", c["logger"]: "pass", c["quotas"]: "error"}
+    )
+    return latest
