@@ -18,7 +18,7 @@ that add workers on other machines use Redis (REDIS_URL) and PostgreSQL (DATABAS
 
 Crash safety does not rest on the broker: result rows carry a lease, and the sweeper
 (beat, every READINESS_SWEEP_SECONDS) re-sends what a dead worker held or a broker lost,
-see readiness/services/assessments.py."""
+see readiness/services/sweeper.py."""
 
 import os
 

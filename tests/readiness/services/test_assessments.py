@@ -340,5 +340,5 @@ def test_it_keeps_the_rows_pending_when_the_broker_goes_down_before_sending(
     ):
         assessment_enqueue(assessment=assessment)
 
-    # The sweeper sends them once the broker is back (tests/readiness/test_sweeper.py).
+    # The sweeper sends them once the broker is back (tests/readiness/services/test_sweeper.py).
     assert results(assessment)["a"].status == ResultStatus.PENDING

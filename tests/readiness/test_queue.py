@@ -1,0 +1,51 @@
+"""readiness/queue.py: tasks sent by name, run here when eager, QueueUnavailable when the
+broker cannot be reached."""
+
+import pytest
+
+from readiness.celery import app as celery_app
+from readiness.queue import QueueUnavailable, TaskCall, queue_check, queue_send
+from readiness.services.assessments import RUN_CHECK_TASK, RUN_FILE_CHECKS_TASK
+from readiness.services.backfill import BACKFILL_POINT_TASK
+from readiness.services.schedules import SCHEDULED_TASK
+from tests.integration.support import (
+    free_port,
+    private_broker,
+    redis_broker,
+    sent_tasks,
+    using,
+)
+from tests.readiness.repo_builders import celery_conf
+
+
+def test_it_names_only_tasks_that_exist():
+    celery_app.loader.import_default_modules()
+    for name in (RUN_FILE_CHECKS_TASK, RUN_CHECK_TASK, BACKFILL_POINT_TASK, SCHEDULED_TASK):
+        assert name in celery_app.tasks
+
+
+def test_it_sends_each_call_by_name_with_its_arguments(tmp_path):
+    with using(private_broker(tmp_path / "broker")) as broker:
+        queue_send(
+            calls=[
+                TaskCall(RUN_FILE_CHECKS_TASK, (7,)),
+                TaskCall(RUN_CHECK_TASK, (8,)),
+            ]
+        )
+        assert sent_tasks(broker) == [(RUN_FILE_CHECKS_TASK, (7,)), (RUN_CHECK_TASK, (8,))]
+
+
+@pytest.mark.django_db
+def test_it_runs_the_tasks_here_when_eager():
+    # The row does not exist: the task runs and finds nothing to do.
+    with celery_conf(task_always_eager=True):
+        queue_check()
+        queue_send(calls=[TaskCall(RUN_CHECK_TASK, (12345,))])
+
+
+def test_it_says_the_queue_is_unavailable_when_the_broker_is_down():
+    with using(redis_broker(f"redis://127.0.0.1:{free_port()}/0")):
+        with pytest.raises(QueueUnavailable, match="the task queue is unavailable"):
+            queue_check()
+        with pytest.raises(QueueUnavailable, match="the task queue is unavailable"):
+            queue_send(calls=[TaskCall(RUN_CHECK_TASK, (1,))])
