@@ -9,13 +9,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from readiness.models import (
-    Assessment,
-    AssessmentStatus,
-    Category,
-    Check,
-    CheckResult,
-)
+from readiness.models import Assessment, AssessmentStatus, Category, Check, CheckResult
 from readiness.scoring import Attribution, ScoredCheck, attribute_change
 from readiness.selectors.common import FAILING
 

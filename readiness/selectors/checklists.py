@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 
-from readiness.models import (
-    Category,
-    Check,
-    ChecklistVersion,
-    Project,
-)
+from readiness.models import Category, Check, ChecklistVersion, Project
+
+
+def checklist_version(*, project: Project, number: int) -> ChecklistVersion | None:
+    """The project's checklist version `number`, if there is one."""
+    return ChecklistVersion.objects.filter(project=project, number=number).first()
 
 
 def checklist_versions(*, project: Project) -> list[ChecklistVersion]:

@@ -9,13 +9,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from readiness.models import (
-    Assessment,
-    AssessmentStatus,
-    Category,
-    CategoryScore,
-    CheckResult,
-)
+from readiness.models import Assessment, AssessmentStatus, Category, CategoryScore, CheckResult
 
 ACTIVE_STATUSES = (AssessmentStatus.PENDING, AssessmentStatus.RUNNING)
 FAILING = frozenset({"fail", "error"})

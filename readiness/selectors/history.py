@@ -9,11 +9,7 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 from django.utils import timezone
 
-from readiness.models import (
-    Assessment,
-    CategoryScore,
-    Project,
-)
+from readiness.models import Assessment, CategoryScore, Project
 
 HISTORY_PAGE_SIZE = 20
 

@@ -6,15 +6,8 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from readiness.models import (
-    Assessment,
-    Project,
-)
-from readiness.selectors.common import (
-    active_assessments,
-    latest_done,
-    score_delta,
-)
+from readiness.models import Assessment, Project
+from readiness.selectors.common import active_assessments, latest_done, score_delta
 
 SPARKLINE_POINTS = 30
 

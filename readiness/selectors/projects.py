@@ -20,11 +20,7 @@ from readiness.models import (
     CheckResult,
     Project,
 )
-from readiness.selectors.common import (
-    active_assessments,
-    latest_done,
-    score_delta,
-)
+from readiness.selectors.common import active_assessments, latest_done, score_delta
 
 CHART_RANGES = {"90d": 90, "1y": 365, "all": None}
 DEFAULT_CHART_RANGE = "90d"

@@ -19,12 +19,7 @@ from readiness.models import (
     Project,
     Team,
 )
-from readiness.selectors.common import (
-    FAILING,
-    active_assessments,
-    latest_done,
-    score_delta,
-)
+from readiness.selectors.common import FAILING, active_assessments, latest_done, score_delta
 
 STANDUP_HORIZON = dt.timedelta(days=7)
 

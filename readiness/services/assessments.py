@@ -44,6 +44,7 @@ NOT_EVALUABLE = gettext_noop("not evaluable on history")
 CANCELLED = gettext_noop("cancelled")
 ACTIVE = (AssessmentStatus.PENDING, AssessmentStatus.RUNNING)
 UNFINISHED = (ResultStatus.PENDING, ResultStatus.RUNNING)
+# Sent by name (readiness/queue.py): the tasks module imports the services, not the reverse.
 RUN_FILE_CHECKS_TASK = "readiness.tasks.run_file_checks_task"
 RUN_CHECK_TASK = "readiness.tasks.run_check_task"
 

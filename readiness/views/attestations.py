@@ -10,10 +10,7 @@ from django.views.decorators.http import require_POST
 
 from readiness.models import Role
 from readiness.permissions import project_for_user
-from readiness.selectors.projects import (
-    ManualCheckRow,
-    manual_checks,
-)
+from readiness.selectors.projects import ManualCheckRow, manual_checks
 from readiness.services.attestations import attestation_create as attestation_save
 from readiness.services.attestations import manual_check
 from readiness.views.common import HtmxHttpRequest, render_partial, role_flags

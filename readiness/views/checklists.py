@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from checks.checklist import ChecklistError
-from readiness.models import ChecklistVersion, Role
+from readiness.models import Role
 from readiness.permissions import project_for_user, require_role
-from readiness.selectors.checklists import checklist_sections, checklist_versions
+from readiness.selectors.checklists import checklist_sections, checklist_version, checklist_versions
 from readiness.services.checklists import checklist_upload
 from readiness.views.common import HtmxHttpRequest, role_flags
 from readiness.views.forms import ChecklistUploadForm
@@ -72,7 +72,7 @@ def checklist(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def checklist_download(request: HtmxHttpRequest, slug: str, number: int) -> HttpResponse:
     """The version's file exactly as it was imported."""
     project = project_for_user(request.user, slug)
-    version = ChecklistVersion.objects.filter(project=project, number=number).first()
+    version = checklist_version(project=project, number=number)
     if version is None:
         raise Http404
     response = HttpResponse(version.source_text, content_type="application/yaml; charset=utf-8")

@@ -1,4 +1,5 @@
-"""The project page and its chart, which HTMX reloads for another time range."""
+"""The project page and its chart, which HTMX reloads for another time range; the page's
+contexts also serve its other endpoints (runs, attestations, action items, schedules)."""
 
 from __future__ import annotations
 

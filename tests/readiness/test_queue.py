@@ -8,13 +8,7 @@ from readiness.queue import QueueUnavailable, TaskCall, queue_check, queue_send
 from readiness.services.assessments import RUN_CHECK_TASK, RUN_FILE_CHECKS_TASK
 from readiness.services.backfill import BACKFILL_POINT_TASK
 from readiness.services.schedules import SCHEDULED_TASK
-from tests.integration.support import (
-    free_port,
-    private_broker,
-    redis_broker,
-    sent_tasks,
-    using,
-)
+from tests.integration.support import free_port, private_broker, redis_broker, sent_tasks, using
 from tests.readiness.repo_builders import celery_conf
 
 

@@ -4,9 +4,7 @@ import json
 import pytest
 
 from readiness import models
-from readiness.services.backfill import (
-    backfill_run,
-)
+from readiness.services.backfill import backfill_run
 from readiness.services.projects import project_upsert
 from tests.readiness.repo_builders import (
     GitRepo,

@@ -8,13 +8,7 @@ from django.utils import timezone
 
 from checks.checklist import load_checklist
 from checks.spec import FILE_CHECK_TYPES
-from readiness.models import (
-    Assessment,
-    AssessmentStatus,
-    CategoryScore,
-    ResultStatus,
-    Trigger,
-)
+from readiness.models import Assessment, AssessmentStatus, CategoryScore, ResultStatus, Trigger
 from readiness.queue import QueueUnavailable
 from readiness.services.assessments import (
     AssessmentError,
@@ -25,10 +19,7 @@ from readiness.services.assessments import (
     assessment_start,
 )
 from readiness.services.checklists import checklist_version_save
-from readiness.services.runs import (
-    assessment_run_check,
-    assessment_run_file_checks,
-)
+from readiness.services.runs import assessment_run_check, assessment_run_file_checks
 from tests.factories import AttestationFactory, ProjectFactory
 from tests.integration.support import (
     SlowServer,

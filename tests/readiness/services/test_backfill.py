@@ -4,12 +4,7 @@ import pytest
 
 from checks.scan import BlobCache
 from readiness import models
-from readiness.services.backfill import (
-    BackfillError,
-    backfill_plan,
-    backfill_point,
-    backfill_run,
-)
+from readiness.services.backfill import BackfillError, backfill_plan, backfill_point, backfill_run
 from readiness.services.projects import project_upsert
 from tests.readiness.repo_builders import (
     GitRepo,

@@ -16,11 +16,7 @@ from readiness.models import (
 )
 from readiness.selectors.assessments import comparison
 from readiness.services.assessments import assessment_create
-from readiness.services.imports import (
-    ImportSaveError,
-    claim_disagreements,
-    import_document_save,
-)
+from readiness.services.imports import ImportSaveError, claim_disagreements, import_document_save
 from readiness.services.runs import assessment_run_inline
 from tests import factories
 from tests.readiness.importer.conftest import SEED

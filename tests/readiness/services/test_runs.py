@@ -8,17 +8,8 @@ from django.db import OperationalError, connection
 
 from checks.checklist import load_checklist
 from checks.spec import FILE_CHECK_TYPES, Evidence, Outcome, Status
-from readiness.models import (
-    AssessmentStatus,
-    CategoryScore,
-    CheckResult,
-    ResultStatus,
-    Trigger,
-)
-from readiness.services.assessments import (
-    assessment_create,
-    assessment_scorecard,
-)
+from readiness.models import AssessmentStatus, CategoryScore, CheckResult, ResultStatus, Trigger
+from readiness.services.assessments import assessment_create, assessment_scorecard
 from readiness.services.checklists import checklist_version_save
 from readiness.services.runs import (
     assessment_record_outcomes,
@@ -28,9 +19,7 @@ from readiness.services.runs import (
 )
 from readiness.services.sources import SourceError, source_prepare
 from tests.factories import AttestationFactory, ProjectFactory, UserFactory
-from tests.integration.support import (
-    SlowServer,
-)
+from tests.integration.support import SlowServer
 from tests.readiness.repo_builders import GitRepo, category, checklist, write_files
 
 pytestmark = pytest.mark.django_db

@@ -2,11 +2,7 @@ import datetime as dt
 
 from django.urls import reverse
 
-from readiness.models import (
-    ActionItem,
-    ActionItemStatus,
-    Role,
-)
+from readiness.models import ActionItem, ActionItemStatus, Role
 from tests import factories
 
 HTMX = {"HX-Request": "true"}

@@ -3,10 +3,7 @@ import datetime as dt
 from django.urls import reverse
 from django.utils import timezone
 
-from readiness.models import (
-    Attestation,
-    Role,
-)
+from readiness.models import Attestation, Role
 
 HTMX = {"HX-Request": "true"}
 

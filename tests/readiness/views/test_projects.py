@@ -8,9 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from readiness.middleware import TIME_ZONE_COOKIE
-from readiness.models import (
-    Role,
-)
+from readiness.models import Role
 from tests import factories
 from tests.readiness.dashboard_builders import add_history, add_results
 

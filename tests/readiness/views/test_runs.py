@@ -1,11 +1,7 @@
 from django.urls import reverse
 from django.utils import timezone
 
-from readiness.models import (
-    Assessment,
-    AssessmentStatus,
-    Role,
-)
+from readiness.models import Assessment, AssessmentStatus, Role
 from tests import factories
 from tests.integration.support import filesystem_broker, redis_broker, sent_tasks, using
 from tests.readiness.dashboard_builders import add_results

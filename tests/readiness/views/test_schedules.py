@@ -1,8 +1,6 @@
 from django.urls import reverse
 
-from readiness.models import (
-    Role,
-)
+from readiness.models import Role
 
 HTMX = {"HX-Request": "true"}
 
