@@ -11,7 +11,7 @@ Renderers: `markdown`, `html`, `jsontext`, `terminal`. Numbers are written by
 
 from readiness.reports.assessments import assessment_report_data, run_report_data
 from readiness.reports.imports import import_report_data
-from readiness.reports.project import Report, ReportError, report_build, report_data
+from readiness.reports.project import ReportError, report_build
 from readiness.reports.render import (
     CONTENT_TYPES,
     EXTENSIONS,
@@ -25,7 +25,6 @@ __all__ = [
     "CONTENT_TYPES",
     "EXTENSIONS",
     "FORMATS",
-    "Report",
     "ReportError",
     "assessment_report_data",
     "assessment_text",
@@ -33,6 +32,5 @@ __all__ = [
     "render_import_report",
     "render_report",
     "report_build",
-    "report_data",
     "run_report_data",
 ]
