@@ -10,6 +10,7 @@ from django.core.management.base import CommandParser
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from readiness.formatting import score_line
 from readiness.management.base import BadInput, ReadinessCommand
 from readiness.models import Assessment, Project
 from readiness.queue import QueueUnavailable
@@ -23,7 +24,6 @@ from readiness.services.backfill import (
     backfill_plan,
     backfill_run,
 )
-from readiness.verdicts import score_line
 
 
 def parse_moment(value: str, option: str) -> dt.date | dt.datetime:

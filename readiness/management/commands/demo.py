@@ -16,6 +16,7 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from readiness.formatting import score_line
 from readiness.management.base import BadInput, ReadinessCommand
 from readiness.models import (
     Assessment,
@@ -29,7 +30,6 @@ from readiness.services import sources
 from readiness.services.assessments import assessment_create
 from readiness.services.projects import project_upsert
 from readiness.services.runs import assessment_run_inline
-from readiness.verdicts import score_line
 
 DEMO_TEAM = "Demo"
 DEMO_PROJECT = "readiness"

@@ -8,9 +8,10 @@ from django.core.management.base import CommandParser
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
+from readiness.formatting import format_coverage, format_score
 from readiness.management.base import ReadinessCommand
 from readiness.models import Assessment, CheckResult, Project
-from readiness.verdicts import format_coverage, format_score, verdict_label
+from readiness.verdicts import verdict_label
 
 
 def history_points(project: Project) -> list[dict[str, Any]]:

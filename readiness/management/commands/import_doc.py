@@ -16,10 +16,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from checks.checklist import ChecklistError
+from readiness.formatting import format_score
 from readiness.importer.document import DocumentError, import_document, max_document_bytes
-from readiness.importer.report import render_import_report
 from readiness.management.base import BadInput, ReadinessCommand
 from readiness.models import Trigger
+from readiness.reports import render_import_report
 from readiness.services.assessments import AssessmentError, assessment_create
 from readiness.services.imports import (
     ImportSaveError,
@@ -29,7 +30,6 @@ from readiness.services.imports import (
 )
 from readiness.services.projects import ProjectError
 from readiness.services.runs import assessment_run_inline
-from readiness.verdicts import format_score
 
 
 def read_document(path: Path) -> bytes:
