@@ -11,13 +11,12 @@ from django.utils.functional import Promise
 UNTRANSLATED = "untranslated"
 APPROXIMATE = "approximate"
 WARNING = "warning"
-KINDS = (UNTRANSLATED, APPROXIMATE, WARNING)
 # Excerpts of untranslated parts are shown, so they are kept short.
-EXCERPT_CHARS = 160
+NOTE_EXCERPT_CHARS = 160
 
 
 @dataclass(frozen=True)
-class Message:
+class NoteMessage:
     """A gettext_lazy template and its parameters; formatted in the language active when
     it is turned into text."""
 
@@ -36,7 +35,7 @@ class Note:
     line: int
     end_line: int
     kind: str
-    message: Message
+    message: NoteMessage
     excerpt: str = ""
 
     def as_dict(self) -> dict[str, Any]:
@@ -52,4 +51,4 @@ class Note:
 def excerpt(text: str) -> str:
     """The first line of `text`, shortened for a report."""
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    return first if len(first) <= EXCERPT_CHARS else first[: EXCERPT_CHARS - 1] + "…"
+    return first if len(first) <= NOTE_EXCERPT_CHARS else first[: NOTE_EXCERPT_CHARS - 1] + "…"

@@ -16,7 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from checks.checklist import ChecklistError
-from readiness.importer.document import DocumentError, import_document, max_document_bytes
+from readiness.importer import DocumentError, import_document, max_document_bytes
 from readiness.importer.report import render_import_report
 from readiness.models import Trigger
 from readiness.services.assessments import (

@@ -7,8 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from checks.checklist import load_checklist
-from readiness.importer.document import DocumentError, import_document
-from readiness.importer.notes import UNTRANSLATED, WARNING
+from readiness.importer import UNTRANSLATED, WARNING, DocumentError, import_document
 from tests.readiness.importer.conftest import import_doc, read_doc
 
 

@@ -4,7 +4,7 @@ out of it, asserted one by one."""
 import datetime as dt
 
 from checks.checklist import load_checklist
-from readiness.importer.notes import APPROXIMATE, UNTRANSLATED, WARNING
+from readiness.importer import APPROXIMATE, UNTRANSLATED, WARNING
 from tests.readiness.importer.conftest import SEED, import_doc
 
 CATEGORIES = [

@@ -152,9 +152,3 @@ def repair_mojibake(text: str) -> Repair:
         rounds=rounds,
         suspicious=rounds == 0 and bool(_SUSPICIOUS.search(text)),
     )
-
-
-def detect_mojibake(text: str) -> str | None:
-    """The code page `text` was mis-decoded with, or None when it is not repairable
-    mojibake."""
-    return repair_mojibake(text).encoding
