@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from readiness.importer import _marks as marks
 from readiness.importer._markdown import ListBlock, ListItem, Table, fold, plain, strip_symbols
+from readiness.importer._marks import PASS, first_mark, status_of_mark, strip_mark
 from readiness.importer._plan import MAX_TITLE, ActionDraft
 from readiness.importer._state import DocumentWalk
 from readiness.importer._text import clip, find_date
@@ -15,13 +15,14 @@ _PRIORITY = re.compile(r"^\s*\[?\(?(P[0-4])\)?\]?\s*(?:[:\-–—|.)]\s*)?(.*)$"
 
 
 def read_action_list(walk: DocumentWalk, block: ListBlock, *, done: bool) -> None:
+    """Items of a TODO (or DONE) section; nested items are titled after their parent."""
     priority = walk.heading_priority()
 
     def visit(items: list[ListItem], parent: str) -> None:
         for item in items:
             text = plain(item.text)
-            mark, rest = marks.strip_mark(text)
-            is_done = done if mark is None else marks.status_of_mark(mark) == marks.PASS
+            mark, rest = strip_mark(text)
+            is_done = done if mark is None else status_of_mark(mark) == PASS
             title = strip_symbols(rest).strip()
             if item.children:
                 prefix = title.rstrip(" :：")
@@ -42,12 +43,13 @@ def read_action_list(walk: DocumentWalk, block: ListBlock, *, done: bool) -> Non
 
 
 def read_priority_list(walk: DocumentWalk, block: ListBlock, priority: str) -> None:
+    """Items of a priority section or with their own "P1 :" prefix."""
     for item in block.walk():
         text = plain(item.text)
         found = priority_of_item(text)
         title = found[1] if found else text
-        mark, rest = marks.strip_mark(title)
-        done = bool(mark) and marks.status_of_mark(mark) == marks.PASS
+        mark, rest = strip_mark(title)
+        done = bool(mark) and status_of_mark(mark) == PASS
         title = strip_symbols(rest)
         if title:
             walk.actions.append(
@@ -57,6 +59,7 @@ def read_priority_list(walk: DocumentWalk, block: ListBlock, priority: str) -> N
 
 
 def action_draft(title: str, line: int, done: bool, priority: str) -> ActionDraft:
+    """An action item, with the owner (@name) and due date written in its title."""
     owner = ""
     found = re.search(r"(?<![\w.])@([\w.-]+)", title)
     if found:
@@ -72,12 +75,12 @@ def action_draft(title: str, line: int, done: bool, priority: str) -> ActionDraf
     )
 
 
-# Tables
-
-
 def read_priority_table(
     walk: DocumentWalk, table: Table, headers: list[str], priority_column: int
 ) -> None:
+    """Rows of a table with a priority column: title, owner, due date and status are
+    found by their column's header."""
+
     def column(pattern: str) -> int | None:
         return next(
             (i for i, h in enumerate(headers) if i != priority_column and re.match(pattern, h)),
@@ -114,8 +117,8 @@ def read_priority_table(
         priority_text = cell(priority_column)
         found = _PRIORITY.match(priority_text)
         status_text = fold(cell(status_column))
-        mark = marks.first_mark(cell(status_column))
-        done = (mark is not None and marks.status_of_mark(mark) == marks.PASS) or bool(
+        mark = first_mark(cell(status_column))
+        done = (mark is not None and status_of_mark(mark) == PASS) or bool(
             re.match(r"^(?:done|fait|termine|complete|ok|closed|ferme)", strip_symbols(status_text))
         )
         walk.actions.append(
@@ -129,9 +132,6 @@ def read_priority_table(
             )
         )
         walk.consume(number)
-
-
-# After the walk
 
 
 def priority_of_item(text: str) -> tuple[str, str] | None:

@@ -10,6 +10,7 @@ from readiness.importer.notes import NoteMessage
 
 
 def plan_type(plan: Plan) -> str:
+    """The check type a plan becomes."""
     if isinstance(plan, GrepPlan):
         return "grep"
     if isinstance(plan, FilePlan):
@@ -20,6 +21,7 @@ def plan_type(plan: Plan) -> str:
 def grep_options(
     entries: list[tuple[int, str, Plan]], absent: bool, count: int | None
 ) -> tuple[dict[str, object], list[NoteMessage]]:
+    """One grep check for greps of one pattern (`each_file` when on several files)."""
     plans = [entry[2] for entry in entries]
     first = plans[0]
     assert isinstance(first, GrepPlan)

@@ -44,7 +44,7 @@ _SHELL_WORDS = re.compile(
 
 
 @dataclass
-class CommandGroup:
+class _CommandGroup:
     """Commands of a code block that belong together: a title comment, commands, the
     expected result."""
 
@@ -56,6 +56,7 @@ class CommandGroup:
 
 
 def read_code(walk: DocumentWalk, block: CodeBlock) -> None:
+    """A shell block becomes checks; any other code block, a note saying what it is."""
     body = [text for _line, text in block.body]
     if block.info in _SHELL_INFOS or (not block.info and _looks_like_shell(body)):
         _read_shell(walk, block)
@@ -95,7 +96,7 @@ def _read_shell(walk: DocumentWalk, block: CodeBlock) -> None:
     walk.consume(block.line)
     walk.consume(block.end_line)
     console = any(text.lstrip().startswith("$ ") for _line, text in block.body)
-    groups: list[CommandGroup] = [CommandGroup()]
+    groups: list[_CommandGroup] = [_CommandGroup()]
     pending_expectation: Expectation | None = None
     lines = list(block.body)
     i = 0
@@ -125,7 +126,7 @@ def _read_shell(walk: DocumentWalk, block: CodeBlock) -> None:
                     i += 1
                 continue
             if group.commands or group.expectation:
-                groups.append(CommandGroup())
+                groups.append(_CommandGroup())
                 group = groups[-1]
             title = TEST_NUMBER.sub("", comment)
             if not group.title:
@@ -146,7 +147,7 @@ def _read_shell(walk: DocumentWalk, block: CodeBlock) -> None:
             i += 1
         group = groups[-1]
         if group.expectation_after:
-            groups.append(CommandGroup())
+            groups.append(_CommandGroup())
             group = groups[-1]
         if pending_expectation is not None and not group.expectation:
             group.expectation = pending_expectation
@@ -158,7 +159,7 @@ def _read_shell(walk: DocumentWalk, block: CodeBlock) -> None:
         cwd = _translate_group(walk, group, cwd)
 
 
-def _translate_group(walk: DocumentWalk, group: CommandGroup, cwd: str) -> str:
+def _translate_group(walk: DocumentWalk, group: _CommandGroup, cwd: str) -> str:
     """Add the group's checks; returns the directory a `cd` left the block in."""
     category = walk.category()
     plans: list[tuple[int, str, Plan]] = []
@@ -203,7 +204,7 @@ def _translate_group(walk: DocumentWalk, group: CommandGroup, cwd: str) -> str:
 
 def _group_specs(
     walk: DocumentWalk,
-    group: CommandGroup,
+    group: _CommandGroup,
     plans: list[tuple[int, str, Plan]],
     expectation: Expectation | None,
     category: str,
@@ -262,9 +263,6 @@ def _group_specs(
         )
         results.append((spec, line, approx))
     return results
-
-
-# Lists
 
 
 def _comment_text(text: str) -> str | None:

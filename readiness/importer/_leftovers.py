@@ -76,9 +76,6 @@ def _note_leftover(walk: DocumentWalk, block: Block, first: int, last: int) -> N
     walk.note(UNTRANSLATED, first, last, reason)
 
 
-# The result
-
-
 def merge_notes(walk: DocumentWalk) -> None:
     """Untranslated parts with the same reason, apart only by blank lines, are one."""
     merged: list[Note] = []

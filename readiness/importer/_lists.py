@@ -6,21 +6,20 @@ from __future__ import annotations
 import re
 
 from checks.spec import CheckSpec
-from readiness.importer import _marks as marks
 from readiness.importer._actions import priority_of_item, read_action_list, read_priority_list
 from readiness.importer._markdown import ListBlock, fold, plain, slugify_key, strip_symbols
+from readiness.importer._marks import status_of_mark, strip_mark, strip_trailing_mark
 from readiness.importer._plan import MAX_NAME, ManualItem
 from readiness.importer._scores import DELTA, read_improvements, score_text
 from readiness.importer._state import DocumentWalk
 from readiness.importer._text import clip
 
 MANUAL_VALID_DAYS = 90
-
-
 _IMPROVEMENTS_LABEL = re.compile(r"^(?:ameliorations?|improvements?|gains?|changements?|changes)\b")
 
 
 def read_list(walk: DocumentWalk, block: ListBlock, label: str | None) -> None:
+    """Hand the list to its reader, from its section, its label and its items."""
     label_folded = fold(label or "")
     kind = walk.section_kind()
     if kind:
@@ -37,7 +36,7 @@ def read_list(walk: DocumentWalk, block: ListBlock, label: str | None) -> None:
         read_priority_list(walk, block, priority)
         return
     checklist = walk.in_checklist_section()
-    marked = [item for item in block.items if marks.strip_mark(plain(item.text))[0]]
+    marked = [item for item in block.items if strip_mark(plain(item.text))[0]]
     if checklist or (marked and len(marked) == len(block.items)):
         _read_checklist(walk, block, trailing=checklist)
         return
@@ -51,14 +50,14 @@ def _read_checklist(walk: DocumentWalk, block: ListBlock, *, trailing: bool) -> 
     category = walk.category()
     for item in block.walk():
         text = plain(item.text)
-        mark, rest = marks.strip_mark(text)
+        mark, rest = strip_mark(text)
         if mark is None and trailing:
-            mark, rest = marks.strip_trailing_mark(text)
+            mark, rest = strip_trailing_mark(text)
         name = strip_symbols(rest).strip()
         if not name:
             continue
         key = walk.unique_key(slugify_key(name), "item")
-        status = marks.status_of_mark(mark) if mark else None
+        status = status_of_mark(mark) if mark else None
         walk.add_check(
             CheckSpec(
                 key=key,

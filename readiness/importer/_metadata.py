@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
-from readiness.importer import _marks as marks
 from readiness.importer._markdown import FrontMatter, Paragraph, fold, plain, strip_symbols
+from readiness.importer._marks import first_mark, status_of_mark
 from readiness.importer._scores import score_text
 from readiness.importer._state import DocumentWalk
 from readiness.importer._text import find_date, split_label
@@ -23,6 +23,7 @@ _NOT_READY = re.compile(r"\b(?:not ready|non pret|pas pret|no go|no-go|bloque|bl
 
 
 def read_front_matter(walk: DocumentWalk, block: FrontMatter) -> None:
+    """Title, date and author from YAML front matter; other fields are left unused."""
     walk.consume(block.line)
     walk.consume(block.end_line)
     for name, (line, value) in block.fields.items():
@@ -37,10 +38,8 @@ def read_front_matter(walk: DocumentWalk, block: FrontMatter) -> None:
         walk.consume(line)
 
 
-# Paragraphs: metadata, scores, section results, narrative
-
-
 def read_paragraph(walk: DocumentWalk, block: Paragraph) -> None:
+    """Each line: a metadata label, a section's claimed result, a score, or narrative."""
     for number, raw in block.lines:
         text = plain(raw)
         key, value = split_label(text)
@@ -48,9 +47,9 @@ def read_paragraph(walk: DocumentWalk, block: Paragraph) -> None:
             walk.consume(number)
             continue
         if key is not None and RESULT_LABEL.match(fold(key)):
-            mark = marks.first_mark(value)
+            mark = first_mark(value)
             if mark:
-                _section_result(walk, marks.status_of_mark(mark), number)
+                _section_result(walk, status_of_mark(mark), number)
             continue
         if score_text(walk, text, number):
             walk.consume(number)

@@ -65,7 +65,7 @@ def _number(text: str) -> float:
     return float(text.replace(",", ".").replace("−", "-").replace(" ", ""))
 
 
-def score_value(value: str, scale: str | None) -> float | None:
+def _score_value(value: str, scale: str | None) -> float | None:
     number = _number(value)
     if scale == "100":
         number /= 10
@@ -85,18 +85,18 @@ def score_text(walk: DocumentWalk, text: str, line: int, *, in_heading: bool = F
     suffix = text[found.end() :]
     if _NOT_SCORE_SUFFIX.match(fold(suffix)):
         return False
-    score = score_value(found.group(1), found.group(2))
+    score = _score_value(found.group(1), found.group(2))
     if score is None:
         return False
     prefix = text[: found.start()]
     earlier: float | None = None
     before = _EARLIER_PREFIX.search(prefix)
     if before:
-        earlier = score_value(before.group(1), before.group(2))
+        earlier = _score_value(before.group(1), before.group(2))
         prefix = prefix[: before.start()]
     after = _EARLIER_SUFFIX.match(fold(suffix))
     if after:
-        earlier = score_value(after.group(1), after.group(2))
+        earlier = _score_value(after.group(1), after.group(2))
     date = find_date(prefix) or find_date(suffix)
     label = strip_symbols(re.sub(r"\(.*?\)", "", prefix)).strip(" :：-–—*")
     label = strip_symbols(ISO_DATE.sub("", label)).strip(" :：-–—*")
@@ -145,6 +145,7 @@ def claim_score(
 
 
 def point_on(walk: DocumentWalk, date: dt.date | None, line: int) -> PointDraft:
+    """The point of `date`, made when the document has none yet."""
     for point in walk.points:
         if point.date == date:
             return point
@@ -164,10 +165,8 @@ def current_point(walk: DocumentWalk, line: int) -> PointDraft:
     return point_on(walk, walk.heading_date(), line)
 
 
-# Code blocks
-
-
 def read_improvements(walk: DocumentWalk, block: ListBlock) -> None:
+    """Claimed improvements ("… (+0.3)") of the current history point."""
     point = current_point(walk, block.line)
     for item in block.walk():
         text = plain(item.text)
@@ -194,7 +193,7 @@ def read_score_table(
                 continue
             name = strip_symbols(plain(cells[name_column]))
             found = SCORE.fullmatch(strip_symbols(plain(cells[index])))
-            score = score_value(found.group(1), found.group(2)) if found else None
+            score = _score_value(found.group(1), found.group(2)) if found else None
             key = "" if _TOTAL_ROW.match(fold(name)) else slugify_key(name)
             if score is None or (not key and not _TOTAL_ROW.match(fold(name))):
                 continue
@@ -207,6 +206,8 @@ def read_score_table(
 
 
 def resolve_points(walk: DocumentWalk) -> None:
+    """Date the undated points with the document's date, attach earlier scores to the
+    point before theirs, and drop points without any score."""
     undated = [p for p in walk.points if p.date is None]
     for point in undated:
         if walk.date is None:
@@ -259,6 +260,7 @@ def resolve_points(walk: DocumentWalk) -> None:
 
 
 def claimed_points(walk: DocumentWalk, checklist: Checklist | None) -> tuple[ClaimedPoint, ...]:
+    """The dated points, oldest first, their categories matched to the checklist's."""
     keys = {c.key for c in checklist.categories} if checklist else set()
     names = {slugify_key(c.name): c.key for c in checklist.categories} if checklist else {}
     points = []

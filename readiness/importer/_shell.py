@@ -25,9 +25,6 @@ def refuse(template: Any, **params: Any) -> Refused:
     return Refused(NoteMessage(template, params))
 
 
-# Tokens
-
-
 @dataclass(frozen=True)
 class Word:
     text: str

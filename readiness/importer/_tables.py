@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from readiness.importer import _marks as marks
 from readiness.importer._actions import find_priority_column, read_priority_table
 from readiness.importer._markdown import Table, fold, plain, strip_symbols
+from readiness.importer._marks import first_mark
 from readiness.importer._scores import SCORE, read_score_table
 from readiness.importer._state import DocumentWalk
 from readiness.importer.notes import UNTRANSLATED
 
 
 def read_table(walk: DocumentWalk, table: Table) -> None:
+    """A priority table, a score table, or a summary of status marks; else left unused."""
     headers = [fold(plain(h)) for h in table.header]
     priority_column = find_priority_column(headers, table.rows)
     if priority_column is not None:
@@ -30,7 +31,7 @@ def read_table(walk: DocumentWalk, table: Table) -> None:
     if score_columns:
         read_score_table(walk, table, headers, score_columns)
         return
-    if any(marks.first_mark(cell) for _line, cells in table.rows for cell in cells):
+    if any(first_mark(cell) for _line, cells in table.rows for cell in cells):
         walk.note(
             UNTRANSLATED,
             table.line,

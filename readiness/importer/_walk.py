@@ -25,6 +25,7 @@ from readiness.importer._text import find_date
 
 
 def walk_blocks(walk: DocumentWalk) -> None:
+    """Hand each block, in order, to its reader."""
     first_heading = next((b for b in walk.blocks if isinstance(b, Heading)), None)
     if first_heading and first_heading.level == 1 and walk.category_level != 1:
         walk.title_heading = first_heading
@@ -67,6 +68,8 @@ def _read_heading(walk: DocumentWalk, heading: Heading) -> None:
 
 
 def finish_walk(walk: DocumentWalk) -> None:
+    """Settle what only the whole document tells: its date, the dates of undated scores,
+    the claimed results of checks from their sections, and notes for unused lines."""
     if walk.date is None:
         title_date = find_date(walk.title) if walk.title else None
         dated = [p.date for p in walk.points if p.date]
