@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from checks.spec import CheckSpec
 from readiness.importer import ImportResult, import_document
 from readiness.importer._commands import Plan, plan_command
 
@@ -29,3 +30,7 @@ def one(line: str, cwd: str = "") -> Plan:
     plans = plan_command(line, cwd)
     assert len(plans) == 1
     return plans[0]
+
+
+def checks_of(result: ImportResult) -> dict[str, CheckSpec]:
+    return {spec.key: spec for spec in result.checklist.all_checks()}
