@@ -36,7 +36,7 @@ def read_action_list(walk: DocumentWalk, block: ListBlock, *, done: bool) -> Non
             if parent:
                 title = f"{parent} : {title}"
             if title:
-                walk.actions.append(action_draft(title, item.line, is_done, item_priority))
+                walk.actions.append(_action_draft(title, item.line, is_done, item_priority))
             walk.consume(item.line, item.end_line)
 
     visit(block.items, "")
@@ -53,12 +53,12 @@ def read_priority_list(walk: DocumentWalk, block: ListBlock, priority: str) -> N
         title = strip_symbols(rest)
         if title:
             walk.actions.append(
-                action_draft(title, item.line, done, found[0] if found else priority)
+                _action_draft(title, item.line, done, found[0] if found else priority)
             )
         walk.consume(item.line, item.end_line)
 
 
-def action_draft(title: str, line: int, done: bool, priority: str) -> ActionDraft:
+def _action_draft(title: str, line: int, done: bool, priority: str) -> ActionDraft:
     """An action item, with the owner (@name) and due date written in its title."""
     owner = ""
     found = re.search(r"(?<![\w.])@([\w.-]+)", title)

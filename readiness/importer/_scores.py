@@ -72,7 +72,7 @@ def _score_value(value: str, scale: str | None) -> float | None:
     return number if 0 <= number <= 10 else None
 
 
-def _plain(value: float) -> str:
+def _shown_score(value: float) -> str:
     return f"{value:g}"
 
 
@@ -106,25 +106,25 @@ def score_text(walk: DocumentWalk, text: str, line: int, *, in_heading: bool = F
             walk.note(UNTRANSLATED, line, line, _("an earlier score without a date"))
             walk.consume(line)
             return True
-        point = point_on(walk, date or walk.heading_date(), line)
-        claim_score(walk, point, "", "", score, line)
+        point = _point_on(walk, date or walk.heading_date(), line)
+        _claim_score(walk, point, "", "", score, line)
         if earlier is not None:
             walk.earlier.append((point, "", "", earlier, line))
         return True
     if in_heading:
         return False
-    point = current_point(walk, line)
+    point = _current_point(walk, line)
     name = label[:MAX_CATEGORY_NAME]
     key = slugify_key(name)
     if not key:
         return False
-    claim_score(walk, point, key, name, score, line)
+    _claim_score(walk, point, key, name, score, line)
     if earlier is not None:
         walk.earlier.append((point, key, name, earlier, line))
     return True
 
 
-def claim_score(
+def _claim_score(
     walk: DocumentWalk, point: PointDraft, key: str, name: str, score: float, line: int
 ) -> None:
     """Record a claimed score: a category's when `key` is given, else the overall one.
@@ -139,12 +139,12 @@ def claim_score(
             line,
             line,
             _("a second overall score (%(score)s) for the same date; %(kept)s is kept"),
-            score=_plain(score),
-            kept=_plain(point.score),
+            score=_shown_score(score),
+            kept=_shown_score(point.score),
         )
 
 
-def point_on(walk: DocumentWalk, date: dt.date | None, line: int) -> PointDraft:
+def _point_on(walk: DocumentWalk, date: dt.date | None, line: int) -> PointDraft:
     """The point of `date`, made when the document has none yet."""
     for point in walk.points:
         if point.date == date:
@@ -154,7 +154,7 @@ def point_on(walk: DocumentWalk, date: dt.date | None, line: int) -> PointDraft:
     return point
 
 
-def current_point(walk: DocumentWalk, line: int) -> PointDraft:
+def _current_point(walk: DocumentWalk, line: int) -> PointDraft:
     """The point a per-category score belongs to: the latest overall score above it
     in the same top-level section, else the document's date."""
     top = next((h for h in walk.headings if h.level == walk.category_level), None)
@@ -162,12 +162,12 @@ def current_point(walk: DocumentWalk, line: int) -> PointDraft:
     candidates = [p for p in walk.points if start <= p.line < line]
     if candidates:
         return max(candidates, key=lambda p: p.line)
-    return point_on(walk, walk.heading_date(), line)
+    return _point_on(walk, walk.heading_date(), line)
 
 
 def read_improvements(walk: DocumentWalk, block: ListBlock) -> None:
     """Claimed improvements ("… (+0.3)") of the current history point."""
-    point = current_point(walk, block.line)
+    point = _current_point(walk, block.line)
     for item in block.walk():
         text = plain(item.text)
         found = DELTA.search(text)
@@ -197,11 +197,11 @@ def read_score_table(
             key = "" if _TOTAL_ROW.match(fold(name)) else slugify_key(name)
             if score is None or (not key and not _TOTAL_ROW.match(fold(name))):
                 continue
-            point = point_on(walk, date, number) if date else current_point(walk, number)
+            point = _point_on(walk, date, number) if date else _current_point(walk, number)
             if earlier:
                 walk.earlier.append((point, key, name[:MAX_CATEGORY_NAME], score, number))
             else:
-                claim_score(walk, point, key, name[:MAX_CATEGORY_NAME], score, number)
+                _claim_score(walk, point, key, name[:MAX_CATEGORY_NAME], score, number)
             walk.consume(number)
 
 
@@ -220,7 +220,7 @@ def resolve_points(walk: DocumentWalk) -> None:
             continue
         # The document's date already has a point: fold this one into it.
         if point.score is not None:
-            claim_score(walk, same, "", "", point.score, point.line)
+            _claim_score(walk, same, "", "", point.score, point.line)
         for key, claim in point.categories.items():
             same.categories.setdefault(key, claim)
         same.improvements.extend(point.improvements)
@@ -236,7 +236,7 @@ def resolve_points(walk: DocumentWalk) -> None:
                 line,
                 line,
                 _("an earlier score (%(score)s) without a date"),
-                score=_plain(score),
+                score=_shown_score(score),
             )
             continue
         target = max(previous, key=lambda p: p.date)

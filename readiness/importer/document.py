@@ -106,10 +106,12 @@ def import_document(data: bytes | str, *, source_name: str = "document.md") -> I
 
 
 def yaml_name(source_name: str) -> str:
+    """The file name of the checklist made from `source_name`."""
     return f"{PurePath(source_name).stem or 'document'}.readiness.yml"
 
 
 def _checklist_of(walk: DocumentWalk) -> Checklist | None:
+    """The categories that hold a check, named after the document; None when none does."""
     categories = [
         CategorySpec(key=c.key, name=c.name or c.key, checks=tuple(c.checks))
         for c in walk.categories.values()
