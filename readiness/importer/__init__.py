@@ -1,9 +1,9 @@
-"""Importing hand-written readiness documents (Markdown, often French, sometimes mangled by
-a wrong encoding) into an import plan; pure, no database.
+"""Readiness documents in, import plans out: the importer's one entry point.
 
-`import_document(data, source_name=...)` is the one entry point: it returns an
-`ImportResult` (checklist, attestations, claimed history points, action items, and a note
-for every part it did not translate) or raises `DocumentError`.
+Documents are hand-written Markdown, often French, sometimes mangled by a wrong encoding.
+`import_document(data, source_name=...)` returns an `ImportResult` (checklist,
+attestations, claimed history points, action items, and a note for every part it did not
+translate) or raises `DocumentError`; nothing here touches the database.
 `readiness.services.imports.import_document_save` stores a plan.
 
 The private modules, in the order a document goes through them: _decode (bytes → text,

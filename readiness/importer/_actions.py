@@ -1,5 +1,6 @@
-"""Action items of a document: TODO and DONE lists, priority lists (P0…P4) and priority
-tables, with each item's owner (@name) and due date."""
+"""Action items from a document's TODO/DONE lists, priority lists and priority tables.
+
+Each item keeps the owner (@name) and the due date written in it."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Check options from the plans of a group of commands: the grep, command or file check
-they make together, and what in it is only approximate."""
+"""Check options from the command plans of one group of commands.
+
+The grep, command or file check they make together, and what in it is only approximate."""
 
 from __future__ import annotations
 

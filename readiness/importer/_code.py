@@ -1,5 +1,6 @@
-"""Code blocks of a document: shell commands, grouped with their title comment and expected
-result, become checks; other code (samples, diagrams) becomes a note."""
+"""A document's code blocks → checks (shell commands) or notes (samples, diagrams).
+
+Shell commands are grouped with their title comment and their expected result."""
 
 from __future__ import annotations
 

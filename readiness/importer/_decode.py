@@ -1,6 +1,7 @@
-"""A document's bytes → its text: the encoding found (UTF-8, UTF-16, Windows-1252),
-newlines normalised, mojibake repaired; `DocumentError` for empty, binary, oversized or
-undecodable input."""
+"""A document's bytes → its text, or DocumentError when they are no text to import.
+
+The encoding found (UTF-8, UTF-16, Windows-1252), newlines normalised, mojibake repaired;
+empty, binary, oversized and undecodable input refused."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The comments around a document's commands: the expected result (`# ✅ ATTENDU: …`,
-`# EXPECTED: …`) and a short check key from a test's title."""
+"""Expected results and check keys from the comments around a document's commands.
+
+`# ✅ ATTENDU: …` / `# EXPECTED: …` lines, and a short key from a test's title."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""grep's command line → an RE2 pattern and path globs: its options, its basic, extended,
-fixed or Perl pattern syntax converted with the same matches, and `-r` on a directory read
-as `dir/**`; what is only approximate is said, what cannot be converted is refused."""
+"""grep's command line → an RE2 pattern and path globs with the same matches.
+
+Its options, its basic, extended, fixed or Perl syntax, and `-r` on a directory as
+`dir/**`; what is only approximate is said, what cannot be converted is refused."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Heading text: without its markup and numbering, as a category name, and the kind of
-section it opens (a checklist, TODO or DONE items, a priority)."""
+"""Heading text: cleaned, as a category name, and the kind of section it opens.
+
+A heading may open a checklist, TODO or DONE items, or a priority (P0…P4)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""After the walk: a note for every non-blank line no reader used, and untranslated notes
-that are apart only by blank lines merged into one."""
+"""Notes for every non-blank line that no reader used, once the walk is over.
+
+Untranslated notes apart only by blank lines are merged into one."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""Lists of a document: the reader each list goes to (TODO/DONE, improvements, priorities,
-checklist, score lines) and marked checklists → manual checks with their claimed status."""
+"""A document's lists: the reader each one goes to, and marked checklists → manual checks.
+
+TODO/DONE, improvement and priority lists go to their readers; items of a checklist
+become manual checks with the status their mark claims; other lists may hold scores."""
 
 from __future__ import annotations
 

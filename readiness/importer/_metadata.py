@@ -1,6 +1,7 @@
-"""Who wrote a document, when, and what it claims in its paragraphs: front matter,
-"**Date** :", "**Auteur** :", "**Statut** : ✅ READY" labels, a section's claimed result,
-and score lines."""
+"""Metadata and claims in a document's front matter and paragraphs.
+
+Title, date, author, a claimed status ("**Statut** : ✅ READY"), a section's claimed
+result ("**Résultat** : ✅ COHÉRENT") and score lines."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The import plan: what a readiness document became (`ImportResult` and its parts), the
-limits on what it may hold, and `DocumentError` for input that is not a document."""
+"""The import plan: what a readiness document became, or DocumentError when it is none.
+
+`ImportResult` and its parts, and the limits on what a plan may hold."""
 
 from __future__ import annotations
 

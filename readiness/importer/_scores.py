@@ -1,5 +1,7 @@
-"""Scores a document claims: overall and per category, out of 10 or 100, by date, with
-the earlier scores and improvements it mentions; history points made from them."""
+"""Scores a document claims, by date and category, and the history points made of them.
+
+Overall and per-category scores out of 10 or 100, with the earlier scores and the
+improvements the document mentions."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Shell command lines read like a shell would: words, operators and quoting, and paths
-made relative to the repository root; `Refused` says why a command cannot become a check."""
+"""Shell command lines read like a shell would, and paths made relative to the repository.
+
+Words, operators and quoting; `Refused` says why a command cannot become a check."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""What the walk over a document has collected so far, and the helpers its readers share:
-the heading path, the current category, used lines, notes and unique check keys."""
+"""The state of the walk over a document, and the helpers its readers share.
+
+The heading path, the current category, used lines, notes and unique check keys."""
 
 from __future__ import annotations
 

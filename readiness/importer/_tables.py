@@ -1,5 +1,4 @@
-"""Tables of a document: a priority table gives action items, a score table claimed
-scores, and a table of status marks is a summary the report rebuilds."""
+"""A document's tables: priorities → action items, scores → claims, marks → a note."""
 
 from __future__ import annotations
 

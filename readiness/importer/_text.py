@@ -1,5 +1,6 @@
-"""Values written in a document's text that every reader needs: dates (2026-02-16,
-16/02/2026, 16 février 2026, February 16, 2026), "Label : value" pairs, clipped names."""
+"""Dates, "Label : value" pairs and clipped names: what every reader of a document needs.
+
+Dates are read as 2026-02-16, 16/02/2026, 16 février 2026 or February 16, 2026."""
 
 from __future__ import annotations
 

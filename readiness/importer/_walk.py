@@ -1,5 +1,7 @@
-"""The walk over a document's blocks: the reader each block goes to, in order, then what is
-settled once the whole document is read (dates, section claims, leftovers)."""
+"""The walk over a document's blocks: each to its reader, then what only the end settles.
+
+At the end: the document's date, the dates of undated scores, the claimed results of
+checks from their sections, and notes for unused lines."""
 
 from __future__ import annotations
 

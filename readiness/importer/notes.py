@@ -1,5 +1,6 @@
-"""What the importer has to say about a part of a document: why it was not translated, or
-how a translation is only approximate. Messages stay translatable until they are shown."""
+"""Notes on the parts of a document: not translated, only approximate, or a warning.
+
+Messages stay translatable until they are shown."""
 
 from __future__ import annotations
 
