@@ -4,7 +4,8 @@ Documents are hand-written Markdown, often French, sometimes mangled by a wrong 
 `import_document(data, source_name=...)` returns an `ImportResult` (checklist,
 attestations, claimed history points, action items, and a note for every part it did not
 translate) or raises `DocumentError`; nothing here touches the database.
-`readiness.services.imports.import_document_save` stores a plan.
+`readiness.services.imports.import_document_save` stores a plan and
+`readiness.reports.render_import_report` describes it.
 
 The private modules, in the order a document goes through them: _decode (bytes → text,
 mojibake repaired by _mojibake), _markdown (blocks with their line numbers), _walk (the
