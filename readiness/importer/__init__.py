@@ -12,6 +12,7 @@ mojibake repaired by _mojibake), _markdown (blocks with their line numbers), _wa
 reader of each block: _metadata, _scores, _code, _lists, _actions, _tables; shared state
 in _state), _leftovers (a note for every unused line). Shell commands become check plans
 in _commands (with _shell, _grep, _expectations) and check options in _check_options.
+Shared: _plan (the plan's types), notes, _headings, _text, _marks.
 """
 
 from readiness.importer._decode import ENCODING_NAMES, max_document_bytes

@@ -10,7 +10,7 @@ from readiness.importer._markdown import ListBlock, ListItem, Table, fold, plain
 from readiness.importer._marks import PASS, first_mark, status_of_mark, strip_mark
 from readiness.importer._plan import MAX_TITLE, ActionDraft
 from readiness.importer._state import DocumentWalk
-from readiness.importer._text import clip, find_date
+from readiness.importer._text import find_date, one_line
 
 _PRIORITY = re.compile(r"^\s*\[?\(?(P[0-4])\)?\]?\s*(?:[:\-–—|.)]\s*)?(.*)$", re.IGNORECASE)
 
@@ -67,7 +67,7 @@ def _action_draft(title: str, line: int, done: bool, priority: str) -> ActionDra
         owner = found.group(1)
     due = find_date(title)
     return ActionDraft(
-        title=clip(title, MAX_TITLE),
+        title=one_line(title, MAX_TITLE),
         line=line,
         done=done,
         priority=priority,
@@ -124,7 +124,7 @@ def read_priority_table(
         )
         walk.actions.append(
             ActionDraft(
-                title=clip(title, MAX_TITLE),
+                title=one_line(title, MAX_TITLE),
                 line=number,
                 done=done,
                 priority=found.group(1).upper() if found else "",

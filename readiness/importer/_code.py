@@ -24,7 +24,7 @@ from readiness.importer._markdown import CodeBlock, plain, slugify_key
 from readiness.importer._plan import MAX_NAME
 from readiness.importer._shell import Refused
 from readiness.importer._state import DocumentWalk
-from readiness.importer._text import clip
+from readiness.importer._text import one_line
 from readiness.importer.notes import APPROXIMATE, UNTRANSLATED, NoteMessage
 
 _SHELL_INFOS = {
@@ -256,7 +256,7 @@ def _group_specs(
         key = walk.unique_key(hint, fallback)
         spec = CheckSpec(
             key=key,
-            name=clip(plain(name), MAX_NAME) or key,
+            name=one_line(plain(name), MAX_NAME) or key,
             type=plan_type(plan),
             category=category,
             options=options,

@@ -14,7 +14,7 @@ from readiness.importer._marks import status_of_mark, strip_mark, strip_trailing
 from readiness.importer._plan import MAX_NAME, ManualItem
 from readiness.importer._scores import DELTA, read_improvements, score_text
 from readiness.importer._state import DocumentWalk
-from readiness.importer._text import clip
+from readiness.importer._text import one_line
 
 MANUAL_VALID_DAYS = 90
 _IMPROVEMENTS_LABEL = re.compile(r"^(?:ameliorations?|improvements?|gains?|changements?|changes)\b")
@@ -63,7 +63,7 @@ def _read_checklist(walk: DocumentWalk, block: ListBlock, *, trailing: bool) -> 
         walk.add_check(
             CheckSpec(
                 key=key,
-                name=clip(name, MAX_NAME),
+                name=one_line(name, MAX_NAME),
                 type="manual",
                 category=category.key,
                 options={"valid_days": MANUAL_VALID_DAYS, "evidence_required": False},

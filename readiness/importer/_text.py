@@ -1,4 +1,4 @@
-"""Dates, "Label : value" pairs and clipped names: what every reader of a document needs.
+"""Dates, "Label : value" pairs and one-line names: what every reader of a document needs.
 
 Dates are read as 2026-02-16, 16/02/2026, 16 février 2026 or February 16, 2026."""
 
@@ -77,6 +77,7 @@ def split_label(text: str) -> tuple[str | None, str]:
     return strip_symbols(found.group(1)).strip(), found.group(2).strip()
 
 
-def clip(text: str, limit: int) -> str:
+def one_line(text: str, limit: int) -> str:
+    """`text` on one line, one space between words, clipped to `limit` characters."""
     text = re.sub(r"\s+", " ", text).strip()
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -17,7 +17,7 @@ from readiness.importer._decode import ENCODING_NAMES, decode_document
 from readiness.importer._plan import MAX_CATEGORY_NAME, DocumentError, ImportResult
 from readiness.importer._scores import claimed_points
 from readiness.importer._state import DocumentWalk
-from readiness.importer._text import clip
+from readiness.importer._text import one_line
 from readiness.importer._walk import finish_walk, walk_blocks
 from readiness.importer.notes import WARNING, Note, NoteMessage
 
@@ -119,5 +119,5 @@ def _checklist_of(walk: DocumentWalk) -> Checklist | None:
     ]
     if not categories:
         return None
-    name = clip(walk.title or PurePath(walk.source_name).stem or "Readiness", MAX_CATEGORY_NAME)
+    name = one_line(walk.title or PurePath(walk.source_name).stem or "Readiness", MAX_CATEGORY_NAME)
     return Checklist(name=name, categories=tuple(categories))

@@ -1,10 +1,10 @@
-"""Dates, labels and clipped names in document text (readiness/importer/_text.py)."""
+"""Dates, labels and one-line names in document text (readiness/importer/_text.py)."""
 
 import datetime as dt
 
 import pytest
 
-from readiness.importer._text import clip, find_date, split_label
+from readiness.importer._text import find_date, one_line, split_label
 
 
 @pytest.mark.parametrize(
@@ -32,6 +32,6 @@ def test_it_splits_a_label_from_its_value():
     assert split_label("no label here") == (None, "no label here")
 
 
-def test_it_clips_a_name_to_its_limit_with_one_space_between_words():
-    assert clip("  a   b\n c ", 10) == "a b c"
-    assert clip("abcdef", 4) == "abc…"
+def test_it_puts_a_name_on_one_line_clipped_to_its_limit():
+    assert one_line("  a   b\n c ", 10) == "a b c"
+    assert one_line("abcdef", 4) == "abc…"
