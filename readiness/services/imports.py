@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from checks.spec import Status
-from readiness.importer.document import ImportResult, yaml_name
+from readiness.importer import ImportResult, yaml_name
 from readiness.models import (
     ActionItem,
     ActionItemStatus,
