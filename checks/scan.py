@@ -41,14 +41,16 @@ from typing import Any
 
 import re2
 
-from checks import consistency, file, grep
-from checks.grep import (
+from checks import registry
+from checks.checktype import CheckType, Kind
+from checks.matches import (
     BINARY_REASON,
     NO_MATCHES,
     FileMatches,
     Hit,
     Matcher,
     Scope,
+    Use,
 )
 from checks.paths import PathIndex, re2_spans
 from checks.patterns import PatternError, compile_pattern
@@ -813,35 +815,19 @@ class _Ripgrep:
 
 
 @dataclass(frozen=True)
-class _Use:
-    """One `paths` list of a check, and the pattern it runs there (None: file check)."""
-
-    globs: tuple[str, ...]
-    matcher: Matcher | None
-    each_file: bool = False
-
-
-@dataclass(frozen=True)
 class _Plan:
     spec: CheckSpec
+    type: CheckType
     options: Any
-    uses: tuple[_Use, ...]
+    uses: tuple[Use, ...]
 
 
 def _plan(spec: CheckSpec) -> _Plan:
-    options = spec.options or {}
-    if spec.type == "grep":
-        parsed: Any = grep.GrepOptions.parse(options)
-        uses = (_Use(parsed.paths, parsed.matcher, parsed.each_file),)
-    elif spec.type == "consistency":
-        parsed = consistency.ConsistencyOptions.parse(options)
-        uses = tuple(_Use(source.paths, parsed.matcher(source)) for source in parsed.sources)
-    elif spec.type == "file":
-        parsed = file.FileOptions.parse(options)
-        uses = tuple(_Use((glob,), None) for glob in parsed.paths)
-    else:
+    check_type = registry.find(spec.type)
+    if check_type is None or check_type.kind is not Kind.FILE:
         raise ValueError(f"{spec.type!r} is not a file-based check")
-    return _Plan(spec, parsed, uses)
+    options = check_type.typed(spec.options)
+    return _Plan(spec, check_type, options, tuple(check_type.uses(options)))
 
 
 def _could_hold(glob: str, directory: str) -> bool:
@@ -960,7 +946,7 @@ class _Scanner:
         self.listing = listing
         skipped: list[SkippedFile] = list(getattr(self.tree, "skipped", ()))
         self.tree_skipped = {item.path: item.reason for item in skipped}
-        self.unlisted = sorted(
+        self.unlisted_directories = sorted(
             item.path for item in skipped if item.reason.startswith("unreadable directory")
         )
         self.skipped_index = PathIndex(self.tree_skipped)
@@ -998,9 +984,8 @@ class _Scanner:
         globs: dict[_Compiled, list[str]] = {}
         for plan in self.plans:
             for use in plan.uses:
-                if use.matcher is not None:
-                    found = globs.setdefault(self.compiled[use.matcher], [])
-                    found.extend(glob for glob in use.globs if glob not in found)
+                found = globs.setdefault(self.compiled[use.matcher], [])
+                found.extend(glob for glob in use.globs if glob not in found)
         return {item: self.scope_set(tuple(found)) for item, found in globs.items()}
 
     # engines
@@ -1282,7 +1267,7 @@ class _Scanner:
 
     # what each check sees
 
-    def scope(self, use: _Use) -> Scope:
+    def scope(self, use: Use) -> Scope:
         paths = self.scope_paths(use.globs)
         outside = sorted({path for glob in use.globs for path in self.skipped_index.select(glob)})
         skipped: dict[str, str] = {path: self.tree_skipped[path] for path in outside}
@@ -1292,7 +1277,6 @@ class _Scanner:
         for path, reason in self.unsearchable.items():
             if path in inside:
                 skipped[path] = reason
-        assert use.matcher is not None
         matches: dict[str, FileMatches] = {}
         for path, found in self.results[self.compiled[use.matcher]].items():
             if path in inside and path not in skipped:
@@ -1325,19 +1309,16 @@ class _Scanner:
         ]
         return sorted(existing)
 
+    def unlisted(self, globs: Sequence[str]) -> list[str]:
+        return [
+            directory
+            for directory in self.unlisted_directories
+            if any(_could_hold(glob, directory) for glob in globs)
+        ]
+
     def outcome(self, plan: _Plan) -> Outcome:
-        if plan.spec.type == "file":
-            found = [self.found(use.globs[0]) for use in plan.uses]
-            unlisted = [
-                directory
-                for directory in self.unlisted
-                if any(_could_hold(glob, directory) for glob in plan.options.paths)
-            ]
-            return file.evaluate(plan.options, found, unlisted)
-        scopes = [self.scope(use) for use in plan.uses]
-        if plan.spec.type == "grep":
-            return grep.evaluate(plan.options, scopes[0])
-        return consistency.evaluate(plan.options, scopes)
+        assert plan.type.evaluate is not None
+        return plan.type.evaluate(plan.options, self)
 
 
 def run_file_checks(
@@ -1360,7 +1341,7 @@ def run_file_checks(
         try:
             plan = _plan(spec)
             for use in plan.uses:
-                if use.matcher is not None and use.matcher not in compiled:
+                if use.matcher not in compiled:
                     item = _Compiled(use.matcher)
                     if item.empty:
                         raise ValueError(

@@ -22,8 +22,9 @@ from django.utils.translation import gettext as _
 from kombu.exceptions import KombuError
 
 from checks import source as git_source
+from checks.registry import FILE_CHECK_TYPES
 from checks.scan import BlobCache, run_file_checks
-from checks.spec import FILE_CHECK_TYPES, CheckSpec, Outcome
+from checks.spec import CheckSpec, Outcome
 from readiness.celery import app as celery_app
 from readiness.models import Assessment, AssessmentStatus, ChecklistVersion, Project, Trigger
 from readiness.services import sources
@@ -226,7 +227,9 @@ def _current_checklist(project: Project) -> ChecklistVersion:
 
 
 def _file_specs(checklist: ChecklistVersion) -> list[CheckSpec]:
-    specs = [spec for spec in checklist_spec(checklist).all_checks() if spec.is_file_check]
+    specs = [
+        spec for spec in checklist_spec(checklist).all_checks() if spec.type in FILE_CHECK_TYPES
+    ]
     if not specs:
         raise BackfillError(
             _("the checklist has no file checks (%(types)s): nothing can be evaluated on history")

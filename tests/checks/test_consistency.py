@@ -105,8 +105,12 @@ def test_it_compares_values_as_captured_when_ignoring_case_in_patterns(scan):
     ("pattern", "message"),
     [("region", "it has 0"), ("(a)(b)", "it has 2")],
 )
-def test_it_is_an_error_unless_each_pattern_has_one_capture_group(scan, pattern, message):
-    outcome = scan({"a.ts": "a"}, consistency((["a.ts"], pattern), (["a.ts"], REGION)))
+def test_it_rejects_a_source_pattern_without_exactly_one_capture_group(
+    check_problems, pattern, message
+):
+    spec = consistency((["a.ts"], pattern), (["a.ts"], REGION))
 
-    assert outcome.status == Status.ERROR
-    assert "sources[0].pattern must have exactly one capture group, " + message in outcome.summary
+    problems = check_problems({"type": "consistency", **spec.options})
+
+    assert [p.path for p in problems] == ["categories[0].checks[0].sources[0].pattern"]
+    assert "must have exactly 1 capture group(s), " + message in problems[0].message

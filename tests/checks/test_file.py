@@ -103,8 +103,8 @@ def test_it_is_an_error_when_a_missing_file_may_sit_in_an_unreadable_directory()
     assert outcome.details["unlisted"] == ["private"]
 
 
-def test_it_is_an_error_for_an_unusable_glob(tmp_path):
-    outcome = file_check(["/etc/passwd"], WorkingTree(tmp_path))
+def test_it_rejects_an_unusable_glob(check_problems):
+    (problem,) = check_problems({"type": "file", "paths": ["/etc/passwd"]})
 
-    assert outcome.status == Status.ERROR
-    assert "absolute path" in outcome.summary
+    assert problem.path == "categories[0].checks[0].paths[0]"
+    assert "absolute path" in problem.message

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.grep import BINARY_REASON
+from checks.matches import BINARY_REASON
 from checks.scan import run_file_checks
 from checks.source import GitRevision, WorkingTree
 from checks.spec import MAX_EVIDENCE_ITEMS, MAX_EVIDENCE_TEXT, CheckSpec, Outcome, Status
@@ -321,9 +321,6 @@ def test_it_bounds_the_evidence_and_clips_long_lines(scan):
     [
         ({"pattern": "a(b"}, "unbalanced parenthesis"),
         ({"pattern": r"(?<=a)b"}, "look-behind"),
-        ({"pattern": "a", "expect": "sometimes"}, "expect must be"),
-        ({"pattern": "a", "paths": ["../x"]}, "leaves the repository"),
-        ({"pattern": "a", "min_count": -1}, "min_count"),
         ({"pattern": "x*"}, "can match an empty string"),
     ],
 )
@@ -334,3 +331,18 @@ def test_it_is_an_error_naming_the_problem_for_unusable_options(scan, options, m
 
     assert outcome.status == Status.ERROR
     assert message in outcome.summary
+
+
+@pytest.mark.parametrize(
+    ("options", "path", "message"),
+    [
+        ({"pattern": "a", "expect": "sometimes"}, "expect", "is not one of: present, absent"),
+        ({"pattern": "a", "paths": ["../x"]}, "paths[0]", "leaves the repository"),
+        ({"pattern": "a", "min_count": -1}, "min_count", "must be 0..1000000000"),
+    ],
+)
+def test_it_rejects_unusable_options_when_loaded(check_problems, options, path, message):
+    (problem,) = check_problems({"type": "grep", "paths": ["**"], **options})
+
+    assert problem.path == f"categories[0].checks[0].{path}"
+    assert message in problem.message

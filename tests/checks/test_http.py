@@ -2,10 +2,15 @@ import datetime as dt
 
 import pytest
 
-from checks.http import MAX_BODY_BYTES, run_http
-from checks.spec import CheckSpec, RunContext, Status
+from checks.checklist import load_checklist
+from checks.http import HTTP, MAX_BODY_BYTES, run_http
+from checks.spec import CheckSpec, Outcome, RunContext, Status
 
 NOW = dt.datetime(2026, 2, 16, 12, tzinfo=dt.UTC)
+
+
+def run(spec: CheckSpec, ctx: RunContext) -> Outcome:
+    return run_http(spec, HTTP.typed(spec.options), ctx)
 
 
 def spec(url, **options):
@@ -36,7 +41,7 @@ def test_it_passes_when_status_headers_body_and_latency_are_as_expected(ctx, htt
     url = http_server.route(
         "/health", json_body={"status": "ok", "db": "up"}, headers={"X-Version": "2.4.1"}
     )
-    outcome = run_http(
+    outcome = run(
         spec(
             url,
             headers={"content-type": "^application/json", "X-Version": r"^2\."},
@@ -59,7 +64,7 @@ def test_it_passes_when_status_headers_body_and_latency_are_as_expected(ctx, htt
 
 def test_it_fails_on_an_unexpected_status(ctx, http_server):
     url = http_server.route("/health", status=503, body="maintenance")
-    outcome = run_http(spec(url, expect_status=[200, 204]), ctx)
+    outcome = run(spec(url, expect_status=[200, 204]), ctx)
     assert outcome.status == Status.FAIL
     assert outcome.summary == "status 503, expected 200 or 204"
 
@@ -67,7 +72,7 @@ def test_it_fails_on_an_unexpected_status(ctx, http_server):
 def test_it_does_not_follow_a_redirect_and_says_where_it_points(ctx, http_server):
     url = http_server.route("/old", status=302, headers={"Location": "/new"})
     http_server.route("/new", body="ok")
-    outcome = run_http(spec(url), ctx)
+    outcome = run(spec(url), ctx)
     assert outcome.status == Status.FAIL
     assert outcome.summary == "status 302, expected 200 (redirect to /new not followed)"
     assert [r.path for r in http_server.requests] == ["/old"]
@@ -75,25 +80,25 @@ def test_it_does_not_follow_a_redirect_and_says_where_it_points(ctx, http_server
 
 def test_it_passes_an_expected_redirect(ctx, http_server):
     url = http_server.route("/old", status=301, headers={"Location": "/new"})
-    assert run_http(spec(url, expect_status=[301]), ctx).status == Status.PASS
+    assert run(spec(url, expect_status=[301]), ctx).status == Status.PASS
 
 
 def test_it_fails_when_the_connection_is_refused(ctx, refused_url):
-    outcome = run_http(spec(refused_url), ctx)
+    outcome = run(spec(refused_url), ctx)
     assert outcome.status == Status.FAIL
     assert outcome.summary.startswith(f"GET {refused_url}: could not connect")
 
 
 def test_it_fails_when_the_target_does_not_answer_in_time(ctx, http_server):
     url = http_server.route("/slow", body="late", delay_s=2.0)
-    outcome = run_http(spec(url, timeout_s=0.3), ctx)
+    outcome = run(spec(url, timeout_s=0.3), ctx)
     assert outcome.status == Status.FAIL
     assert outcome.summary == f"GET {url}: timed out after 0.3s"
 
 
 def test_it_fails_when_latency_is_over_the_limit(ctx, http_server):
     url = http_server.route("/sluggish", body="ok", delay_s=0.3)
-    outcome = run_http(spec(url, max_latency_ms=100), ctx)
+    outcome = run(spec(url, max_latency_ms=100), ctx)
     assert outcome.status == Status.FAIL
     assert outcome.details["latency_ms"] >= 300
     assert outcome.summary.endswith("ms over the 100 ms limit")
@@ -108,14 +113,14 @@ def test_it_fails_when_latency_is_over_the_limit(ctx, http_server):
 )
 def test_it_fails_on_a_missing_or_mismatched_header(ctx, http_server, headers, summary):
     url = http_server.route("/", body="ok", headers={"Cache-Control": "public"})
-    outcome = run_http(spec(url, headers=headers), ctx)
+    outcome = run(spec(url, headers=headers), ctx)
     assert outcome.status == Status.FAIL
     assert outcome.summary == summary
 
 
 def test_it_fails_when_the_body_does_not_match(ctx, http_server):
     url = http_server.route("/health", json_body={"status": "degraded"})
-    outcome = run_http(spec(url, body_matches='"status": "ok"'), ctx)
+    outcome = run(spec(url, body_matches='"status": "ok"'), ctx)
     assert outcome.status == Status.FAIL
     assert outcome.summary == 'body does not match \'"status": "ok"\''
     assert any("degraded" in e.text for e in outcome.evidence)
@@ -123,7 +128,7 @@ def test_it_fails_when_the_body_does_not_match(ctx, http_server):
 
 def test_it_reads_at_most_a_mebibyte_of_body(ctx, http_server):
     url = http_server.route("/big", body=b"ready " + b"x" * (3 * MAX_BODY_BYTES))
-    outcome = run_http(spec(url, body_matches="^ready"), ctx)
+    outcome = run(spec(url, body_matches="^ready"), ctx)
     assert outcome.status == Status.PASS
     assert outcome.details["body_bytes"] == MAX_BODY_BYTES
     assert outcome.details["body_truncated"] is True
@@ -131,21 +136,24 @@ def test_it_reads_at_most_a_mebibyte_of_body(ctx, http_server):
 
 def test_it_errs_when_a_huge_body_does_not_match_in_the_part_it_read(ctx, http_server):
     url = http_server.route("/big", body=b"x" * (2 * MAX_BODY_BYTES) + b"ready")
-    outcome = run_http(spec(url, body_matches="ready"), ctx)
+    outcome = run(spec(url, body_matches="ready"), ctx)
     assert outcome.status == Status.ERROR
     assert "larger than 1024 KiB" in outcome.summary
 
 
 def test_it_sends_a_head_request(ctx, http_server):
     url = http_server.route("/health", body="ok")
-    outcome = run_http(spec(url, method="HEAD"), ctx)
+    outcome = run(spec(url, method="HEAD"), ctx)
     assert outcome.status == Status.PASS
     assert [r.method for r in http_server.requests] == ["HEAD"]
 
 
 def test_it_accepts_a_single_expected_status(ctx, http_server):
     url = http_server.route("/created", status=201)
-    assert run_http(spec(url, expect_status=201), ctx).status == Status.PASS
+    text = "version: 1\nname: t\ncategories:\n  - key: ops\n    checks:\n"
+    text += f"      - {{key: created, type: http, url: '{url}', expect_status: 201}}\n"
+    check = load_checklist(text).check("created")
+    assert run(check, ctx).status == Status.PASS
 
 
 @pytest.mark.parametrize(
@@ -159,6 +167,6 @@ def test_it_accepts_a_single_expected_status(ctx, http_server):
     ],
 )
 def test_it_errs_on_a_url_it_must_not_or_cannot_request(ctx, url, summary):
-    outcome = run_http(spec(url), ctx)
+    outcome = run(spec(url), ctx)
     assert outcome.status == Status.ERROR
     assert summary in outcome.summary

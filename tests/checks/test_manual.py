@@ -1,7 +1,7 @@
 import datetime as dt
 from pathlib import Path
 
-from checks.manual import run_manual
+from checks.manual import MANUAL, run_manual
 from checks.spec import Attestation, CheckSpec, RunContext, Status
 
 NOW = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
@@ -38,7 +38,8 @@ def run(*attestations, now=NOW, **options):
         now=now,
         attestations={"backup-restore-drill": list(attestations)},
     )
-    return run_manual(spec(**options), ctx)
+    check = spec(**options)
+    return run_manual(check, MANUAL.typed(check.options), ctx)
 
 
 def test_it_needs_an_attestation():

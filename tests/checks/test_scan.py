@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from checks import grep, scan
+from checks import registry, scan
+from checks.grep import GREP
 from checks.paths import PathIndex, glob_matches, glob_problem
 from checks.patterns import PatternError, compile_pattern
 from checks.scan import BlobCache, line_prefix, run_file_checks, rust_translation
@@ -210,10 +211,10 @@ def test_it_counts_up_to_a_limit_and_says_so(tmp_path, monkeypatch):
 def test_it_turns_a_failure_inside_one_check_into_an_error_for_that_check(tmp_path, monkeypatch):
     write(tmp_path, FILES)
 
-    def broken(options, scope):
+    def broken(options, found):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(grep, "evaluate", broken)
+    monkeypatch.setitem(registry._BY_NAME, "grep", replace(GREP, evaluate=broken))
     outcomes = run_file_checks(CHECKS, WorkingTree(tmp_path))
 
     assert outcomes["todo"].status == Status.ERROR

@@ -18,9 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from checks.checklist import ChecklistError, load_checklist_file
+from checks.registry import FILE_CHECK_TYPES
 from checks.runner import run_checklist
 from checks.source import GitRevision, SourceError, git_head
-from checks.spec import FILE_CHECK_TYPES, Checklist, Outcome, RunContext, Status
+from checks.spec import Checklist, Outcome, RunContext, Status
 from readiness.models import Assessment, AssessmentStatus, CheckResult, Project, Trigger
 from readiness.scoring import ScoreCard, ScoredCheck, score_checks
 from readiness.services.assessments import (
