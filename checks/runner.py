@@ -11,15 +11,14 @@ import dataclasses
 import logging
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING
 
 from checks import registry
 from checks.checktype import Kind
 from checks.messages import gettext_noop, message
+from checks.scan import run_file_checks
 from checks.spec import Checklist, CheckSpec, Outcome, RunContext
-
-if TYPE_CHECKING:
-    from checks.source import Tree
+from checks.tree import Tree
+from checks.worktree import WorkingTree
 
 logger = logging.getLogger(__name__)
 
@@ -52,13 +51,10 @@ def run_check(spec: CheckSpec, ctx: RunContext) -> Outcome:
 def _file_outcomes(
     specs: list[CheckSpec], ctx: RunContext, tree: Tree | None
 ) -> dict[str, Outcome]:
-    # Imported here: the scanner pulls in the tree readers, which only file checks need.
-    from checks import scan, source
-
     try:
         if tree is None:
-            tree = source.WorkingTree(ctx.repo)
-        found = dict(scan.run_file_checks(specs, tree, max_file_bytes=ctx.max_file_bytes))
+            tree = WorkingTree(ctx.repo)
+        found = dict(run_file_checks(specs, tree, max_file_bytes=ctx.max_file_bytes))
     except Exception as exc:
         logger.exception("file scan failed")
         return {spec.key: _failure(exc) for spec in specs}
@@ -78,7 +74,7 @@ def run_checklist(
 ) -> dict[str, Outcome]:
     """Run every check of `checklist`; outcomes keyed by check key, in checklist order.
 
-    `tree` is what file checks read (a checks.source tree; default: the working tree at
+    `tree` is what file checks read (a checks.tree Tree; default: the working tree at
     `ctx.repo`). With `only_types`, checks of other types are skipped as not evaluable
     (e.g. an http check when re-assessing a past revision)."""
     specs = list(checklist.all_checks())

@@ -37,8 +37,6 @@ from checks.messages import message
 from checks.registry import FILE_CHECK_TYPES, SLOW_CHECK_TYPES
 from checks.runner import NOT_EVALUABLE
 from checks.scan import run_file_checks
-from checks.source import SourceError as TreeError
-from checks.source import WorkingTree
 from checks.spec import Attestation as AttestationSpec
 from checks.spec import (
     CheckSpec,
@@ -47,6 +45,8 @@ from checks.spec import (
     Status,
     clip,
 )
+from checks.tree import TreeError
+from checks.worktree import WorkingTree
 from readiness.celery import app as celery_app
 from readiness.models import (
     Assessment,

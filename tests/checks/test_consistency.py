@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from checks.gitrevision import GitRevision
 from checks.scan import run_file_checks
-from checks.source import GitRevision, WorkingTree
 from checks.spec import CheckSpec, Outcome, Status
+from checks.worktree import WorkingTree
 
 REGION = r"""region\(["']([a-z0-9-]+)["']\)"""
 CALLS = r"""getFunctions\(app, ["']([a-z0-9-]+)["']\)"""

@@ -1,8 +1,9 @@
 from pathlib import Path
 
 from checks.scan import run_file_checks
-from checks.source import FileEntry, SkippedFile, WorkingTree
 from checks.spec import CheckSpec, Outcome, Status
+from checks.tree import FileEntry, SkippedFile
+from checks.worktree import WorkingTree
 
 
 def write(root: Path, names: list[str]) -> None:

@@ -4,10 +4,11 @@ from pathlib import Path
 
 import pytest
 
+from checks.gitrevision import GitRevision
 from checks.matches import BINARY_REASON
 from checks.scan import run_file_checks
-from checks.source import GitRevision, WorkingTree
 from checks.spec import MAX_EVIDENCE_ITEMS, MAX_EVIDENCE_TEXT, CheckSpec, Outcome, Status
+from checks.worktree import WorkingTree
 
 
 class Link(str):
