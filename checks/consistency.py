@@ -19,14 +19,9 @@ from typing import Any
 
 from checks import reader as read
 from checks.checktype import CheckType, Kind, listed, nested, option
-from checks.grep import (
-    MAX_LISTED_FILES,
-    no_file_outcome,
-    skipped_details,
-    with_skipped,
-)
 from checks.matches import Found, Matcher, Scope, Use
 from checks.messages import COMMA_LIST, Message, counted, gettext_noop, joined, message
+from checks.scopes import MAX_LISTED_FILES, no_file_outcome, skipped_details, with_skipped
 from checks.spec import MAX_EVIDENCE_ITEMS, Evidence, Outcome, Status, clip
 
 MAX_VALUES = 50

@@ -18,9 +18,9 @@ from typing import Any
 
 from checks import reader as read
 from checks.checktype import CheckType, Kind, option
-from checks.grep import EXPECT, MAX_LISTED_FILES, with_note
 from checks.matches import Found
 from checks.messages import Message, counted, gettext_noop, message
+from checks.scopes import EXPECT, MAX_LISTED_FILES, with_note
 from checks.spec import MAX_EVIDENCE_ITEMS, Evidence, Outcome, Status
 
 

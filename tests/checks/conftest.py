@@ -1,6 +1,5 @@
-"""A real HTTP server on 127.0.0.1 for http and threshold checks (routes with a status,
-headers, a body or JSON, and a delay before the answer), and the problems the loader finds
-in one check."""
+"""A real HTTP server on 127.0.0.1 for http and threshold checks: routes with a status,
+headers, a body or JSON, and a delay before the answer."""
 
 from __future__ import annotations
 
@@ -14,9 +13,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-
-from checks.checklist import ChecklistError, load_checklist
-from checks.reader import Problem
 
 
 @dataclass
@@ -128,17 +124,3 @@ def refused_url() -> str:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}/health"
-
-
-@pytest.fixture
-def check_problems() -> Any:
-    """The problems of a checklist holding one check with `fields` (key added)."""
-
-    def problems(fields: dict[str, Any]) -> list[Problem]:
-        check = {"key": "the-check", **fields}
-        document = {"version": 1, "name": "t", "categories": [{"key": "c", "checks": [check]}]}
-        with pytest.raises(ChecklistError) as caught:
-            load_checklist(json.dumps(document))
-        return caught.value.problems
-
-    return problems

@@ -16,6 +16,7 @@ from checks.command import (
     run_command,
 )
 from checks.spec import CheckSpec, Outcome, RunContext, Status
+from tests.checks.checklists import one_check, problems_of
 
 NOW = dt.datetime(2026, 2, 16, 12, tzinfo=dt.UTC)
 
@@ -267,3 +268,26 @@ def test_it_skips_when_the_checklist_disables_it(ctx):
     assert outcome.status == Status.SKIP
     assert outcome.summary == DISABLED_IN_CHECKLIST
     assert not (ctx.repo / "ran").exists()
+
+
+# Its fields, as the checklist loader reads them
+
+
+@pytest.mark.parametrize(
+    ("fields", "path", "message"),
+    [
+        ("type: command\nargv: make check", "argv", '["make", "check"]'),
+        ("type: command\nargv: []", "argv", "at least 1 argument"),
+        ('type: command\nargv: [sh, "a\\0b"]', "argv[1]", "NUL character"),
+        ("type: command\nargv: [make]\ntimeout_s: 0", "timeout_s", "at least 1"),
+        ("type: command\nargv: [make]\ntimeout_s: 7200", "timeout_s", "at most 3600"),
+        ("type: command\nargv: [make]\nexpect: {exit_code: 256}", "expect.exit_code", "0..255"),
+        ("type: command\nargv: [make]\nexpect: {stdout: x}", "expect.stdout", "unknown"),
+        ("type: command\nargv: [make]\nenabled: maybe", "enabled", "true or false"),
+    ],
+)
+def test_it_validates_its_fields_when_loaded(fields: str, path: str, message: str) -> None:
+    problems = problems_of(one_check(fields))
+
+    assert [p.path for p in problems] == [f"categories[0].checks[0].{path}"]
+    assert message in problems[0].message

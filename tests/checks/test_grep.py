@@ -9,6 +9,7 @@ from checks.matches import BINARY_REASON
 from checks.scan import run_file_checks
 from checks.spec import MAX_EVIDENCE_ITEMS, MAX_EVIDENCE_TEXT, CheckSpec, Outcome, Status
 from checks.worktree import WorkingTree
+from tests.checks.checklists import check_problems, one_check, problems_of
 
 
 class Link(str):
@@ -342,8 +343,31 @@ def test_it_is_an_error_naming_the_problem_for_unusable_options(scan, options, m
         ({"pattern": "a", "min_count": -1}, "min_count", "must be 0..1000000000"),
     ],
 )
-def test_it_rejects_unusable_options_when_loaded(check_problems, options, path, message):
+def test_it_rejects_unusable_options_when_loaded(options, path, message):
     (problem,) = check_problems({"type": "grep", "paths": ["**"], **options})
 
     assert problem.path == f"categories[0].checks[0].{path}"
     assert message in problem.message
+
+
+# Its fields, as the checklist loader reads them
+
+
+@pytest.mark.parametrize(
+    ("fields", "path", "message"),
+    [
+        ("type: grep\npaths: [a]\npattern: x\nmin_count: 3\nmax_count: 2", "min_count", "3 > 2"),
+        (
+            "type: grep\npaths: [a]\npattern: x\nexpect: absent\nmax_count: 2",
+            "max_count",
+            "present",
+        ),
+        ("type: grep\npaths: [a]\npattern: x\nexpect: missing", "expect", "present, absent"),
+        ("type: grep\npaths: []\npattern: x", "paths", "at least one path"),
+    ],
+)
+def test_it_validates_its_fields_when_loaded(fields: str, path: str, message: str) -> None:
+    problems = problems_of(one_check(fields))
+
+    assert [p.path for p in problems] == [f"categories[0].checks[0].{path}"]
+    assert message in problems[0].message

@@ -5,6 +5,7 @@ import pytest
 from checks.checklist import load_checklist
 from checks.http import HTTP, MAX_BODY_BYTES, run_http
 from checks.spec import CheckSpec, Outcome, RunContext, Status
+from tests.checks.checklists import one_check, problems_of
 
 NOW = dt.datetime(2026, 2, 16, 12, tzinfo=dt.UTC)
 
@@ -170,3 +171,41 @@ def test_it_errs_on_a_url_it_must_not_or_cannot_request(ctx, url, summary):
     outcome = run(spec(url), ctx)
     assert outcome.status == Status.ERROR
     assert summary in outcome.summary
+
+
+# Its fields, as the checklist loader reads them
+
+
+def test_it_normalises_http_fields() -> None:
+    check = load_checklist(
+        one_check("type: http\nurl: https://example.com/\nmethod: head\nexpect_status: 204")
+    ).check("the-check")
+
+    assert check.options["method"] == "HEAD"
+    assert check.options["expect_status"] == [204]
+
+
+def test_it_accepts_an_empty_match_where_the_pattern_is_not_searched_in_files() -> None:
+    checklist = load_checklist(one_check("type: http\nurl: http://127.0.0.1/\nbody_matches: 'ok|'"))
+
+    assert next(checklist.all_checks()).options["body_matches"] == "ok|"
+
+
+@pytest.mark.parametrize(
+    ("fields", "path", "message"),
+    [
+        ("type: http\nurl: ftp://example.com/", "url", "http:// or https://"),
+        ("type: http\nurl: http:///path", "url", "must name a host"),
+        ("type: http\nurl: http://h:99999/", "url", "not a valid URL"),
+        ("type: http\nurl: http://h/\nmethod: POST", "method", "GET, HEAD"),
+        ("type: http\nurl: http://h/\nexpect_status: [200, 700]", "expect_status[1]", "100..599"),
+        ("type: http\nurl: http://h/\nheaders: {'Bad Name': x}", "headers.Bad Name", "header"),
+        ("type: http\nurl: http://h/\nbody_matches: '(?!x)'", "body_matches", "look-ahead"),
+        ("type: http\nurl: http://h/\nmax_latency_ms: -5", "max_latency_ms", "greater than 0"),
+    ],
+)
+def test_it_validates_its_fields_when_loaded(fields: str, path: str, message: str) -> None:
+    problems = problems_of(one_check(fields))
+
+    assert [p.path for p in problems] == [f"categories[0].checks[0].{path}"]
+    assert message in problems[0].message

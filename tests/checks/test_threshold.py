@@ -6,6 +6,7 @@ import pytest
 
 from checks.spec import CheckSpec, Outcome, RunContext, Status
 from checks.threshold import THRESHOLD, parse_json_path, run_threshold
+from tests.checks.checklists import one_check, problems_of
 
 NOW = dt.datetime(2026, 2, 16, 12, tzinfo=dt.UTC)
 
@@ -183,3 +184,32 @@ def test_it_errs_when_the_url_answers_an_error_status(ctx, http_server):
     outcome = run(spec(url=url, fail_above=1), ctx)
     assert outcome.status == Status.ERROR
     assert outcome.summary == f"{url} answered with status 500"
+
+
+# Its fields, as the checklist loader reads them
+
+
+@pytest.mark.parametrize(
+    ("fields", "path", "message"),
+    [
+        ("source: {path: m.json}\nfail_above: 1", "source.json_path", "is required"),
+        ("source: {path: m.json, json_path: 'a..b'}\nfail_above: 1", "source.json_path", "dotted"),
+        ("source: {json_path: a}\nfail_above: 1", "source", "needs url"),
+        ("source: {url: 'http://h/', path: m.json, json_path: a}", "source", "not both"),
+        ("source: {path: '*.json', json_path: a}\nfail_above: 1", "source.path", "not a glob"),
+        ("source: {path: ../m.json, json_path: a}\nfail_above: 1", "source.path", "leaves"),
+        ("source: {path: m.json, json_path: a}", "", "needs warn_above/fail_above"),
+        ("warn_above: 1\nfail_below: 0", "fail_below", "one direction"),
+        ("warn_above: 2\nfail_above: 1", "warn_above", "below fail_above"),
+        ("warn_below: 1\nfail_below: 1", "warn_below", "above fail_below"),
+    ],
+)
+def test_it_validates_threshold_checks(fields: str, path: str, message: str) -> None:
+    if "source" not in fields:
+        fields = "source: {path: m.json, json_path: a}\n" + fields
+    elif "_above" not in fields and "needs warn" not in message:
+        fields += "\nfail_above: 1"
+    problems = problems_of(one_check("type: threshold\n" + fields))
+
+    assert [p.path for p in problems] == [f"categories[0].checks[0]{'.' if path else ''}{path}"]
+    assert message in problems[0].message
