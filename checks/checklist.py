@@ -3,7 +3,9 @@
 Loading collects every problem of a file, not just the first, each with the file, the line
 and the key path: `checklist.yml:14 categories[0].checks[2].pattern: unbalanced parenthesis`.
 A valid file becomes a `Checklist` whose checks carry their type's options validated and with
-every default filled in, so the runners never need a default of their own.
+every default filled in, so the runners never need a default of their own. This module reads
+the frame (top level, categories, the fields every check has); each check type reads its own
+options as it declares them (checks.registry, checks.checktype).
 
 Decisions beyond the issue's text:
 - Unknown fields are errors (typo protection), with the allowed fields and a close match.
