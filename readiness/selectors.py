@@ -29,6 +29,7 @@ from readiness.models import (
     Project,
     Team,
 )
+from readiness.scored import scored_check
 from readiness.scoring import Attribution, ScoredCheck, attribute_change
 
 SPARKLINE_POINTS = 30
@@ -543,13 +544,7 @@ def comparison(*, before: Assessment, after: Assessment) -> Comparison:
     def scored(assessment: Assessment) -> list[ScoredCheck]:
         found = statuses[assessment.pk]
         return [
-            ScoredCheck(
-                key=check.key,
-                category=check.category.key,
-                status=found[check.pk],
-                weight=check.weight,
-                severity=check.severity,
-            )
+            scored_check(check, found[check.pk])
             for check in checks_by_version[assessment.checklist_id]
             if found.get(check.pk) not in (None, "pending", "running")
         ]

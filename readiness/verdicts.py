@@ -1,46 +1,17 @@
-"""Words for scores, statuses and verdicts: the structured verdict reasons that scoring
-stores become translatable sentences here, so the command line, the reports and the
-dashboard say the same thing."""
+"""Words for statuses and verdicts: the structured verdict reasons that scoring stores
+become translatable sentences here, so the command line, the reports and the dashboard
+say the same thing."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.utils import formats
 from django.utils.translation import gettext as _
 
 from checks.messages import render
+from readiness.formatting import format_coverage, format_score
 from readiness.models import Verdict
-
-
-def format_decimal(value: float, places: int = 1) -> str:
-    """`value` with `places` decimals and the active language's decimal separator: 9.8 in
-    English, 9,8 in French. Rounded by the f-string, not by Django's number_format (which
-    cuts a float's decimals off: 7.96 would read 7.9), so every screen rounds alike."""
-    return f"{value:.{places}f}".replace(".", formats.get_format("DECIMAL_SEPARATOR"))
-
-
-def format_score(score: float | None, *, digits: int = 1) -> str:
-    """`9.4/10` (`9,4/10` in French), or a dash when there is no score."""
-    if score is None:
-        return _("—/10")
-    return _("%(score)s/10") % {"score": format_decimal(score, digits)}
-
-
-def format_coverage(coverage: float | None) -> str:
-    """`92% measured`; the percentage is floored so that 99.6% never shows as 100%."""
-    if coverage is None:
-        return _("nothing measured")
-    return _("%(percent)s%% measured") % {"percent": int(coverage * 100 + 1e-9)}
-
-
-def score_line(score: float | None, coverage: float | None) -> str:
-    """`9.4/10 · 92% measured`: a score is never shown without its coverage."""
-    return _("%(score)s · %(coverage)s") % {
-        "score": format_score(score),
-        "coverage": format_coverage(coverage),
-    }
 
 
 def verdict_label(verdict: str) -> str:

@@ -2,7 +2,7 @@
 by a wrong encoding): `document.import_document(data, source_name=...)` reads one into an
 `ImportResult` (checklist, attestations, claimed history, action items, and a note for
 every part it did not translate); `readiness.services.imports.import_document_save`
-stores it; `report.render_import_report` describes it.
+stores it; `readiness.reports.render_import_report` describes it.
 
 mojibake: exact repair of UTF-8 read as Mac Roman / Windows-1252 / Latin-1.
 markdown: the document's blocks with their line numbers.

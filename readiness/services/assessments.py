@@ -58,7 +58,8 @@ from readiness.models import (
     Project,
     ResultStatus,
 )
-from readiness.scoring import ScoreCard, ScoredCheck, score_checks
+from readiness.scored import scored_check
+from readiness.scoring import ScoreCard, score_checks
 from readiness.services.checklists import check_spec
 from readiness.services.sources import (
     SourceError,
@@ -656,13 +657,7 @@ def assessment_scorecard(*, assessment: Assessment) -> ScoreCard:
     as `error`: nothing was measured."""
     results = assessment.results.select_related("check_item__category")
     checks = [
-        ScoredCheck(
-            key=result.check_item.key,
-            category=result.check_item.category.key,
-            status=result.status if result.is_finished else Status.ERROR.value,
-            weight=result.check_item.weight,
-            severity=result.check_item.severity,
-        )
+        scored_check(result.check_item, result.status if result.is_finished else Status.ERROR.value)
         for result in results
     ]
     categories = assessment.checklist.categories.order_by("position")

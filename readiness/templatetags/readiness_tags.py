@@ -18,8 +18,9 @@ from django.utils.translation import get_language, gettext_lazy, pgettext, pgett
 from django.utils.translation import gettext as _
 
 from readiness import verdicts
+from readiness.formatting import format_coverage, format_score
+from readiness.formatting import format_decimal as decimal
 from readiness.models import ResultStatus, Trigger, Verdict
-from readiness.verdicts import format_decimal as decimal
 
 register = template.Library()
 
@@ -40,9 +41,7 @@ STATUS_ICONS = {
 @register.filter
 def score(value: float | None) -> str:
     """9.8/10 (9,8/10 in French); —/10 without a score."""
-    if value is None:
-        return _("—/10")
-    return _("%(score)s/10") % {"score": decimal(value)}
+    return format_score(value)
 
 
 @register.filter
@@ -53,7 +52,7 @@ def score_number(value: float | None) -> str:
 @register.filter
 def coverage(value: float | None) -> str:
     """92% measured: a score is never shown without it."""
-    return verdicts.format_coverage(value)
+    return format_coverage(value)
 
 
 @register.filter

@@ -24,7 +24,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from checks.checklist import ChecklistError
 from readiness.importer import document as importer
 from readiness.importer.document import DocumentError
-from readiness.importer.report import report_data
 from readiness.models import Project, Role
 from readiness.permissions import project_for_user
 from readiness.reports import (
@@ -32,6 +31,7 @@ from readiness.reports import (
     EXTENSIONS,
     FORMATS,
     ReportError,
+    import_report_data,
     render_report,
     report_build,
 )
@@ -131,7 +131,7 @@ def import_document(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         project,
         form=DocumentUploadForm(),
         result=result,
-        report=report_data(result),
+        report=import_report_data(result),
         token=token,
     )
     return render(request, partial(TEMPLATE, request, "preview"), context)

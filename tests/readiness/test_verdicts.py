@@ -1,14 +1,8 @@
 import pytest
 from django.utils import translation
 
-from readiness.verdicts import (
-    format_coverage,
-    format_score,
-    reason_text,
-    reasons_text,
-    score_line,
-    verdict_label,
-)
+from readiness.formatting import format_score
+from readiness.verdicts import reason_text, reasons_text, verdict_label
 
 
 @pytest.fixture(autouse=True)
@@ -16,20 +10,6 @@ def _english():
     # The sentences below are the English ones, whatever another test left active.
     with translation.override("en"):
         yield
-
-
-def test_it_shows_a_score_with_its_coverage():
-    assert score_line(9.4, 0.92) == "9.4/10 · 92% measured"
-
-
-def test_it_never_rounds_coverage_up_to_a_threshold():
-    assert format_coverage(0.7999) == "79% measured"
-    assert format_coverage(0.8) == "80% measured"
-
-
-def test_it_shows_a_dash_when_there_is_no_score():
-    assert format_score(None) == "—/10"
-    assert format_coverage(None) == "nothing measured"
 
 
 @pytest.mark.parametrize(
@@ -86,8 +66,3 @@ def test_it_uses_the_decimal_separator_of_the_active_language():
         assert reason_text({"code": "score_below", "score": 7.96, "ready_at": 8.0}) == (
             "Le score 7,96/10 est inférieur aux 8,00/10 requis pour être prêt pour la production."
         )
-
-
-def test_it_rounds_like_the_command_line_rather_than_cutting_decimals_off():
-    with translation.override("fr"):
-        assert format_score(7.96) == f"{7.96:.1f}/10".replace(".", ",")

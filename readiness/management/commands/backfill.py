@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from readiness.formatting import score_line
 from readiness.models import Assessment, Project
 from readiness.services.assessments import QueueUnavailable
 from readiness.services.backfill import (
@@ -22,7 +23,6 @@ from readiness.services.backfill import (
     backfill_plan,
     backfill_run,
 )
-from readiness.verdicts import score_line
 
 BAD_INPUT = 2
 

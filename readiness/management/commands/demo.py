@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from readiness.formatting import score_line
 from readiness.models import (
     Assessment,
     AssessmentStatus,
@@ -27,7 +28,6 @@ from readiness.models import (
 from readiness.services import sources
 from readiness.services.assessments import assessment_create, assessment_run_inline
 from readiness.services.projects import project_upsert
-from readiness.verdicts import score_line
 
 BAD_INPUT = 2
 DEMO_TEAM = "Demo"

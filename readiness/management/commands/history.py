@@ -9,8 +9,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
+from readiness.formatting import format_coverage, format_score
 from readiness.models import Assessment, CheckResult, Project
-from readiness.verdicts import format_coverage, format_score, verdict_label
+from readiness.verdicts import verdict_label
 
 BAD_INPUT = 2
 

@@ -16,9 +16,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from checks.checklist import ChecklistError
+from readiness.formatting import format_score
 from readiness.importer.document import DocumentError, import_document, max_document_bytes
-from readiness.importer.report import render_import_report
 from readiness.models import Trigger
+from readiness.reports import render_import_report
 from readiness.services.assessments import (
     AssessmentError,
     assessment_create,
@@ -31,7 +32,6 @@ from readiness.services.imports import (
     import_document_save,
 )
 from readiness.services.projects import ProjectError
-from readiness.verdicts import format_score
 
 BAD_INPUT = 2
 

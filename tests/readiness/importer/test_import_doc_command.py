@@ -7,8 +7,8 @@ from django.core.management.base import CommandError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from readiness.formatting import format_score
 from readiness.models import ActionItem, Assessment, Attestation, ChecklistVersion, Project
-from readiness.verdicts import format_score
 from tests.readiness.importer.conftest import DOCS
 
 MODELS = (Project, ChecklistVersion, Attestation, Assessment, ActionItem)

@@ -1,0 +1,110 @@
+"""The `assess` command's document, built from a run: a checklist file's outcomes (scored
+through `readiness.scored`, nothing stored) or a stored assessment's rows. The same plain
+data is printed as JSON or as terminal text."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import Prefetch
+
+from checks.spec import Checklist, Outcome
+from readiness.models import Assessment, CheckResult
+from readiness.scored import checklist_scorecard
+
+
+def run_report_data(
+    checklist: Checklist, outcomes: Mapping[str, Outcome], revision: str | None
+) -> dict[str, Any]:
+    """The document of a checklist file run that was not stored, scored here."""
+    card = checklist_scorecard(checklist, outcomes)
+    names = {c.key: c.name for c in checklist.categories}
+    return {
+        "name": checklist.name,
+        "ready_at": checklist.ready_at,
+        "score": card.score,
+        "coverage": card.coverage,
+        "verdict": card.verdict,
+        "reasons": [dict(reason) for reason in card.reasons],
+        "revision": revision,
+        "categories": [
+            {
+                "key": c.key,
+                "name": names.get(c.key, c.key),
+                "weight": c.weight,
+                "score": c.score,
+                "coverage": c.coverage,
+            }
+            for c in card.categories
+        ],
+        "checks": [
+            {
+                "key": spec.key,
+                "name": spec.name,
+                "category": spec.category,
+                "type": spec.type,
+                "severity": str(spec.severity),
+                "weight": spec.weight,
+                **outcomes[spec.key].as_dict(),
+            }
+            for spec in checklist.all_checks()
+        ],
+    }
+
+
+def assessment_report_data(assessment: Assessment) -> dict[str, Any]:
+    """The document of a stored assessment (three queries)."""
+    assessment = (
+        Assessment.objects.select_related("checklist", "project")
+        .prefetch_related(
+            "category_scores",
+            Prefetch(
+                "results",
+                queryset=CheckResult.objects.select_related(
+                    "check_item", "check_item__category"
+                ).order_by("check_item__position"),
+            ),
+        )
+        .get(pk=assessment.pk)
+    )
+    return {
+        "id": assessment.pk,
+        "project": assessment.project.slug,
+        "status": assessment.status,
+        "trigger": assessment.trigger,
+        "date": assessment.evaluated_at.isoformat(),
+        "name": assessment.checklist.name,
+        "ready_at": assessment.checklist.ready_at,
+        "score": assessment.score,
+        "coverage": assessment.coverage,
+        "verdict": assessment.verdict or None,
+        "reasons": list(assessment.verdict_reasons),
+        "revision": assessment.revision or None,
+        "categories": [
+            {
+                "key": c.key,
+                "name": c.name,
+                "weight": c.weight,
+                "score": c.score,
+                "coverage": c.coverage,
+            }
+            for c in assessment.category_scores.all()
+        ],
+        "checks": [
+            {
+                "key": r.check_item.key,
+                "name": r.check_item.name,
+                "category": r.check_item.category.key,
+                "type": r.check_item.type,
+                "severity": r.check_item.severity,
+                "weight": r.check_item.weight,
+                "status": r.status,
+                "summary": r.summary,
+                "evidence": list(r.evidence),
+                "details": r.details,
+                "duration_ms": r.duration_ms,
+            }
+            for r in assessment.results.all()
+        ],
+    }

@@ -1,0 +1,106 @@
+"""The import report's numbers, built from the importer's plan and, once saved, the save's
+summary: what a document became (counts per kind, created or already there), its history
+points, and every part that was approximated or not translated, by line. Text follows the
+active language (wrap calls in translation.override)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from readiness.formatting import format_score
+from readiness.importer.document import ENCODING_NAMES, ImportResult
+from readiness.importer.notes import APPROXIMATE, UNTRANSLATED, WARNING
+from readiness.services.imports import ImportSummary
+from readiness.verdicts import verdict_label
+
+# The counts of a report, in the order they are shown.
+COUNT_KEYS = (
+    "categories",
+    "automated_checks",
+    "manual_checks",
+    "attestations",
+    "history_points",
+    "category_scores",
+    "action_items",
+    "done_items",
+)
+
+
+def count_label(key: str) -> str:
+    return {
+        "categories": _("Categories"),
+        "automated_checks": _("Automated checks"),
+        "manual_checks": _("Manual checks"),
+        "attestations": _("Attestations from the document's marks"),
+        "history_points": _("History points (claimed by the document)"),
+        "category_scores": _("Per-category scores"),
+        "action_items": _("Open action items"),
+        "done_items": _("Done action items"),
+    }[key]
+
+
+def kind_label(kind: str) -> str:
+    return {
+        UNTRANSLATED: _("not translated"),
+        APPROXIMATE: _("approximate"),
+        WARNING: _("warning"),
+    }[kind]
+
+
+def import_report_data(
+    result: ImportResult, summary: ImportSummary | None = None
+) -> dict[str, Any]:
+    """Everything the report shows, as plain data (text in the active language)."""
+    counts = result.counts()
+    by_type = result.checks_by_type()
+    rows = []
+    for key in COUNT_KEYS:
+        row: dict[str, Any] = {"key": key, "label": count_label(key), "found": counts[key]}
+        if summary is not None:
+            if key in ("categories", "automated_checks", "manual_checks"):
+                row["created"] = counts[key] if summary.version_created else 0
+                row["kept"] = 0 if summary.version_created else counts[key]
+            else:
+                row["created"] = summary.count(key)
+                row["kept"] = summary.count(key, kept=True)
+        rows.append(row)
+    return {
+        "source": result.source_name,
+        "title": result.title,
+        "date": result.date.isoformat() if result.date else None,
+        "author": result.author,
+        "attested_by": result.attested_by,
+        "repaired_from": ENCODING_NAMES.get(result.repair.encoding or ""),
+        "crlf": result.crlf,
+        "counts": rows,
+        "check_types": by_type,
+        "disabled_commands": sum(
+            1
+            for spec in (result.checklist.all_checks() if result.checklist else ())
+            if spec.type == "command" and spec.options.get("enabled") is False
+        ),
+        "points": [
+            {
+                "date": point.date.isoformat(),
+                "score": point.score,
+                "score_text": format_score(point.score),
+                "verdict": point.verdict,
+                "verdict_text": verdict_label(point.verdict) if point.verdict else "",
+                "line": point.line,
+                "categories": [
+                    {"key": c.key, "name": c.name, "score": c.score, "line": c.line}
+                    for c in point.categories
+                ],
+                "improvements": [
+                    {"text": i.text, "delta": i.delta, "line": i.line} for i in point.improvements
+                ],
+            }
+            for point in result.points
+        ],
+        "notes": [{**note.as_dict(), "kind_label": kind_label(note.kind)} for note in result.notes],
+        "saved": summary is not None,
+        "project": summary.project.slug if summary else None,
+        "version": summary.version.number if summary else None,
+    }
