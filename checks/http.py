@@ -33,7 +33,6 @@ from checks.reader import INVALID, Reader, join
 from checks.spec import CheckSpec, Evidence, Outcome, RunContext, Status, clip
 
 MAX_BODY_BYTES = 1024 * 1024
-DEFAULT_TIMEOUT_S = 10
 USER_AGENT = "readiness-check/1"
 METHODS = ("GET", "HEAD")
 _HEADER_NAME_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -134,7 +133,7 @@ def fetch(
     url: str,
     *,
     method: str = "GET",
-    timeout_s: float = DEFAULT_TIMEOUT_S,
+    timeout_s: float,
     max_bytes: int = MAX_BODY_BYTES,
 ) -> Fetched:
     """One request, no redirects followed, body capped at `max_bytes`. Raises FetchError
