@@ -15,6 +15,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from checks.manual import MANUAL
 from readiness.models import (
     ActionItem,
     ActionItemStatus,
@@ -297,7 +298,7 @@ def manual_checks(
         .values("pk")[:1]
     )
     checks = list(
-        checklist.checks.filter(type="manual")
+        checklist.checks.filter(type=MANUAL.name)
         .annotate(latest_attestation=latest_attestation)
         .order_by("position")
     )

@@ -34,19 +34,19 @@ from kombu.exceptions import KombuError
 
 from checks import runner
 from checks.messages import message
+from checks.registry import FILE_CHECK_TYPES, SLOW_CHECK_TYPES
+from checks.runner import NOT_EVALUABLE
 from checks.scan import run_file_checks
-from checks.source import SourceError as TreeError
-from checks.source import WorkingTree
+from checks.spec import Attestation as AttestationSpec
 from checks.spec import (
-    FILE_CHECK_TYPES,
-    SLOW_CHECK_TYPES,
     CheckSpec,
     Outcome,
     RunContext,
     Status,
     clip,
 )
-from checks.spec import Attestation as AttestationSpec
+from checks.tree import TreeError
+from checks.worktree import WorkingTree
 from readiness.celery import app as celery_app
 from readiness.models import (
     Assessment,
@@ -70,7 +70,6 @@ from readiness.services.sources import (
 
 logger = logging.getLogger(__name__)
 
-NOT_EVALUABLE = gettext_noop("not evaluable on history")
 CANCELLED = gettext_noop("cancelled")
 ACTIVE = (AssessmentStatus.PENDING, AssessmentStatus.RUNNING)
 UNFINISHED = (ResultStatus.PENDING, ResultStatus.RUNNING)

@@ -8,7 +8,8 @@ from django.db import OperationalError, connection
 from django.utils import timezone
 
 from checks.checklist import load_checklist
-from checks.spec import FILE_CHECK_TYPES, Evidence, Outcome, Status
+from checks.registry import FILE_CHECK_TYPES
+from checks.spec import Evidence, Outcome, Status
 from readiness.models import (
     Assessment,
     AssessmentStatus,

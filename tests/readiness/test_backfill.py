@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from checks.scan import BlobCache
+from checks.blobcache import BlobCache
 from readiness import models
 from readiness.services.backfill import (
     BackfillError,
