@@ -38,9 +38,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_scan import DJANGO, GREPS, LANGUAGE, WORK, checklist  # noqa: E402
 
+from checks.blobcache import BlobCache  # noqa: E402
+from checks.gitrevision import GitRevision  # noqa: E402
 from checks.scan import DEFAULT_MAX_FILE_BYTES as MAX_FILE_BYTES  # noqa: E402
-from checks.scan import BlobCache, run_file_checks  # noqa: E402
-from checks.source import GitRevision  # noqa: E402
+from checks.scan import run_file_checks  # noqa: E402
 
 FILES_PER_COMMIT = 4
 EDITS = [

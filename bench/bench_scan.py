@@ -30,9 +30,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from checks.ripgrep import ripgrep_binary  # noqa: E402
 from checks.scan import run_file_checks  # noqa: E402
-from checks.source import WorkingTree, ripgrep_binary  # noqa: E402
 from checks.spec import CheckSpec  # noqa: E402
+from checks.worktree import WorkingTree  # noqa: E402
 
 WORK = ROOT / "bench" / ".work"
 DJANGO = next((ROOT / ".venv" / "lib").glob("python3*/site-packages/django"))

@@ -20,23 +20,30 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import functools
+import json
 import os
 import selectors
+import shlex
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from yaml.nodes import Node, ScalarNode
+
+from checks import reader as read
+from checks.checktype import CheckType, Kind, nested, option
 from checks.messages import Message, gettext_noop, joined, message, timed_out
 from checks.patterns import PatternError, compile_pattern
+from checks.reader import INVALID, TEXT_TAGS, Reader, kind
 from checks.spec import CheckSpec, Evidence, Outcome, RunContext, Status, clip
 
 MAX_OUTPUT_BYTES = 64 * 1024  # head kept per stream and matched against
 TAIL_BYTES = 8 * 1024  # last bytes kept too: failures are usually reported at the end
 EXCERPT_CHARS = 2_000  # end of each stream stored in the result's details
-DEFAULT_TIMEOUT_S = 60
+MAX_ARGUMENT_LENGTH = 4_000
 # After the command itself exits, how long what it left running may keep its output open.
 EXIT_GRACE_S = 1.0
 _POLL_S = 0.05
@@ -46,6 +53,55 @@ DISABLED_ON_DEPLOYMENT = gettext_noop(
     "command checks are disabled on this deployment (READINESS_ALLOW_COMMANDS)"
 )
 DISABLED_IN_CHECKLIST = gettext_noop("disabled in the checklist")
+
+
+def _argv(reader: Reader, node: Node, path: str) -> Any:
+    if isinstance(node, ScalarNode) and node.tag in TEXT_TAGS:
+        try:
+            suggestion = f"; write it as {json.dumps(shlex.split(node.value))}"
+        except ValueError:
+            suggestion = ""
+        reader.add(
+            node,
+            path,
+            "must be a list of arguments, not a shell string (commands never run "
+            f"through a shell){suggestion}",
+        )
+        return INVALID
+    values = []
+    for index, (item, item_path) in enumerate(reader.items(node, path, minimum=1, noun="argument")):
+        if not isinstance(item, ScalarNode) or item.tag not in TEXT_TAGS:
+            reader.add(item, item_path, f"must be a string, not {kind(item)}")
+            values.append(INVALID)
+        elif index == 0 and not item.value.strip():
+            reader.add(item, item_path, "the program name must not be empty")
+            values.append(INVALID)
+        elif "\x00" in item.value:
+            reader.add(item, item_path, "must not contain a NUL character")
+            values.append(INVALID)
+        elif len(item.value) > MAX_ARGUMENT_LENGTH:
+            reader.add(item, item_path, f"is longer than {MAX_ARGUMENT_LENGTH} characters")
+            values.append(INVALID)
+        else:
+            values.append(item.value)
+    return INVALID if INVALID in values or not values else values
+
+
+@dataclass(frozen=True, kw_only=True)
+class Expect:
+    exit_code: int = option(read.integer(minimum=0, maximum=255), 0)
+    stdout_matches: str | None = option(read.pattern(), None)
+    stdout_not_matches: str | None = option(read.pattern(), None)
+    # True: must be empty, False: must not be, None: not checked.
+    stdout_empty: bool | None = option(read.boolean, None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommandOptions:
+    argv: tuple[str, ...] = option(_argv, note=" for a command check")
+    timeout_s: float = option(read.number(minimum=1.0, maximum=3600.0), 60.0)
+    expect: Expect = option(nested(Expect, " for a command's expect"), Expect())
+    enabled: bool = option(read.boolean, True)
 
 
 class _Stream:
@@ -90,22 +146,18 @@ class _Run:
         self.duration_ms = 0.0
 
 
-def run_command(spec: CheckSpec, ctx: RunContext) -> Outcome:
-    """Run `spec.options["argv"]` in `ctx.repo` and compare the result with `expect`."""
-    options = spec.options
-    if not options.get("enabled", True):
+def run_command(spec: CheckSpec, options: CommandOptions, ctx: RunContext) -> Outcome:
+    """Run `options.argv` in `ctx.repo` and compare the result with `options.expect`."""
+    if not options.enabled:
         return Outcome.skip(message(DISABLED_IN_CHECKLIST))
     if not ctx.allow_commands:
         return Outcome.skip(message(DISABLED_ON_DEPLOYMENT))
-    argv = options.get("argv")
-    if not isinstance(argv, list | tuple) or not argv or not all(isinstance(a, str) for a in argv):
-        return Outcome.error(message(gettext_noop("argv must be a non-empty list of strings")))
-    argv = list(argv)
-    timeout_s = options.get("timeout_s") or DEFAULT_TIMEOUT_S
-    expect = options.get("expect") or {}
+    argv = list(options.argv)
+    timeout_s = options.timeout_s
+    expect = options.expect
     try:
-        matches = _compiled(expect.get("stdout_matches"))
-        not_matches = _compiled(expect.get("stdout_not_matches"))
+        matches = _compiled(expect.stdout_matches)
+        not_matches = _compiled(expect.stdout_not_matches)
     except PatternError as exc:
         return Outcome.error(message(gettext_noop("expect: %(problem)s"), problem=str(exc)))
     if not ctx.repo.is_dir():
@@ -227,7 +279,7 @@ def _kill_group(pgid: int) -> None:
 
 
 def _judge(
-    run: _Run, argv: list[str], timeout_s: float, expect: Mapping[str, Any], matches, not_matches
+    run: _Run, argv: list[str], timeout_s: float, expect: Expect, matches, not_matches
 ) -> Outcome:
     details: dict[str, Any] = {
         "argv": argv,
@@ -246,9 +298,7 @@ def _judge(
         return Outcome.said(Status.FAIL, timed_out(timeout_s), tuple(evidence), details)
 
     problems: list[Message] = []
-    expected_code = expect.get("exit_code", 0)
-    if expected_code is None:
-        expected_code = 0
+    expected_code = expect.exit_code
     if run.exit_code != expected_code:
         if run.exit_code is not None and run.exit_code < 0:
             problems.append(
@@ -271,12 +321,12 @@ def _judge(
         if found:
             evidence.append(found)
         elif run.stdout.truncated:
-            unconfirmed = expect["stdout_matches"]
+            unconfirmed = expect.stdout_matches
         else:
             problems.append(
                 message(
                     gettext_noop("stdout does not match %(pattern)s"),
-                    pattern=repr(expect["stdout_matches"]),
+                    pattern=repr(expect.stdout_matches),
                 )
             )
     if not_matches is not None:
@@ -286,13 +336,13 @@ def _judge(
             problems.append(
                 message(
                     gettext_noop("stdout matches %(pattern)s"),
-                    pattern=repr(expect["stdout_not_matches"]),
+                    pattern=repr(expect.stdout_not_matches),
                 )
             )
         elif run.stdout.truncated:
-            unconfirmed = expect["stdout_not_matches"]
+            unconfirmed = expect.stdout_not_matches
     stdout = run.stdout.text
-    empty = expect.get("stdout_empty")
+    empty = expect.stdout_empty
     if empty is True and stdout.strip():
         problems.append(message(gettext_noop("stdout is not empty")))
     if empty is False and not stdout.strip():
@@ -315,7 +365,7 @@ def _judge(
         summary = message(
             gettext_noop("exit code %(code)s, stdout matches %(pattern)s"),
             code=run.exit_code,
-            pattern=repr(expect["stdout_matches"]),
+            pattern=repr(expect.stdout_matches),
         )
     else:
         summary = message(gettext_noop("exit code %(code)s"), code=run.exit_code)
@@ -354,3 +404,6 @@ def _tail_evidence(run: _Run) -> list[Evidence]:
 
 def _last(text: str, limit: int) -> str:
     return text if len(text) <= limit else "…" + text[-(limit - 1) :]
+
+
+COMMAND = CheckType("command", Kind.SLOW, CommandOptions, run=run_command)

@@ -1,4 +1,4 @@
-"""The `consistency` check: the same value must appear wherever it is configured, e.g. the
+"""The `consistency` check type: the same value must appear wherever it is configured, e.g. the
 region the frontend calls and the region the backend function is deployed in.
 
 Each source is `{paths, pattern}`; the pattern has exactly one capture group and is matched
@@ -13,66 +13,44 @@ file, or no searchable file, makes the check an `error` that names the source by
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from checks.grep import (
-    MAX_LISTED_FILES,
-    Matcher,
-    Scope,
-    no_file_outcome,
-    skipped_details,
-    with_skipped,
-)
+from checks import reader as read
+from checks.checktype import CheckType, Kind, listed, nested, option
+from checks.matches import Found, Matcher, Scope, Use
 from checks.messages import COMMA_LIST, Message, counted, gettext_noop, joined, message
-from checks.paths import parse_globs
-from checks.patterns import compile_pattern
+from checks.scopes import MAX_LISTED_FILES, no_file_outcome, skipped_details, with_skipped
 from checks.spec import MAX_EVIDENCE_ITEMS, Evidence, Outcome, Status, clip
 
 MAX_VALUES = 50
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Source:
-    paths: tuple[str, ...]
-    pattern: str
+    paths: tuple[str, ...] = option(read.globs)
+    pattern: str = option(read.pattern(groups=1, searched=True))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ConsistencyOptions:
-    sources: tuple[Source, ...]
-    ignore_case: bool = False
-
-    @classmethod
-    def parse(cls, options: Mapping[str, Any]) -> ConsistencyOptions:
-        raw = options.get("sources")
-        if not isinstance(raw, list | tuple) or len(raw) < 2:
-            raise ValueError("sources must be a list of at least two {paths, pattern}")
-        ignore_case = options.get("ignore_case", False)
-        if not isinstance(ignore_case, bool):
-            raise ValueError("ignore_case must be true or false")
-        sources = []
-        for index, item in enumerate(raw):
-            where = f"sources[{index}]"
-            if not isinstance(item, Mapping):
-                raise ValueError(f"{where} must be a mapping with paths and pattern")
-            pattern = item.get("pattern")
-            if not isinstance(pattern, str):
-                raise ValueError(f"{where}.pattern must be a string")
-            try:
-                groups = compile_pattern(pattern, ignore_case=ignore_case).groups
-            except ValueError as exc:
-                raise ValueError(f"{where}.pattern: {exc}") from None
-            if groups != 1:
-                raise ValueError(
-                    f"{where}.pattern must have exactly one capture group, it has {groups}"
-                )
-            sources.append(Source(parse_globs(item.get("paths"), f"{where}.paths"), pattern))
-        return cls(tuple(sources), ignore_case)
+    sources: tuple[Source, ...] = option(
+        listed(nested(Source, " for a consistency source"), minimum=2, noun="sources"),
+        note=" for a consistency check",
+    )
+    ignore_case: bool = option(read.boolean, False)
 
     def matcher(self, source: Source) -> Matcher:
         return Matcher(source.pattern, self.ignore_case, multiline=False, capture=True)
+
+
+def _uses(options: ConsistencyOptions) -> tuple[Use, ...]:
+    return tuple(Use(source.paths, options.matcher(source)) for source in options.sources)
+
+
+def _evaluate(options: ConsistencyOptions, found: Found) -> Outcome:
+    return evaluate(options, [found.scope(use) for use in _uses(options)])
 
 
 def evaluate(options: ConsistencyOptions, scopes: Sequence[Scope]) -> Outcome:
@@ -160,3 +138,8 @@ def _evidence(places: dict[str, list[str]], per_source: list[list[str]]) -> tupl
             path, _, line = spot.rpartition(":")
             evidence.append(Evidence(path, int(line), clip(f"{value} ({', '.join(sources)})")))
     return tuple(evidence)
+
+
+CONSISTENCY = CheckType(
+    "consistency", Kind.FILE, ConsistencyOptions, uses=_uses, evaluate=_evaluate
+)

@@ -1,4 +1,4 @@
-"""The `file` check: files that must exist (or must not).
+"""The `file` check type: files that must exist (or must not).
 
 `expect: present` passes when every glob of `paths` matches at least one entry of the
 tree (with `match: any`, when one of them does: alternatives such as
@@ -12,28 +12,28 @@ never followed); directories that could not be listed are reported in
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from checks.grep import MAX_LISTED_FILES, parse_expect, with_note
+from checks import reader as read
+from checks.checktype import CheckType, Kind, option
+from checks.matches import Found
 from checks.messages import Message, counted, gettext_noop, message
-from checks.paths import parse_globs
+from checks.scopes import EXPECT, MAX_LISTED_FILES, with_note
 from checks.spec import MAX_EVIDENCE_ITEMS, Evidence, Outcome, Status
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FileOptions:
-    paths: tuple[str, ...]
-    expect: str = "present"
-    match: str = "all"
+    paths: tuple[str, ...] = option(read.globs, note=" for a file check")
+    expect: str = option(EXPECT, "present")
+    match: str = option(read.choice("all", "any"), "all")
 
-    @classmethod
-    def parse(cls, options: Mapping[str, Any]) -> FileOptions:
-        match = options.get("match") or "all"
-        if match not in ("all", "any"):
-            raise ValueError(f"match must be 'all' or 'any', not {match!r}")
-        return cls(parse_globs(options.get("paths")), parse_expect(options), match)
+
+def _evaluate(options: FileOptions, scan: Found) -> Outcome:
+    found = [scan.found(glob) for glob in options.paths]
+    return evaluate(options, found, scan.unlisted(options.paths))
 
 
 def evaluate(
@@ -113,3 +113,6 @@ def evaluate(
 
 def _globs(globs: Sequence[str]) -> str:
     return ", ".join(globs[:5]) + (", …" if len(globs) > 5 else "")
+
+
+FILE = CheckType("file", Kind.FILE, FileOptions, evaluate=_evaluate)

@@ -1,5 +1,5 @@
-"""The `grep` check: a pattern that must be present in (or absent from) the files `paths`
-selects, and the match data the scan hands to the pattern-based checks.
+"""The `grep` check type: a pattern that must be present in (or absent from) the files
+`paths` selects.
 
 Semantics:
 - Lines: by default the pattern is matched line by line, like grep: a match never spans a
@@ -29,130 +29,68 @@ Semantics:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from checks import reader as read
+from checks.checktype import CheckType, Kind, option
+from checks.matches import Found, Matcher, Scope, Use
 from checks.messages import Message, counted, gettext_noop, message
-from checks.paths import parse_globs
-from checks.patterns import compile_pattern
+from checks.reader import Fields, Reader, join
+from checks.scopes import (
+    EXPECT,
+    files_text,
+    no_file_outcome,
+    skipped_details,
+    with_skipped,
+)
 from checks.spec import MAX_EVIDENCE_ITEMS, Evidence, Outcome, Status
 
-BINARY_REASON = "binary file (NUL byte in the first 8 KiB)"
-MAX_LISTED_FILES = 50
+MAX_MATCH_COUNT = 1_000_000_000
+_COUNT = read.integer(minimum=0, maximum=MAX_MATCH_COUNT)
 
 
-@dataclass(frozen=True, slots=True)
-class Matcher:
-    """One user pattern as the scan runs it. Equal matchers are run once per file."""
-
-    pattern: str
-    ignore_case: bool = False
-    multiline: bool = False
-    capture: bool = False  # keep the values of group 1 (consistency sources)
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    line: int
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class FileMatches:
-    """What one matcher found in one file. `hits` holds the first lines with a match
-    (bounded); `values` the captured values with their lines (bounded). `truncated`: the
-    count stopped at the scan's limit, so it is a lower bound."""
-
-    count: int = 0
-    hits: tuple[Hit, ...] = ()
-    values: tuple[tuple[str, tuple[int, ...]], ...] = ()
-    non_utf8: bool = False
-    truncated: bool = False
-
-
-NO_MATCHES = FileMatches()
-
-
-@dataclass(frozen=True)
-class Scope:
-    """The files one `paths` list selected and what one matcher found in them."""
-
-    paths: Sequence[str]  # every selected file, sorted
-    matches: Mapping[str, FileMatches] = field(default_factory=dict)  # files with matches
-    skipped: Mapping[str, str] = field(default_factory=dict)  # not searched -> reason
-
-    @property
-    def searched(self) -> int:
-        return len(self.paths) - len(self.skipped)
-
-    def found(self, path: str) -> FileMatches:
-        return self.matches.get(path, NO_MATCHES)
-
-
-def _flag(options: Mapping[str, Any], name: str) -> bool:
-    value = options.get(name, False)
-    if not isinstance(value, bool):
-        raise ValueError(f"{name} must be true or false")
-    return value
-
-
-def _count(options: Mapping[str, Any], name: str) -> int | None:
-    value = options.get(name)
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-        raise ValueError(f"{name} must be a whole number ≥ 0")
-    return value
-
-
-def parse_expect(options: Mapping[str, Any]) -> str:
-    expect = options.get("expect", "present")
-    if expect not in ("present", "absent"):
-        raise ValueError(f"expect must be 'present' or 'absent', not {expect!r}")
-    return expect
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class GrepOptions:
-    paths: tuple[str, ...]
-    pattern: str
-    expect: str = "present"
-    min_count: int | None = None
-    max_count: int | None = None
-    each_file: bool = False
-    multiline: bool = False
-    ignore_case: bool = False
-
-    @classmethod
-    def parse(cls, options: Mapping[str, Any]) -> GrepOptions:
-        """Options as the checklist loader left them; missing optional keys take their
-        defaults. Raises ValueError (or PatternError) naming the bad field."""
-        pattern = options.get("pattern")
-        if not isinstance(pattern, str):
-            raise ValueError("pattern must be a string")
-        parsed = cls(
-            paths=parse_globs(options.get("paths")),
-            pattern=pattern,
-            expect=parse_expect(options),
-            min_count=_count(options, "min_count"),
-            max_count=_count(options, "max_count"),
-            each_file=_flag(options, "each_file"),
-            multiline=_flag(options, "multiline"),
-            ignore_case=_flag(options, "ignore_case"),
-        )
-        compile_pattern(pattern, ignore_case=parsed.ignore_case, multiline=parsed.multiline)
-        return parsed
+    paths: tuple[str, ...] = option(read.globs, note=" for a grep check")
+    pattern: str = option(read.pattern(searched=True), note=" for a grep check")
+    expect: str = option(EXPECT, "present")
+    min_count: int | None = option(_COUNT, None)
+    max_count: int | None = option(_COUNT, None)
+    each_file: bool = option(read.boolean, False)
+    multiline: bool = option(read.boolean, False)
+    ignore_case: bool = option(read.boolean, False)
 
     @property
     def matcher(self) -> Matcher:
         return Matcher(self.pattern, self.ignore_case, self.multiline)
 
 
+def _check_counts(reader: Reader, f: Fields, options: dict[str, Any]) -> None:
+    low, high = options["min_count"], options["max_count"]
+    if options["expect"] == "absent":
+        for name in ("min_count", "max_count"):
+            if f.given(name):
+                reader.add(
+                    f.line(name),
+                    join(f.path, name),
+                    "applies to expect: present only (absent means no match at all)",
+                )
+    if isinstance(low, int) and isinstance(high, int) and low > high:
+        reader.add(
+            f.line("min_count"),
+            join(f.path, "min_count"),
+            f"is greater than max_count ({low} > {high})",
+        )
+
+
+def _uses(options: GrepOptions) -> tuple[Use, ...]:
+    return (Use(options.paths, options.matcher, options.each_file),)
+
+
 def plural(count: int, word: str, words: str | None = None) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {words or word + 's'}"
-
-
-def files_text(count: int) -> Message:
-    return counted(count, gettext_noop("%(count)s file"), gettext_noop("%(count)s files"))
 
 
 def _searched_files(count: int) -> Message:
@@ -163,65 +101,6 @@ def _searched_files(count: int) -> Message:
 
 def _matches_text(count: int) -> Message:
     return counted(count, gettext_noop("%(count)s match"), gettext_noop("%(count)s matches"))
-
-
-def skipped_details(scope: Scope) -> dict[str, Any]:
-    """The part of `details` that reports files not searched and non-UTF-8 text."""
-    details: dict[str, Any] = {}
-    if scope.skipped:
-        items = sorted(scope.skipped.items())
-        details["skipped_files"] = [
-            {"path": path, "reason": reason} for path, reason in items[:MAX_LISTED_FILES]
-        ]
-        details["skipped_count"] = len(items)
-    non_utf8 = sorted(path for path, found in scope.matches.items() if found.non_utf8)
-    if non_utf8:
-        details["non_utf8_files"] = non_utf8[:MAX_LISTED_FILES]
-    return details
-
-
-def with_note(summary: Message, note: Message) -> Message:
-    """`summary` followed by `note` in parentheses."""
-    return message(gettext_noop("%(summary)s (%(note)s)"), summary=summary, note=note)
-
-
-def with_skipped(summary: Message, *scopes: Scope) -> Message:
-    """`summary` followed by a note on the files of `scopes` that could not be searched."""
-    for scope in scopes:
-        if scope.skipped:
-            # The reasons come from the scan (paths, OS errors) and stay as they are.
-            reasons = sorted(set(scope.skipped.values()))
-            shown = "; ".join(reasons[:2]) + ("; …" if len(reasons) > 2 else "")
-            note = counted(
-                len(scope.skipped),
-                gettext_noop("%(count)s file skipped: %(reasons)s"),
-                gettext_noop("%(count)s files skipped: %(reasons)s"),
-                reasons=shown,
-            )
-            summary = with_note(summary, note)
-    return summary
-
-
-def no_file_outcome(scope: Scope, paths: Sequence[str], label: str = "paths") -> Outcome | None:
-    """The error outcome when `paths` selected nothing searchable, else None."""
-    if not scope.paths:
-        return Outcome.said(
-            Status.ERROR,
-            message(gettext_noop("%(label)s matched no file"), label=label),
-            details={"paths": list(paths)},
-        )
-    if not scope.searched:
-        problem = message(
-            gettext_noop("none of the %(files)s that %(label)s matched could be searched"),
-            files=files_text(len(scope.paths)),
-            label=label,
-        )
-        return Outcome.said(
-            Status.ERROR,
-            with_skipped(problem, scope),
-            details={"paths": list(paths), **skipped_details(scope)},
-        )
-    return None
 
 
 def _hits(scope: Scope, paths: Sequence[str]) -> tuple[Evidence, ...]:
@@ -261,8 +140,10 @@ def _expected(options: GrepOptions) -> Message:
     return message(gettext_noop("%(low)s to %(high)s"), low=low, high=options.max_count)
 
 
-def evaluate(options: GrepOptions, scope: Scope) -> Outcome:
+def _evaluate(options: GrepOptions, found: Found) -> Outcome:
     """The outcome of a grep check over the files the scan found for it."""
+    (use,) = _uses(options)
+    scope = found.scope(use)
     problem = no_file_outcome(scope, options.paths)
     if problem:
         return problem
@@ -392,3 +273,8 @@ def _evaluate_each(options: GrepOptions, scope: Scope) -> Outcome:
         )
     matching = sorted(path for path, found in scope.matches.items() if found.count)
     return Outcome.said(Status.PASS, with_skipped(summary, scope), _hits(scope, matching), details)
+
+
+GREP = CheckType(
+    "grep", Kind.FILE, GrepOptions, uses=_uses, evaluate=_evaluate, check=_check_counts
+)

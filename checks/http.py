@@ -14,22 +14,75 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import re
 import socket
 import ssl
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from yaml.nodes import Node, SequenceNode
 
+from checks import reader as read
+from checks.checktype import CheckType, Kind, option
 from checks.messages import OR_LIST, Message, gettext_noop, joined, message, timed_out
 from checks.patterns import PatternError, compile_pattern
+from checks.reader import INVALID, Reader, join
 from checks.spec import CheckSpec, Evidence, Outcome, RunContext, Status, clip
 
 MAX_BODY_BYTES = 1024 * 1024
-DEFAULT_TIMEOUT_S = 10
 USER_AGENT = "readiness-check/1"
 METHODS = ("GET", "HEAD")
+_HEADER_NAME_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def _method(reader: Reader, node: Node, path: str) -> Any:
+    value = reader.text(node, path)
+    if value is not INVALID and value.upper() not in METHODS:
+        reader.add(node, path, f"{value!r} is not one of: GET, HEAD")
+        return INVALID
+    return value if value is INVALID else value.upper()
+
+
+def _statuses(reader: Reader, node: Node, path: str) -> Any:
+    if not isinstance(node, SequenceNode):
+        value = reader.integer(node, path, minimum=100, maximum=599)
+        return INVALID if value is INVALID else [value]
+    values = [
+        reader.integer(item, item_path, minimum=100, maximum=599)
+        for item, item_path in reader.items(node, path, minimum=1, noun="status")
+    ]
+    return INVALID if INVALID in values or not values else values
+
+
+def _headers(reader: Reader, node: Node, path: str) -> Any:
+    fields = reader.fields(node, path)
+    if fields is None:
+        return INVALID
+    headers: dict[str, Any] = {}
+    seen: dict[str, str] = {}
+    for name, (key_node, value_node) in fields.items.items():
+        header_path = join(path, name)
+        if not _HEADER_NAME_RE.fullmatch(name):
+            reader.add(key_node, header_path, "is not a valid HTTP header name")
+        elif name.lower() in seen:
+            reader.add(key_node, header_path, f"repeats header {seen[name.lower()]!r}")
+        seen.setdefault(name.lower(), name)
+        headers[name] = reader.pattern(value_node, header_path)
+    return headers
+
+
+@dataclass(frozen=True, kw_only=True)
+class HttpOptions:
+    url: str = option(read.url, note=" for an http check")
+    method: str = option(_method, "GET")
+    expect_status: tuple[int, ...] = option(_statuses, (200,))
+    max_latency_ms: float | None = option(read.number(above=0.0), None)
+    headers: Mapping[str, str] = option(_headers, {})
+    body_matches: str | None = option(read.pattern(), None)
+    timeout_s: float = option(read.number(above=0.0, maximum=300.0), 10.0)
 
 
 class FetchError(Exception):
@@ -80,7 +133,7 @@ def fetch(
     url: str,
     *,
     method: str = "GET",
-    timeout_s: float = DEFAULT_TIMEOUT_S,
+    timeout_s: float,
     max_bytes: int = MAX_BODY_BYTES,
 ) -> Fetched:
     """One request, no redirects followed, body capped at `max_bytes`. Raises FetchError
@@ -134,20 +187,14 @@ def network_problem(exc: httpx.TransportError, timeout_s: float) -> Message:
     )
 
 
-def run_http(spec: CheckSpec, ctx: RunContext) -> Outcome:
-    """Request `spec.options["url"]` and compare the response with the expectations."""
-    options = spec.options
-    url = options.get("url")
-    method = str(options.get("method") or "GET").upper()
-    timeout_s = options.get("timeout_s") or DEFAULT_TIMEOUT_S
-    expect_status = options.get("expect_status") or [200]
-    if isinstance(expect_status, int):
-        expect_status = [expect_status]
-    if method not in METHODS:
-        return Outcome.error(
-            message(gettext_noop("method must be GET or HEAD, got %(method)s"), method=repr(method))
-        )
-    body_pattern = options.get("body_matches")
+def run_http(spec: CheckSpec, options: HttpOptions, ctx: RunContext) -> Outcome:
+    """Request `options.url` and compare the response with the expectations."""
+    url = options.url
+    method = options.method
+    timeout_s = options.timeout_s
+    expect_status = options.expect_status
+    body_pattern = options.body_matches
+    # A checklist may pair HEAD with body_matches; such a check cannot be judged.
     if body_pattern is not None and method == "HEAD":
         return Outcome.error(
             message(gettext_noop("body_matches needs method GET: a HEAD response has no body"))
@@ -155,8 +202,7 @@ def run_http(spec: CheckSpec, ctx: RunContext) -> Outcome:
     try:
         body_regex = None if body_pattern is None else compile_pattern(body_pattern, multiline=True)
         header_regexes = {
-            name: compile_pattern(pattern)
-            for name, pattern in (options.get("headers") or {}).items()
+            name: compile_pattern(pattern) for name, pattern in options.headers.items()
         }
     except PatternError as exc:
         return Outcome.error(message(gettext_noop("pattern: %(problem)s"), problem=str(exc)))
@@ -217,7 +263,7 @@ def run_http(spec: CheckSpec, ctx: RunContext) -> Outcome:
             )
         problems.append(problem)
 
-    max_latency_ms = options.get("max_latency_ms")
+    max_latency_ms = options.max_latency_ms
     if max_latency_ms is not None and fetched.latency_ms > max_latency_ms:
         problems.append(
             message(
@@ -242,7 +288,7 @@ def run_http(spec: CheckSpec, ctx: RunContext) -> Outcome:
                     gettext_noop("header %(name)s %(value)s does not match %(pattern)s"),
                     name=name,
                     value=repr(clip(value, 100)),
-                    pattern=repr(options["headers"][name]),
+                    pattern=repr(options.headers[name]),
                 )
             )
 
@@ -282,3 +328,6 @@ def run_http(spec: CheckSpec, ctx: RunContext) -> Outcome:
         tuple(evidence),
         details,
     )
+
+
+HTTP = CheckType("http", Kind.SLOW, HttpOptions, run=run_http)

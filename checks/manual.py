@@ -13,7 +13,10 @@ ignored, so that re-evaluating an old assessment sees what existed then.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
+from checks import reader as read
+from checks.checktype import CheckType, Kind, option
 from checks.messages import gettext_noop, message
 from checks.spec import Attestation, CheckSpec, Evidence, Outcome, RunContext, Status, clip
 
@@ -26,6 +29,12 @@ ATTESTED_TEMPLATES = {
 }
 
 
+@dataclass(frozen=True, kw_only=True)
+class ManualOptions:
+    valid_days: int | None = option(read.integer(minimum=1, maximum=3650), 90)
+    evidence_required: bool = option(read.boolean, False)
+
+
 def expires_at(attestation: Attestation, valid_days: int | None) -> dt.datetime | None:
     """When `attestation` stops counting; None when it never does."""
     if valid_days is None:
@@ -34,9 +43,9 @@ def expires_at(attestation: Attestation, valid_days: int | None) -> dt.datetime 
     return limit if attestation.valid_until is None else min(attestation.valid_until, limit)
 
 
-def run_manual(spec: CheckSpec, ctx: RunContext) -> Outcome:
+def run_manual(spec: CheckSpec, options: ManualOptions, ctx: RunContext) -> Outcome:
     """Judge the check by its latest attestation still valid at `ctx.now`."""
-    valid_days = spec.options.get("valid_days")
+    valid_days = options.valid_days
     made = [a for a in ctx.attestations.get(spec.key, ()) if a.attested_at <= ctx.now]
     if not made:
         return Outcome.error(message(gettext_noop("needs attestation")))
@@ -69,7 +78,7 @@ def run_manual(spec: CheckSpec, ctx: RunContext) -> Outcome:
             )
         )
     status = Status(latest.status)
-    if spec.options.get("evidence_required") and not latest.evidence_url:
+    if options.evidence_required and not latest.evidence_url:
         return Outcome.said(
             Status.ERROR,
             message(gettext_noop("attestation lacks the required evidence link")),
@@ -90,3 +99,6 @@ def run_manual(spec: CheckSpec, ctx: RunContext) -> Outcome:
         Evidence(text=clip(text)) for text in (latest.note, latest.evidence_url) if text
     )
     return Outcome.said(status, summary, evidence, details)
+
+
+MANUAL = CheckType("manual", Kind.INLINE, ManualOptions, run=run_manual)

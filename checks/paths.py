@@ -71,18 +71,6 @@ def _glob_source(glob: str, *, one_line: bool = False) -> str:
     return "".join(out) + f"(?:/{any_char}*)?"
 
 
-def parse_globs(value: object, field: str = "paths") -> tuple[str, ...]:
-    """A checklist's `paths` value as a tuple of usable globs; ValueError names the
-    first problem."""
-    if isinstance(value, str) or not isinstance(value, list | tuple) or not value:
-        raise ValueError(f"{field} must be a non-empty list of path globs")
-    for index, glob in enumerate(value):
-        problem = glob_problem(glob)
-        if problem:
-            raise ValueError(f"{field}[{index}]: {problem}")
-    return tuple(value)
-
-
 @lru_cache(maxsize=4096)
 def glob_regex(glob: str) -> re.Pattern[str]:
     """A regex matching repository-relative POSIX paths that `glob` selects."""
@@ -214,7 +202,3 @@ def _normalized(glob: str) -> str:
 
 def glob_matches(glob: str, path: str) -> bool:
     return glob_regex(glob).fullmatch(path) is not None
-
-
-def any_glob_matches(globs: tuple[str, ...] | list[str], path: str) -> bool:
-    return any(glob_matches(glob, path) for glob in globs)

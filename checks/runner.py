@@ -1,9 +1,8 @@
 """The engine's dispatcher: one spec to one Outcome, or a whole checklist to its outcomes.
 
-File checks (grep, file, consistency) share one pass over the tree in checks.scan; the
-others run one by one, the slow ones (command, http, threshold) in parallel threads while
-the tree is scanned. A checker that raises never takes the run down: its check becomes
-`error` with the reason.
+File checks (kind FILE in checks.registry) share one pass over the tree in checks.scan; the
+others run one by one, the slow ones in parallel threads while the tree is scanned. A
+checker that raises never takes the run down: its check becomes `error` with the reason.
 """
 
 from __future__ import annotations
@@ -11,28 +10,18 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING
 
-from checks.command import run_command
-from checks.http import run_http
-from checks.manual import run_manual
+from checks import registry
+from checks.checktype import Kind
 from checks.messages import gettext_noop, message
-from checks.spec import SLOW_CHECK_TYPES, Checklist, CheckSpec, Outcome, RunContext
-from checks.threshold import run_threshold
-
-if TYPE_CHECKING:
-    from checks.source import Tree
+from checks.scan import run_file_checks
+from checks.spec import Checklist, CheckSpec, Outcome, RunContext
+from checks.tree import Tree
+from checks.worktree import WorkingTree
 
 logger = logging.getLogger(__name__)
 
-RUNNERS: dict[str, Callable[[CheckSpec, RunContext], Outcome]] = {
-    "command": run_command,
-    "http": run_http,
-    "threshold": run_threshold,
-    "manual": run_manual,
-}
 NOT_EVALUABLE = gettext_noop("not evaluable on history")
 
 
@@ -42,17 +31,17 @@ def _failure(exc: BaseException) -> Outcome:
 
 
 def run_check(spec: CheckSpec, ctx: RunContext) -> Outcome:
-    """Run one command, http, threshold or manual check, timing it. Any exception
-    becomes an `error` outcome ("checker failed: ...")."""
+    """Run one check that is not a file check, timing it. Any exception becomes an `error`
+    outcome ("checker failed: ...")."""
     started = time.perf_counter()
-    runner = RUNNERS.get(spec.type)
-    if runner is None:
+    check_type = registry.find(spec.type)
+    if check_type is None or check_type.run is None:
         outcome = Outcome.error(
             message(gettext_noop("check type %(type)s is not run on its own"), type=repr(spec.type))
         )
     else:
         try:
-            outcome = runner(spec, ctx)
+            outcome = check_type.run(spec, check_type.typed(spec.options), ctx)
         except Exception as exc:
             logger.exception("checker for %s (%s) failed", spec.key, spec.type)
             outcome = _failure(exc)
@@ -62,13 +51,10 @@ def run_check(spec: CheckSpec, ctx: RunContext) -> Outcome:
 def _file_outcomes(
     specs: list[CheckSpec], ctx: RunContext, tree: Tree | None
 ) -> dict[str, Outcome]:
-    # Imported here: the scanner pulls in the tree readers, which only file checks need.
-    from checks import scan, source
-
     try:
         if tree is None:
-            tree = source.WorkingTree(ctx.repo)
-        found = dict(scan.run_file_checks(specs, tree, max_file_bytes=ctx.max_file_bytes))
+            tree = WorkingTree(ctx.repo)
+        found = dict(run_file_checks(specs, tree, max_file_bytes=ctx.max_file_bytes))
     except Exception as exc:
         logger.exception("file scan failed")
         return {spec.key: _failure(exc) for spec in specs}
@@ -88,7 +74,7 @@ def run_checklist(
 ) -> dict[str, Outcome]:
     """Run every check of `checklist`; outcomes keyed by check key, in checklist order.
 
-    `tree` is what file checks read (a checks.source tree; default: the working tree at
+    `tree` is what file checks read (a checks.tree Tree; default: the working tree at
     `ctx.repo`). With `only_types`, checks of other types are skipped as not evaluable
     (e.g. an http check when re-assessing a past revision)."""
     specs = list(checklist.all_checks())
@@ -97,11 +83,13 @@ def run_checklist(
     slow_specs: list[CheckSpec] = []
     other_specs: list[CheckSpec] = []
     for spec in specs:
+        check_type = registry.find(spec.type)
+        kind = check_type.kind if check_type is not None else None
         if only_types is not None and spec.type not in only_types:
             outcomes[spec.key] = Outcome.skip(message(NOT_EVALUABLE))
-        elif spec.is_file_check:
+        elif kind is Kind.FILE:
             file_specs.append(spec)
-        elif spec.type in SLOW_CHECK_TYPES:
+        elif kind is Kind.SLOW:
             slow_specs.append(spec)
         else:
             other_specs.append(spec)

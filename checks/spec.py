@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +23,16 @@ class Status(StrEnum):
     @property
     def credit(self) -> float | None:
         """Points a status earns; None for statuses that are not scored."""
-        return _CREDIT.get(self)
-
-    @property
-    def is_scored(self) -> bool:
-        return self in _CREDIT
+        value = CREDIT.get(self)
+        return None if value is None else float(value)
 
 
-_CREDIT = {Status.PASS: 1.0, Status.WARN: 0.5, Status.FAIL: 0.0}
+# The points each scored status earns, exact (readiness.scoring computes with them).
+CREDIT: Mapping[str, Fraction] = {
+    Status.PASS: Fraction(1),
+    Status.WARN: Fraction(1, 2),
+    Status.FAIL: Fraction(0),
+}
 
 
 class Severity(StrEnum):
@@ -39,15 +42,12 @@ class Severity(StrEnum):
     CRITICAL = "critical"
 
 
-FILE_CHECK_TYPES = frozenset({"grep", "file", "consistency"})
-SLOW_CHECK_TYPES = frozenset({"command", "http", "threshold"})
-CHECK_TYPES = FILE_CHECK_TYPES | SLOW_CHECK_TYPES | {"manual"}
-
-
 @dataclass(frozen=True)
 class CheckSpec:
-    """One check of a checklist. `options` holds the type's own fields, validated and with
-    defaults filled in (e.g. grep: paths, pattern, expect, min_count, ...)."""
+    """One check of a checklist. `options` holds the type's own fields as a checklist file
+    and a stored check hold them (plain values), validated and with defaults filled in
+    (e.g. grep: paths, pattern, expect, min_count, ...); the type (checks.registry) turns
+    them into its typed options for the runner."""
 
     key: str
     name: str
@@ -59,10 +59,6 @@ class CheckSpec:
     description: str = ""
     # Where the check was written; not part of its identity (a reformatted file is the same).
     line: int | None = field(default=None, compare=False)
-
-    @property
-    def is_file_check(self) -> bool:
-        return self.type in FILE_CHECK_TYPES
 
 
 @dataclass(frozen=True)
@@ -102,10 +98,6 @@ class Evidence:
 
     def as_dict(self) -> dict[str, Any]:
         return {"path": self.path, "line": self.line, "text": self.text}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Evidence:
-        return cls(path=data.get("path"), line=data.get("line"), text=data.get("text", ""))
 
 
 # Evidence is bounded so that one result row stays small whatever the repository holds.

@@ -18,14 +18,18 @@ import math
 import os
 import re
 import stat
-from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 import httpx
+from yaml.nodes import Node
 
-from checks.http import DEFAULT_TIMEOUT_S, MAX_BODY_BYTES, FetchError, fetch, network_problem
+from checks import reader as read
+from checks.checktype import CheckType, Kind, nested, option
+from checks.http import MAX_BODY_BYTES, FetchError, fetch, network_problem
 from checks.messages import COMMA_LIST, Message, gettext_noop, joined, message
+from checks.reader import INVALID, Fields, Reader, join, plain_number
 from checks.spec import CheckSpec, Evidence, Outcome, RunContext, Status, clip
 
 LIMITS = ("fail_above", "warn_above", "fail_below", "warn_below")
@@ -33,7 +37,7 @@ _PATH = re.compile(r"(?:[^.\[\]]+|\[\d+\])(?:\.[^.\[\]]+|\[\d+\])*")
 _STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
-class SourceError(ValueError):
+class DocumentError(ValueError):
     """The document or the value could not be read; the message says what and where."""
 
 
@@ -46,6 +50,82 @@ def parse_json_path(path: object) -> tuple[str | int, ...]:
             f"json_path {path!r} is not a dotted path with optional [index] (e.g. 'a.b[0].c')"
         )
     return tuple(name if name else int(index) for name, index in _STEP.findall(path))
+
+
+def _json_path(reader: Reader, node: Node, path: str) -> Any:
+    value = reader.text(node, path, limit=500)
+    if value is INVALID:
+        return INVALID
+    try:
+        parse_json_path(value)
+    except ValueError as exc:
+        reader.add(node, path, str(exc))
+        return INVALID
+    return value
+
+
+def _one_place(reader: Reader, fields: Fields, source: dict[str, Any]) -> None:
+    if fields.given("url") and fields.given("path"):
+        reader.add(fields.node, fields.path, "give either url or path, not both")
+    elif not fields.given("url") and not fields.given("path"):
+        reader.add(
+            fields.node,
+            fields.path,
+            "needs url (a JSON endpoint) or path (a JSON file in the repo)",
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Source:
+    url: str | None = option(read.url, None)
+    path: str | None = option(read.relative_path, None)
+    json_path: str = option(_json_path)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThresholdOptions:
+    source: Source = option(nested(Source, " for a threshold source", check=_one_place))
+    warn_above: float | None = option(read.number(), None)
+    fail_above: float | None = option(read.number(), None)
+    warn_below: float | None = option(read.number(), None)
+    fail_below: float | None = option(read.number(), None)
+    timeout_s: float = option(read.number(above=0.0, maximum=300.0), 10.0)
+
+
+def _check_limits(reader: Reader, f: Fields, options: dict[str, Any]) -> None:
+    given = {name for name in LIMITS if f.given(name)}
+    above = given & {"warn_above", "fail_above"}
+    below = given & {"warn_below", "fail_below"}
+    if not given:
+        reader.add(
+            f.node,
+            f.path,
+            "a threshold check needs warn_above/fail_above or warn_below/fail_below",
+        )
+    elif above and below:
+        reader.add(
+            f.line(min(below)),
+            join(f.path, min(below)),
+            "cannot be combined with warn_above/fail_above: use one direction",
+        )
+    warn, fail = options["warn_above"], options["fail_above"]
+    if _both_numbers(warn, fail) and warn >= fail:
+        reader.add(
+            f.line("warn_above"),
+            join(f.path, "warn_above"),
+            f"must be below fail_above ({plain_number(warn)} >= {plain_number(fail)})",
+        )
+    warn, fail = options["warn_below"], options["fail_below"]
+    if _both_numbers(warn, fail) and warn <= fail:
+        reader.add(
+            f.line("warn_below"),
+            join(f.path, "warn_below"),
+            f"must be above fail_below ({plain_number(warn)} <= {plain_number(fail)})",
+        )
+
+
+def _both_numbers(a: Any, b: Any) -> bool:
+    return isinstance(a, float) and isinstance(b, float)
 
 
 def _kind(value: Any) -> str:
@@ -63,84 +143,82 @@ def _kind(value: Any) -> str:
 
 
 def value_at(document: Any, steps: tuple[str | int, ...]) -> float:
-    """The number at `steps` in `document`; SourceError naming what is missing."""
+    """The number at `steps` in `document`; DocumentError naming what is missing."""
     current = document
     where = "the document"
     walked = ""
     for step in steps:
         if isinstance(step, int):
             if not isinstance(current, list):
-                raise SourceError(f"{where} is {_kind(current)}, not a list")
+                raise DocumentError(f"{where} is {_kind(current)}, not a list")
             if step >= len(current):
-                raise SourceError(f"{where} has {len(current)} item(s), no index {step}")
+                raise DocumentError(f"{where} has {len(current)} item(s), no index {step}")
             walked += f"[{step}]"
         else:
             if not isinstance(current, dict):
-                raise SourceError(f"{where} is {_kind(current)}, not an object")
+                raise DocumentError(f"{where} is {_kind(current)}, not an object")
             if step not in current:
-                raise SourceError(f"key {step!r} not found in {where}")
+                raise DocumentError(f"key {step!r} not found in {where}")
             walked += f".{step}" if walked else step
         current = current[step]
         where = walked
     if isinstance(current, bool) or not isinstance(current, int | float):
-        raise SourceError(f"{where} is {_kind(current)}, not a number")
+        raise DocumentError(f"{where} is {_kind(current)}, not a number")
     if not math.isfinite(current):
-        raise SourceError(f"{where} is not a finite number")
+        raise DocumentError(f"{where} is not a finite number")
     return current
 
 
 def read_repo_file(repo: Path, relative: object, *, max_bytes: int) -> bytes:
     """The bytes of `relative` inside `repo`. Refuses absolute paths, `..`, anything that
     resolves outside the repository (a symlink leading out), non-regular files and files
-    over `max_bytes`, with a SourceError saying which."""
+    over `max_bytes`, with a DocumentError saying which."""
     if not isinstance(relative, str) or not relative.strip() or "\x00" in relative:
-        raise SourceError("path must be a non-empty string")
+        raise DocumentError("path must be a non-empty string")
     if PurePosixPath(relative).is_absolute() or PureWindowsPath(relative).is_absolute():
-        raise SourceError(
+        raise DocumentError(
             f"absolute path {relative!r} is not allowed: paths are relative to the repository root"
         )
     if ".." in re.split(r"[\\/]", relative):
-        raise SourceError(f"path {relative!r} leaves the repository ('..' is not allowed)")
+        raise DocumentError(f"path {relative!r} leaves the repository ('..' is not allowed)")
     root = repo.resolve(strict=True)
     try:
         target = (root / relative).resolve(strict=True)
     except FileNotFoundError:
-        raise SourceError(f"file {relative!r} not found in the repository") from None
+        raise DocumentError(f"file {relative!r} not found in the repository") from None
     except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop
-        raise SourceError(f"cannot read {relative!r}: {exc}") from None
+        raise DocumentError(f"cannot read {relative!r}: {exc}") from None
     if not target.is_relative_to(root):
-        raise SourceError(f"{relative!r} leads outside the repository through a symlink")
+        raise DocumentError(f"{relative!r} leads outside the repository through a symlink")
     # O_NOFOLLOW: the resolved path holds no symlink; one swapped in since is refused.
     try:
         fd = os.open(target, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError as exc:
-        raise SourceError(f"cannot read {relative!r}: {exc.strerror or exc}") from None
+        raise DocumentError(f"cannot read {relative!r}: {exc.strerror or exc}") from None
     with os.fdopen(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise SourceError(f"{relative!r} is not a regular file")
+            raise DocumentError(f"{relative!r} is not a regular file")
         data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise SourceError(f"{relative!r} is larger than the {max_bytes}-byte limit")
+        raise DocumentError(f"{relative!r} is larger than the {max_bytes}-byte limit")
     return data
 
 
-def _read_source(source: Mapping[str, Any], ctx: RunContext, timeout_s: float) -> tuple[bytes, str]:
+def _read_source(source: Source, ctx: RunContext, timeout_s: float) -> tuple[bytes, str]:
     """The raw document and a label for it (the URL or the repository path)."""
-    url, path = source.get("url"), source.get("path")
-    if (url is None) == (path is None):
-        raise SourceError("source must have exactly one of url or path")
+    url, path = source.url, source.path
     if path is not None:
         return read_repo_file(ctx.repo, path, max_bytes=ctx.max_file_bytes), path
     try:
         fetched = fetch(url, timeout_s=timeout_s)
     except FetchError as exc:
-        raise SourceError(str(exc)) from None
+        raise DocumentError(str(exc)) from None
     except httpx.TransportError as exc:
-        raise SourceError(f"could not read {url}: {network_problem(exc, timeout_s)!s}") from None
+        raise DocumentError(f"could not read {url}: {network_problem(exc, timeout_s)!s}") from None
     if not 200 <= fetched.status < 300:
-        raise SourceError(f"{url} answered with status {fetched.status}")
+        raise DocumentError(f"{url} answered with status {fetched.status}")
     if fetched.truncated:
-        raise SourceError(f"{url} answered more than {MAX_BODY_BYTES // 1024} KiB")
+        raise DocumentError(f"{url} answered more than {MAX_BODY_BYTES // 1024} KiB")
     return fetched.body, url
 
 
@@ -165,41 +243,27 @@ def _limit_text(limits: dict[str, float]) -> Message:
     )
 
 
-def run_threshold(spec: CheckSpec, ctx: RunContext) -> Outcome:
+def run_threshold(spec: CheckSpec, options: ThresholdOptions, ctx: RunContext) -> Outcome:
     """Read the number at `source.json_path` and compare it with the limits."""
-    options = spec.options
-    source = options.get("source") or {}
-    limits = {name: options[name] for name in LIMITS if options.get(name) is not None}
-    if not limits:
-        return Outcome.error(
-            message(gettext_noop("no limit: set warn_above/fail_above or warn_below/fail_below"))
-        )
-    if not isinstance(source, Mapping):
-        return Outcome.error(
-            message(gettext_noop("source must be a mapping with url or path, and json_path"))
-        )
-    json_path = source.get("json_path")
-    try:
-        steps = parse_json_path(json_path)
-    except ValueError as exc:
-        return Outcome.error(str(exc))
-    timeout_s = options.get("timeout_s") or DEFAULT_TIMEOUT_S
+    source = options.source
+    limits = {name: value for name in LIMITS if (value := getattr(options, name)) is not None}
+    json_path = source.json_path
+    steps = parse_json_path(json_path)
+    timeout_s = options.timeout_s
     try:
         raw, label = _read_source(source, ctx, timeout_s)
         try:
             document = json.loads(raw)
         except (ValueError, RecursionError) as exc:  # includes decode errors
-            raise SourceError(f"{label} is not valid JSON: {exc}") from None
+            raise DocumentError(f"{label} is not valid JSON: {exc}") from None
         value = value_at(document, steps)
-    except SourceError as exc:
+    except DocumentError as exc:
         return Outcome.error(str(exc), json_path=json_path, limits=limits)
 
     crossed_fail = [name for name in ("fail_above", "fail_below") if _beyond(name, value, limits)]
     crossed_warn = [name for name in ("warn_above", "warn_below") if _beyond(name, value, limits)]
     details = {"value": value, "json_path": json_path, "source": label, "limits": limits}
-    evidence = (
-        Evidence(path=source.get("path"), text=clip(f"{json_path} = {value} (from {label})")),
-    )
+    evidence = (Evidence(path=source.path, text=clip(f"{json_path} = {value} (from {label})")),)
     if crossed_fail or crossed_warn:
         name = (crossed_fail or crossed_warn)[0]
         summary = message(CROSSED[name], path=json_path, value=value, limit=limits[name])
@@ -218,3 +282,8 @@ def _beyond(name: str, value: float, limits: dict[str, float]) -> bool:
     if name not in limits:
         return False
     return value > limits[name] if name.endswith("_above") else value < limits[name]
+
+
+THRESHOLD = CheckType(
+    "threshold", Kind.SLOW, ThresholdOptions, run=run_threshold, check=_check_limits
+)

@@ -57,7 +57,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-CREDIT: Mapping[str, Fraction] = {"pass": Fraction(1), "warn": Fraction(1, 2), "fail": Fraction(0)}
+from checks.spec import CREDIT
+
 STATUSES = frozenset({"pass", "warn", "fail", "error", "skip"})
 MIN_COVERAGE = Fraction(4, 5)
 MIN_COVERAGE_FLOAT = 0.8

@@ -1,10 +1,48 @@
-"""Importing hand-written readiness documents (Markdown, often French, sometimes mangled
-by a wrong encoding): `document.import_document(data, source_name=...)` reads one into an
-`ImportResult` (checklist, attestations, claimed history, action items, and a note for
-every part it did not translate); `readiness.services.imports.import_document_save`
-stores it; `readiness.reports.render_import_report` describes it.
+"""Readiness documents in, import plans out: the importer's one entry point.
 
-mojibake: exact repair of UTF-8 read as Mac Roman / Windows-1252 / Latin-1.
-markdown: the document's blocks with their line numbers.
-translate: shell commands → check plans (grep, file, disabled command), or why not.
+Documents are hand-written Markdown, often French, sometimes mangled by a wrong encoding.
+`import_document(data, source_name=...)` returns an `ImportResult` (checklist,
+attestations, claimed history points, action items, and a note for every part it did not
+translate) or raises `DocumentError`; nothing here touches the database.
+`readiness.services.imports.import_document_save` stores a plan and
+`readiness.reports.render_import_report` describes it.
+
+The private modules, in the order a document goes through them: _decode (bytes → text,
+mojibake repaired by _mojibake), _markdown (blocks with their line numbers), _walk (the
+reader of each block: _metadata, _scores, _code, _lists, _actions, _tables; shared state
+in _state), _leftovers (a note for every unused line). Shell commands become check plans
+in _commands (with _shell, _grep, _expectations) and check options in _check_options.
+Shared: _plan (the plan's types), notes, _headings, _text, _marks.
 """
+
+from readiness.importer._decode import ENCODING_NAMES, max_document_bytes
+from readiness.importer._plan import (
+    ActionDraft,
+    ClaimedCategory,
+    ClaimedImprovement,
+    ClaimedPoint,
+    DocumentError,
+    ImportResult,
+    ManualItem,
+)
+from readiness.importer.document import import_document, yaml_name
+from readiness.importer.notes import APPROXIMATE, UNTRANSLATED, WARNING, Note, NoteMessage
+
+__all__ = [
+    "APPROXIMATE",
+    "ENCODING_NAMES",
+    "UNTRANSLATED",
+    "WARNING",
+    "ActionDraft",
+    "ClaimedCategory",
+    "ClaimedImprovement",
+    "ClaimedPoint",
+    "DocumentError",
+    "ImportResult",
+    "ManualItem",
+    "Note",
+    "NoteMessage",
+    "import_document",
+    "max_document_bytes",
+    "yaml_name",
+]

@@ -1,5 +1,6 @@
-"""What the importer has to say about a part of a document: why it was not translated, or
-how a translation is only approximate. Messages stay translatable until they are shown."""
+"""Notes on the parts of a document: not translated, only approximate, or a warning.
+
+Messages stay translatable until they are shown."""
 
 from __future__ import annotations
 
@@ -11,13 +12,12 @@ from django.utils.functional import Promise
 UNTRANSLATED = "untranslated"
 APPROXIMATE = "approximate"
 WARNING = "warning"
-KINDS = (UNTRANSLATED, APPROXIMATE, WARNING)
 # Excerpts of untranslated parts are shown, so they are kept short.
-EXCERPT_CHARS = 160
+NOTE_EXCERPT_CHARS = 160
 
 
 @dataclass(frozen=True)
-class Message:
+class NoteMessage:
     """A gettext_lazy template and its parameters; formatted in the language active when
     it is turned into text."""
 
@@ -36,7 +36,7 @@ class Note:
     line: int
     end_line: int
     kind: str
-    message: Message
+    message: NoteMessage
     excerpt: str = ""
 
     def as_dict(self) -> dict[str, Any]:
@@ -52,4 +52,4 @@ class Note:
 def excerpt(text: str) -> str:
     """The first line of `text`, shortened for a report."""
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    return first if len(first) <= EXCERPT_CHARS else first[: EXCERPT_CHARS - 1] + "…"
+    return first if len(first) <= NOTE_EXCERPT_CHARS else first[: NOTE_EXCERPT_CHARS - 1] + "…"

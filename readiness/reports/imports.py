@@ -10,8 +10,13 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from readiness.formatting import format_score
-from readiness.importer.document import ENCODING_NAMES, ImportResult
-from readiness.importer.notes import APPROXIMATE, UNTRANSLATED, WARNING
+from readiness.importer import (
+    APPROXIMATE,
+    ENCODING_NAMES,
+    UNTRANSLATED,
+    WARNING,
+    ImportResult,
+)
 from readiness.services.imports import ImportSummary
 from readiness.verdicts import verdict_label
 

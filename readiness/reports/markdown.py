@@ -9,7 +9,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from readiness.formatting import format_coverage, format_decimal, format_score, format_signed
-from readiness.importer.notes import APPROXIMATE, UNTRANSLATED, WARNING
+from readiness.importer import APPROXIMATE, UNTRANSLATED, WARNING
 from readiness.reports.project import Report
 from readiness.verdicts import STATUS_ICONS, reasons_text, status_word, verdict_label
 

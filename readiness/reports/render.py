@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from readiness.importer.document import ImportResult
+from readiness.importer import ImportResult
 from readiness.reports.html import report_html
 from readiness.reports.imports import import_report_data
 from readiness.reports.jsontext import json_text

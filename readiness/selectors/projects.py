@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import OuterRef
 
+from checks.manual import MANUAL
 from readiness.models import (
     ActionItem,
     ActionItemStatus,
@@ -153,7 +154,7 @@ def manual_checks(
         .values("pk")[:1]
     )
     checks = list(
-        checklist.checks.filter(type="manual")
+        checklist.checks.filter(type=MANUAL.name)
         .annotate(latest_attestation=latest_attestation)
         .order_by("position")
     )

@@ -22,8 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from checks.messages import message
-from checks.spec import FILE_CHECK_TYPES, SLOW_CHECK_TYPES, Outcome, RunContext, Status
+from checks.registry import FILE_CHECK_TYPES, SLOW_CHECK_TYPES
+from checks.runner import NOT_EVALUABLE
 from checks.spec import Attestation as AttestationSpec
+from checks.spec import Outcome, RunContext, Status
 from readiness.models import (
     Assessment,
     AssessmentStatus,
@@ -41,7 +43,6 @@ from readiness.services.outcomes import outcome_evaluate, outcome_fields, result
 
 logger = logging.getLogger(__name__)
 
-NOT_EVALUABLE = gettext_noop("not evaluable on history")
 CANCELLED = gettext_noop("cancelled")
 ACTIVE = (AssessmentStatus.PENDING, AssessmentStatus.RUNNING)
 UNFINISHED = (ResultStatus.PENDING, ResultStatus.RUNNING)

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from checks.manual import MANUAL
 from readiness.models import Attestation, AttestationStatus, Check, ChecklistVersion, Project
 
 
@@ -17,7 +18,7 @@ def manual_check(*, project: Project, check_key: str) -> Check | None:
     current = ChecklistVersion.objects.filter(project=project).order_by("-number").values("pk")
     return (
         Check.objects.select_related("checklist")
-        .filter(checklist__in=current[:1], key=check_key, type="manual")
+        .filter(checklist__in=current[:1], key=check_key, type=MANUAL.name)
         .first()
     )
 
@@ -35,7 +36,7 @@ def attestation_create(
     """Record `user`'s attestation of the manual `check`. It expires after the check's
     `valid_days` (never when unset). Raises ValidationError naming the field when the
     status is not pass/warn/fail or the check requires an evidence link and none is given."""
-    if check.type != "manual" or check.checklist.project_id != project.pk:
+    if check.type != MANUAL.name or check.checklist.project_id != project.pk:
         raise ValidationError(
             _("%(check)s is not a manual check of this project.") % {"check": check.key}
         )

@@ -20,9 +20,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from checks import source as git_source
-from checks.scan import BlobCache, run_file_checks
-from checks.spec import FILE_CHECK_TYPES, CheckSpec, Outcome
+from checks.blobcache import BlobCache
+from checks.git import git_resolve, git_run
+from checks.gitrevision import GitRevision
+from checks.registry import FILE_CHECK_TYPES
+from checks.scan import run_file_checks
+from checks.spec import CheckSpec, Outcome
+from checks.tree import TreeError
 from readiness.models import Assessment, AssessmentStatus, ChecklistVersion, Project, Trigger
 from readiness.queue import TaskCall, queue_send
 from readiness.services import sources
@@ -188,13 +192,13 @@ def _evaluate(
     specs: Sequence[CheckSpec], git_dir: Path, point: BackfillPoint, cache: BlobCache
 ) -> dict[str, Outcome]:
     try:
-        with git_source.GitRevision(git_dir, point.sha) as tree:
+        with GitRevision(git_dir, point.sha) as tree:
             return dict(
                 run_file_checks(
                     specs, tree, max_file_bytes=settings.READINESS_MAX_FILE_BYTES, cache=cache
                 )
             )
-    except git_source.SourceError as exc:
+    except TreeError as exc:
         # No evidence at this commit: every file check says why, none passes silently.
         return {spec.key: source_unavailable(exc) for spec in specs}
     except Exception as exc:
@@ -210,7 +214,9 @@ def _current_checklist(project: Project) -> ChecklistVersion:
 
 
 def _file_specs(checklist: ChecklistVersion) -> list[CheckSpec]:
-    specs = [spec for spec in checklist_spec(checklist).all_checks() if spec.is_file_check]
+    specs = [
+        spec for spec in checklist_spec(checklist).all_checks() if spec.type in FILE_CHECK_TYPES
+    ]
     if not specs:
         raise BackfillError(
             _("the checklist has no file checks (%(types)s): nothing can be evaluated on history")
@@ -228,15 +234,15 @@ def _git_dir(project: Project, revision: str = "") -> Path:
 
 def _tip(project: Project, git_dir: Path) -> str:
     try:
-        return git_source.git_resolve(git_dir, project.ref or "HEAD")
-    except git_source.SourceError as exc:
+        return git_resolve(git_dir, project.ref or "HEAD")
+    except TreeError as exc:
         raise BackfillError(str(exc)) from None
 
 
-def _open(git_dir: Path, revision: str) -> git_source.GitRevision:
+def _open(git_dir: Path, revision: str) -> GitRevision:
     try:
-        return git_source.GitRevision(git_dir, revision)
-    except git_source.SourceError as exc:
+        return GitRevision(git_dir, revision)
+    except TreeError as exc:
         raise BackfillError(str(exc)) from None
 
 
@@ -292,10 +298,8 @@ def _plan(
 
 def _first_parent_commits(git_dir: Path, tip: str) -> list[BackfillPoint]:
     try:
-        completed = git_source.git_run(
-            git_dir, "log", "--first-parent", "--format=%H %ct", tip, "--"
-        )
-    except git_source.SourceError as error:
+        completed = git_run(git_dir, "log", "--first-parent", "--format=%H %ct", tip, "--")
+    except TreeError as error:
         raise BackfillError(str(error)) from None
     if completed.returncode != 0:
         raise BackfillError(

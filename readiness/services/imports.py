@@ -15,8 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from checks.manual import MANUAL
 from checks.spec import Status
-from readiness.importer.document import ImportResult, yaml_name
+from readiness.importer import ImportResult, yaml_name
 from readiness.models import (
     ActionItem,
     ActionItemStatus,
@@ -130,7 +131,7 @@ def _bump(counts: dict[str, int], what: str, amount: int = 1) -> None:
 def _attestations(summary: ImportSummary, result: ImportResult, attested_at: dt.datetime) -> None:
     checks = {
         check.key: check
-        for check in summary.version.checks.filter(type="manual").only("key", "options")
+        for check in summary.version.checks.filter(type=MANUAL.name).only("key", "options")
     }
     attested_by = result.attested_by[:200]
     for item in result.manual_items:

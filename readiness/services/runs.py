@@ -23,10 +23,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from checks.messages import message
+from checks.registry import FILE_CHECK_TYPES, SLOW_CHECK_TYPES
 from checks.scan import run_file_checks
-from checks.source import SourceError as TreeError
-from checks.source import WorkingTree
-from checks.spec import FILE_CHECK_TYPES, SLOW_CHECK_TYPES, CheckSpec, Outcome, RunContext
+from checks.spec import CheckSpec, Outcome, RunContext
+from checks.tree import TreeError
+from checks.worktree import WorkingTree
 from readiness.models import Assessment, AssessmentStatus, CheckResult, Project, ResultStatus
 from readiness.services.assessments import ACTIVE, assessment_finalize
 from readiness.services.outcomes import (

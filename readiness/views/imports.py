@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from checks.checklist import ChecklistError
-from readiness.importer import document as importer
-from readiness.importer.document import DocumentError
+from readiness import importer
+from readiness.importer import DocumentError
 from readiness.models import Project, Role
 from readiness.permissions import project_for_user
 from readiness.reports import (

@@ -8,15 +8,21 @@ from pathlib import Path
 import pytest
 
 from checks.command import (
+    COMMAND,
     DISABLED_IN_CHECKLIST,
     DISABLED_ON_DEPLOYMENT,
     EXCERPT_CHARS,
     MAX_OUTPUT_BYTES,
     run_command,
 )
-from checks.spec import CheckSpec, RunContext, Status
+from checks.spec import CheckSpec, Outcome, RunContext, Status
+from tests.checks.checklists import one_check, problems_of
 
 NOW = dt.datetime(2026, 2, 16, 12, tzinfo=dt.UTC)
+
+
+def run(spec: CheckSpec, ctx: RunContext) -> Outcome:
+    return run_command(spec, COMMAND.typed(spec.options), ctx)
 
 
 def spec(argv, *, timeout_s=60.0, enabled=True, **expect):
@@ -68,7 +74,7 @@ def wait_dead(pid: int, within_s: float = 5.0) -> bool:
 
 
 def test_it_passes_when_exit_code_and_output_match(ctx):
-    outcome = run_command(
+    outcome = run(
         spec(
             python("print('collected 12 items'); print('12 passed')"), stdout_matches=r"\d+ passed"
         ),
@@ -81,7 +87,7 @@ def test_it_passes_when_exit_code_and_output_match(ctx):
 
 
 def test_it_fails_on_an_unexpected_exit_code_and_keeps_stderr(ctx):
-    outcome = run_command(spec(python("import sys; sys.stderr.write('boom\\n'); sys.exit(3)")), ctx)
+    outcome = run(spec(python("import sys; sys.stderr.write('boom\\n'); sys.exit(3)")), ctx)
     assert outcome.status == Status.FAIL
     assert outcome.summary == "exit code 3, expected 0"
     assert outcome.details["stderr_excerpt"] == "boom\n"
@@ -89,18 +95,18 @@ def test_it_fails_on_an_unexpected_exit_code_and_keeps_stderr(ctx):
 
 
 def test_it_passes_on_the_expected_non_zero_exit_code(ctx):
-    outcome = run_command(spec(python("raise SystemExit(1)"), exit_code=1), ctx)
+    outcome = run(spec(python("raise SystemExit(1)"), exit_code=1), ctx)
     assert outcome.status == Status.PASS
 
 
 def test_it_fails_when_stdout_does_not_match(ctx):
-    outcome = run_command(spec(python("print('3 failed')"), stdout_matches=r"\b0 failed"), ctx)
+    outcome = run(spec(python("print('3 failed')"), stdout_matches=r"\b0 failed"), ctx)
     assert outcome.status == Status.FAIL
     assert outcome.summary == "stdout does not match '\\\\b0 failed'"
 
 
 def test_it_fails_when_stdout_matches_a_forbidden_pattern(ctx):
-    outcome = run_command(
+    outcome = run(
         spec(python("print('ok'); print('WARNING: debug on')"), stdout_not_matches="(?i)warning"),
         ctx,
     )
@@ -119,11 +125,11 @@ def test_it_fails_when_stdout_matches_a_forbidden_pattern(ctx):
     ],
 )
 def test_it_checks_whether_stdout_is_empty(ctx, code, stdout_empty, status):
-    assert run_command(spec(python(code), stdout_empty=stdout_empty), ctx).status == status
+    assert run(spec(python(code), stdout_empty=stdout_empty), ctx).status == status
 
 
 def test_it_runs_in_the_repository_root(ctx):
-    outcome = run_command(spec(python("import os; print(os.getcwd())")), ctx)
+    outcome = run(spec(python("import os; print(os.getcwd())")), ctx)
     assert outcome.details["stdout_excerpt"].strip() == str(ctx.repo.resolve())
 
 
@@ -131,21 +137,19 @@ def test_it_runs_a_script_of_the_repository_by_relative_path(ctx):
     script = ctx.repo / "check.sh"
     script.write_text("#!/bin/sh\necho from-the-repo\n")
     script.chmod(0o755)
-    outcome = run_command(spec(["./check.sh"], stdout_matches="from-the-repo"), ctx)
+    outcome = run(spec(["./check.sh"], stdout_matches="from-the-repo"), ctx)
     assert outcome.status == Status.PASS
 
 
 def test_it_passes_arguments_without_a_shell(ctx):
     argument = "$(touch pwned); `touch pwned2` && echo hi > pwned3"
-    outcome = run_command(spec([*python("import sys; print(sys.argv[1])"), argument]), ctx)
+    outcome = run(spec([*python("import sys; print(sys.argv[1])"), argument]), ctx)
     assert outcome.details["stdout_excerpt"] == argument + "\n"
     assert list(ctx.repo.iterdir()) == []
 
 
 def test_it_gives_the_command_no_stdin(ctx):
-    outcome = run_command(
-        spec(python("import sys; print(repr(sys.stdin.read()))"), timeout_s=10), ctx
-    )
+    outcome = run(spec(python("import sys; print(repr(sys.stdin.read()))"), timeout_s=10), ctx)
     assert outcome.status == Status.PASS
     assert outcome.details["stdout_excerpt"] == "''\n"
 
@@ -154,13 +158,13 @@ def test_it_keeps_the_server_secrets_out_of_the_environment(ctx, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "s3cret")
     monkeypatch.setenv("DATABASE_URL", "postgres://user:pw@db/x")
     code = "import os; print(os.environ.get('SECRET_KEY'), os.environ.get('DATABASE_URL'))"
-    outcome = run_command(spec(python(code)), ctx)
+    outcome = run(spec(python(code)), ctx)
     assert outcome.details["stdout_excerpt"] == "None None\n"
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="PR_SET_DUMPABLE is Linux's")
 def test_it_hides_the_parents_proc_entries_from_commands_of_the_same_user(ctx):
-    run_command(spec(python("print('ok')")), ctx)
+    run(spec(python("print('ok')")), ctx)
 
     libc = ctypes.CDLL(None)
     assert libc.prctl(3, 0, 0, 0, 0) == 0  # PR_GET_DUMPABLE: /proc/<pid> owned by root
@@ -175,7 +179,7 @@ def test_it_fails_on_timeout_and_kills_the_whole_process_group(ctx):
         time.sleep(60)
     """
     started = time.monotonic()
-    outcome = run_command(spec(python(code), timeout_s=1.0), ctx)
+    outcome = run(spec(python(code), timeout_s=1.0), ctx)
     assert time.monotonic() - started < 10
     assert outcome.status == Status.FAIL
     assert outcome.summary == "timed out after 1s"
@@ -193,7 +197,7 @@ def test_it_kills_what_the_command_leaves_running_after_it_exits(ctx):
         print("done")
     """
     started = time.monotonic()
-    outcome = run_command(spec(python(code), timeout_s=30.0), ctx)
+    outcome = run(spec(python(code), timeout_s=30.0), ctx)
     assert time.monotonic() - started < 10
     assert outcome.status == Status.PASS
     assert wait_dead(int((ctx.repo / "child.pid").read_text()))
@@ -201,7 +205,7 @@ def test_it_kills_what_the_command_leaves_running_after_it_exits(ctx):
 
 def test_it_keeps_a_bounded_part_of_a_huge_output(ctx):
     code = "import sys; sys.stdout.write('x' * 3_000_000); sys.stderr.write('y' * 3_000_000)"
-    outcome = run_command(spec(python(code), timeout_s=30.0), ctx)
+    outcome = run(spec(python(code), timeout_s=30.0), ctx)
     assert outcome.status == Status.PASS
     assert outcome.details["stdout_bytes"] == 3_000_000
     assert outcome.details["stdout_truncated"] is True
@@ -212,7 +216,7 @@ def test_it_keeps_a_bounded_part_of_a_huge_output(ctx):
 
 def test_it_finds_a_pattern_at_the_end_of_a_huge_output(ctx):
     code = "import sys; sys.stdout.write('x' * 500_000 + '\\n1234 passed in 9.1s\\n')"
-    outcome = run_command(spec(python(code), timeout_s=30.0, stdout_matches=r"\d+ passed"), ctx)
+    outcome = run(spec(python(code), timeout_s=30.0, stdout_matches=r"\d+ passed"), ctx)
     assert outcome.status == Status.PASS
     assert outcome.details["stdout_excerpt"].endswith("1234 passed in 9.1s\n")
     assert any(e.text == "stdout (end): 1234 passed in 9.1s" for e in outcome.evidence)
@@ -220,49 +224,70 @@ def test_it_finds_a_pattern_at_the_end_of_a_huge_output(ctx):
 
 def test_it_errs_when_a_pattern_cannot_be_ruled_out_in_a_truncated_output(ctx):
     code = "import sys; sys.stdout.write('x' * 200_000 + ' ERROR ' + 'x' * 200_000)"
-    outcome = run_command(spec(python(code), timeout_s=30.0, stdout_not_matches="ERROR"), ctx)
+    outcome = run(spec(python(code), timeout_s=30.0, stdout_not_matches="ERROR"), ctx)
     assert outcome.status == Status.ERROR
     assert "cannot tell whether 'ERROR' appears in between" in outcome.summary
 
 
 def test_it_fails_a_truncated_output_on_a_wrong_exit_code_even_if_unsure(ctx):
     code = "import sys; sys.stdout.write('x' * 200_000); sys.exit(2)"
-    outcome = run_command(spec(python(code), timeout_s=30.0, stdout_not_matches="ERROR"), ctx)
+    outcome = run(spec(python(code), timeout_s=30.0, stdout_not_matches="ERROR"), ctx)
     assert outcome.status == Status.FAIL
     assert outcome.summary == "exit code 2, expected 0"
 
 
 def test_it_fails_when_the_command_is_killed_by_a_signal(ctx):
-    outcome = run_command(
-        spec(python("import os, signal; os.kill(os.getpid(), signal.SIGTERM)")), ctx
-    )
+    outcome = run(spec(python("import os, signal; os.kill(os.getpid(), signal.SIGTERM)")), ctx)
     assert outcome.status == Status.FAIL
     assert outcome.summary == "killed by signal 15"
 
 
 def test_it_errs_when_the_executable_does_not_exist(ctx):
-    outcome = run_command(spec(["no-such-program-anywhere", "--version"]), ctx)
+    outcome = run(spec(["no-such-program-anywhere", "--version"]), ctx)
     assert outcome.status == Status.ERROR
     assert outcome.summary == "executable not found: no-such-program-anywhere"
 
 
 def test_it_errs_when_the_file_is_not_executable(ctx):
     (ctx.repo / "script.sh").write_text("echo hi\n")
-    outcome = run_command(spec(["./script.sh"]), ctx)
+    outcome = run(spec(["./script.sh"]), ctx)
     assert outcome.status == Status.ERROR
     assert outcome.summary == "not executable: ./script.sh"
 
 
 def test_it_skips_when_the_deployment_does_not_allow_commands(tmp_path):
     ctx = RunContext(repo=tmp_path, now=NOW, allow_commands=False)
-    outcome = run_command(spec(python("open('ran', 'w')")), ctx)
+    outcome = run(spec(python("open('ran', 'w')")), ctx)
     assert outcome.status == Status.SKIP
     assert outcome.summary == DISABLED_ON_DEPLOYMENT
     assert not (tmp_path / "ran").exists()
 
 
 def test_it_skips_when_the_checklist_disables_it(ctx):
-    outcome = run_command(spec(python("open('ran', 'w')"), enabled=False), ctx)
+    outcome = run(spec(python("open('ran', 'w')"), enabled=False), ctx)
     assert outcome.status == Status.SKIP
     assert outcome.summary == DISABLED_IN_CHECKLIST
     assert not (ctx.repo / "ran").exists()
+
+
+# Its fields, as the checklist loader reads them
+
+
+@pytest.mark.parametrize(
+    ("fields", "path", "message"),
+    [
+        ("type: command\nargv: make check", "argv", '["make", "check"]'),
+        ("type: command\nargv: []", "argv", "at least 1 argument"),
+        ('type: command\nargv: [sh, "a\\0b"]', "argv[1]", "NUL character"),
+        ("type: command\nargv: [make]\ntimeout_s: 0", "timeout_s", "at least 1"),
+        ("type: command\nargv: [make]\ntimeout_s: 7200", "timeout_s", "at most 3600"),
+        ("type: command\nargv: [make]\nexpect: {exit_code: 256}", "expect.exit_code", "0..255"),
+        ("type: command\nargv: [make]\nexpect: {stdout: x}", "expect.stdout", "unknown"),
+        ("type: command\nargv: [make]\nenabled: maybe", "enabled", "true or false"),
+    ],
+)
+def test_it_validates_its_fields_when_loaded(fields: str, path: str, message: str) -> None:
+    problems = problems_of(one_check(fields))
+
+    assert [p.path for p in problems] == [f"categories[0].checks[0].{path}"]
+    assert message in problems[0].message

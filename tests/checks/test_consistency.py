@@ -4,9 +4,11 @@ from pathlib import Path
 
 import pytest
 
+from checks.gitrevision import GitRevision
 from checks.scan import run_file_checks
-from checks.source import GitRevision, WorkingTree
 from checks.spec import CheckSpec, Outcome, Status
+from checks.worktree import WorkingTree
+from tests.checks.checklists import check_problems, one_check, problems_of
 
 REGION = r"""region\(["']([a-z0-9-]+)["']\)"""
 CALLS = r"""getFunctions\(app, ["']([a-z0-9-]+)["']\)"""
@@ -105,8 +107,31 @@ def test_it_compares_values_as_captured_when_ignoring_case_in_patterns(scan):
     ("pattern", "message"),
     [("region", "it has 0"), ("(a)(b)", "it has 2")],
 )
-def test_it_is_an_error_unless_each_pattern_has_one_capture_group(scan, pattern, message):
-    outcome = scan({"a.ts": "a"}, consistency((["a.ts"], pattern), (["a.ts"], REGION)))
+def test_it_rejects_a_source_pattern_without_exactly_one_capture_group(pattern, message):
+    spec = consistency((["a.ts"], pattern), (["a.ts"], REGION))
 
-    assert outcome.status == Status.ERROR
-    assert "sources[0].pattern must have exactly one capture group, " + message in outcome.summary
+    problems = check_problems({"type": "consistency", **spec.options})
+
+    assert [p.path for p in problems] == ["categories[0].checks[0].sources[0].pattern"]
+    assert "must have exactly 1 capture group(s), " + message in problems[0].message
+
+
+# Its fields, as the checklist loader reads them
+
+
+@pytest.mark.parametrize(
+    ("fields", "path", "message"),
+    [
+        ("type: consistency\nsources: [{paths: [a], pattern: '(x)'}]", "sources", "at least 2"),
+        (
+            "type: consistency\nsources: [{paths: [a], pattern: x}, {paths: [b], pattern: '(y)'}]",
+            "sources[0].pattern",
+            "exactly 1 capture group",
+        ),
+    ],
+)
+def test_it_validates_its_fields_when_loaded(fields: str, path: str, message: str) -> None:
+    problems = problems_of(one_check(fields))
+
+    assert [p.path for p in problems] == [f"categories[0].checks[0].{path}"]
+    assert message in problems[0].message

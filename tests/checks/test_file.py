@@ -1,8 +1,11 @@
 from pathlib import Path
 
+from checks.checklist import dump_checklist, load_checklist
 from checks.scan import run_file_checks
-from checks.source import FileEntry, SkippedFile, WorkingTree
 from checks.spec import CheckSpec, Outcome, Status
+from checks.tree import FileEntry, SkippedFile
+from checks.worktree import WorkingTree
+from tests.checks.checklists import check_problems, one_check, problems_of
 
 
 def write(root: Path, names: list[str]) -> None:
@@ -103,8 +106,20 @@ def test_it_is_an_error_when_a_missing_file_may_sit_in_an_unreadable_directory()
     assert outcome.details["unlisted"] == ["private"]
 
 
-def test_it_is_an_error_for_an_unusable_glob(tmp_path):
-    outcome = file_check(["/etc/passwd"], WorkingTree(tmp_path))
+def test_it_rejects_an_unusable_glob():
+    (problem,) = check_problems({"type": "file", "paths": ["/etc/passwd"]})
 
-    assert outcome.status == Status.ERROR
-    assert "absolute path" in outcome.summary
+    assert problem.path == "categories[0].checks[0].paths[0]"
+    assert "absolute path" in problem.message
+
+
+# Its fields, as the checklist loader reads them
+
+
+def test_it_reads_how_a_file_check_combines_its_paths() -> None:
+    checklist = load_checklist(one_check("type: file\npaths: [a, b]\nmatch: any"))
+
+    assert next(checklist.all_checks()).options["match"] == "any"
+    assert load_checklist(dump_checklist(checklist)) == checklist
+    (problem,) = problems_of(one_check("type: file\npaths: [a]\nmatch: some"))
+    assert problem.path.endswith(".match")

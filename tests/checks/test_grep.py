@@ -4,10 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from checks.grep import BINARY_REASON
+from checks.gitrevision import GitRevision
+from checks.matches import BINARY_REASON
 from checks.scan import run_file_checks
-from checks.source import GitRevision, WorkingTree
 from checks.spec import MAX_EVIDENCE_ITEMS, MAX_EVIDENCE_TEXT, CheckSpec, Outcome, Status
+from checks.worktree import WorkingTree
+from tests.checks.checklists import check_problems, one_check, problems_of
 
 
 class Link(str):
@@ -321,9 +323,6 @@ def test_it_bounds_the_evidence_and_clips_long_lines(scan):
     [
         ({"pattern": "a(b"}, "unbalanced parenthesis"),
         ({"pattern": r"(?<=a)b"}, "look-behind"),
-        ({"pattern": "a", "expect": "sometimes"}, "expect must be"),
-        ({"pattern": "a", "paths": ["../x"]}, "leaves the repository"),
-        ({"pattern": "a", "min_count": -1}, "min_count"),
         ({"pattern": "x*"}, "can match an empty string"),
     ],
 )
@@ -334,3 +333,41 @@ def test_it_is_an_error_naming_the_problem_for_unusable_options(scan, options, m
 
     assert outcome.status == Status.ERROR
     assert message in outcome.summary
+
+
+@pytest.mark.parametrize(
+    ("options", "path", "message"),
+    [
+        ({"pattern": "a", "expect": "sometimes"}, "expect", "is not one of: present, absent"),
+        ({"pattern": "a", "paths": ["../x"]}, "paths[0]", "leaves the repository"),
+        ({"pattern": "a", "min_count": -1}, "min_count", "must be 0..1000000000"),
+    ],
+)
+def test_it_rejects_unusable_options_when_loaded(options, path, message):
+    (problem,) = check_problems({"type": "grep", "paths": ["**"], **options})
+
+    assert problem.path == f"categories[0].checks[0].{path}"
+    assert message in problem.message
+
+
+# Its fields, as the checklist loader reads them
+
+
+@pytest.mark.parametrize(
+    ("fields", "path", "message"),
+    [
+        ("type: grep\npaths: [a]\npattern: x\nmin_count: 3\nmax_count: 2", "min_count", "3 > 2"),
+        (
+            "type: grep\npaths: [a]\npattern: x\nexpect: absent\nmax_count: 2",
+            "max_count",
+            "present",
+        ),
+        ("type: grep\npaths: [a]\npattern: x\nexpect: missing", "expect", "present, absent"),
+        ("type: grep\npaths: []\npattern: x", "paths", "at least one path"),
+    ],
+)
+def test_it_validates_its_fields_when_loaded(fields: str, path: str, message: str) -> None:
+    problems = problems_of(one_check(fields))
+
+    assert [p.path for p in problems] == [f"categories[0].checks[0].{path}"]
+    assert message in problems[0].message

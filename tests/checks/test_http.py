@@ -2,10 +2,16 @@ import datetime as dt
 
 import pytest
 
-from checks.http import MAX_BODY_BYTES, run_http
-from checks.spec import CheckSpec, RunContext, Status
+from checks.checklist import load_checklist
+from checks.http import HTTP, MAX_BODY_BYTES, run_http
+from checks.spec import CheckSpec, Outcome, RunContext, Status
+from tests.checks.checklists import one_check, problems_of
 
 NOW = dt.datetime(2026, 2, 16, 12, tzinfo=dt.UTC)
+
+
+def run(spec: CheckSpec, ctx: RunContext) -> Outcome:
+    return run_http(spec, HTTP.typed(spec.options), ctx)
 
 
 def spec(url, **options):
@@ -36,7 +42,7 @@ def test_it_passes_when_status_headers_body_and_latency_are_as_expected(ctx, htt
     url = http_server.route(
         "/health", json_body={"status": "ok", "db": "up"}, headers={"X-Version": "2.4.1"}
     )
-    outcome = run_http(
+    outcome = run(
         spec(
             url,
             headers={"content-type": "^application/json", "X-Version": r"^2\."},
@@ -59,7 +65,7 @@ def test_it_passes_when_status_headers_body_and_latency_are_as_expected(ctx, htt
 
 def test_it_fails_on_an_unexpected_status(ctx, http_server):
     url = http_server.route("/health", status=503, body="maintenance")
-    outcome = run_http(spec(url, expect_status=[200, 204]), ctx)
+    outcome = run(spec(url, expect_status=[200, 204]), ctx)
     assert outcome.status == Status.FAIL
     assert outcome.summary == "status 503, expected 200 or 204"
 
@@ -67,7 +73,7 @@ def test_it_fails_on_an_unexpected_status(ctx, http_server):
 def test_it_does_not_follow_a_redirect_and_says_where_it_points(ctx, http_server):
     url = http_server.route("/old", status=302, headers={"Location": "/new"})
     http_server.route("/new", body="ok")
-    outcome = run_http(spec(url), ctx)
+    outcome = run(spec(url), ctx)
     assert outcome.status == Status.FAIL
     assert outcome.summary == "status 302, expected 200 (redirect to /new not followed)"
     assert [r.path for r in http_server.requests] == ["/old"]
@@ -75,25 +81,25 @@ def test_it_does_not_follow_a_redirect_and_says_where_it_points(ctx, http_server
 
 def test_it_passes_an_expected_redirect(ctx, http_server):
     url = http_server.route("/old", status=301, headers={"Location": "/new"})
-    assert run_http(spec(url, expect_status=[301]), ctx).status == Status.PASS
+    assert run(spec(url, expect_status=[301]), ctx).status == Status.PASS
 
 
 def test_it_fails_when_the_connection_is_refused(ctx, refused_url):
-    outcome = run_http(spec(refused_url), ctx)
+    outcome = run(spec(refused_url), ctx)
     assert outcome.status == Status.FAIL
     assert outcome.summary.startswith(f"GET {refused_url}: could not connect")
 
 
 def test_it_fails_when_the_target_does_not_answer_in_time(ctx, http_server):
     url = http_server.route("/slow", body="late", delay_s=2.0)
-    outcome = run_http(spec(url, timeout_s=0.3), ctx)
+    outcome = run(spec(url, timeout_s=0.3), ctx)
     assert outcome.status == Status.FAIL
     assert outcome.summary == f"GET {url}: timed out after 0.3s"
 
 
 def test_it_fails_when_latency_is_over_the_limit(ctx, http_server):
     url = http_server.route("/sluggish", body="ok", delay_s=0.3)
-    outcome = run_http(spec(url, max_latency_ms=100), ctx)
+    outcome = run(spec(url, max_latency_ms=100), ctx)
     assert outcome.status == Status.FAIL
     assert outcome.details["latency_ms"] >= 300
     assert outcome.summary.endswith("ms over the 100 ms limit")
@@ -108,14 +114,14 @@ def test_it_fails_when_latency_is_over_the_limit(ctx, http_server):
 )
 def test_it_fails_on_a_missing_or_mismatched_header(ctx, http_server, headers, summary):
     url = http_server.route("/", body="ok", headers={"Cache-Control": "public"})
-    outcome = run_http(spec(url, headers=headers), ctx)
+    outcome = run(spec(url, headers=headers), ctx)
     assert outcome.status == Status.FAIL
     assert outcome.summary == summary
 
 
 def test_it_fails_when_the_body_does_not_match(ctx, http_server):
     url = http_server.route("/health", json_body={"status": "degraded"})
-    outcome = run_http(spec(url, body_matches='"status": "ok"'), ctx)
+    outcome = run(spec(url, body_matches='"status": "ok"'), ctx)
     assert outcome.status == Status.FAIL
     assert outcome.summary == 'body does not match \'"status": "ok"\''
     assert any("degraded" in e.text for e in outcome.evidence)
@@ -123,7 +129,7 @@ def test_it_fails_when_the_body_does_not_match(ctx, http_server):
 
 def test_it_reads_at_most_a_mebibyte_of_body(ctx, http_server):
     url = http_server.route("/big", body=b"ready " + b"x" * (3 * MAX_BODY_BYTES))
-    outcome = run_http(spec(url, body_matches="^ready"), ctx)
+    outcome = run(spec(url, body_matches="^ready"), ctx)
     assert outcome.status == Status.PASS
     assert outcome.details["body_bytes"] == MAX_BODY_BYTES
     assert outcome.details["body_truncated"] is True
@@ -131,21 +137,24 @@ def test_it_reads_at_most_a_mebibyte_of_body(ctx, http_server):
 
 def test_it_errs_when_a_huge_body_does_not_match_in_the_part_it_read(ctx, http_server):
     url = http_server.route("/big", body=b"x" * (2 * MAX_BODY_BYTES) + b"ready")
-    outcome = run_http(spec(url, body_matches="ready"), ctx)
+    outcome = run(spec(url, body_matches="ready"), ctx)
     assert outcome.status == Status.ERROR
     assert "larger than 1024 KiB" in outcome.summary
 
 
 def test_it_sends_a_head_request(ctx, http_server):
     url = http_server.route("/health", body="ok")
-    outcome = run_http(spec(url, method="HEAD"), ctx)
+    outcome = run(spec(url, method="HEAD"), ctx)
     assert outcome.status == Status.PASS
     assert [r.method for r in http_server.requests] == ["HEAD"]
 
 
 def test_it_accepts_a_single_expected_status(ctx, http_server):
     url = http_server.route("/created", status=201)
-    assert run_http(spec(url, expect_status=201), ctx).status == Status.PASS
+    text = "version: 1\nname: t\ncategories:\n  - key: ops\n    checks:\n"
+    text += f"      - {{key: created, type: http, url: '{url}', expect_status: 201}}\n"
+    check = load_checklist(text).check("created")
+    assert run(check, ctx).status == Status.PASS
 
 
 @pytest.mark.parametrize(
@@ -159,6 +168,44 @@ def test_it_accepts_a_single_expected_status(ctx, http_server):
     ],
 )
 def test_it_errs_on_a_url_it_must_not_or_cannot_request(ctx, url, summary):
-    outcome = run_http(spec(url), ctx)
+    outcome = run(spec(url), ctx)
     assert outcome.status == Status.ERROR
     assert summary in outcome.summary
+
+
+# Its fields, as the checklist loader reads them
+
+
+def test_it_normalises_http_fields() -> None:
+    check = load_checklist(
+        one_check("type: http\nurl: https://example.com/\nmethod: head\nexpect_status: 204")
+    ).check("the-check")
+
+    assert check.options["method"] == "HEAD"
+    assert check.options["expect_status"] == [204]
+
+
+def test_it_accepts_an_empty_match_where_the_pattern_is_not_searched_in_files() -> None:
+    checklist = load_checklist(one_check("type: http\nurl: http://127.0.0.1/\nbody_matches: 'ok|'"))
+
+    assert next(checklist.all_checks()).options["body_matches"] == "ok|"
+
+
+@pytest.mark.parametrize(
+    ("fields", "path", "message"),
+    [
+        ("type: http\nurl: ftp://example.com/", "url", "http:// or https://"),
+        ("type: http\nurl: http:///path", "url", "must name a host"),
+        ("type: http\nurl: http://h:99999/", "url", "not a valid URL"),
+        ("type: http\nurl: http://h/\nmethod: POST", "method", "GET, HEAD"),
+        ("type: http\nurl: http://h/\nexpect_status: [200, 700]", "expect_status[1]", "100..599"),
+        ("type: http\nurl: http://h/\nheaders: {'Bad Name': x}", "headers.Bad Name", "header"),
+        ("type: http\nurl: http://h/\nbody_matches: '(?!x)'", "body_matches", "look-ahead"),
+        ("type: http\nurl: http://h/\nmax_latency_ms: -5", "max_latency_ms", "greater than 0"),
+    ],
+)
+def test_it_validates_its_fields_when_loaded(fields: str, path: str, message: str) -> None:
+    problems = problems_of(one_check(fields))
+
+    assert [p.path for p in problems] == [f"categories[0].checks[0].{path}"]
+    assert message in problems[0].message

@@ -1,8 +1,11 @@
 import datetime as dt
 from pathlib import Path
 
-from checks.manual import run_manual
+import pytest
+
+from checks.manual import MANUAL, run_manual
 from checks.spec import Attestation, CheckSpec, RunContext, Status
+from tests.checks.checklists import one_check, problems_of
 
 NOW = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
 
@@ -38,7 +41,8 @@ def run(*attestations, now=NOW, **options):
         now=now,
         attestations={"backup-restore-drill": list(attestations)},
     )
-    return run_manual(spec(**options), ctx)
+    check = spec(**options)
+    return run_manual(check, MANUAL.typed(check.options), ctx)
 
 
 def test_it_needs_an_attestation():
@@ -119,3 +123,19 @@ def test_it_passes_with_the_required_evidence_link():
     )
     assert outcome.status == Status.PASS
     assert outcome.details["evidence_url"] == "https://ci/run/42"
+
+
+# Its fields, as the checklist loader reads them
+
+
+@pytest.mark.parametrize(
+    ("fields", "path", "message"),
+    [
+        ("type: manual\nvalid_days: 0", "valid_days", "1..3650"),
+    ],
+)
+def test_it_validates_its_fields_when_loaded(fields: str, path: str, message: str) -> None:
+    problems = problems_of(one_check(fields))
+
+    assert [p.path for p in problems] == [f"categories[0].checks[0].{path}"]
+    assert message in problems[0].message

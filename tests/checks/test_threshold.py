@@ -4,10 +4,17 @@ import os
 
 import pytest
 
-from checks.spec import CheckSpec, RunContext, Status
-from checks.threshold import parse_json_path, run_threshold
+from checks.spec import CheckSpec, Outcome, RunContext, Status
+from checks.threshold import THRESHOLD, parse_json_path, run_threshold
+from tests.checks.checklists import one_check, problems_of
 
 NOW = dt.datetime(2026, 2, 16, 12, tzinfo=dt.UTC)
+
+
+def run(spec: CheckSpec, ctx: RunContext) -> Outcome:
+    return run_threshold(spec, THRESHOLD.typed(spec.options), ctx)
+
+
 NO_LIMITS = {"warn_above": None, "fail_above": None, "warn_below": None, "fail_below": None}
 
 
@@ -66,7 +73,7 @@ def test_it_rejects_malformed_json_paths(text):
 )
 def test_it_judges_a_value_against_upper_limits(ctx, value, status):
     path = write_json(ctx, "metrics/cpu.json", {"cpu": {"used_ratio": value}})
-    outcome = run_threshold(spec(path=path, warn_above=0.8, fail_above=0.9), ctx)
+    outcome = run(spec(path=path, warn_above=0.8, fail_above=0.9), ctx)
     assert outcome.status == status
     assert outcome.details["value"] == value
     assert outcome.details["limits"] == {"fail_above": 0.9, "warn_above": 0.8}
@@ -75,7 +82,7 @@ def test_it_judges_a_value_against_upper_limits(ctx, value, status):
 
 def test_it_names_the_crossed_limit(ctx):
     path = write_json(ctx, "m.json", {"cpu": {"used_ratio": 0.95}})
-    outcome = run_threshold(spec(path=path, warn_above=0.8, fail_above=0.9), ctx)
+    outcome = run(spec(path=path, warn_above=0.8, fail_above=0.9), ctx)
     assert outcome.summary == "cpu.used_ratio = 0.95, above the fail limit 0.9"
 
 
@@ -84,9 +91,7 @@ def test_it_names_the_crossed_limit(ctx):
 )
 def test_it_judges_a_value_against_lower_limits(ctx, value, status):
     path = write_json(ctx, "disk.json", {"nodes": [{"free_gb": value}]})
-    outcome = run_threshold(
-        spec(path=path, json_path="nodes[0].free_gb", warn_below=20, fail_below=10), ctx
-    )
+    outcome = run(spec(path=path, json_path="nodes[0].free_gb", warn_below=20, fail_below=10), ctx)
     assert outcome.status == status
 
 
@@ -104,27 +109,27 @@ def test_it_judges_a_value_against_lower_limits(ctx, value, status):
 )
 def test_it_errs_naming_what_is_missing(ctx, document, json_path, summary):
     path = write_json(ctx, "m.json", document)
-    outcome = run_threshold(spec(path=path, json_path=json_path, fail_above=1), ctx)
+    outcome = run(spec(path=path, json_path=json_path, fail_above=1), ctx)
     assert outcome.status == Status.ERROR
     assert summary in outcome.summary
 
 
 def test_it_errs_on_a_file_that_is_not_json(ctx):
     (ctx.repo / "m.json").write_text("{not json")
-    outcome = run_threshold(spec(path="m.json", fail_above=1), ctx)
+    outcome = run(spec(path="m.json", fail_above=1), ctx)
     assert outcome.status == Status.ERROR
     assert outcome.summary.startswith("m.json is not valid JSON")
 
 
 def test_it_errs_on_a_missing_file(ctx):
-    outcome = run_threshold(spec(path="nowhere.json", fail_above=1), ctx)
+    outcome = run(spec(path="nowhere.json", fail_above=1), ctx)
     assert outcome.status == Status.ERROR
     assert outcome.summary == "file 'nowhere.json' not found in the repository"
 
 
 def test_it_errs_on_a_file_over_the_size_limit(ctx):
     write_json(ctx, "big.json", {"cpu": {"used_ratio": 0.1}, "pad": "x" * 20_000})
-    outcome = run_threshold(spec(path="big.json", fail_above=1), ctx)
+    outcome = run(spec(path="big.json", fail_above=1), ctx)
     assert outcome.status == Status.ERROR
     assert "larger than the 10000-byte limit" in outcome.summary
 
@@ -139,7 +144,7 @@ def test_it_errs_on_a_file_over_the_size_limit(ctx):
 )
 def test_it_refuses_paths_outside_the_repository(ctx, path, summary):
     write_json(ctx, "../outside.json", {"cpu": {"used_ratio": 0.1}})
-    outcome = run_threshold(spec(path=path, fail_above=1), ctx)
+    outcome = run(spec(path=path, fail_above=1), ctx)
     assert outcome.status == Status.ERROR
     assert summary in outcome.summary
 
@@ -149,7 +154,7 @@ def test_it_refuses_a_symlink_leading_out_of_the_repository(ctx):
     os.symlink(ctx.repo.parent / "outside.json", ctx.repo / "link.json")
     (ctx.repo / "dir-link").symlink_to(ctx.repo.parent)
     for path in ("link.json", "dir-link/outside.json"):
-        outcome = run_threshold(spec(path=path, fail_above=1), ctx)
+        outcome = run(spec(path=path, fail_above=1), ctx)
         assert outcome.status == Status.ERROR
         assert outcome.summary == f"{path!r} leads outside the repository through a symlink"
 
@@ -157,27 +162,54 @@ def test_it_refuses_a_symlink_leading_out_of_the_repository(ctx):
 def test_it_follows_a_symlink_that_stays_inside_the_repository(ctx):
     write_json(ctx, "real/cpu.json", {"cpu": {"used_ratio": 0.1}})
     (ctx.repo / "cpu.json").symlink_to("real/cpu.json")
-    assert run_threshold(spec(path="cpu.json", fail_above=1), ctx).status == Status.PASS
+    assert run(spec(path="cpu.json", fail_above=1), ctx).status == Status.PASS
 
 
 def test_it_reads_the_value_from_a_url(ctx, http_server):
     url = http_server.route("/metrics", json_body={"queue": {"depth": 120}})
-    outcome = run_threshold(
-        spec(url=url, json_path="queue.depth", warn_above=100, fail_above=1000), ctx
-    )
+    outcome = run(spec(url=url, json_path="queue.depth", warn_above=100, fail_above=1000), ctx)
     assert outcome.status == Status.WARN
     assert outcome.details["source"] == url
     assert outcome.summary == "queue.depth = 120, above the warn limit 100"
 
 
 def test_it_errs_when_the_url_cannot_be_read(ctx, refused_url):
-    outcome = run_threshold(spec(url=refused_url, fail_above=1), ctx)
+    outcome = run(spec(url=refused_url, fail_above=1), ctx)
     assert outcome.status == Status.ERROR
     assert outcome.summary.startswith(f"could not read {refused_url}: could not connect")
 
 
 def test_it_errs_when_the_url_answers_an_error_status(ctx, http_server):
     url = http_server.route("/metrics", status=500, json_body={"cpu": {"used_ratio": 0.1}})
-    outcome = run_threshold(spec(url=url, fail_above=1), ctx)
+    outcome = run(spec(url=url, fail_above=1), ctx)
     assert outcome.status == Status.ERROR
     assert outcome.summary == f"{url} answered with status 500"
+
+
+# Its fields, as the checklist loader reads them
+
+
+@pytest.mark.parametrize(
+    ("fields", "path", "message"),
+    [
+        ("source: {path: m.json}\nfail_above: 1", "source.json_path", "is required"),
+        ("source: {path: m.json, json_path: 'a..b'}\nfail_above: 1", "source.json_path", "dotted"),
+        ("source: {json_path: a}\nfail_above: 1", "source", "needs url"),
+        ("source: {url: 'http://h/', path: m.json, json_path: a}", "source", "not both"),
+        ("source: {path: '*.json', json_path: a}\nfail_above: 1", "source.path", "not a glob"),
+        ("source: {path: ../m.json, json_path: a}\nfail_above: 1", "source.path", "leaves"),
+        ("source: {path: m.json, json_path: a}", "", "needs warn_above/fail_above"),
+        ("warn_above: 1\nfail_below: 0", "fail_below", "one direction"),
+        ("warn_above: 2\nfail_above: 1", "warn_above", "below fail_above"),
+        ("warn_below: 1\nfail_below: 1", "warn_below", "above fail_below"),
+    ],
+)
+def test_it_validates_threshold_checks(fields: str, path: str, message: str) -> None:
+    if "source" not in fields:
+        fields = "source: {path: m.json, json_path: a}\n" + fields
+    elif "_above" not in fields and "needs warn" not in message:
+        fields += "\nfail_above: 1"
+    problems = problems_of(one_check("type: threshold\n" + fields))
+
+    assert [p.path for p in problems] == [f"categories[0].checks[0]{'.' if path else ''}{path}"]
+    assert message in problems[0].message

@@ -14,7 +14,6 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
 
 from readiness.models import Role
 from tests import factories
@@ -79,13 +78,6 @@ def _append(entry: Entry, last: object, text: str) -> None:
 def mo_key(entry: Entry) -> str:
     # GNU catalogues key a message with a context as "context\x04message".
     return f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt is not None else entry.msgid
-
-
-@pytest.fixture(autouse=True)
-def _english_again():
-    # The test client leaves the request's language active in this thread.
-    yield
-    translation.deactivate()
 
 
 def test_it_has_a_french_catalogue_with_french_plural_rules():

@@ -16,9 +16,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from checks.checklist import ChecklistError, load_checklist_file
+from checks.git import git_head
+from checks.gitrevision import GitRevision
+from checks.registry import FILE_CHECK_TYPES
 from checks.runner import run_checklist
-from checks.source import GitRevision, SourceError, git_head
-from checks.spec import FILE_CHECK_TYPES, RunContext
+from checks.spec import RunContext
+from checks.tree import TreeError
 from readiness.formatting import format_score
 from readiness.management.base import BadInput, PolicyFailure, ReadinessCommand
 from readiness.models import AssessmentStatus, Trigger
@@ -126,7 +129,7 @@ class Command(ReadinessCommand):
             # and the attestations are today's, so those checks are skipped as for backfill.
             only_types = FILE_CHECK_TYPES if tree is not None else None
             outcomes = run_checklist(checklist, context, tree=tree, only_types=only_types)
-        except SourceError as exc:
+        except TreeError as exc:
             raise BadInput(_("--repo %(repo)s: %(error)s") % {"repo": repo, "error": exc}) from None
         finally:
             if tree is not None:

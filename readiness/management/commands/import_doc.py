@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from checks.checklist import ChecklistError
 from readiness.formatting import format_score
-from readiness.importer.document import DocumentError, import_document, max_document_bytes
+from readiness.importer import DocumentError, import_document, max_document_bytes
 from readiness.management.base import BadInput, ReadinessCommand
 from readiness.models import Trigger
 from readiness.reports import render_import_report

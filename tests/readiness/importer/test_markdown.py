@@ -1,4 +1,4 @@
-from readiness.importer.markdown import (
+from readiness.importer._markdown import (
     CodeBlock,
     FrontMatter,
     Heading,

@@ -4,11 +4,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from readiness.importer.mojibake import (
+from readiness.importer._mojibake import (
     LATIN_1,
     MAC_ROMAN,
     WINDOWS_1252,
-    detect_mojibake,
     repair_mojibake,
 )
 
@@ -48,7 +47,7 @@ def test_it_repairs_the_seed_exactly_to_its_clean_original():
 def test_it_detects_and_repairs_each_code_page(codec, name, sample):
     mangled = mangle(FRENCH, codec)
     assert sample in mangled
-    assert detect_mojibake(mangled) == name
+    assert repair_mojibake(mangled).encoding == name
     assert repair_mojibake(mangled).text == FRENCH
 
 

@@ -8,8 +8,9 @@ from django.utils import translation
 from readiness.models import Trigger
 from readiness.reports.project import report_build
 from readiness.reports.render import render_report
-from readiness.services.assessments import assessment_create, assessment_run_inline
+from readiness.services.assessments import assessment_create
 from readiness.services.imports import import_document_save
+from readiness.services.runs import assessment_run_inline
 from tests.readiness.importer.conftest import SEED, import_doc
 from tests.readiness.reports.conftest import AFTER, BEFORE, CREDIT, overall, share
 

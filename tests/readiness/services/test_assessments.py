@@ -7,7 +7,7 @@ from django.db import connection
 from django.utils import timezone
 
 from checks.checklist import load_checklist
-from checks.spec import FILE_CHECK_TYPES
+from checks.registry import FILE_CHECK_TYPES
 from readiness.models import Assessment, AssessmentStatus, CategoryScore, ResultStatus, Trigger
 from readiness.queue import QueueUnavailable
 from readiness.services.assessments import (

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from checks.scan import BlobCache
+from checks.blobcache import BlobCache
 from readiness import models
 from readiness.services.backfill import BackfillError, backfill_plan, backfill_point, backfill_run
 from readiness.services.projects import project_upsert

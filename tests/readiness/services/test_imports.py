@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from readiness.importer.document import ActionDraft
+from readiness.importer import ActionDraft
 from readiness.models import (
     ActionItem,
     Assessment,

@@ -7,7 +7,8 @@ import yaml
 from django.db import OperationalError, connection
 
 from checks.checklist import load_checklist
-from checks.spec import FILE_CHECK_TYPES, Evidence, Outcome, Status
+from checks.registry import FILE_CHECK_TYPES
+from checks.spec import Evidence, Outcome, Status
 from readiness.models import AssessmentStatus, CategoryScore, CheckResult, ResultStatus, Trigger
 from readiness.services.assessments import assessment_create, assessment_scorecard
 from readiness.services.checklists import checklist_version_save

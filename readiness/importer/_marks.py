@@ -32,8 +32,6 @@ _STATUS = {
     "🔄": FAIL,
     "⏳": FAIL,
 }
-IN_PROGRESS = frozenset({"🔄", "⏳"})
-UNCHECKED = "[ ]"
 _MARK = "|".join(re.escape(mark) for mark in sorted(_STATUS, key=len, reverse=True))
 _LEADING = re.compile(rf"^\s*({_MARK})\ufe0f?\s*")
 _TRAILING = re.compile(rf"\s*({_MARK})\ufe0f?\s*$")

@@ -1,6 +1,7 @@
-"""Detecting and exactly repairing mojibake: UTF-8 text that was decoded with a single-byte
-code page (Mac Roman, Windows-1252 or Latin-1) and saved again as UTF-8, so that "✅"
-became "‚úÖ" (Mac Roman) or "âœ…" (Windows-1252).
+"""Exact repair of mojibake: UTF-8 text read with a single-byte code page, saved again.
+
+The code page is Mac Roman, Windows-1252 or Latin-1, so that "✅" became "‚úÖ" (Mac
+Roman) or "âœ…" (Windows-1252).
 
 The repair is exact or nothing. Every character of the text must map back to one byte of
 the code page, and the bytes must form valid UTF-8; then those bytes are the original. One
@@ -152,9 +153,3 @@ def repair_mojibake(text: str) -> Repair:
         rounds=rounds,
         suspicious=rounds == 0 and bool(_SUSPICIOUS.search(text)),
     )
-
-
-def detect_mojibake(text: str) -> str | None:
-    """The code page `text` was mis-decoded with, or None when it is not repairable
-    mojibake."""
-    return repair_mojibake(text).encoding
