@@ -1,3 +1,5 @@
+"""The admin for every model, with schedules kept in step with django-celery-beat."""
+
 from django import forms
 from django.contrib import admin
 from django.db import transaction

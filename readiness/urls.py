@@ -1,3 +1,5 @@
+"""Every URL of the dashboard, the admin, login and the language picker."""
+
 from django.contrib import admin
 from django.urls import include, path
 
