@@ -141,8 +141,17 @@ Uses = Callable[[Any], Sequence["Use"]]
 Evaluate = Callable[[Any, "Found"], "Outcome"]
 
 
+# Whether a run with these options reads the repository's files, so that the worker must
+# fetch the project's source first.
+ReadsRepository = Callable[[Any, "RunContext"], bool]
+
+
 def _no_uses(options: Any) -> Sequence[Use]:
     return ()
+
+
+def _reads_no_file(options: Any, ctx: RunContext) -> bool:
+    return False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,6 +166,7 @@ class CheckType:
     uses: Uses = _no_uses
     evaluate: Evaluate | None = None
     check: Check | None = None
+    reads_repository: ReadsRepository = _reads_no_file
 
     def __post_init__(self) -> None:
         if not dataclasses.is_dataclass(self.options):

@@ -406,4 +406,11 @@ def _last(text: str, limit: int) -> str:
     return text if len(text) <= limit else "…" + text[-(limit - 1) :]
 
 
-COMMAND = CheckType("command", Kind.SLOW, CommandOptions, run=run_command)
+def _reads_repository(options: CommandOptions, ctx: RunContext) -> bool:
+    # A command runs in the repository root, unless commands are off and it is skipped.
+    return ctx.allow_commands
+
+
+COMMAND = CheckType(
+    "command", Kind.SLOW, CommandOptions, run=run_command, reads_repository=_reads_repository
+)

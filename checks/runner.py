@@ -30,6 +30,15 @@ def _failure(exc: BaseException) -> Outcome:
     return Outcome.error(message(gettext_noop("checker failed: %(reason)s"), reason=reason))
 
 
+def reads_repository(spec: CheckSpec, ctx: RunContext) -> bool:
+    """Whether running `spec` in `ctx` reads the repository's files (so that a worker must
+    fetch the project's source before it runs it)."""
+    check_type = registry.find(spec.type)
+    if check_type is None or check_type.kind is Kind.FILE:
+        return check_type is not None
+    return check_type.reads_repository(check_type.typed(spec.options), ctx)
+
+
 def run_check(spec: CheckSpec, ctx: RunContext) -> Outcome:
     """Run one check that is not a file check, timing it. Any exception becomes an `error`
     outcome ("checker failed: ...")."""

@@ -284,6 +284,15 @@ def _beyond(name: str, value: float, limits: dict[str, float]) -> bool:
     return value > limits[name] if name.endswith("_above") else value < limits[name]
 
 
+def _reads_repository(options: ThresholdOptions, ctx: RunContext) -> bool:
+    return options.source.path is not None
+
+
 THRESHOLD = CheckType(
-    "threshold", Kind.SLOW, ThresholdOptions, run=run_threshold, check=_check_limits
+    "threshold",
+    Kind.SLOW,
+    ThresholdOptions,
+    run=run_threshold,
+    check=_check_limits,
+    reads_repository=_reads_repository,
 )

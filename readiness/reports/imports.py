@@ -84,7 +84,8 @@ def import_report_data(
         "disabled_commands": sum(
             1
             for spec in (result.checklist.all_checks() if result.checklist else ())
-            if spec.type == "command" and spec.options.get("enabled") is False
+            # Only command checks can be disabled.
+            if spec.options.get("enabled") is False
         ),
         "points": [
             {

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_noop
 
 from checks.messages import message
 from checks.registry import FILE_CHECK_TYPES, SLOW_CHECK_TYPES
+from checks.runner import reads_repository
 from checks.scan import run_file_checks
 from checks.spec import CheckSpec, Outcome, RunContext
 from checks.tree import TreeError
@@ -224,18 +225,11 @@ def _scan(state: SourceState | SourceError, specs: Sequence[CheckSpec]) -> dict[
         return {spec.key: checker_failed(exc) for spec in specs}
 
 
-def _needs_files(spec: CheckSpec) -> bool:
-    if spec.type == "command":
-        return settings.READINESS_ALLOW_COMMANDS
-    if spec.type == "threshold":
-        return "path" in (spec.options.get("source") or {})
-    return False
-
-
 def _lease_for(spec: CheckSpec, project: Project) -> float:
     # A slow check is bounded by its own timeout (and the fetch of the source when it
     # needs one): the lease outlasts that by the base lease.
-    fetch = source_time_limit(project) if _needs_files(spec) else 0
+    needs_files = reads_repository(spec, run_context(Path(project.source)))
+    fetch = source_time_limit(project) if needs_files else 0
     return settings.READINESS_LEASE_SECONDS + float(spec.options.get("timeout_s") or 0) + fetch
 
 
@@ -251,7 +245,7 @@ class _SlowContext:
 def _slow_context(assessment: Assessment, specs: Iterable[CheckSpec]) -> _SlowContext:
     # A URL source is not a folder, but a check that reads no file never looks at it.
     plain = run_context(Path(assessment.project.source))
-    if not any(_needs_files(spec) for spec in specs):
+    if not any(reads_repository(spec, plain) for spec in specs):
         return _SlowContext(plain=plain, files=plain)
     state = _source_or_problem(assessment)
     if isinstance(state, SourceError):
@@ -260,7 +254,7 @@ def _slow_context(assessment: Assessment, specs: Iterable[CheckSpec]) -> _SlowCo
 
 
 def _evaluate_slow(spec: CheckSpec, contexts: _SlowContext) -> Outcome:
-    if not _needs_files(spec):
+    if not reads_repository(spec, contexts.plain):
         return outcome_evaluate(spec, contexts.plain)
     if isinstance(contexts.files, SourceError):
         return source_unavailable(contexts.files)

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from checks.checklist import load_checklist
-from checks.runner import NOT_EVALUABLE, run_check, run_checklist
+from checks.runner import NOT_EVALUABLE, reads_repository, run_check, run_checklist
 from checks.spec import Attestation, CheckSpec, RunContext, Status
 
 NOW = dt.datetime(2026, 2, 16, 12, tzinfo=dt.UTC)
@@ -115,3 +115,39 @@ def test_it_scans_file_checks_of_the_working_tree_with_the_others(ctx, http_serv
     assert list(outcomes) == ["stripe-webhook-signature", "api"]
     assert outcomes["stripe-webhook-signature"].status == Status.PASS
     assert outcomes["api"].status == Status.PASS
+
+
+@pytest.mark.parametrize(
+    ("check", "allow_commands", "reads"),
+    [
+        ({"key": "c", "type": "grep", "paths": ["*.py"], "pattern": "x"}, False, True),
+        ({"key": "c", "type": "file", "paths": ["README.md"]}, False, True),
+        ({"key": "c", "type": "command", "argv": ["true"]}, True, True),
+        ({"key": "c", "type": "command", "argv": ["true"]}, False, False),
+        (http_check("c", "http://127.0.0.1:9/"), True, False),
+        (
+            {
+                "key": "c",
+                "type": "threshold",
+                "source": {"path": "metrics.json", "json_path": "cpu"},
+                "fail_above": 1,
+            },
+            False,
+            True,
+        ),
+        (
+            {
+                "key": "c",
+                "type": "threshold",
+                "source": {"url": "http://127.0.0.1:9/m", "json_path": "cpu"},
+                "fail_above": 1,
+            },
+            False,
+            False,
+        ),
+        ({"key": "c", "type": "manual"}, True, False),
+    ],
+)
+def test_it_says_which_checks_read_the_repository(tmp_path, check, allow_commands, reads):
+    ctx = RunContext(repo=tmp_path, now=NOW, allow_commands=allow_commands)
+    assert reads_repository(checklist(check).check("c"), ctx) is reads

@@ -342,3 +342,26 @@ def test_it_records_outcomes_computed_elsewhere_once(repo):
     rows = results(assessment)
     assert rows["a"].evidence == [{"path": "app.py", "line": 1, "text": "DEBUG"}]
     assert CheckResult.objects.filter(assessment=assessment, attempts=1).count() == 2
+
+
+def test_it_runs_a_threshold_on_a_url_even_when_the_source_is_missing(tmp_path):
+    def threshold(key, source):
+        return {"key": key, "type": "threshold", "source": source, "fail_above": 1}
+
+    project = make_project(
+        tmp_path / "gone",
+        category(
+            "c",
+            threshold("on-file", {"path": "metrics.json", "json_path": "cpu"}),
+            threshold("on-url", {"url": "http://127.0.0.1:9/metrics", "json_path": "cpu"}),
+        ),
+    )
+
+    assessment = assessment_run_inline(
+        assessment=assessment_create(project=project, trigger=Trigger.CLI)
+    )
+
+    rows = results(assessment)
+    assert rows["on-file"].summary.startswith("source unavailable: source ")
+    assert "http://127.0.0.1:9/metrics" in rows["on-url"].summary
+    assert not rows["on-url"].summary.startswith("source unavailable")
