@@ -18,7 +18,6 @@ from readiness.services.runs import (
     assessment_run_file_checks,
     assessment_run_inline,
 )
-from readiness.services.sources import SourceError, source_prepare
 from tests.factories import AttestationFactory, ProjectFactory, UserFactory
 from tests.integration.support import SlowServer
 from tests.readiness.repo_builders import GitRepo, category, checklist, write_files
@@ -164,70 +163,6 @@ def test_it_clones_a_git_url_at_its_ref_and_records_the_sha(tmp_path, settings):
     assert (at_main.revision, results(at_main)["debug"].status) == (second, "pass")
     checkouts = Path(settings.READINESS_GIT_CACHE_DIR) / project.slug / "trees"
     assert {p.name for p in checkouts.iterdir()} == {first, second}
-
-
-def test_it_checks_out_the_ref_of_a_local_repository_leaving_the_working_tree(tmp_path):
-    git = GitRepo(tmp_path / "repo")
-    release = git.commit({"app.py": "DEBUG = False\n"}, when=WHEN)
-    git.branch("release")
-    git.commit({"app.py": "DEBUG = True\n"}, when=WHEN + dt.timedelta(days=1))
-    project = ProjectFactory(source=str(git.root), ref="release")
-
-    state = source_prepare(project=project)
-
-    assert state.revision == release
-    assert state.path != git.root
-    assert state.path.joinpath("app.py").read_text() == "DEBUG = False\n"
-    assert git.root.joinpath("app.py").read_text() == "DEBUG = True\n"
-    assert git.git("status", "--porcelain") == ""
-
-
-def test_it_fetches_new_commits_of_a_git_url(tmp_path):
-    git = GitRepo(tmp_path / "work")
-    git.commit({"app.py": "DEBUG = True\n"}, when=WHEN)
-    bare = tmp_path / "origin.git"
-    git.git("clone", "--bare", "--quiet", str(git.root), str(bare))
-    project = make_project(f"file://{bare}", category("c", grep("debug", "DEBUG = False")))
-    assert source_prepare(project=project).path.joinpath("app.py").read_text() == "DEBUG = True\n"
-
-    newer = git.commit({"app.py": "DEBUG = False\n"}, when=WHEN + dt.timedelta(days=1))
-    git.git("push", "--quiet", str(bare), "main")
-
-    state = source_prepare(project=project)
-    assert state.revision == newer
-    assert state.path.joinpath("app.py").read_text() == "DEBUG = False\n"
-
-
-def test_it_uses_a_plain_folder_as_it_is_without_a_revision(repo):
-    project = make_project(repo, category("c", grep("debug", "DEBUG")))
-
-    state = source_prepare(project=project)
-
-    assert (state.path, state.revision) == (repo, "")
-
-
-@pytest.mark.parametrize(
-    ("source", "message"),
-    [
-        ("ftp://example.com/repo.git", "the git transport ftp is not allowed"),
-        ("ext::sh -c touch% /tmp/pwned", "no such folder"),
-        ("/no/such/folder", "no such folder on this machine"),
-    ],
-)
-def test_it_refuses_a_source_it_cannot_use(source, message):
-    project = ProjectFactory(source=source)
-
-    with pytest.raises(SourceError, match=message):
-        source_prepare(project=project)
-
-
-def test_it_names_an_unknown_ref(tmp_path):
-    git = GitRepo(tmp_path / "repo")
-    git.commit({"app.py": "x\n"}, when=WHEN)
-    project = ProjectFactory(source=str(git.root), ref="no-such-branch")
-
-    with pytest.raises(SourceError, match="revision no-such-branch: not found"):
-        source_prepare(project=project)
 
 
 def test_it_turns_a_missing_source_into_an_error_on_each_file_check(tmp_path, server):
