@@ -198,7 +198,12 @@ def import_report_markdown(data: Mapping[str, Any]) -> str:
             (
                 _("Saved to project"),
                 f"{data['project']} · "
-                + _("checklist version %(number)s") % {"number": data["version"]},
+                + _("checklist version %(number)s") % {"number": data["version"]}
+                + (
+                    " · " + _("the document's new checks merged into the current checklist")
+                    if data["merged"]
+                    else ""
+                ),
             )
         )
     out += ["- " + _("%(label)s: %(value)s") % {"label": k, "value": v} for k, v in fields]
