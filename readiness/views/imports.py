@@ -177,5 +177,7 @@ def report_download(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     date = report.assessment.evaluated_at.date()
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
     filename = f"readiness-{project.slug}-{date.isoformat()}-{lang}.{EXTENSIONS[fmt]}"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # The HTML report is a page to read: the browser shows it; the others are files to keep.
+    disposition = "inline" if fmt == "html" else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     return response

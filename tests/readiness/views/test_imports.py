@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 import time_machine
@@ -254,6 +255,25 @@ def test_it_downloads_the_report_in_the_chosen_format_and_language(member, proje
     assert "**9,8/10**" in markdown.content.decode()
     data = json.loads(viewer.get("/projects/sos/report/?format=json").content)
     assert data["score"] == 9.8 and data["claimed"] is True
+    page = viewer.get("/projects/sos/report/?format=html&lang=en")
+    assert page["Content-Type"] == "text/html; charset=utf-8"
+    assert page["Content-Disposition"] == 'inline; filename="readiness-sos-2026-02-16-en.html"'
+    json_file = viewer.get("/projects/sos/report/?format=json&lang=en")
+    assert json_file["Content-Disposition"].startswith("attachment; ")
     assert viewer.get("/projects/sos/report/?format=pdf").status_code == 400
     assert viewer.get("/projects/sos/report/?lang=de").status_code == 400
     assert viewer.get("/projects/sos/report/?assessment=999999").status_code == 404
+
+
+def test_the_project_page_offers_every_format_in_every_language(member, project):
+    editor = member(Role.EDITOR)
+    token = token_of(upload(editor, SEED, read_doc("seed-repaired.md")))
+    editor.post("/projects/sos/import/", {"action": "confirm", "token": token})
+    html = member(Role.VIEWER).get("/projects/sos/").content.decode()
+    menu = html.split('data-testid="report-menu"')[1].split("</details>")[0]
+    for fmt in ("markdown", "html", "json"):
+        for lang, name in (("en", "English"), ("fr", "Français")):
+            link = menu.split(f'data-testid="report-{fmt}-{lang}"')[0].rsplit("<a ", 1)[1]
+            assert f'href="/projects/sos/report/?format={fmt}&amp;lang={lang}"' in link
+            assert re.search(f'data-testid="report-{fmt}-{lang}"[^>]*>{name}</a>', menu)
+    assert menu.count('target="_blank"') == 2  # the HTML page, in each language
