@@ -114,7 +114,8 @@ def _confirm(request: HtmxHttpRequest, project: Project) -> HttpResponse:
                     "Choose what the document does to the current checklist: merge or replace."
                 ),
             )
-            return render(request, TEMPLATE, context, status=400)
+            # The form again with its error, as a form is answered (a plain POST, not htmx).
+            return render(request, TEMPLATE, context)
         summary = import_document_save(
             result=result, project_slug=project.slug, user=request.user, merge=mode == "merge"
         )
