@@ -277,3 +277,22 @@ def test_the_project_page_offers_every_format_in_every_language(member, project)
             assert f'href="/projects/sos/report/?format={fmt}&amp;lang={lang}"' in link
             assert re.search(f'data-testid="report-{fmt}-{lang}"[^>]*>{name}</a>', menu)
     assert menu.count('target="_blank"') == 2  # the HTML page, in each language
+
+
+def test_every_page_shows_a_scoreless_point_that_holds_expired_marks(member, project):
+    editor = member(Role.EDITOR)
+    with time_machine.travel("2026-12-05T09:00:00+00:00", tick=False):
+        response = upload(editor, "review.md", REVIEW)
+        editor.post("/projects/sos/import/", {"action": "confirm", "token": token_of(response)})
+    point = Assessment.objects.get(project=project, claimed=True)
+    assert point.score is None
+    assessment = editor.get(f"/assessments/{point.pk}/").content.decode()
+    assert "secrets-rotated" in assessment and "pentest-done" in assessment
+    for url in (
+        "/",
+        "/projects/sos/",
+        "/projects/sos/history/",
+        f"/projects/sos/report/?format=html&assessment={point.pk}",
+        f"/teams/{project.team.slug}/standup/",
+    ):
+        assert editor.get(url).status_code == 200, url
