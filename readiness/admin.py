@@ -3,9 +3,12 @@
 from django import forms
 from django.contrib import admin
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_celery_beat.models import PeriodicTask
 
 from readiness import models
+from readiness.services.attestations import attestation_errors, manual_check
 from readiness.services.schedules import schedule_parse, schedule_sync, schedule_task_name
 
 
@@ -146,8 +149,54 @@ class CheckResultAdmin(admin.ModelAdmin):
     raw_id_fields = ["assessment", "check_item"]
 
 
+class AttestationAdminForm(forms.ModelForm):
+    """The dashboard's rules for an attestation, so the admin cannot bypass them."""
+
+    evidence_url = forms.URLField(
+        label=gettext_lazy("evidence link"), required=False, max_length=1000, assume_scheme="https"
+    )
+
+    class Meta:
+        model = models.Attestation
+        fields = [
+            "project",
+            "check_key",
+            "status",
+            "note",
+            "evidence_url",
+            "user",
+            "attested_by",
+            "attested_at",
+            "valid_until",
+        ]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        project, key = data.get("project"), data.get("check_key")
+        if project is None or not key:
+            return data
+        check = manual_check(project=project, check_key=key)
+        if check is None:
+            self.add_error(
+                "check_key",
+                _("%(check)s is not a manual check of this project's current checklist.")
+                % {"check": key},
+            )
+            return data
+        errors = attestation_errors(
+            check=check,
+            status=data.get("status") or "",
+            note=data.get("note") or "",
+            evidence_url=data.get("evidence_url") or "",
+        )
+        for name, message in errors.items():
+            self.add_error(name, message)
+        return data
+
+
 @admin.register(models.Attestation)
 class AttestationAdmin(admin.ModelAdmin):
+    form = AttestationAdminForm
     list_display = ["project", "check_key", "status", "attested_by", "attested_at", "valid_until"]
     list_filter = ["status", "project"]
     search_fields = ["check_key", "note", "attested_by"]

@@ -5,8 +5,10 @@ active language (wrap calls in translation.override)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from readiness.formatting import format_score
@@ -17,7 +19,7 @@ from readiness.importer import (
     WARNING,
     ImportResult,
 )
-from readiness.services.imports import ImportSummary
+from readiness.services.imports import ImportSummary, too_old_marks
 from readiness.verdicts import verdict_label
 
 # The counts of a report, in the order they are shown.
@@ -26,6 +28,7 @@ COUNT_KEYS = (
     "automated_checks",
     "manual_checks",
     "attestations",
+    "too_old_marks",
     "history_points",
     "category_scores",
     "action_items",
@@ -39,6 +42,10 @@ def count_label(key: str) -> str:
         "automated_checks": _("Automated checks"),
         "manual_checks": _("Manual checks"),
         "attestations": _("Attestations from the document's marks"),
+        "too_old_marks": _(
+            "Marks already expired (older than their check's validity): kept as the "
+            "document's claims at its date, not as attestations"
+        ),
         "history_points": _("History points (claimed by the document)"),
         "category_scores": _("Per-category scores"),
         "action_items": _("Open action items"),
@@ -55,10 +62,14 @@ def kind_label(kind: str) -> str:
 
 
 def import_report_data(
-    result: ImportResult, summary: ImportSummary | None = None
+    result: ImportResult, summary: ImportSummary | None = None, *, now: dt.datetime | None = None
 ) -> dict[str, Any]:
-    """Everything the report shows, as plain data (text in the active language)."""
+    """Everything the report shows, as plain data (text in the active language). A mark
+    counts as an attestation only if it has not expired at `now` (default: now)."""
     counts = result.counts()
+    too_old = too_old_marks(result=result, now=now or timezone.now())
+    counts["attestations"] -= too_old
+    counts["too_old_marks"] = too_old
     by_type = result.checks_by_type()
     rows = []
     for key in COUNT_KEYS:
@@ -109,4 +120,5 @@ def import_report_data(
         "saved": summary is not None,
         "project": summary.project.slug if summary else None,
         "version": summary.version.number if summary else None,
+        "merged": summary.merged if summary else None,
     }

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from readiness.formatting import format_coverage, format_decimal, format_score, format_signed
 from readiness.importer import APPROXIMATE, UNTRANSLATED, WARNING
-from readiness.reports.project import Report
+from readiness.reports.project import ImprovementLine, Report, change_kind
 from readiness.verdicts import STATUS_ICONS, reasons_text, status_word, verdict_label
 
 DETAILS_CHARS = 160
@@ -112,26 +112,30 @@ def report_markdown(report: Report) -> str:
     for reason in reasons_text(a.verdict_reasons):
         out.append(f"- {reason}")
 
-    out += ["", "## 4. " + _("Improvements"), ""]
+    out += ["", "## 4. " + _("Changes since the previous assessment"), ""]
     if previous is None:
         out.append(_("Nothing to compare with."))
-    elif not report.improvements and not report.residual and not report.claim_gap:
+    elif not (report.improvements or report.regressions or report.other_changes) and not (
+        report.residual or report.claim_gap
+    ):
         out.append(_("No check changed status."))
     else:
-        for item in report.improvements:
-            icon = "✅" if item.amount > 0 else "❌"
-            out.append(
-                f"- {icon} {item.name} (`{item.key}`): {status_word(item.before or '—')} → "
-                f"{status_word(item.after or '—')} ({format_signed(item.amount, 3)})"
-            )
+        for title, lines, empty in (
+            (_("Improvements"), report.improvements, _("No check improved.")),
+            (_("Regressions"), report.regressions, _("No check regressed.")),
+        ):
+            out += ["### " + title, ""]
+            out += [_change_line(item) for item in lines] or [empty]
+            out.append("")
+        others = [_change_line(item) for item in report.other_changes]
         if report.residual:
-            out.append(
+            others.append(
                 "- "
                 + _("Checklist changes (weights, categories): %(amount)s")
                 % {"amount": format_signed(report.residual, 3)}
             )
         if report.claim_gap:
-            out.append(
+            others.append(
                 "- "
                 + (
                     _("Claimed score, not explained by the statuses it claims: %(amount)s")
@@ -140,7 +144,9 @@ def report_markdown(report: Report) -> str:
                 )
                 % {"amount": format_signed(report.claim_gap, 3)}
             )
-        out += ["", _("Total: %(change)s") % {"change": format_signed(report.change, 3)}]
+        if others:
+            out += ["### " + _("Other changes"), "", *others, ""]
+        out += [_("Total: %(change)s") % {"change": format_signed(report.change, 3)}]
 
     out += ["", "## 5. " + _("TODO"), ""]
     if not report.todo:
@@ -160,6 +166,14 @@ def report_markdown(report: Report) -> str:
             line += f" ({', '.join(extra)})"
         out.append(line)
     return "\n".join(out) + "\n"
+
+
+def _change_line(item: ImprovementLine) -> str:
+    icon = {"improvement": "✅", "regression": "❌"}.get(change_kind(item.before, item.after), "•")
+    return (
+        f"- {icon} {item.name} (`{item.key}`): {status_word(item.before or '—')} → "
+        f"{status_word(item.after or '—')} ({format_signed(item.amount, 3)})"
+    )
 
 
 def _lines(note: dict[str, Any]) -> str:
@@ -198,7 +212,12 @@ def import_report_markdown(data: Mapping[str, Any]) -> str:
             (
                 _("Saved to project"),
                 f"{data['project']} · "
-                + _("checklist version %(number)s") % {"number": data["version"]},
+                + _("checklist version %(number)s") % {"number": data["version"]}
+                + (
+                    " · " + _("the document's new checks merged into the current checklist")
+                    if data["merged"]
+                    else ""
+                ),
             )
         )
     out += ["- " + _("%(label)s: %(value)s") % {"label": k, "value": v} for k, v in fields]

@@ -1,8 +1,8 @@
 """The project's readiness report, built from stored rows: in the shape of the teams'
 hand-written documents, a summary table of the checks and their results, the score of
-each category with its change, the overall score beside the previous one, the
-improvements with their exact contributions (from the engine's delta attribution) and
-the TODO list of open action items.
+each category with its change, the overall score beside the previous one, the changes
+with their exact contributions (from the engine's delta attribution) as improvements,
+regressions and other changes, and the TODO list of open action items.
 
 Every number comes from stored data: the assessment's results and score rows, the
 previous assessment in history, and `readiness.scoring.attribute_change`. Nothing is
@@ -28,6 +28,8 @@ from readiness.selectors.assessments import comparison, previous_assessment
 from readiness.verdicts import reasons_text, summary_text
 
 TODO_LIMIT = 200
+# Statuses that say how well a check does, worst first; any other status is not a measure.
+RANK = {"fail": 0, "warn": 1, "pass": 2}
 # Float noise between a stored score and the same score recomputed from its results.
 GAP_TOLERANCE = 1e-9
 
@@ -60,6 +62,23 @@ class CategoryLine:
         return self.score - self.previous
 
 
+def change_kind(before: str | None, after: str | None) -> str:
+    """ "improvement" when the check now does better (a better status, or a new or newly
+    measured check that passes), "regression" when it does worse (a worse status, a pass or
+    warn no longer measured, a new or newly measured check that fails), "other" otherwise
+    (a failure no longer measured, a new warning). By status, never by the sign of the
+    score's change: a failing check that can no longer be measured raises the score, and
+    is no improvement."""
+    old, new = RANK.get(before or ""), RANK.get(after or "")
+    if old is not None and new is not None:
+        return "improvement" if new > old else "regression" if new < old else "other"
+    if old is not None:
+        return "regression" if old > RANK["fail"] else "other"
+    if new is not None:
+        return {2: "improvement", 0: "regression"}.get(new, "other")
+    return "other"
+
+
 @dataclass(frozen=True)
 class ImprovementLine:
     key: str
@@ -76,8 +95,11 @@ class Report:
     previous: Assessment | None
     checks: list[CheckLine]
     categories: list[CategoryLine]
+    # The contributions of the checks that changed, split by `change_kind`; with the
+    # residual and the claim gap they sum to `change` exactly.
     improvements: list[ImprovementLine]
-    # The attribution's pieces: they and the contributions sum to `change` exactly.
+    regressions: list[ImprovementLine]
+    other_changes: list[ImprovementLine]
     residual: float
     claim_gap: float  # the part of the change no check explains (a claimed score)
     todo: list[ActionItem]
@@ -150,13 +172,13 @@ def report_build(*, project: Project, assessment_id: int | None = None) -> Repor
         )
         for c in assessment.category_scores.order_by("position")
     ]
-    improvements: list[ImprovementLine] = []
+    lines: list[ImprovementLine] = []
     residual = claim_gap = 0.0
     if previous is not None:
         compared = comparison(before=previous, after=assessment)
         attribution = compared.attribution
         names = {c.key: c.name for c in compared.contributions}
-        improvements = sorted(
+        lines = sorted(
             (
                 ImprovementLine(
                     key=c.key,
@@ -168,14 +190,14 @@ def report_build(*, project: Project, assessment_id: int | None = None) -> Repor
                 for c in attribution.contributions
                 if c.amount
             ),
-            key=lambda i: (-i.amount, i.key),
+            key=lambda i: (-abs(i.amount), i.key),
         )
         residual = attribution.residual
         change = _change(assessment, previous)
         # A claimed score is the document's word, not a function of the statuses it
         # claims: what the checks do not explain gets its own line, so the lines add up.
         if change is not None:
-            gap = change - sum(i.amount for i in improvements) - residual
+            gap = change - sum(i.amount for i in lines) - residual
             claim_gap = gap if abs(gap) > GAP_TOLERANCE else 0.0
     priority_order = Case(
         When(priority="", then=Value(1)), default=Value(0), output_field=IntegerField()
@@ -191,7 +213,9 @@ def report_build(*, project: Project, assessment_id: int | None = None) -> Repor
         previous=previous,
         checks=checks,
         categories=categories,
-        improvements=improvements,
+        improvements=[i for i in lines if change_kind(i.before, i.after) == "improvement"],
+        regressions=[i for i in lines if change_kind(i.before, i.after) == "regression"],
+        other_changes=[i for i in lines if change_kind(i.before, i.after) == "other"],
         residual=residual,
         claim_gap=claim_gap,
         todo=todo,
@@ -247,16 +271,19 @@ def report_data(report: Report) -> dict[str, Any]:
             }
             for c in report.categories
         ],
-        "improvements": [
-            {
-                "key": i.key,
-                "name": i.name,
-                "before": i.before,
-                "after": i.after,
-                "amount": i.amount,
-            }
-            for i in report.improvements
-        ],
+        **{
+            what: [
+                {
+                    "key": i.key,
+                    "name": i.name,
+                    "before": i.before,
+                    "after": i.after,
+                    "amount": i.amount,
+                }
+                for i in getattr(report, what)
+            ]
+            for what in ("improvements", "regressions", "other_changes")
+        },
         "residual": report.residual,
         "claim_gap": report.claim_gap,
         "todo": [

@@ -23,28 +23,41 @@ def manual_check(*, project: Project, check_key: str) -> Check | None:
     )
 
 
+def attestation_errors(*, check: Check, status: str, note: str, evidence_url: str) -> dict:
+    """What is wrong with an attestation of `check`, by field (empty when nothing is): the
+    status must be chosen, a note written, and the evidence link given when the check asks
+    for one. The dashboard's form, the admin and the service all apply these rules."""
+    errors: dict[str, str] = {}
+    if status not in AttestationStatus.values:
+        errors["status"] = _("Choose a status: pass, warn or fail.")
+    if not note.strip():
+        errors["note"] = _("Write a note: what was checked, and how.")
+    if check.options.get("evidence_required") and not evidence_url.strip():
+        errors["evidence_url"] = _("This check requires an evidence link.")
+    return errors
+
+
 def attestation_create(
     *,
     project: Project,
     check: Check,
     status: str,
     user: AbstractBaseUser,
-    note: str = "",
+    note: str,
     evidence_url: str = "",
     now: dt.datetime | None = None,
 ) -> Attestation:
     """Record `user`'s attestation of the manual `check`. It expires after the check's
-    `valid_days` (never when unset). Raises ValidationError naming the field when the
-    status is not pass/warn/fail or the check requires an evidence link and none is given."""
+    `valid_days` (never when unset). Raises ValidationError naming each field that is wrong
+    (see `attestation_errors`); nothing is saved then."""
     if check.type != MANUAL.name or check.checklist.project_id != project.pk:
         raise ValidationError(
             _("%(check)s is not a manual check of this project.") % {"check": check.key}
         )
-    if status not in AttestationStatus.values:
-        raise ValidationError({"status": _("Choose pass, warn or fail.")})
+    errors = attestation_errors(check=check, status=status, note=note, evidence_url=evidence_url)
+    if errors:
+        raise ValidationError(errors)
     evidence_url = evidence_url.strip()
-    if check.options.get("evidence_required") and not evidence_url:
-        raise ValidationError({"evidence_url": _("This check requires an evidence link.")})
     attested_at = now or timezone.now()
     valid_days = check.options.get("valid_days")
     attestation = Attestation(

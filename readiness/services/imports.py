@@ -15,9 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from checks.checklist import dump_checklist, load_checklist
 from checks.manual import MANUAL
+from checks.merge import checklist_diff, checklist_merge
 from checks.spec import Status
-from readiness.importer import ImportResult, yaml_name
+from readiness.importer import ClaimedPoint, ImportResult, yaml_name
 from readiness.models import (
     ActionItem,
     ActionItemStatus,
@@ -30,7 +32,11 @@ from readiness.models import (
     Project,
     Trigger,
 )
-from readiness.services.checklists import checklist_upload
+from readiness.services.checklists import (
+    checklist_spec,
+    checklist_upload,
+    checklist_version_save,
+)
 from readiness.services.projects import project_upsert
 
 # Imported points are dated at noon UTC, so that the day shows the same in every time zone
@@ -50,6 +56,7 @@ class ImportSummary:
     project: Project
     version: ChecklistVersion
     version_created: bool
+    merged: bool = False
     assessments: list[Assessment] = field(default_factory=list)
     created: dict[str, int] = field(default_factory=dict)
     kept: dict[str, int] = field(default_factory=dict)
@@ -64,6 +71,28 @@ def document_datetime(date: dt.date | None, *, default: dt.datetime) -> dt.datet
     return dt.datetime.combine(date, DOCUMENT_TIME, tzinfo=dt.UTC)
 
 
+def too_old_marks(*, result: ImportResult, now: dt.datetime) -> int:
+    """How many of the document's marks are older than their check's `valid_days` at
+    `now` (the checks as the document writes them)."""
+    if result.checklist is None:
+        return 0
+    attested_at = document_datetime(result.date, default=now)
+    valid = {spec.key: spec.options.get("valid_days") for spec in result.checklist.all_checks()}
+    return sum(
+        1
+        for item in result.manual_items
+        if item.status is not None
+        and item.check_key in valid
+        and mark_too_old(attested_at=attested_at, valid_days=valid[item.check_key], now=now)
+    )
+
+
+def mark_too_old(*, attested_at: dt.datetime, valid_days: int | None, now: dt.datetime) -> bool:
+    """Whether a mark made at `attested_at` has already expired at `now`: it is then the
+    document's claim, never a current attestation."""
+    return bool(valid_days) and attested_at + dt.timedelta(days=valid_days) <= now
+
+
 def import_document_save(
     *,
     result: ImportResult,
@@ -71,25 +100,34 @@ def import_document_save(
     source: str | None = None,
     team_name: str | None = None,
     user: AbstractBaseUser | None = None,
+    merge: bool = False,
     now: dt.datetime | None = None,
 ) -> ImportSummary:
     """Store `result` for the project `project_slug`, all or nothing. With `source` the
-    project is created (or its source updated); without it the project must exist.
+    project is created (or its source updated); without it the project must exist. The
+    document's checklist becomes the next version; with `merge`, that version is the current
+    checklist plus the document's checks of new keys (a key both have keeps the current
+    check). A mark older than its check's `valid_days` is not an attestation: it stays the
+    document's claim (counted as `too_old_marks`).
     Raises ImportSaveError, or ProjectError / ChecklistError from the project service."""
     now = now or timezone.now()
     with transaction.atomic():
-        project, version, created = _project_and_version(result, project_slug, source, team_name)
-        summary = ImportSummary(project=project, version=version, version_created=created)
+        project, version, created, merged = _project_and_version(
+            result, project_slug, source, team_name, merge
+        )
+        summary = ImportSummary(
+            project=project, version=version, version_created=created, merged=merged
+        )
         attested_at = document_datetime(result.date, default=now)
-        _attestations(summary, result, attested_at)
+        _attestations(summary, result, attested_at, now)
         _history(summary, result, user, now)
         _action_items(summary, result, attested_at)
     return summary
 
 
 def _project_and_version(
-    result: ImportResult, slug: str, source: str | None, team_name: str | None
-) -> tuple[Project, ChecklistVersion, bool]:
+    result: ImportResult, slug: str, source: str | None, team_name: str | None, merge: bool
+) -> tuple[Project, ChecklistVersion, bool, bool]:
     existing = Project.objects.select_for_update().filter(slug=slug).first()
     if result.checklist is None:
         version = existing.current_checklist() if existing else None
@@ -101,7 +139,19 @@ def _project_and_version(
                 )
                 % {"slug": slug}
             )
-        return existing, version, False
+        return existing, version, False, False
+    current = existing.current_checklist() if existing else None
+    if merge and current is not None:
+        if source and source != existing.source:
+            raise ImportSaveError(
+                _(
+                    "A merge keeps project %(slug)s as it is, source included: import "
+                    "without a new source, or replace the checklist."
+                )
+                % {"slug": slug}
+            )
+        version, created = _merge(existing, current, result)
+        return existing, version, created, True
     if source:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / yaml_name(result.source_name)
@@ -109,7 +159,7 @@ def _project_and_version(
             project, version, created = project_upsert(
                 slug=slug, source=source, checklist_path=path, team_name=team_name
             )
-        return project, version, created
+        return project, version, created, False
     if existing is None:
         raise ImportSaveError(
             _(
@@ -121,14 +171,33 @@ def _project_and_version(
     version, created = checklist_upload(
         project=existing, source=result.checklist_yaml, source_name=yaml_name(result.source_name)
     )
-    return existing, version, created
+    return existing, version, created, False
+
+
+def _merge(
+    project: Project, current: ChecklistVersion, result: ImportResult
+) -> tuple[ChecklistVersion, bool]:
+    name = yaml_name(result.source_name)
+    document = load_checklist(result.checklist_yaml, filename=name)
+    before = checklist_spec(current)
+    if not checklist_diff(before, document).added:
+        return current, False
+    merged = checklist_merge(before, document)
+    return checklist_version_save(
+        project=project,
+        checklist=merged,
+        source_text=dump_checklist(merged),
+        source_name=f"{current.source_name[:120]} + {name}"[:255],
+    )
 
 
 def _bump(counts: dict[str, int], what: str, amount: int = 1) -> None:
     counts[what] = counts.get(what, 0) + amount
 
 
-def _attestations(summary: ImportSummary, result: ImportResult, attested_at: dt.datetime) -> None:
+def _attestations(
+    summary: ImportSummary, result: ImportResult, attested_at: dt.datetime, now: dt.datetime
+) -> None:
     checks = {
         check.key: check
         for check in summary.version.checks.filter(type=MANUAL.name).only("key", "options")
@@ -137,6 +206,10 @@ def _attestations(summary: ImportSummary, result: ImportResult, attested_at: dt.
     for item in result.manual_items:
         check = checks.get(item.check_key)
         if item.status is None or check is None:
+            continue
+        valid_days = check.options.get("valid_days")
+        if mark_too_old(attested_at=attested_at, valid_days=valid_days, now=now):
+            _bump(summary.created, "too_old_marks")
             continue
         fields = {
             "project": summary.project,
@@ -148,7 +221,6 @@ def _attestations(summary: ImportSummary, result: ImportResult, attested_at: dt.
         if Attestation.objects.filter(**fields).exists():
             _bump(summary.kept, "attestations")
             continue
-        valid_days = check.options.get("valid_days")
         Attestation.objects.create(
             **fields,
             note=f"{result.source_name}:{item.line} — {item.text}"[:2000],
@@ -162,7 +234,14 @@ def _history(
 ) -> None:
     categories = {c.key: c for c in summary.version.categories.all()}
     checks = {c.key: c for c in summary.version.checks.all()}
-    for point in result.points:
+    points = list(result.points)
+    held = {point.date for point in points}
+    if summary.count("too_old_marks") and result.date and result.date not in held:
+        # Expired marks stay the document's claims: a point at its date, without a score
+        # when the document states none, holds them.
+        line = min(line for _status, line in result.claims.values())
+        points.append(ClaimedPoint(date=result.date, score=None, line=line))
+    for point in sorted(points, key=lambda p: p.date):
         evaluated_at = document_datetime(point.date, default=now)
         existing = Assessment.objects.filter(
             project=summary.project,
@@ -172,7 +251,8 @@ def _history(
             score=point.score,
         ).first()
         if existing is not None:
-            _bump(summary.kept, "history_points")
+            if point.date in held:
+                _bump(summary.kept, "history_points")
             continue
         # The document's own date carries its per-check claims (✅ next to a command or an
         # item); the compare view sets them against what a run measures.
@@ -228,7 +308,8 @@ def _history(
             for index, claim in enumerate(point.categories)
         )
         summary.assessments.append(assessment)
-        _bump(summary.created, "history_points")
+        if point.date in held:
+            _bump(summary.created, "history_points")
         _bump(summary.created, "category_scores", len(point.categories))
 
 

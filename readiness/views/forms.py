@@ -18,9 +18,17 @@ from readiness.selectors.history import HistoryFilters
 
 class AttestationForm(forms.Form):
     check_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
-    status = forms.ChoiceField(label=_("Status"), choices=AttestationStatus.choices)
+    # No default: an attestation is a choice someone makes, never one click away.
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[("", _("— choose —")), *AttestationStatus.choices],
+        error_messages={"required": _("Choose a status: pass, warn or fail.")},
+    )
     note = forms.CharField(
-        label=_("Note"), required=False, max_length=5000, widget=forms.Textarea({"rows": 2})
+        label=_("Note"),
+        max_length=5000,
+        widget=forms.Textarea({"rows": 2}),
+        error_messages={"required": _("Write a note: what was checked, and how.")},
     )
     evidence_url = forms.URLField(
         label=_("Evidence link"), required=False, max_length=1000, assume_scheme="https"

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from checks.checklist import ChecklistError
 from readiness import importer
-from readiness.importer import DocumentError
+from readiness.importer import DocumentError, ImportResult
 from readiness.models import Project, Role
 from readiness.permissions import project_for_user
 from readiness.reports import (
@@ -30,6 +30,7 @@ from readiness.reports import (
     render_report,
     report_build,
 )
+from readiness.selectors.imports import import_changes
 from readiness.services.imports import ImportSaveError, import_document_save
 from readiness.services.pending_uploads import (
     pending_upload_drop,
@@ -40,6 +41,8 @@ from readiness.views.common import HtmxHttpRequest, render_page, role_flags
 from readiness.views.forms import DocumentUploadForm
 
 TEMPLATE = "readiness/import.html"
+# What the document does to a project's current checklist; the user must choose.
+MODES = ("merge", "replace")
 
 
 def _context(project: Project, **extra: Any) -> dict[str, Any]:
@@ -74,14 +77,20 @@ def import_document(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     token = pending_upload_store(
         data=data, name=name, user_id=request.user.pk, project_id=project.pk
     )
-    context = _context(
+    context = _preview_context(project, result, token)
+    return render_page(request, TEMPLATE, context, partial="preview")
+
+
+def _preview_context(project: Project, result: ImportResult, token: str, **extra: Any) -> dict:
+    return _context(
         project,
         form=DocumentUploadForm(),
         result=result,
         report=import_report_data(result),
+        changes=import_changes(project=project, result=result),
         token=token,
+        **extra,
     )
-    return render_page(request, TEMPLATE, context, partial="preview")
 
 
 def _confirm(request: HtmxHttpRequest, project: Project) -> HttpResponse:
@@ -93,9 +102,23 @@ def _confirm(request: HtmxHttpRequest, project: Project) -> HttpResponse:
             request, TEMPLATE, _context(project, form=DocumentUploadForm(), error=error), status=400
         )
     data, name = pending
+    mode = request.POST.get("mode", "")
     try:
         result = importer.import_document(data, source_name=name)
-        summary = import_document_save(result=result, project_slug=project.slug, user=request.user)
+        if mode not in MODES and import_changes(project=project, result=result) is not None:
+            context = _preview_context(
+                project,
+                result,
+                token,
+                mode_error=_(
+                    "Choose what the document does to the current checklist: merge or replace."
+                ),
+            )
+            # The form again with its error, as a form is answered (a plain POST, not htmx).
+            return render(request, TEMPLATE, context)
+        summary = import_document_save(
+            result=result, project_slug=project.slug, user=request.user, merge=mode == "merge"
+        )
     except (DocumentError, ImportSaveError, ChecklistError) as exc:
         return render(
             request,
@@ -118,6 +141,15 @@ def _confirm(request: HtmxHttpRequest, project: Project) -> HttpResponse:
             "items": summary.count("action_items") + summary.count("done_items"),
         },
     )
+    if summary.count("too_old_marks"):
+        messages.info(
+            request,
+            _(
+                "%(count)s marks had already expired: they are kept as the document's claims, "
+                "not as attestations."
+            )
+            % {"count": summary.count("too_old_marks")},
+        )
     return redirect("readiness:project", slug=project.slug)
 
 
@@ -146,5 +178,7 @@ def report_download(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     date = report.assessment.evaluated_at.date()
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
     filename = f"readiness-{project.slug}-{date.isoformat()}-{lang}.{EXTENSIONS[fmt]}"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # The HTML report is a page to read: the browser shows it; the others are files to keep.
+    disposition = "inline" if fmt == "html" else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     return response

@@ -5,6 +5,7 @@ from django.apps import apps
 from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
+from readiness.models import Attestation
 from readiness.services.schedules import schedule_task_name
 from tests import factories
 
@@ -77,3 +78,42 @@ def test_it_rejects_a_bad_schedule_in_the_admin_and_saves_nothing(staff):
     project.refresh_from_db()
     assert project.name != "Renamed"
     assert not PeriodicTask.objects.filter(name=schedule_task_name(project)).exists()
+
+
+def attestation_form(check, **changes):
+    data = {
+        "project": check.checklist.project_id,
+        "check_key": check.key,
+        "status": "pass",
+        "note": "Reviewed with ops",
+        "evidence_url": "https://wiki.example.com/quotas",
+        "attested_by": "ops",
+        "attested_at_0": "2026-11-25",
+        "attested_at_1": "08:00:00",
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"status": ""}, "status"),
+        ({"note": "  "}, "note"),
+        ({"evidence_url": ""}, "evidence_url"),
+        ({"check_key": "not-a-check"}, "check_key"),
+    ],
+)
+def test_it_applies_the_dashboards_attestation_rules_in_the_admin(staff, changes, field):
+    check = factories.CheckFactory(
+        key="quotas", type="manual", options={"valid_days": 14, "evidence_required": True}
+    )
+    url = reverse("admin:readiness_attestation_add")
+
+    response = staff.post(url, attestation_form(check, **changes))
+
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    assert not Attestation.objects.exists()
+    staff.post(url, attestation_form(check))
+    assert Attestation.objects.get().note == "Reviewed with ops"

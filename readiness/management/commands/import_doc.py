@@ -3,8 +3,9 @@ checklist, attestations, claimed history points and action items.
 
 Without --project, or with --dry-run, it prints the checklist YAML and the import report
 and saves nothing. With --project it saves everything in one transaction (a new project
-needs --source) and, with --run, runs the new checklist at once and sets the measured
-score beside the one the document claims."""
+needs --source): the document's checklist replaces the current one, or with --merge is
+added to it (new keys only); marks already expired stay claims, not attestations. With
+--run it runs the new checklist at once and sets the measured score beside the claimed one."""
 
 from __future__ import annotations
 
@@ -67,6 +68,14 @@ class Command(ReadinessCommand):
             "--dry-run", action="store_true", help=_("print the checklist and the report only")
         )
         parser.add_argument(
+            "--merge",
+            action="store_true",
+            help=_(
+                "keep the project's current checklist and add the document's new checks "
+                "(default: the document's checklist replaces it)"
+            ),
+        )
+        parser.add_argument(
             "--run", action="store_true", help=_("run the new checklist at once (needs --project)")
         )
         parser.add_argument("--lang", choices=["fr", "en"], default="en")
@@ -105,6 +114,7 @@ class Command(ReadinessCommand):
                 project_slug=options["project"],
                 source=options["source"],
                 team_name=options["team"],
+                merge=options["merge"],
             )
         except (ImportSaveError, ProjectError, ChecklistError, ValueError) as exc:
             raise BadInput(str(exc)) from None

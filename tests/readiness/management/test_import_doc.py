@@ -2,6 +2,7 @@ import io
 import json
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from hypothesis import HealthCheck, given, settings
@@ -12,6 +13,9 @@ from readiness.models import ActionItem, Assessment, Attestation, ChecklistVersi
 from tests.readiness.importer.conftest import DOCS
 
 MODELS = (Project, ChecklistVersion, Attestation, Assessment, ActionItem)
+# Two weeks after the seed document (2026-02-16): its 90-day marks still hold.
+SOON = "2026-03-01T09:00:00+00:00"
+LATER = "2026-12-05T09:00:00+00:00"
 
 
 def run(*args: str) -> str:
@@ -48,6 +52,7 @@ def test_it_prints_what_it_would_create_without_a_project():
 
 
 @pytest.mark.django_db
+@time_machine.travel(SOON, tick=False)
 def test_it_saves_with_a_project_and_reports_what_it_created(tmp_path):
     output = run(str(DOCS / "seed-repaired.md"), "--project", "sos", "--source", str(tmp_path))
     assert "| Attestations from the document's marks | 34 | 34 | 0 |" in output
@@ -55,6 +60,33 @@ def test_it_saves_with_a_project_and_reports_what_it_created(tmp_path):
     assert Assessment.objects.filter(project__slug="sos", claimed=True).count() == 2
     again = run(str(DOCS / "seed-repaired.md"), "--project", "sos")
     assert "| Attestations from the document's marks | 34 | 0 | 34 |" in again
+
+
+@pytest.mark.django_db
+@time_machine.travel(LATER, tick=False)
+def test_it_never_saves_an_expired_mark_as_an_attestation_and_says_so(tmp_path):
+    preview = run(str(DOCS / "seed-repaired.md"))
+    assert "| Attestations from the document's marks | 0 |" in preview
+    expired = "| Marks already expired (older than their check's validity): kept as the "
+    assert f"{expired}document's claims at its date, not as attestations | 34 |" in preview
+    output = run(str(DOCS / "seed-repaired.md"), "--project", "sos", "--source", str(tmp_path))
+    assert f"{expired}document's claims at its date, not as attestations | 34 | 34 | 0 |" in output
+    assert not Attestation.objects.exists()
+
+
+@pytest.mark.django_db
+@time_machine.travel(SOON, tick=False)
+def test_it_replaces_the_checklist_by_default_and_merges_on_request(tmp_path):
+    run(str(DOCS / "english-review.md"), "--project", "shop", "--source", str(tmp_path))
+    first = set(Project.objects.get().current_checklist().checks.values_list("key", flat=True))
+    output = run(str(DOCS / "seed-repaired.md"), "--project", "shop", "--merge")
+    merged = Project.objects.get().current_checklist()
+    assert merged.number == 2
+    assert "checklist version 2 · the document's new checks merged into the current" in output
+    assert first < set(merged.checks.values_list("key", flat=True))
+    run(str(DOCS / "seed-repaired.md"), "--project", "shop")
+    replaced = set(Project.objects.get().current_checklist().checks.values_list("key", flat=True))
+    assert not first & replaced
 
 
 @pytest.mark.django_db
@@ -66,6 +98,7 @@ def test_it_prints_json_on_request():
 
 
 @pytest.mark.django_db
+@time_machine.travel(SOON, tick=False)
 def test_it_runs_the_new_checklist_at_once_and_sets_it_beside_the_claim(tmp_path):
     page = tmp_path / "sos/src/pages/CallCheckout.tsx"
     page.parent.mkdir(parents=True)

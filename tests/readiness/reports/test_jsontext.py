@@ -30,7 +30,10 @@ def test_it_writes_json_with_unrounded_numbers(measured):
     assert {c["key"]: c["change"] for c in data["categories"]} == pytest.approx(
         {c: category_scores(AFTER)[c] - category_scores(BEFORE)[c] for c in CATEGORY_WEIGHTS}
     )
-    assert sum(i["amount"] for i in data["improvements"]) == pytest.approx(data["change"], abs=1e-9)
+    assert [i["key"] for i in data["improvements"]] == ["csp"]
+    assert [i["key"] for i in data["regressions"]] == ["logs"]
+    lines = data["improvements"] + data["regressions"] + data["other_changes"]
+    assert sum(i["amount"] for i in lines) == pytest.approx(data["change"], abs=1e-9)
     assert [item["title"] for item in data["todo"]] == ["Urgent", "Soon", "Later"]
 
 

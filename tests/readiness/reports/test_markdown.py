@@ -25,7 +25,7 @@ def test_it_writes_the_markdown_report_in_the_documents_shape(measured):
         "## 1. Summary of checks",
         "## 2. Scores per category",
         "## 3. Overall score",
-        "## 4. Improvements",
+        "## 4. Changes since the previous assessment",
         "## 5. TODO",
     ]
     assert "| TLS is right | Security | ✅ PASS | tls \\| pass |" in text
@@ -43,7 +43,11 @@ def test_it_writes_the_markdown_report_in_the_documents_shape(measured):
         in text
     )
     csp = share("csp") * 10
-    assert f"- ✅ CSP is right (`csp`): FAIL → PASS (+{csp:.3f})" in text
+    improvements = text.split("### Improvements\n\n")[1].split("\n\n")[0]
+    assert improvements == f"- ✅ CSP is right (`csp`): FAIL → PASS (+{csp:.3f})"
+    regressions = text.split("### Regressions\n\n")[1].split("\n\n")[0]
+    logs = share("logs") * 10 / 2
+    assert regressions == f"- ❌ LOGS is right (`logs`): PASS → WARN (−{logs:.3f})"
     assert f"Total: +{change:.3f}" in text
     todo = text.split("## 5. TODO\n\n")[1].splitlines()
     assert todo == ["1. **P0** Urgent", "2. **P1** Soon (bob)", "3. Later"]

@@ -24,6 +24,7 @@ def test_it_records_who_and_when_and_expires_after_the_checks_valid_days(check):
         check=check,
         status="pass",
         user=user,
+        note="Quotas reviewed with ops",
         evidence_url="https://example.com/proof",
         now=now,
     )
@@ -35,7 +36,11 @@ def test_it_records_who_and_when_and_expires_after_the_checks_valid_days(check):
 def test_it_never_expires_without_valid_days(db):
     check = factories.CheckFactory(type="manual", options={})
     attestation = attestation_create(
-        project=check.checklist.project, check=check, status="warn", user=factories.UserFactory()
+        project=check.checklist.project,
+        check=check,
+        status="warn",
+        note="One pod unbounded",
+        user=factories.UserFactory(),
     )
     assert attestation.valid_until is None
 
@@ -46,6 +51,7 @@ def test_it_requires_the_evidence_link_when_the_check_does(check):
             project=check.checklist.project,
             check=check,
             status="pass",
+            note="Looked at it",
             user=factories.UserFactory(),
         )
     assert "evidence_url" in error.value.message_dict
@@ -58,6 +64,7 @@ def test_it_refuses_a_check_of_another_project(check):
             project=factories.ProjectFactory(),
             check=check,
             status="pass",
+            note="Looked at it",
             user=factories.UserFactory(),
             evidence_url="https://example.com",
         )
@@ -68,3 +75,45 @@ def test_it_finds_manual_checks_in_the_current_checklist_only(check):
     assert manual_check(project=project, check_key="quotas") == check
     factories.ChecklistVersionFactory(project=project, number=check.checklist.number + 1)
     assert manual_check(project=project, check_key="quotas") is None
+
+
+@pytest.mark.parametrize("status", ["", "error", "skip", "PASS"])
+def test_it_refuses_a_status_nobody_chose(check, status):
+    with pytest.raises(ValidationError) as error:
+        attestation_create(
+            project=check.checklist.project,
+            check=check,
+            status=status,
+            note="Looked at it",
+            user=factories.UserFactory(),
+            evidence_url="https://example.com/proof",
+        )
+    assert error.value.message_dict["status"] == ["Choose a status: pass, warn or fail."]
+    assert not Attestation.objects.exists()
+
+
+@pytest.mark.parametrize("note", ["", "   \n "])
+def test_it_requires_a_note(check, note):
+    with pytest.raises(ValidationError) as error:
+        attestation_create(
+            project=check.checklist.project,
+            check=check,
+            status="pass",
+            note=note,
+            user=factories.UserFactory(),
+            evidence_url="https://example.com/proof",
+        )
+    assert error.value.message_dict["note"] == ["Write a note: what was checked, and how."]
+    assert not Attestation.objects.exists()
+
+
+def test_it_names_every_missing_field_at_once(check):
+    with pytest.raises(ValidationError) as error:
+        attestation_create(
+            project=check.checklist.project,
+            check=check,
+            status="",
+            note="",
+            user=factories.UserFactory(),
+        )
+    assert set(error.value.message_dict) == {"status", "note", "evidence_url"}

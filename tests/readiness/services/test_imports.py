@@ -4,6 +4,7 @@ import datetime as dt
 import pytest
 
 from readiness.importer import ActionDraft
+from readiness.importer import import_document as import_doc
 from readiness.models import (
     ActionItem,
     Assessment,
@@ -16,12 +17,15 @@ from readiness.models import (
 )
 from readiness.selectors.assessments import comparison
 from readiness.services.assessments import assessment_create
+from readiness.services.checklists import checklist_upload
 from readiness.services.imports import ImportSaveError, claim_disagreements, import_document_save
 from readiness.services.runs import assessment_run_inline
 from tests import factories
 from tests.readiness.importer.conftest import SEED
 
 NOON = dt.time(12, 0)
+# Two weeks after the seed document's date: its marks (valid 90 days) still hold.
+SOON = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
 
 
 def at_noon(day: dt.date) -> dt.datetime:
@@ -45,7 +49,7 @@ def stored_rows() -> dict[str, int]:
 
 @pytest.mark.django_db
 def test_it_saves_the_seed_as_checklist_attestations_history_and_action_items(seed, tmp_path):
-    summary = import_document_save(result=seed, project_slug="sos", source=str(tmp_path))
+    summary = import_document_save(result=seed, project_slug="sos", source=str(tmp_path), now=SOON)
     project = Project.objects.get(slug="sos")
     assert project.source == str(tmp_path.resolve())
     version = project.current_checklist()
@@ -115,9 +119,9 @@ def test_it_saves_the_seed_as_checklist_attestations_history_and_action_items(se
 
 @pytest.mark.django_db
 def test_it_adds_nothing_twice_when_the_same_document_is_imported_again(seed, tmp_path):
-    import_document_save(result=seed, project_slug="sos", source=str(tmp_path))
+    import_document_save(result=seed, project_slug="sos", source=str(tmp_path), now=SOON)
     before = stored_rows()
-    again = import_document_save(result=seed, project_slug="sos")
+    again = import_document_save(result=seed, project_slug="sos", now=SOON)
     assert stored_rows() == before
     assert not again.version_created
     assert again.created == {}
@@ -127,6 +131,20 @@ def test_it_adds_nothing_twice_when_the_same_document_is_imported_again(seed, tm
         "action_items": 5,
         "done_items": 5,
     }
+
+
+@pytest.mark.django_db
+def test_it_keeps_marks_that_already_expired_as_claims_never_as_attestations(seed, tmp_path):
+    # Ten months after the document: its 90-day marks expired long ago.
+    later = dt.datetime(2026, 12, 5, 9, 0, tzinfo=dt.UTC)
+    summary = import_document_save(result=seed, project_slug="sos", source=str(tmp_path), now=later)
+    assert not Attestation.objects.exists()
+    assert summary.count("attestations") == 0
+    assert summary.count("too_old_marks") == 34
+    claimed = summary.assessments[-1]
+    assert claimed.evaluated_at == at_noon(dt.date(2026, 2, 16))
+    claims = dict(claimed.results.values_list("check_item__key", "status"))
+    assert claims["monitoring-quotas-cpu-7-12-30-vcpu"] == "warn"
 
 
 @pytest.mark.django_db
@@ -160,7 +178,7 @@ def test_it_lets_a_run_show_where_the_document_was_wrong(seed, tmp_path):
     page = tmp_path / "sos/src/pages/CallCheckout.tsx"
     page.parent.mkdir(parents=True)
     page.write_text("await functionsPayment(createPaymentIntent)\n", encoding="utf-8")
-    summary = import_document_save(result=seed, project_slug="sos", source=str(tmp_path))
+    summary = import_document_save(result=seed, project_slug="sos", source=str(tmp_path), now=SOON)
     claimed = summary.assessments[-1]
     # Two weeks after the document: its attestations (valid 90 days) still hold.
     measured = assessment_run_inline(
@@ -196,3 +214,106 @@ def test_it_lets_a_run_show_where_the_document_was_wrong(seed, tmp_path):
         "pass",
         "fail",
     )
+
+
+@pytest.mark.django_db
+def test_it_keeps_expired_marks_on_a_scoreless_claimed_point_when_the_document_has_no_score(
+    tmp_path,
+):
+    result = import_doc(
+        "# Review\n\nDate: 2026-02-16\n\n## Security\n\n- ✅ Pentest done\n- ❌ Secrets rotated\n",
+        source_name="review.md",
+    )
+    later = dt.datetime(2026, 12, 5, 9, 0, tzinfo=dt.UTC)
+    summary = import_document_save(
+        result=result, project_slug="shop", source=str(tmp_path), now=later
+    )
+    assert not Attestation.objects.exists()
+    assert summary.count("too_old_marks") == 2
+    assert summary.count("history_points") == 0
+    (point,) = Assessment.objects.filter(project=summary.project)
+    assert point.claimed and point.score is None
+    assert point.evaluated_at == at_noon(dt.date(2026, 2, 16))
+    assert dict(point.results.values_list("check_item__key", "status")) == {
+        "pentest-done": "pass",
+        "secrets-rotated": "fail",
+    }
+    again = import_document_save(result=result, project_slug="shop", now=later)
+    assert Assessment.objects.count() == 1
+    assert again.count("history_points", kept=True) == 0
+
+
+CURRENT = """\
+version: 1
+name: Shop readiness
+ready_at: 7.5
+categories:
+  - key: security
+    name: Security
+    checks:
+      - key: pentest-done
+        name: Pentest done by an outside firm
+        type: manual
+        valid_days: 30
+      - key: no-debug
+        name: DEBUG is off
+        type: grep
+        paths: ["*.py"]
+        pattern: "DEBUG = True"
+        expect: absent
+"""
+REVIEW = (
+    "# Review\n\nDate: 2026-02-16\n\n## Security\n\n- ✅ Pentest done\n- ❌ Secrets rotated\n"
+    "\n## Operations\n\n- ✅ Runbook written\n"
+)
+
+
+@pytest.fixture
+def shop(db):
+    project = factories.ProjectFactory(slug="shop")
+    checklist_upload(project=project, source=CURRENT, source_name=".readiness.yml")
+    return project
+
+
+def test_it_merges_the_documents_new_checks_into_the_current_checklist(shop):
+    result = import_doc(REVIEW, source_name="review.md")
+    summary = import_document_save(result=result, project_slug="shop", merge=True, now=SOON)
+    assert summary.merged and summary.version_created
+    version = shop.current_checklist()
+    assert version.number == 2
+    assert (version.name, version.ready_at) == ("Shop readiness", 7.5)
+    checks = {c.key: c for c in version.checks.select_related("category")}
+    assert list(version.checks.order_by("position").values_list("key", flat=True)) == [
+        "pentest-done",
+        "no-debug",
+        "secrets-rotated",
+        "runbook-written",
+    ]
+    # The same key keeps the current check, name and validity included.
+    assert checks["pentest-done"].name == "Pentest done by an outside firm"
+    assert checks["pentest-done"].options["valid_days"] == 30
+    assert checks["runbook-written"].category.key == "operations"
+    assert set(Attestation.objects.values_list("check_key", flat=True)) == {
+        "pentest-done",
+        "secrets-rotated",
+        "runbook-written",
+    }
+    assert ChecklistVersion.objects.get(number=1).checks.count() == 2  # versions never change
+
+
+def test_it_replaces_the_current_checklist_unless_told_to_merge(shop):
+    result = import_doc(REVIEW, source_name="review.md")
+    summary = import_document_save(result=result, project_slug="shop", now=SOON)
+    assert not summary.merged
+    assert set(shop.current_checklist().checks.values_list("key", flat=True)) == {
+        "pentest-done",
+        "secrets-rotated",
+        "runbook-written",
+    }
+
+
+def test_it_keeps_the_current_version_when_a_merge_adds_nothing(shop):
+    result = import_doc("# Review\n\n## Security\n\n- ✅ Pentest done\n", source_name="r.md")
+    summary = import_document_save(result=result, project_slug="shop", merge=True, now=SOON)
+    assert summary.merged and not summary.version_created
+    assert summary.version.number == 1

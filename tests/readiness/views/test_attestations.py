@@ -43,7 +43,34 @@ def test_it_requires_the_evidence_link_when_the_check_says_so(world, login):
         headers=HTMX,
     )
     assert response.status_code == 200
-    assert 'data-testid="attestation-error"' in response.content.decode()
+    assert 'data-field="evidence_url"' in response.content.decode()
+    assert not Attestation.objects.exists()
+
+
+def test_it_offers_no_status_by_default(world, login):
+    html = login(Role.EDITOR).get(url("project", "payments-api")).content.decode()
+    form = html[html.index('data-testid="attestation-status"') :]
+    form = form[: form.index("</select>")]
+    assert '<option value="" selected>— choose —</option>' in form
+    assert form.count(" selected") == 1
+
+
+def test_it_refuses_an_attestation_without_status_or_note(world, login):
+    response = login(Role.EDITOR).post(
+        url("attestation-create", "payments-api"),
+        {
+            "check_key": "cpu-quotas-reviewed",
+            "status": "",
+            "note": " ",
+            "evidence_url": "https://grafana.example.com/d/cpu",
+        },
+        headers=HTMX,
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Choose a status: pass, warn or fail." in html
+    assert "Write a note: what was checked, and how." in html
+    assert "Attestation recorded." not in html
     assert not Attestation.objects.exists()
 
 

@@ -1,10 +1,13 @@
 import json
+import re
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from readiness.models import ActionItem, Assessment, Attestation, ChecklistVersion, Role
+from readiness.services.checklists import checklist_upload
 from tests import factories
 from tests.readiness.importer.conftest import SEED, read_doc
 
@@ -51,6 +54,7 @@ def saved_rows(project) -> int:
     )
 
 
+@time_machine.travel("2026-03-01T09:00:00+00:00", tick=False)
 def test_it_previews_the_seed_without_saving_then_saves_on_confirm(member, project):
     editor = member(Role.EDITOR)
     response = upload(editor, SEED, read_doc("seed-mojibake.md"))
@@ -72,6 +76,109 @@ def test_it_previews_the_seed_without_saving_then_saves_on_confirm(member, proje
     again = editor.post("/projects/sos/import/", {"action": "confirm", "token": token})
     assert again.status_code == 400
     assert Assessment.objects.filter(project=project).count() == 2
+
+
+def token_of(response) -> str:
+    return response.content.decode().split('name="token" value="')[1].split('"')[0]
+
+
+CURRENT = """\
+version: 1
+name: SOS readiness
+categories:
+  - key: security
+    name: Security
+    checks:
+      - key: pentest-done
+        name: Pentest done by an outside firm
+        type: manual
+        valid_days: 30
+      - key: no-debug
+        name: DEBUG is off
+        type: grep
+        paths: ["*.py"]
+        pattern: "DEBUG = True"
+        expect: absent
+"""
+REVIEW = (
+    "# Review\n\nDate: 2026-02-16\n\n## Security\n\n- ✅ Pentest done\n- ❌ Secrets rotated\n"
+).encode()
+
+
+@pytest.fixture
+def current(project):
+    version, _created = checklist_upload(
+        project=project, source=CURRENT, source_name=".readiness.yml"
+    )
+    return version
+
+
+@time_machine.travel("2026-03-01T09:00:00+00:00", tick=False)
+def test_it_shows_the_current_version_beside_the_documents_and_what_changes(
+    member, project, current
+):
+    html = upload(member(Role.EDITOR), "review.md", REVIEW).content.decode()
+    current_side = html.split('data-testid="import-current"')[1].split("</div>")[0]
+    assert "Version 1" in current_side and "2 checks" in current_side
+    assert "2 checks" in html.split('data-testid="import-new"')[1].split("</div>")[0]
+    added = html.split('data-testid="import-added"')[1].split("</details>")[0]
+    assert "secrets-rotated" in added and "pentest-done" not in added
+    removed = html.split('data-testid="import-removed"')[1].split("</details>")[0]
+    assert "no-debug" in removed
+    changed = html.split('data-testid="import-changed"')[1].split("</details>")[0]
+    assert "name: Pentest done by an outside firm → Pentest done" in changed
+    assert "valid_days: 30 → 90" in changed
+    assert 'name="mode" value="merge"' in html and 'name="mode" value="replace"' in html
+    assert " checked" not in html.split('data-testid="import-mode"')[1].split("</fieldset>")[0]
+
+
+@time_machine.travel("2026-03-01T09:00:00+00:00", tick=False)
+def test_it_saves_nothing_until_merge_or_replace_is_chosen(member, project, current):
+    editor = member(Role.EDITOR)
+    token = token_of(upload(editor, "review.md", REVIEW))
+    refused = editor.post("/projects/sos/import/", {"action": "confirm", "token": token})
+    assert refused.status_code == 200
+    assert "Choose what the document does to the current checklist" in refused.content.decode()
+    assert 'data-testid="import-changes"' in refused.content.decode()
+    assert project.current_checklist() == current and not Attestation.objects.exists()
+
+    merged = editor.post(
+        "/projects/sos/import/", {"action": "confirm", "token": token, "mode": "merge"}
+    )
+    assert merged.status_code == 302
+    version = project.current_checklist()
+    assert version.number == 2
+    assert list(version.checks.order_by("position").values_list("key", flat=True)) == [
+        "pentest-done",
+        "no-debug",
+        "secrets-rotated",
+    ]
+    assert version.checks.get(key="pentest-done").name == "Pentest done by an outside firm"
+
+
+@time_machine.travel("2026-03-01T09:00:00+00:00", tick=False)
+def test_it_replaces_the_checklist_when_chosen(member, project, current):
+    editor = member(Role.EDITOR)
+    token = token_of(upload(editor, "review.md", REVIEW))
+    editor.post("/projects/sos/import/", {"action": "confirm", "token": token, "mode": "replace"})
+    version = project.current_checklist()
+    assert version.number == 2
+    assert set(version.checks.values_list("key", flat=True)) == {"pentest-done", "secrets-rotated"}
+
+
+@time_machine.travel("2026-12-05T09:00:00+00:00", tick=False)
+def test_it_says_how_many_marks_are_too_old_and_saves_them_as_claims_only(member, project):
+    editor = member(Role.EDITOR)
+    response = upload(editor, "review.md", REVIEW)
+    html = response.content.decode()
+    assert "2 marks of the document had already expired" in html
+    assert 'data-testid="import-mode"' not in html  # no checklist yet: nothing to choose
+    confirmed = editor.post(
+        "/projects/sos/import/", {"action": "confirm", "token": token_of(response)}
+    )
+    assert confirmed.status_code == 302
+    assert not Attestation.objects.exists()
+    assert Assessment.objects.get(project=project, claimed=True).results.count() == 2
 
 
 def test_it_answers_htmx_with_the_preview_fragment(member):
@@ -148,6 +255,44 @@ def test_it_downloads_the_report_in_the_chosen_format_and_language(member, proje
     assert "**9,8/10**" in markdown.content.decode()
     data = json.loads(viewer.get("/projects/sos/report/?format=json").content)
     assert data["score"] == 9.8 and data["claimed"] is True
+    page = viewer.get("/projects/sos/report/?format=html&lang=en")
+    assert page["Content-Type"] == "text/html; charset=utf-8"
+    assert page["Content-Disposition"] == 'inline; filename="readiness-sos-2026-02-16-en.html"'
+    json_file = viewer.get("/projects/sos/report/?format=json&lang=en")
+    assert json_file["Content-Disposition"].startswith("attachment; ")
     assert viewer.get("/projects/sos/report/?format=pdf").status_code == 400
     assert viewer.get("/projects/sos/report/?lang=de").status_code == 400
     assert viewer.get("/projects/sos/report/?assessment=999999").status_code == 404
+
+
+def test_the_project_page_offers_every_format_in_every_language(member, project):
+    editor = member(Role.EDITOR)
+    token = token_of(upload(editor, SEED, read_doc("seed-repaired.md")))
+    editor.post("/projects/sos/import/", {"action": "confirm", "token": token})
+    html = member(Role.VIEWER).get("/projects/sos/").content.decode()
+    menu = html.split('data-testid="report-menu"')[1].split("</details>")[0]
+    for fmt in ("markdown", "html", "json"):
+        for lang, name in (("en", "English"), ("fr", "Français")):
+            link = menu.split(f'data-testid="report-{fmt}-{lang}"')[0].rsplit("<a ", 1)[1]
+            assert f'href="/projects/sos/report/?format={fmt}&amp;lang={lang}"' in link
+            assert re.search(f'data-testid="report-{fmt}-{lang}"[^>]*>{name}</a>', menu)
+    assert menu.count('target="_blank"') == 2  # the HTML page, in each language
+
+
+def test_every_page_shows_a_scoreless_point_that_holds_expired_marks(member, project):
+    editor = member(Role.EDITOR)
+    with time_machine.travel("2026-12-05T09:00:00+00:00", tick=False):
+        response = upload(editor, "review.md", REVIEW)
+        editor.post("/projects/sos/import/", {"action": "confirm", "token": token_of(response)})
+    point = Assessment.objects.get(project=project, claimed=True)
+    assert point.score is None
+    assessment = editor.get(f"/assessments/{point.pk}/").content.decode()
+    assert "secrets-rotated" in assessment and "pentest-done" in assessment
+    for url in (
+        "/",
+        "/projects/sos/",
+        "/projects/sos/history/",
+        f"/projects/sos/report/?format=html&assessment={point.pk}",
+        f"/teams/{project.team.slug}/standup/",
+    ):
+        assert editor.get(url).status_code == 200, url
