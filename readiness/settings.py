@@ -7,7 +7,7 @@ import dj_database_url
 import plotly
 from django.utils.translation import gettext_lazy as _
 
-from readiness.broker import filesystem_transport_options
+from readiness.broker import FILESYSTEM_URL, filesystem_transport_options
 from readiness.env import envaddress, envbool, envint, envlist, envsecret, envstr, local_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -130,7 +130,7 @@ if REDIS_URL:
         "socket_timeout": 30,
     }
 else:
-    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_URL = FILESYSTEM_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_transport_options(BROKER_DIR)
 CELERY_TASK_DEFAULT_QUEUE = envstr("READINESS_QUEUE", "celery")
 CELERY_TASK_IGNORE_RESULT = True
