@@ -3,6 +3,10 @@
 from pathlib import Path
 from typing import Any
 
+# The transport ignores the host; without one kombu warns "No hostname was supplied" at
+# every start of a worker or beat.
+FILESYSTEM_URL = "filesystem://localhost//"
+
 
 def filesystem_transport_options(folder: Path) -> dict[str, Any]:
     """Transport options keeping every file of the broker under `folder` (kombu puts its

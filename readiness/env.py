@@ -1,6 +1,7 @@
 """Typed readers for environment variables that fail loudly on a bad value."""
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -44,6 +45,27 @@ def envlist(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+_ADDRESS = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$")
+
+
+def envaddress(name: str, default: str) -> tuple[str, int]:
+    """HOST:PORT as gunicorn's --bind takes it (an IPv6 host in brackets: [::1]:8000)."""
+    raw = os.environ.get(name, "").strip() or default
+    match = _ADDRESS.match(raw)
+    if match is None or not 0 < int(match[2]) < 65536:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not HOST:PORT (e.g. 127.0.0.1:8000, 0.0.0.0:8080, [::1]:8000)"
+        )
+    return match[1], int(match[2])
+
+
+def local_url(host: str, port: int) -> str:
+    """The URL at which this machine reaches a server listening on HOST:PORT: a server on
+    every interface (0.0.0.0, [::]) is reached on the loopback one."""
+    loopback = {"0.0.0.0": "127.0.0.1", "[::]": "[::1]"}
+    return f"http://{loopback.get(host, host)}:{port}/"
 
 
 def envsecret(name: str, keep_in: Path) -> str:

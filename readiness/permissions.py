@@ -1,12 +1,13 @@
 """Team access. A user sees the projects of their teams and nothing else: anything outside
 them answers 404 (never 403, which would confirm that it exists). Inside a team the role
-decides what a user may change: 403 when it is not enough."""
+decides what a user may change: 403 when it is not enough. A superuser has every
+permission, as everywhere in Django: they are an admin of every team."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import CharField, OuterRef, QuerySet, Subquery, Value
 from django.http import Http404
 
 from readiness.models import Assessment, Membership, Project, Role, Team
@@ -25,14 +26,17 @@ def require_role(actual: str | None, needed: str) -> None:
         raise PermissionDenied
 
 
-def _role_of(user: User, team_ref: str) -> Subquery:
+def _role_of(user: User, team_ref: str) -> Subquery | Value:
+    if user.is_active and getattr(user, "is_superuser", False):
+        return Value(Role.ADMIN.value, output_field=CharField())
     return Subquery(
         Membership.objects.filter(team=OuterRef(team_ref), user_id=user.pk).values("role")[:1]
     )
 
 
 def visible_projects(user: User) -> QuerySet[Project]:
-    """The projects of the user's teams, each with `user_role` annotated."""
+    """The projects of the user's teams (every project for a superuser), each with
+    `user_role` annotated."""
     return Project.objects.annotate(user_role=_role_of(user, "team")).filter(
         user_role__isnull=False
     )

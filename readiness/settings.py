@@ -7,8 +7,8 @@ import dj_database_url
 import plotly
 from django.utils.translation import gettext_lazy as _
 
-from readiness.broker import filesystem_transport_options
-from readiness.env import envbool, envint, envlist, envsecret, envstr
+from readiness.broker import FILESYSTEM_URL, filesystem_transport_options
+from readiness.env import envaddress, envbool, envint, envlist, envsecret, envstr, local_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(envstr("READINESS_DATA_DIR", str(BASE_DIR / "var"))).resolve()
@@ -130,7 +130,7 @@ if REDIS_URL:
         "socket_timeout": 30,
     }
 else:
-    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_URL = FILESYSTEM_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_transport_options(BROKER_DIR)
 CELERY_TASK_DEFAULT_QUEUE = envstr("READINESS_QUEUE", "celery")
 CELERY_TASK_IGNORE_RESULT = True
@@ -156,6 +156,12 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": float(READINESS_SWEEP_SECONDS)},
     }
 }
+
+# The web server: the Procfile's gunicorn listens on READINESS_BIND; this machine reaches it
+# at READINESS_LOCAL_URL (the demo's message and the demo's http check use it).
+_BIND_HOST, _BIND_PORT = envaddress("READINESS_BIND", "127.0.0.1:8000")
+READINESS_BIND = f"{_BIND_HOST}:{_BIND_PORT}"
+READINESS_LOCAL_URL = local_url(_BIND_HOST, _BIND_PORT)
 
 # The check engine.
 READINESS_ALLOW_COMMANDS = envbool("READINESS_ALLOW_COMMANDS", False)

@@ -1,7 +1,9 @@
-"""Every URL of the dashboard, the admin, login and the language picker."""
+"""Every URL of the dashboard, the admin, login, the language picker and the favicon."""
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic.base import RedirectView
 
 from readiness.views import (
     action_items,
@@ -62,6 +64,8 @@ app_patterns = [
 urlpatterns = [
     path("", include((app_patterns, "readiness"))),
     path("health/", health.health, name="health"),
+    # Browsers and tools ask for /favicon.ico whatever the page links to.
+    path("favicon.ico", RedirectView.as_view(url=static("readiness/favicon.ico"), permanent=False)),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

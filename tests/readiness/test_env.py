@@ -3,7 +3,7 @@ import os
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from readiness.env import envbool, envint, envsecret
+from readiness.env import envaddress, envbool, envint, envsecret, local_url
 
 
 def test_it_keeps_a_generated_secret_private_and_stable(tmp_path, monkeypatch):
@@ -31,3 +31,35 @@ def test_it_names_the_variable_with_a_bad_value(reader, raw, monkeypatch):
 
     with pytest.raises(ImproperlyConfigured, match="READINESS_SOMETHING"):
         reader("READINESS_SOMETHING", 1)
+
+
+@pytest.mark.parametrize(
+    ("raw", "address", "url"),
+    [
+        (None, ("127.0.0.1", 8000), "http://127.0.0.1:8000/"),
+        ("", ("127.0.0.1", 8000), "http://127.0.0.1:8000/"),
+        ("127.0.0.1:8001", ("127.0.0.1", 8001), "http://127.0.0.1:8001/"),
+        ("0.0.0.0:8080", ("0.0.0.0", 8080), "http://127.0.0.1:8080/"),
+        ("[::]:8080", ("[::]", 8080), "http://[::1]:8080/"),
+        ("[::1]:8000", ("[::1]", 8000), "http://[::1]:8000/"),
+        ("localhost:9000", ("localhost", 9000), "http://localhost:9000/"),
+    ],
+)
+def test_it_reads_the_bind_address_and_where_this_machine_reaches_it(
+    raw, address, url, monkeypatch
+):
+    if raw is None:
+        monkeypatch.delenv("READINESS_BIND", raising=False)
+    else:
+        monkeypatch.setenv("READINESS_BIND", raw)
+
+    assert envaddress("READINESS_BIND", "127.0.0.1:8000") == address
+    assert local_url(*address) == url
+
+
+@pytest.mark.parametrize("raw", ["8000", "localhost", "127.0.0.1:0", "127.0.0.1:70000", "::1:80"])
+def test_it_refuses_a_bind_address_that_is_not_host_and_port(raw, monkeypatch):
+    monkeypatch.setenv("READINESS_BIND", raw)
+
+    with pytest.raises(ImproperlyConfigured, match=r"READINESS_BIND=.* is not HOST:PORT"):
+        envaddress("READINESS_BIND", "127.0.0.1:8000")

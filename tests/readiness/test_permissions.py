@@ -55,3 +55,19 @@ def test_it_lists_only_the_projects_of_the_users_teams(member):
     user, project = member
     factories.ProjectFactory()
     assert list(visible_projects(user)) == [project]
+
+
+def test_it_makes_a_superuser_an_admin_of_every_team(member):
+    _, project = member
+    other = factories.ProjectFactory()
+    superuser = factories.UserFactory(is_superuser=True, is_staff=True)
+    assert set(visible_projects(superuser)) == {project, other}
+    assert project_for_user(superuser, other.slug, role=Role.ADMIN).user_role == Role.ADMIN
+    assessment = factories.AssessmentFactory(project=other)
+    assert assessment_for_user(superuser, assessment.pk, role=Role.ADMIN) == assessment
+    assert team_for_user(superuser, other.team.slug) == other.team
+
+
+def test_it_gives_an_inactive_superuser_nothing(member):
+    superuser = factories.UserFactory(is_superuser=True, is_active=False)
+    assert list(visible_projects(superuser)) == []

@@ -112,3 +112,16 @@ def test_it_switches_language_with_the_switcher_in_the_header(world, login):
     response = client.post(reverse("set_language"), {"language": "fr", "next": URL})
     assert response.status_code == 302
     assert 'lang="fr"' in client.get(URL).content.decode()
+
+
+def test_it_names_the_team_on_each_card_when_the_user_sees_several_teams(world, client):
+    superuser = factories.UserFactory(is_superuser=True)
+    client.force_login(superuser)
+    html = client.get(URL).content.decode()
+    assert html.count('data-testid="card-team"') == 2
+    assert "Team Payments" in html
+    assert "Team Other" in html
+
+
+def test_it_does_not_repeat_the_team_on_cards_of_a_single_team(world, login):
+    assert 'data-testid="card-team"' not in login().get(URL).content.decode()
