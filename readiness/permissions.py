@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery, Value
 from django.http import Http404
 
 from readiness.models import Assessment, Membership, Project, Role, Team
@@ -72,7 +72,16 @@ def assessments_for_user(user: User, pks: list[int]) -> dict[int, Assessment]:
     }
 
 
-def team_for_user(user: User, slug: str) -> Team:
+def team_for_user(user: User, slug: str, *, role: str = Role.VIEWER) -> Team:
+    """The team `slug` with `user_role` annotated: Http404 when the user is not in it,
+    PermissionDenied when the role is below `role`. A superuser, who holds every
+    permission, is an admin of every team."""
+    if getattr(user, "is_superuser", False):
+        team = Team.objects.filter(slug=slug).first()
+        if team is None:
+            raise Http404
+        team.user_role = Role.ADMIN
+        return team
     team = (
         Team.objects.annotate(user_role=_role_of(user, "pk"))
         .filter(slug=slug, user_role__isnull=False)
@@ -80,4 +89,12 @@ def team_for_user(user: User, slug: str) -> Team:
     )
     if team is None:
         raise Http404
+    require_role(team.user_role, role)
     return team
+
+
+def teams_for_user(user: User) -> QuerySet[Team]:
+    """The user's teams, each with `user_role` annotated (every team for a superuser)."""
+    if getattr(user, "is_superuser", False):
+        return Team.objects.annotate(user_role=Value(Role.ADMIN.value))
+    return Team.objects.annotate(user_role=_role_of(user, "pk")).filter(user_role__isnull=False)

@@ -8,22 +8,33 @@ import zoneinfo
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from checks.checklist import load_checklist_file
+from checks.spec import Checklist
 from readiness.models import ChecklistVersion, Project, Team, is_git_url
-from readiness.services.checklists import checklist_version_save
+from readiness.services.checklists import (
+    checklist_prefixed,
+    checklist_version_save,
+    path_prefix_clean,
+    starter_path,
+)
 from readiness.services.schedules import schedule_sync
-from readiness.services.sources import ALLOWED_SCHEMES
+from readiness.services.sources import ALLOWED_SCHEMES, SourceError, source_check
 
 DEFAULT_TEAM = "default"
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 
 
 class ProjectError(ValueError):
-    """A project field that cannot be used; the message names the field."""
+    """A project field that cannot be used; the message names the field, and `field` is
+    the name of the form field it belongs to when one is known."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def source_problem(source: str) -> str | None:
@@ -124,6 +135,125 @@ def project_upsert(
         )
         schedule_sync(project=project)
     return project, version, created
+
+
+def project_add(
+    *,
+    team: Team,
+    name: str,
+    slug: str,
+    source: str,
+    ref: str,
+    starter: str = "",
+    path_prefix: str = "",
+    upload: str | bytes | None = None,
+    upload_name: str = ".readiness.yml",
+) -> Project:
+    """A project added from the dashboard: its checklist is the starter file `starter` of
+    the checklists folder with every file check's globs under `path_prefix`, or the
+    uploaded file. Raises ProjectError (naming the field) or ChecklistError (every problem
+    of the file, with its line); nothing is saved then."""
+    try:
+        prefix = path_prefix_clean(path_prefix)
+    except ValueError as error:
+        raise ProjectError(str(error), "path_prefix") from None
+    if starter:
+        try:
+            path = starter_path(starter)
+        except ValueError as error:
+            raise ProjectError(str(error), "starter") from None
+        text: str | bytes = path.read_bytes()
+        filename = starter
+    elif upload is not None:
+        text, filename = upload, upload_name
+    else:
+        raise ProjectError(_("Pick a starter checklist or upload one."), "starter")
+    checklist, stored_text = checklist_prefixed(text, filename=filename, prefix=prefix)
+    return project_create(
+        team=team,
+        name=name,
+        slug=slug,
+        source=source,
+        ref=ref,
+        checklist=checklist,
+        checklist_text=stored_text,
+        checklist_name=filename,
+    )
+
+
+def project_create(
+    *,
+    team: Team,
+    name: str,
+    slug: str,
+    source: str,
+    ref: str,
+    checklist: Checklist,
+    checklist_text: str,
+    checklist_name: str,
+) -> Project:
+    """Create a new project of `team` from the dashboard with its first checklist version.
+    Unlike project_upsert it never touches an existing project, and it checks that the
+    source answers (see sources.source_check). Raises ProjectError naming the field;
+    nothing is saved then."""
+    slug = slug.strip()
+    name = name.strip()
+    source = source.strip()
+    ref = ref.strip()
+    if not _SLUG.match(slug):
+        raise ProjectError(_("Use only letters, digits, - and _."), "slug")
+    for field, value in (("name", name), ("slug", slug), ("source", source), ("ref", ref)):
+        limit = Project._meta.get_field(field).max_length
+        if len(value) > limit:
+            raise ProjectError(_("Longer than %(limit)s characters.") % {"limit": limit}, field)
+    if not name:
+        raise ProjectError(_("Give the project a name."), "name")
+    if Project.objects.filter(slug=slug).exists():
+        raise ProjectError(
+            _("A project with the slug %(slug)s already exists.") % {"slug": slug}, "slug"
+        )
+    problem = ref_problem(ref)
+    if problem:
+        raise ProjectError(problem, "ref")
+    if source.startswith("-"):
+        raise ProjectError(_("A source cannot start with -."), "source")
+    try:
+        source_check(source=source, ref=ref)
+    except SourceError as error:
+        raise ProjectError(str(error), "source") from None
+    try:
+        with transaction.atomic():
+            project = _created(
+                team, slug, name, source, ref, checklist, checklist_text, checklist_name
+            )
+    except IntegrityError:
+        # Another request took the slug between the check above and the insert.
+        raise ProjectError(
+            _("A project with the slug %(slug)s already exists.") % {"slug": slug}, "slug"
+        ) from None
+    return project
+
+
+def _created(
+    team: Team,
+    slug: str,
+    name: str,
+    source: str,
+    ref: str,
+    checklist: Checklist,
+    checklist_text: str,
+    checklist_name: str,
+) -> Project:
+    project = Project.objects.create(
+        team=team, slug=slug, name=name, source=_normalised_source(source), ref=ref
+    )
+    checklist_version_save(
+        project=project,
+        checklist=checklist,
+        source_text=checklist_text,
+        source_name=checklist_name[:255],
+    )
+    return project
 
 
 def _too_long(**values: str | None) -> str | None:

@@ -6,7 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.views.decorators.http import require_GET
 
-from readiness.permissions import visible_projects
+from readiness.models import Role
+from readiness.permissions import teams_for_user, visible_projects
 from readiness.selectors.overview import project_cards
 from readiness.views.common import HtmxHttpRequest, render_page
 
@@ -19,6 +20,10 @@ def overview(request: HtmxHttpRequest) -> HttpResponse:
     return render_page(
         request,
         "readiness/overview.html",
-        {"cards": cards, "any_running": any(card.running for card in cards)},
+        {
+            "cards": cards,
+            "any_running": any(card.running for card in cards),
+            "admin_teams": list(teams_for_user(request.user).filter(user_role=Role.ADMIN)),
+        },
         partial="cards",
     )
