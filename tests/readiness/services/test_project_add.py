@@ -8,8 +8,17 @@ from readiness.models import ChecklistVersion, Project
 from readiness.services.projects import ProjectError, project_add
 from readiness.services.sources import SourceError, source_check
 from tests import factories
-from tests.readiness.repo_builders import GitRepo, category, checklist
+from tests.readiness.repo_builders import GitRepo
 
+# An unknown check type on line 7.
+BAD_UPLOAD = b"""version: 1
+name: Bad
+categories:
+  - key: ops
+    checks:
+      - key: x
+        type: grepp
+"""
 WHEN = dt.datetime(2026, 2, 16, 9, 0, tzinfo=dt.UTC)
 
 
@@ -56,7 +65,8 @@ def test_it_keeps_the_starter_file_as_it_is_without_a_prefix(team, repo, setting
 
 
 def test_it_takes_an_uploaded_checklist(team, repo):
-    upload = "version: 1\nname: Mine\ncategories:\n  - key: ops\n    checks:\n      - key: readme\n        type: file\n        paths: [README.md]\n"
+    upload = BAD_UPLOAD.decode().replace("Bad", "Mine").replace("type: grepp", "type: file")
+    upload += "        paths: [README.md]\n"
     project = add(team, source=str(repo.root), ref="v1", upload=upload, upload_name="mine.yml")
     assert project.ref == "v1"
     assert project.current_checklist().name == "Mine"
@@ -99,7 +109,7 @@ def test_it_refuses_a_slug_already_taken_without_touching_that_project(team, rep
 
 
 def test_it_lists_every_problem_of_an_invalid_upload_and_saves_nothing(team, repo):
-    upload = b"version: 1\nname: Bad\ncategories:\n  - key: ops\n    checks:\n      - key: x\n        type: grepp\n"
+    upload = BAD_UPLOAD
     with pytest.raises(ChecklistError) as caught:
         add(team, source=str(repo.root), upload=upload, upload_name="bad.yml")
     assert [(p.file, p.line) for p in caught.value.problems] == [("bad.yml", 7)]

@@ -26,7 +26,9 @@ def admin_of(team):
 def test_it_adds_an_existing_user_by_username_or_email(team):
     factories.UserFactory(username="bob", email="Bob@Example.com")
     factories.UserFactory(username="cy")
-    assert membership_add(team=team, identifier="bob@example.com", role=Role.EDITOR).role == "editor"
+    assert (
+        membership_add(team=team, identifier="bob@example.com", role=Role.EDITOR).role == "editor"
+    )
     assert membership_add(team=team, identifier=" cy ", role=Role.VIEWER).user.username == "cy"
     assert set(team.memberships.values_list("user__username", "role")) == {
         ("ada", "admin"),
