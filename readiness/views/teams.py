@@ -33,7 +33,6 @@ def _team_page(
     team: Team,
     *,
     add_form: MemberAddForm | None = None,
-    status: int = 200,
 ) -> HttpResponse:
     return render_page(
         request,
@@ -47,7 +46,6 @@ def _team_page(
             "add_form": add_form or MemberAddForm(),
         },
         partial="members",
-        status=status,
     )
 
 
@@ -74,7 +72,7 @@ def team_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                 % {"user": membership.user.get_username(), "role": membership.get_role_display()},
             )
             return redirect("readiness:team", slug=team.slug)
-    return _team_page(request, team, add_form=form, status=400)
+    return _team_page(request, team, add_form=form)
 
 
 @login_required
@@ -125,10 +123,8 @@ def project_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     starters = starter_checklists()
     form = ProjectAddForm(starters=starters)
     problems = []
-    status = 200
     if request.method == "POST":
         form = ProjectAddForm(request.POST, request.FILES, starters=starters)
-        status = 400
         if form.is_valid():
             data = form.cleaned_data
             upload = data.get("file")
@@ -163,5 +159,4 @@ def project_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "readiness/project_new.html",
         {"team": team, "form": form, "problems": problems, "starters": starters},
         partial="form",
-        status=status,
     )

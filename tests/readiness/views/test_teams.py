@@ -60,7 +60,7 @@ def test_it_lets_an_admin_add_a_member_by_email(world, login):
 
 def test_it_shows_why_a_member_cannot_be_added_on_the_form(world, login):
     response = login(Role.ADMIN).post(url("team", "payments"), {"who": "ghost", "role": "viewer"})
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "No user has the username or email ghost." in response.content.decode()
 
 
@@ -119,7 +119,7 @@ def test_it_shows_a_missing_folder_on_the_form_and_saves_nothing(world, login, t
         },
     )
     html = response.content.decode()
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert 'data-testid="error-source"' in html
     assert f"{tmp_path / 'missing'}: no such folder on this machine" in html
     assert 'value="Billing"' in html
@@ -138,7 +138,7 @@ def test_it_shows_the_lines_of_an_invalid_uploaded_checklist(world, login, tmp_p
         },
     )
     html = response.content.decode()
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert 'data-testid="checklist-problems"' in html
     assert "line 7" in html
     assert not Project.objects.filter(slug="billing").exists()
