@@ -72,15 +72,18 @@ class ChecklistUploadForm(forms.Form):
 
 
 class ProjectAddForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200)
-    slug = forms.SlugField(
+    # Name, slug and source are checked by the service, so that every error shows at once.
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    slug = forms.CharField(
         label=_("Slug"),
         max_length=100,
+        required=False,
         help_text=_("In the project's address; made from the name, change it if you like."),
     )
     source = forms.CharField(
         label=_("Source"),
         max_length=1000,
+        required=False,
         help_text=SOURCE_HELP,
     )
     ref = forms.CharField(

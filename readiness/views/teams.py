@@ -141,7 +141,9 @@ def project_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                     upload_name=upload.name if upload else ".readiness.yml",
                 )
             except ProjectError as error:
-                form.add_error(error.field if error.field in form.fields else None, str(error))
+                for problem in error.all:
+                    field = problem.field if problem.field in form.fields else None
+                    form.add_error(field, str(problem))
             except ChecklistError as error:
                 problems = error.problems
             else:
@@ -157,6 +159,12 @@ def project_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return render_page(
         request,
         "readiness/project_new.html",
-        {"team": team, "form": form, "problems": problems, "starters": starters},
+        {
+            "team": team,
+            "form": form,
+            "project_fields": [form[name] for name in ("name", "slug", "source", "ref")],
+            "checklist_fields": [form[name] for name in ("starter", "path_prefix", "file")],
+            "problems": problems,
+        },
         partial="form",
     )

@@ -164,3 +164,14 @@ def test_it_adds_the_project_and_opens_its_page(world, login, tmp_path):
     assert "Project Billing added." in html
     assert 'data-testid="backfill-form"' in html
     assert 'data-testid="schedule-form"' in html
+
+
+def test_it_shows_every_field_in_error_at_once(world, login, tmp_path):
+    response = login(Role.ADMIN).post(
+        url("project-new", "payments"),
+        {"name": "", "slug": "payments-api", "source": "/no/such", "path_prefix": "../x"},
+    )
+    html = response.content.decode()
+    for field in ("name", "slug", "source", "path_prefix", "starter"):
+        assert f'data-testid="error-{field}"' in html, field
+    assert "A project with the slug payments-api already exists." in html
