@@ -41,6 +41,8 @@ class ProjectAdminForm(forms.ModelForm):
         """The same rules as the dashboard's "Add a project": the folder exists and is
         readable, the git URL uses an allowed transport and answers git ls-remote."""
         source = self.cleaned_data["source"].strip()
+        if self.instance.pk and source == self.instance.source:
+            return source  # unchanged: other fields stay editable while the source is down
         if source.startswith("-"):
             raise forms.ValidationError(_("A source cannot start with -."))
         try:

@@ -111,6 +111,8 @@ def member_remove(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
             request,
             _("%(user)s removed from the team.") % {"user": membership.user.get_username()},
         )
+        if membership.user_id == request.user.pk and not request.user.is_superuser:
+            return redirect("readiness:overview")  # the team page is no longer theirs
     return redirect("readiness:team", slug=team.slug)
 
 

@@ -103,3 +103,14 @@ def test_it_rejects_a_source_that_cannot_be_read_in_the_admin(staff, tmp_path, s
 def test_it_explains_the_source_field_in_the_admin(staff):
     response = staff.get(reverse("admin:readiness_project_add"))
     assert "it must answer when the project is saved" in response.content.decode()
+
+
+def test_it_lets_other_fields_change_while_an_unchanged_source_is_unreachable(staff):
+    project = factories.ProjectFactory(source="/gone/elsewhere")
+    url = reverse("admin:readiness_project_change", args=[project.pk])
+
+    response = staff.post(url, project_form(project, name="Renamed"))
+
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert project.name == "Renamed"

@@ -175,3 +175,12 @@ def test_it_shows_every_field_in_error_at_once(world, login, tmp_path):
     for field in ("name", "slug", "source", "path_prefix", "starter"):
         assert f'data-testid="error-{field}"' in html, field
     assert "A project with the slug payments-api already exists." in html
+
+
+def test_it_sends_an_admin_who_left_the_team_to_the_overview(world, login):
+    client = login(Role.ADMIN)
+    factories.MembershipFactory(team=world.team, role=Role.ADMIN)
+    me = Membership.objects.get(user=client.user)
+    response = client.post(url("member-remove", "payments", me.pk))
+    assert response["Location"] == url("overview")
+    assert client.get(url("team", "payments")).status_code == 404
