@@ -184,3 +184,13 @@ def test_it_sends_an_admin_who_left_the_team_to_the_overview(world, login):
     response = client.post(url("member-remove", "payments", me.pk))
     assert response["Location"] == url("overview")
     assert client.get(url("team", "payments")).status_code == 404
+
+
+def test_it_offers_an_admin_of_a_team_without_project_to_add_one(db, client):
+    team = factories.TeamFactory(name="Platform", slug="platform")
+    lead = factories.UserFactory(username="lead")
+    factories.MembershipFactory(team=team, user=lead, role=Role.ADMIN)
+    client.force_login(lead)
+    html = client.get(url("overview")).content.decode()
+    assert url("project-new", "platform") in html
+    assert "Ask a team admin" not in html
