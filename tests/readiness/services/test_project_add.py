@@ -135,3 +135,20 @@ def test_it_says_when_a_folder_cannot_be_read(tmp_path):
             source_check(source=str(locked))
     finally:
         locked.chmod(0o755)
+
+
+def test_it_gives_up_on_a_remote_that_never_answers(monkeypatch):
+    import socket
+    import time
+
+    from readiness.services import sources
+
+    monkeypatch.setattr(sources, "LS_REMOTE_TIMEOUT_S", 1)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()  # accepts connections, never answers
+        port = silent.getsockname()[1]
+        started = time.monotonic()
+        with pytest.raises(SourceError, match="timed out after 1 s"):
+            source_check(source=f"http://127.0.0.1:{port}/repo.git")
+    assert time.monotonic() - started < 10
