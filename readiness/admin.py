@@ -10,6 +10,7 @@ from django_celery_beat.models import PeriodicTask
 from readiness import models
 from readiness.services.attestations import attestation_errors, manual_check
 from readiness.services.schedules import schedule_parse, schedule_sync, schedule_task_name
+from readiness.services.sources import SourceError, source_check
 
 
 class MembershipInline(admin.TabularInline):
@@ -37,6 +38,20 @@ class ProjectAdminForm(forms.ModelForm):
     class Meta:
         model = models.Project
         fields = ["team", "slug", "name", "source", "ref", "schedule", "timezone", "created_at"]
+
+    def clean_source(self) -> str:
+        """The same rules as the dashboard's "Add a project": the folder exists and is
+        readable, the git URL uses an allowed transport and answers git ls-remote."""
+        source = self.cleaned_data["source"].strip()
+        if self.instance.pk and source == self.instance.source:
+            return source  # unchanged: other fields stay editable while the source is down
+        if source.startswith("-"):
+            raise forms.ValidationError(_("A source cannot start with -."))
+        try:
+            source_check(source=source)
+        except SourceError as error:
+            raise forms.ValidationError(str(error)) from None
+        return source
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -208,3 +223,10 @@ class ActionItemAdmin(admin.ModelAdmin):
     list_display = ["title", "project", "owner", "priority", "due_date", "status"]
     list_filter = ["status", "priority", "project"]
     search_fields = ["title", "owner"]
+
+
+@admin.register(models.BackfillRequest)
+class BackfillRequestAdmin(admin.ModelAdmin):
+    list_display = ["project", "since", "every", "created_at", "requested_by"]
+    list_filter = ["project"]
+    readonly_fields = ["revisions"]

@@ -60,12 +60,19 @@ class Membership(models.Model):
         return f"{self.user} · {self.team} ({self.role})"
 
 
+SOURCE_HELP = _(
+    "The absolute path of a folder on the server (read as it is, or a git working tree), "
+    "or a git URL (https, http, ssh, git, file, or user@host:path); it must answer when "
+    "the project is saved."
+)
+
+
 class Project(models.Model):
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="projects")
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     name = models.CharField(_("name"), max_length=200)
     # A local path (git working tree or plain folder) or a git URL.
-    source = models.CharField(_("source"), max_length=1000)
+    source = models.CharField(_("source"), max_length=1000, help_text=SOURCE_HELP)
     ref = models.CharField(_("git ref"), max_length=200, blank=True)
     schedule = models.CharField(
         _("schedule"), max_length=100, blank=True, help_text=_("Cron expression, e.g. 30 8 * * 1-5")
@@ -395,3 +402,28 @@ class ActionItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class BackfillRequest(models.Model):
+    """A backfill sent to the workers from the dashboard: the commits it covers, so that
+    its progress is read from the assessments stored for them."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="backfills")
+    checklist = models.ForeignKey(
+        ChecklistVersion, on_delete=models.CASCADE, related_name="backfills"
+    )
+    since = models.DateField(_("since"))
+    every = models.CharField(_("every"), max_length=10)
+    revisions = models.JSONField(_("revisions"), default=list, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("created at"), default=now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("backfill request")
+        verbose_name_plural = _("backfill requests")
+
+    def __str__(self) -> str:
+        return f"{self.project} since {self.since:%Y-%m-%d} ({len(self.revisions)} points)"

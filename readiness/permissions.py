@@ -76,7 +76,10 @@ def assessments_for_user(user: User, pks: list[int]) -> dict[int, Assessment]:
     }
 
 
-def team_for_user(user: User, slug: str) -> Team:
+def team_for_user(user: User, slug: str, *, role: str = Role.VIEWER) -> Team:
+    """The team `slug` with `user_role` annotated: Http404 when the user is not in it,
+    PermissionDenied when the role is below `role`. A superuser, who holds every
+    permission, is an admin of every team."""
     team = (
         Team.objects.annotate(user_role=_role_of(user, "pk"))
         .filter(slug=slug, user_role__isnull=False)
@@ -84,4 +87,10 @@ def team_for_user(user: User, slug: str) -> Team:
     )
     if team is None:
         raise Http404
+    require_role(team.user_role, role)
     return team
+
+
+def teams_for_user(user: User) -> QuerySet[Team]:
+    """The user's teams, each with `user_role` annotated (every team for a superuser)."""
+    return Team.objects.annotate(user_role=_role_of(user, "pk")).filter(user_role__isnull=False)

@@ -9,6 +9,7 @@ from readiness.views import (
     action_items,
     assessments,
     attestations,
+    backfills,
     checklists,
     health,
     history,
@@ -18,6 +19,7 @@ from readiness.views import (
     runs,
     schedules,
     standup,
+    teams,
 )
 
 app_patterns = [
@@ -59,6 +61,12 @@ app_patterns = [
     path("projects/<slug:slug>/report/", imports.report_download, name="report-download"),
     path("compare/", assessments.compare, name="compare"),
     path("teams/<slug:slug>/standup/", standup.standup, name="standup"),
+    path("teams/<slug:slug>/", teams.team_detail, name="team"),
+    path("teams/<slug:slug>/members/<int:pk>/role/", teams.member_role, name="member-role"),
+    path("teams/<slug:slug>/members/<int:pk>/remove/", teams.member_remove, name="member-remove"),
+    path("teams/<slug:slug>/projects/new/", teams.project_new, name="project-new"),
+    path("projects/<slug:slug>/backfill/", backfills.project_backfill, name="project-backfill"),
+    path("projects/<slug:slug>/backfill/<int:pk>/", backfills.backfill_poll, name="backfill-poll"),
 ]
 
 urlpatterns = [

@@ -136,3 +136,14 @@ class ActionItemFactory(factory.django.DjangoModelFactory):
 
     project = factory.SubFactory(ProjectFactory)
     title = factory.Sequence(lambda n: f"Action {n}")
+
+
+class BackfillRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.BackfillRequest
+
+    checklist = factory.SubFactory(ChecklistVersionFactory)
+    project = factory.SelfAttribute("checklist.project")
+    since = dt.date(2026, 1, 1)
+    every = "day"
+    revisions = factory.LazyFunction(lambda: ["0" * 40])

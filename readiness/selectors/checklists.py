@@ -4,10 +4,26 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
+import yaml
+from django.conf import settings
 from django.db.models import Count
 
 from readiness.models import Category, Check, ChecklistVersion, Project
+
+
+def starter_checklists() -> list[tuple[str, str]]:
+    """(file name, checklist name) of each starter in the checklists folder, by file name."""
+    starters = []
+    for path in sorted(Path(settings.READINESS_STARTERS_DIR).glob("*.yml")):
+        try:
+            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        name = document.get("name") if isinstance(document, dict) else None
+        starters.append((path.name, str(name or path.stem)))
+    return starters
 
 
 def checklist_version(*, project: Project, number: int) -> ChecklistVersion | None:

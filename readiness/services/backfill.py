@@ -14,7 +14,7 @@ import logging
 import zoneinfo
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import transaction
@@ -27,7 +27,14 @@ from checks.registry import FILE_CHECK_TYPES
 from checks.scan import run_file_checks
 from checks.spec import CheckSpec, Outcome
 from checks.tree import TreeError
-from readiness.models import Assessment, AssessmentStatus, ChecklistVersion, Project, Trigger
+from readiness.models import (
+    Assessment,
+    AssessmentStatus,
+    BackfillRequest,
+    ChecklistVersion,
+    Project,
+    Trigger,
+)
 from readiness.queue import TaskCall, queue_send
 from readiness.services import sources
 from readiness.services.assessments import assessment_create, assessment_finalize
@@ -142,6 +149,34 @@ def backfill_enqueue(*, project: Project, plan: Sequence[BackfillPoint]) -> list
         ]
     )
     return [point.sha for point in pending]
+
+
+def backfill_request(
+    *, project: Project, since: dt.date, every: str, user: Any = None
+) -> BackfillRequest:
+    """Send the backfill of the project's history since `since` to the workers, one task
+    per commit not stored yet, and record the request so that the dashboard can show its
+    progress. Raises BackfillError (nothing to evaluate, bad source) or QueueUnavailable;
+    nothing is recorded then."""
+    if since > dt.date.today():
+        raise BackfillError(_("the start date is in the future"))
+    checklist = _current_checklist(project)
+    _file_specs(checklist)
+    plan = backfill_plan(project=project, since=since, every=every)
+    if not plan:
+        raise BackfillError(
+            _("no commit since %(date)s on %(ref)s")
+            % {"date": since.isoformat(), "ref": project.ref or "HEAD"}
+        )
+    backfill_enqueue(project=project, plan=plan)
+    return BackfillRequest.objects.create(
+        project=project,
+        checklist=checklist,
+        since=since,
+        every=every,
+        revisions=[point.sha for point in plan],
+        requested_by=user if getattr(user, "is_authenticated", False) else None,
+    )
 
 
 def _stored(project: Project, checklist: ChecklistVersion, shas: Sequence[str]):

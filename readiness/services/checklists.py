@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from checks.checklist import load_checklist
+from checks.checklist import ChecklistError, Problem, dump_checklist, load_checklist
+from checks.registry import FILE_CHECK_TYPES
 from checks.spec import CategorySpec, Checklist, CheckSpec, Severity
 from readiness.models import Category, Check, ChecklistVersion, Project
 
@@ -27,6 +35,88 @@ def checklist_upload(
     return checklist_version_save(
         project=project, checklist=checklist, source_text=text, source_name=source_name[:255]
     )
+
+
+# A path prefix is a literal folder: no glob characters, no way out of the repository.
+_PREFIX = re.compile(r"^[\w.@+ -]+(/[\w.@+ -]+)*$")
+
+
+def starter_path(filename: str) -> Path:
+    """The starter checklist `filename` of the `checklists/` folder; ValueError for any
+    other name (only the files listed there can be picked)."""
+    folder = Path(settings.READINESS_STARTERS_DIR)
+    names = {path.name for path in folder.glob("*.yml")}
+    if filename not in names:
+        raise ValueError(_("%(name)s is not a starter checklist") % {"name": filename})
+    return folder / filename
+
+
+def path_prefix_clean(prefix: str) -> str:
+    """`prefix` as "folder/sub/" (or "" for none). Raises ValueError when it is absolute,
+    leaves the repository (..) or holds glob characters."""
+    prefix = prefix.strip().strip("/")
+    if not prefix:
+        return ""
+    parts = prefix.split("/")
+    if not _PREFIX.match(prefix) or any(part in (".", "..") for part in parts):
+        raise ValueError(
+            _("%(prefix)s: give a folder inside the repository, e.g. services/api")
+            % {"prefix": prefix}
+        )
+    return prefix + "/"
+
+
+def checklist_prefixed(text: str | bytes, *, filename: str, prefix: str) -> tuple[Checklist, str]:
+    """Load a checklist file and put `prefix` (from path_prefix_clean) before every glob of
+    its file checks, for a project whose code lives in that folder. Returns the checklist
+    and the text to store: the file as it is without a prefix, else the rewritten file,
+    loaded again so that what is stored is valid. Raises ChecklistError."""
+    checklist = load_checklist(text, filename=filename)
+    if not prefix:
+        return checklist, text.decode("utf-8") if isinstance(text, bytes) else text
+    categories = tuple(
+        dataclasses.replace(
+            category,
+            checks=tuple(
+                dataclasses.replace(check, options=_prefixed(check.options, prefix))
+                if check.type in FILE_CHECK_TYPES
+                else check
+                for check in category.checks
+            ),
+        )
+        for category in checklist.categories
+    )
+    header = f"# {filename}, every file check's globs under {prefix}\n"
+    rewritten = header + dump_checklist(dataclasses.replace(checklist, categories=categories))
+    try:
+        return load_checklist(rewritten, filename=filename), rewritten
+    except ChecklistError as error:
+        raise ChecklistError(
+            [
+                Problem(
+                    filename,
+                    None,
+                    "",
+                    _("with the prefix %(prefix)s: %(problem)s")
+                    % {"prefix": prefix, "problem": p.message},
+                )
+                for p in error.problems
+            ]
+        ) from None
+
+
+def _prefixed(options: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for name, value in options.items():
+        if name == "paths" and isinstance(value, list | tuple):
+            result[name] = [prefix + str(glob).lstrip("/") for glob in value]
+        elif isinstance(value, Mapping):
+            result[name] = _prefixed(value, prefix)
+        elif isinstance(value, list | tuple):
+            result[name] = [_prefixed(v, prefix) if isinstance(v, Mapping) else v for v in value]
+        else:
+            result[name] = value
+    return result
 
 
 @transaction.atomic

@@ -5,25 +5,40 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from checks.checklist import load_checklist_file
 from readiness.models import ChecklistVersion, Project, Team, is_git_url
-from readiness.services.checklists import checklist_version_save
+from readiness.services.checklists import (
+    checklist_prefixed,
+    checklist_version_save,
+    path_prefix_clean,
+    starter_path,
+)
 from readiness.services.schedules import schedule_sync
-from readiness.services.sources import ALLOWED_SCHEMES
+from readiness.services.sources import ALLOWED_SCHEMES, SourceError, source_check
 
 DEFAULT_TEAM = "default"
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 
 
 class ProjectError(ValueError):
-    """A project field that cannot be used; the message names the field."""
+    """A project field that cannot be used; the message names the field, and `field` is
+    the name of the form field it belongs to when one is known."""
+
+    def __init__(
+        self, message: str, field: str | None = None, *, others: list[ProjectError] = ()
+    ) -> None:
+        super().__init__(message)
+        self.field = field
+        # Every problem found, this one first, so that a form shows them all at once.
+        self.all = [self, *others]
 
 
 def source_problem(source: str) -> str | None:
@@ -124,6 +139,107 @@ def project_upsert(
         )
         schedule_sync(project=project)
     return project, version, created
+
+
+def project_add(
+    *,
+    team: Team,
+    name: str,
+    slug: str,
+    source: str,
+    ref: str,
+    starter: str = "",
+    path_prefix: str = "",
+    upload: str | bytes | None = None,
+    upload_name: str = ".readiness.yml",
+) -> Project:
+    """A project added from the dashboard: its checklist is the starter file `starter` of
+    the checklists folder with every file check's globs under `path_prefix`, or the
+    uploaded file. Raises ProjectError (naming the field) or ChecklistError (every problem
+    of the file, with its line); nothing is saved then."""
+    problems: list[ProjectError] = []
+    try:
+        project_fields_check(slug=slug, name=name, source=source, ref=ref)
+    except ProjectError as error:
+        problems.extend(error.all)
+    try:
+        prefix = path_prefix_clean(path_prefix)
+    except ValueError as error:
+        problems.append(ProjectError(str(error), "path_prefix"))
+    text: str | bytes = upload or b""
+    filename = upload_name
+    if starter:
+        try:
+            text, filename = starter_path(starter).read_bytes(), starter
+        except ValueError as error:
+            problems.append(ProjectError(str(error), "starter"))
+    elif upload is None:
+        problems.append(ProjectError(_("Pick a starter checklist or upload one."), "starter"))
+    if problems:
+        raise ProjectError(str(problems[0]), problems[0].field, others=problems[1:])
+    checklist, stored_text = checklist_prefixed(text, filename=filename, prefix=prefix)
+    slug = slug.strip()
+    try:
+        with transaction.atomic():
+            project = Project.objects.create(
+                team=team,
+                slug=slug,
+                name=name.strip(),
+                source=_normalised_source(source.strip()),
+                ref=ref.strip(),
+            )
+            checklist_version_save(
+                project=project,
+                checklist=checklist,
+                source_text=stored_text,
+                source_name=filename[:255],
+            )
+    except IntegrityError:
+        # Another request took the slug between the check and the insert.
+        raise ProjectError(
+            _("A project with the slug %(slug)s already exists.") % {"slug": slug}, "slug"
+        ) from None
+    return project
+
+
+def project_fields_check(*, slug: str, name: str, source: str, ref: str) -> None:
+    """Raise ProjectError listing every field of a new project that cannot be used (the
+    source is tried: see sources.source_check)."""
+    slug, name, source, ref = slug.strip(), name.strip(), source.strip(), ref.strip()
+    problems = [
+        ProjectError(message, field) for field, message in _field_problems(slug, name, source, ref)
+    ]
+    if problems:
+        raise ProjectError(str(problems[0]), problems[0].field, others=problems[1:])
+
+
+def _field_problems(slug: str, name: str, source: str, ref: str) -> Iterator[tuple[str, str]]:
+    """(field, message) for each field in error; the source is tried only when the
+    fields it depends on are well formed."""
+    too_long = False
+    for field, value in (("name", name), ("slug", slug), ("source", source), ("ref", ref)):
+        limit = Project._meta.get_field(field).max_length
+        if len(value) > limit:
+            too_long = True
+            yield field, _("Longer than %(limit)s characters.") % {"limit": limit}
+    if not name:
+        yield "name", _("Give the project a name.")
+    if not _SLUG.match(slug):
+        yield "slug", _("Use only letters, digits, - and _.")
+    elif Project.objects.filter(slug=slug).exists():
+        yield "slug", _("A project with the slug %(slug)s already exists.") % {"slug": slug}
+    ref_error = ref_problem(ref)
+    if ref_error:
+        yield "ref", ref_error
+    if not source:
+        yield "source", _("Give a folder or a git URL.")
+    elif source.startswith("-"):
+        yield "source", _("A source cannot start with -.")
+    elif not too_long:
+        try:
+            source_check(source=source, ref="" if ref_error else ref)
+        except SourceError as error:
+            yield "source", str(error)
 
 
 def _too_long(**values: str | None) -> str | None:

@@ -20,15 +20,20 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from readiness.models import Project, is_git_url
 
 # ext:: and fd:: can run commands, so they are not in this list.
 ALLOWED_SCHEMES = frozenset({"https", "http", "ssh", "git", "file"})
+# git's <transport>::<address> syntax (ext::, fd::, ...): a remote helper, never allowed.
+_REMOTE_HELPER = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)::")
 _SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 # Network operations may take a while on a large repository; local ones should not.
 FETCH_TIMEOUT_S = 600
 LOCAL_TIMEOUT_S = 60
+# A form waits for this answer: a reachable remote lists its refs in well under this.
+LS_REMOTE_TIMEOUT_S = 20
 # Checkouts kept per project: the newest few, so that tasks of recent assessments still
 # find theirs while the cache does not grow without bound.
 KEEP_CHECKOUTS = 3
@@ -105,6 +110,58 @@ def source_git_dir(*, project: Project, revision: str = "") -> Path:
         return _fetched(root, project.source, revision)
 
 
+def source_check(*, source: str, ref: str = "") -> None:
+    """Raise SourceError, with a message for the person who typed it, unless `source` can
+    be read from here: a folder that exists and is readable, or a git URL on an allowed
+    transport that answers `git ls-remote` within LS_REMOTE_TIMEOUT_S. A `ref` given must
+    be a branch or tag of it (a commit sha of a remote cannot be checked without a fetch)."""
+    helper = _REMOTE_HELPER.match(source)
+    if helper:
+        raise SourceError(
+            _("%(url)s: the git transport %(scheme)s is not allowed (use %(allowed)s)")
+            % {"url": source, "scheme": helper[1], "allowed": ", ".join(sorted(ALLOWED_SCHEMES))}
+        )
+    if is_git_url(source):
+        _check_url(source)
+        try:
+            listing = _git(["ls-remote", "--", source], timeout=LS_REMOTE_TIMEOUT_S)
+        except SourceError as error:
+            raise SourceError(
+                _("%(url)s does not answer as a git repository: %(error)s")
+                % {"url": source, "error": error}
+            ) from None
+        refs = {line.partition("\t")[2] for line in listing.splitlines()}
+        if (
+            ref
+            and not _SHA.match(ref)
+            and not refs & {ref, f"refs/heads/{ref}", f"refs/tags/{ref}"}
+        ):
+            raise SourceError(
+                _("%(ref)s is not a branch or tag of %(url)s") % {"ref": ref, "url": source}
+            )
+        return
+    path = Path(source)
+    if not path.is_absolute():
+        raise SourceError(_("%(path)s: give the folder's absolute path") % {"path": source})
+    if not path.is_dir():
+        raise SourceError(_("%(path)s: no such folder on this machine") % {"path": source})
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise SourceError(_("%(path)s: the folder cannot be read") % {"path": source})
+    if ref:
+        if not _is_git(path):
+            raise SourceError(
+                _("%(path)s is not a git repository, so it has no branch or tag %(ref)s")
+                % {"path": source, "ref": ref}
+            )
+        try:
+            _resolve(path, ref)
+        except SourceError:
+            raise SourceError(
+                _("%(ref)s is not a branch, tag or commit of %(path)s")
+                % {"ref": ref, "path": source}
+            ) from None
+
+
 def _check_url(url: str) -> None:
     if url.startswith("-"):
         raise SourceError(f"source {url}: not a git URL")
@@ -112,7 +169,10 @@ def _check_url(url: str) -> None:
         return
     scheme = urlsplit(url).scheme.lower()
     if scheme not in ALLOWED_SCHEMES:
-        raise SourceError(f"source {url}: the git transport {scheme or '?'} is not allowed")
+        raise SourceError(
+            _("%(url)s: the git transport %(scheme)s is not allowed (use %(allowed)s)")
+            % {"url": url, "scheme": scheme or "?", "allowed": ", ".join(sorted(ALLOWED_SCHEMES))}
+        )
 
 
 def _cache_root(project: Project) -> Path:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from checks.checklist import MAX_CHECKLIST_BYTES
-from readiness.models import AttestationStatus, Trigger, Verdict
+from readiness.models import SOURCE_HELP, AttestationStatus, Role, Trigger, Verdict
 from readiness.selectors.history import HistoryFilters
 
 
@@ -77,6 +77,75 @@ class ChecklistUploadForm(forms.Form):
         else:
             raise forms.ValidationError(_("Choose a file or paste the checklist."))
         return data
+
+
+class ProjectAddForm(forms.Form):
+    # Name, slug and source are checked by the service, so that every error shows at once.
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    slug = forms.CharField(
+        label=_("Slug"),
+        max_length=100,
+        required=False,
+        help_text=_("In the project's address; made from the name, change it if you like."),
+    )
+    source = forms.CharField(
+        label=_("Source"),
+        max_length=1000,
+        required=False,
+        help_text=SOURCE_HELP,
+    )
+    ref = forms.CharField(
+        label=_("Branch or tag"),
+        max_length=200,
+        required=False,
+        help_text=_("Empty: the default branch (a folder is read as it is)."),
+    )
+    starter = forms.ChoiceField(label=_("Starter checklist"), required=False)
+    path_prefix = forms.CharField(
+        label=_("Path prefix"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "The folder of the code inside the repository, e.g. services/api: put before "
+            "every path the starter's file checks look at."
+        ),
+    )
+    file = forms.FileField(label=_("…or upload a checklist file (YAML)"), required=False)
+
+    def __init__(self, *args: Any, starters: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["starter"].choices = [
+            ("", _("None: I upload my own")),
+            *[(filename, f"{title} ({filename})") for filename, title in starters],
+        ]
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data.get("file")
+        if upload and upload.size > MAX_CHECKLIST_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)s bytes.") % {"limit": MAX_CHECKLIST_BYTES}
+            )
+        return upload
+
+
+class BackfillForm(forms.Form):
+    since = forms.DateField(
+        label=_("Since"), widget=forms.DateInput({"type": "date"}, format="%Y-%m-%d")
+    )
+    every = forms.ChoiceField(
+        label=_("Points"),
+        choices=[("day", _("The last commit of each day")), ("commit", _("Every commit"))],
+        initial="day",
+    )
+
+
+class MemberAddForm(forms.Form):
+    who = forms.CharField(label=_("Username or email"), max_length=254)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.VIEWER)
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
 
 class HistoryFilterForm(forms.Form):

@@ -27,6 +27,7 @@ from readiness.selectors.projects import (
     running_assessment,
     score_history,
 )
+from readiness.views.backfills import backfill_context
 from readiness.views.common import HtmxHttpRequest, render_partial, role_flags
 from readiness.views.forms import ActionItemForm, AttestationForm, ScheduleForm
 
@@ -68,6 +69,7 @@ def project_context(request: HtmxHttpRequest, project: Project) -> dict[str, Any
             initial={"schedule": project.schedule, "timezone": project.timezone}
         ),
         **chart_context(project, request, summary.latest),
+        **backfill_context(project),
     }
 
 

@@ -105,8 +105,23 @@
     projects[next].scrollIntoView({ behavior: "smooth", block: "start" });
   }
 
+  // The slug follows the name until the user edits the slug itself.
+  function deriveSlug(form) {
+    var name = document.getElementById(form.getAttribute("data-slug-from"));
+    var slug = form.querySelector("input[name=slug]");
+    if (!name || !slug) return;
+    var edited = slug.value !== "";
+    slug.addEventListener("input", function () { edited = slug.value !== ""; });
+    name.addEventListener("input", function () {
+      if (edited) return;
+      slug.value = name.value.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+        .replace(/[^a-z0-9_\s-]/g, "").trim().replace(/[\s-]+/g, "-").slice(0, 100);
+    });
+  }
+
   rememberTimeZone();
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-slug-from]").forEach(deriveSlug);
     document.documentElement.classList.add("js");
     var select = document.querySelector("select[data-autosubmit]");
     if (select) select.addEventListener("change", function () { select.form.submit(); });

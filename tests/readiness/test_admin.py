@@ -25,6 +25,7 @@ def test_it_lists_and_opens_every_model_of_the_app(staff):
     factories.AttestationFactory()
     factories.ActionItemFactory()
     factories.MembershipFactory()
+    factories.BackfillRequestFactory()
     for model in apps.get_app_config("readiness").get_models():
         meta = model._meta
         listing = staff.get(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
@@ -52,8 +53,8 @@ def project_form(project, **changes):
     return data
 
 
-def test_it_keeps_beat_in_step_with_a_schedule_edited_in_the_admin(staff):
-    project = factories.ProjectFactory()
+def test_it_keeps_beat_in_step_with_a_schedule_edited_in_the_admin(staff, tmp_path):
+    project = factories.ProjectFactory(source=str(tmp_path))
     url = reverse("admin:readiness_project_change", args=[project.pk])
 
     staff.post(url, project_form(project, schedule="30 8 * * 1-5", timezone="Europe/Paris"))
@@ -117,3 +118,39 @@ def test_it_applies_the_dashboards_attestation_rules_in_the_admin(staff, changes
     assert not Attestation.objects.exists()
     staff.post(url, attestation_form(check))
     assert Attestation.objects.get().note == "Reviewed with ops"
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("/no/such/folder", "no such folder on this machine"),
+        ("ext::sh -c id", "the git transport ext is not allowed"),
+        ("ftp://example.com/repo.git", "the git transport ftp is not allowed"),
+    ],
+)
+def test_it_rejects_a_source_that_cannot_be_read_in_the_admin(staff, tmp_path, source, message):
+    project = factories.ProjectFactory(source=str(tmp_path))
+    url = reverse("admin:readiness_project_change", args=[project.pk])
+
+    response = staff.post(url, project_form(project, source=source))
+
+    assert response.status_code == 200
+    assert message in " ".join(response.context["adminform"].form.errors["source"])
+    project.refresh_from_db()
+    assert project.source == str(tmp_path)
+
+
+def test_it_explains_the_source_field_in_the_admin(staff):
+    response = staff.get(reverse("admin:readiness_project_add"))
+    assert "it must answer when the project is saved" in response.content.decode()
+
+
+def test_it_lets_other_fields_change_while_an_unchanged_source_is_unreachable(staff):
+    project = factories.ProjectFactory(source="/gone/elsewhere")
+    url = reverse("admin:readiness_project_change", args=[project.pk])
+
+    response = staff.post(url, project_form(project, name="Renamed"))
+
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert project.name == "Renamed"

@@ -1,0 +1,172 @@
+"""The team page: members and their roles, changed by the team's admins; and adding a
+project to the team."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from checks.checklist import ChecklistError
+from readiness.models import Role, Team
+from readiness.permissions import team_for_user
+from readiness.selectors.checklists import starter_checklists
+from readiness.selectors.teams import team_members, team_projects
+from readiness.services.projects import ProjectError, project_add
+from readiness.services.teams import (
+    MembershipError,
+    membership_add,
+    membership_remove,
+    membership_set_role,
+)
+from readiness.views.common import HtmxHttpRequest, render_page, role_flags
+from readiness.views.forms import MemberAddForm, MemberRoleForm, ProjectAddForm
+
+TEMPLATE = "readiness/team.html"
+
+
+def _team_page(
+    request: HtmxHttpRequest,
+    team: Team,
+    *,
+    add_form: MemberAddForm | None = None,
+) -> HttpResponse:
+    return render_page(
+        request,
+        TEMPLATE,
+        {
+            "team": team,
+            **role_flags(team.user_role),
+            "members": team_members(team=team),
+            "projects": team_projects(team=team),
+            "roles": Role.choices,
+            "add_form": add_form or MemberAddForm(),
+        },
+        partial="members",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def team_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """GET: every member sees the members and roles; POST (admins) adds a member."""
+    team = team_for_user(request.user, slug)
+    if request.method == "GET":
+        return _team_page(request, team)
+    team = team_for_user(request.user, slug, role=Role.ADMIN)
+    form = MemberAddForm(request.POST)
+    if form.is_valid():
+        try:
+            membership = membership_add(
+                team=team, identifier=form.cleaned_data["who"], role=form.cleaned_data["role"]
+            )
+        except MembershipError as error:
+            form.add_error("who", str(error))
+        else:
+            messages.success(
+                request,
+                _("%(user)s added as %(role)s.")
+                % {"user": membership.user.get_username(), "role": membership.get_role_display()},
+            )
+            return redirect("readiness:team", slug=team.slug)
+    return _team_page(request, team, add_form=form)
+
+
+@login_required
+@require_POST
+def member_role(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    team = team_for_user(request.user, slug, role=Role.ADMIN)
+    form = MemberRoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a role."))
+        return redirect("readiness:team", slug=team.slug)
+    try:
+        membership = membership_set_role(
+            team=team, membership_id=pk, role=form.cleaned_data["role"]
+        )
+    except MembershipError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("%(user)s is now %(role)s.")
+            % {"user": membership.user.get_username(), "role": membership.get_role_display()},
+        )
+    return redirect("readiness:team", slug=team.slug)
+
+
+@login_required
+@require_POST
+def member_remove(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    team = team_for_user(request.user, slug, role=Role.ADMIN)
+    try:
+        membership = membership_remove(team=team, membership_id=pk)
+    except MembershipError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("%(user)s removed from the team.") % {"user": membership.user.get_username()},
+        )
+        if membership.user_id == request.user.pk and not request.user.is_superuser:
+            return redirect("readiness:overview")  # the team page is no longer theirs
+    return redirect("readiness:team", slug=team.slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Add a project to the team (admins). Every error is shown on the form, the
+    checklist's with their lines; nothing is saved then."""
+    team = team_for_user(request.user, slug, role=Role.ADMIN)
+    starters = starter_checklists()
+    form = ProjectAddForm(starters=starters)
+    problems = []
+    if request.method == "POST":
+        form = ProjectAddForm(request.POST, request.FILES, starters=starters)
+        if form.is_valid():
+            data = form.cleaned_data
+            upload = data.get("file")
+            try:
+                project = project_add(
+                    team=team,
+                    name=data["name"],
+                    slug=data["slug"],
+                    source=data["source"],
+                    ref=data["ref"],
+                    starter=data["starter"],
+                    path_prefix=data["path_prefix"],
+                    upload=upload.read() if upload else None,
+                    upload_name=upload.name if upload else ".readiness.yml",
+                )
+            except ProjectError as error:
+                for problem in error.all:
+                    field = problem.field if problem.field in form.fields else None
+                    form.add_error(field, str(problem))
+            except ChecklistError as error:
+                problems = error.problems
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Project %(name)s added. Backfill its history or set its schedule "
+                        "below, or run it now."
+                    )
+                    % {"name": project.name},
+                )
+                return redirect("readiness:project", slug=project.slug)
+    return render_page(
+        request,
+        "readiness/project_new.html",
+        {
+            "team": team,
+            "form": form,
+            "project_fields": [form[name] for name in ("name", "slug", "source", "ref")],
+            "checklist_fields": [form[name] for name in ("starter", "path_prefix", "file")],
+            "problems": problems,
+        },
+        partial="form",
+    )
