@@ -53,9 +53,8 @@ def test_it_shows_an_unattested_check_as_awaiting_not_as_a_failure(
     expect(row).not_to_contain_text("Error")
     # Neutral: not the colour of a failure.
     colour = row.locator(".badge").evaluate("e => getComputedStyle(e).color")
-    fail_colour = page.locator('[data-testid="result-row"][data-status="fail"] .badge-fail').evaluate(
-        "e => getComputedStyle(e).color"
-    )
+    failed = page.locator('[data-testid="result-row"][data-status="fail"] .badge-fail')
+    fail_colour = failed.evaluate("e => getComputedStyle(e).color")
     assert colour != fail_colour
     operations = page.locator('[data-testid="result-group"][data-category="operations"]')
     expect(operations.get_by_test_id("group-awaiting")).to_have_text("1 awaiting attestation")
