@@ -29,8 +29,11 @@ STATUS_ORDER = {
 
 def is_failing(status: str, details: dict | None) -> bool:
     """A fail, or an error that is not an attestation still awaited (that one waits on a
-    person and is counted apart, though it is unscored like any error)."""
-    return status in FAILING and awaiting(status, details) is None
+    person and is counted apart, though it is unscored like any error) nor a check that a
+    point of history could not evaluate (not measured, so neither broken nor fixed)."""
+    if status not in FAILING or awaiting(status, details) is not None:
+        return False
+    return not (details or {}).get("not_evaluable")
 
 
 def result_rank(result: CheckResult) -> tuple[int, int, int]:

@@ -46,7 +46,11 @@ class DigestCheck:
 
     @property
     def awaiting(self) -> bool:
-        return self.status in FAILING and not self.failing
+        return self.status in FAILING and not self.failing and not self.not_evaluable
+
+    @property
+    def not_evaluable(self) -> bool:
+        return bool(self.details.get("not_evaluable"))
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,7 @@ def standup_digest(*, team: Team, since: dt.datetime, now: dt.datetime) -> list[
     wanted = {a.pk for pair in pairs.values() for a in pair if a is not None}
     results: dict[int, dict[str, DigestCheck]] = defaultdict(dict)
     # Only these keys are read from details: the rest can be large.
-    kept = ("message", AWAITING, "expired_on")
+    kept = ("message", AWAITING, "expired_on", "not_evaluable")
     for assessment_id, key, name, status, summary, *values in CheckResult.objects.filter(
         assessment_id__in=wanted
     ).values_list(
@@ -150,9 +154,7 @@ def standup_digest(*, team: Team, since: dt.datetime, now: dt.datetime) -> list[
             fixes = [
                 c
                 for k, c in now_checks.items()
-                if c.status in ("pass", "warn")
-                and k in then_checks
-                and then_checks[k].status in FAILING
+                if c.status in ("pass", "warn") and k in then_checks and then_checks[k].failing
             ]
         digests.append(
             ProjectDigest(
