@@ -129,12 +129,21 @@ def status_badge(status: str | None) -> SafeString:
 @register.simple_tag
 def result_badge(status: str | None, details: Mapping[str, Any] | None = None) -> SafeString:
     """A result's badge: "Awaiting attestation" (or "Attestation expired on DATE") in a
-    neutral style for an attestation still awaited, otherwise the status badge. The
-    status stays `error` (data-status): only the words and the colour differ."""
+    neutral style for an attestation still awaited, "Not measured" for a check a point of
+    history could not evaluate, otherwise the status badge. The status stays `error`
+    (data-status): only the words and the colour differ."""
     found = verdicts.awaiting(status or "", details)
-    if found is None:
-        return status_badge(status)
-    return _awaiting_html(found)
+    if found is not None:
+        return _awaiting_html(found)
+    if status == "error" and isinstance(details, Mapping) and details.get("not_evaluable"):
+        # A point of history could not evaluate it: nothing went wrong, nothing was measured.
+        return format_html(
+            '<span class="badge badge-not-measured" data-status="error" data-not-measured="true"'
+            ' title="{}"><span aria-hidden="true">–</span> {}</span>',
+            _("not evaluable on history"),
+            _("Not measured"),
+        )
+    return status_badge(status)
 
 
 @register.simple_tag

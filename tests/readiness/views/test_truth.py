@@ -119,3 +119,36 @@ def test_it_never_compares_a_measured_score_with_a_claimed_one(world, login, cla
     assert "was 7.0/10" in standup
     assert "Claimed by a document: 9.9/10" in standup
     assert "was 9.9" not in standup
+
+
+def test_it_does_not_list_an_awaited_attestation_as_newly_failing_on_compare(
+    world, login, two_runs
+):
+    yesterday, today = two_runs
+    html = (
+        login()
+        .get(reverse("readiness:compare"), {"a": yesterday.pk, "b": today.pk})
+        .content.decode()
+    )
+
+    newly = html.split('data-testid="newly-failing"')[1].split("</section>")[0]
+    assert "CORS uses a whitelist" in newly
+    assert "CPU quotas reviewed" not in newly
+
+
+def test_it_says_not_measured_for_a_check_history_could_not_evaluate(world, login, two_runs):
+    CheckResult.objects.filter(check_item=world.checks["quotas"]).update(
+        details={
+            "message": {"template": "not evaluable on history", "params": {}},
+            "not_evaluable": True,
+        }
+    )
+    Assessment.objects.filter(pk=two_runs[1].pk).update(trigger="backfill")
+
+    html = login().get(reverse("readiness:assessment", args=[two_runs[1].pk])).content.decode()
+
+    row = html.split('data-check="cpu-quotas-reviewed"')[1].split("</tr>")[0]
+    assert "Not measured" in row and "Error" not in row
+    assert "Backfill · file checks only" in html
+    monitoring = html.split('data-category="monitoring"')[1].split("</h3>")[0]
+    assert "failing" not in monitoring and "awaiting" not in monitoring
