@@ -77,16 +77,21 @@ def report_markdown(report: Report) -> str:
             f"| {_status_cell(check.status, check.awaiting)} | {_cell(_clip(check.summary))} |"
         )
     counts: dict[str, int] = {}
+    awaited = 0
     for check in report.checks:
-        counts[check.status] = counts.get(check.status, 0) + 1
-    if counts:
-        out += [
-            "",
-            " · ".join(
-                f"{STATUS_ICONS.get(status, '')} {status_word(status)}: {count}"
-                for status, count in sorted(counts.items())
-            ),
+        if check.awaiting:
+            awaited += 1
+        else:
+            counts[check.status] = counts.get(check.status, 0) + 1
+    if counts or awaited:
+        totals = [
+            f"{STATUS_ICONS.get(status, '')} {status_word(status)}: {count}"
+            for status, count in sorted(counts.items())
         ]
+        if awaited:
+            # Counted apart from errors: these wait on a person, nothing is broken.
+            totals.append(f"{AWAITING_ICON} {_('Awaiting attestation')}: {awaited}")
+        out += ["", " · ".join(totals)]
 
     out += ["", "## 2. " + _("Scores per category"), ""]
     out += [
