@@ -163,6 +163,18 @@ def _awaiting_html(found: verdicts.Awaiting) -> SafeString:
 
 
 @register.filter
+def result_state(result: Any) -> str:
+    """A result's status for styling: "awaiting" for an attestation still awaited,
+    "not-measured" for a check a point of history could not evaluate, else the status."""
+    details = result.details if isinstance(result.details, Mapping) else {}
+    if verdicts.awaiting(result.status, details):
+        return "awaiting"
+    if result.status == "error" and details.get("not_evaluable"):
+        return "not-measured"
+    return result.status
+
+
+@register.filter
 def not_measured(groups: Iterable[Any]) -> list[Any]:
     """The results of `groups` (readiness.selectors.common.ResultGroup) that are `error`:
     checks that lower coverage because nothing measured them."""
