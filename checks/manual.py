@@ -2,7 +2,8 @@
 
 The latest attestation that is still valid at `ctx.now` decides (pass, warn or fail).
 Without one there is no evidence, so the status is `error` ("needs attestation" or
-"attestation expired on DATE"): it lowers coverage and never counts as a pass.
+"attestation expired on DATE"): it lowers coverage and never counts as a pass. Its details
+say `awaiting: attestation`, so that pages show "Awaiting attestation" rather than an error.
 
 An attestation is valid until its `valid_until` (None: no expiry) and, when the checklist
 sets `valid_days`, no longer than that many days after it was made, so shortening
@@ -17,7 +18,13 @@ from dataclasses import dataclass
 
 from checks import reader as read
 from checks.checktype import CheckType, Kind, option
-from checks.messages import gettext_noop, message
+from checks.messages import (
+    ATTESTATION_EXPIRED,
+    AWAITING,
+    NEEDS_ATTESTATION,
+    gettext_noop,
+    message,
+)
 from checks.spec import Attestation, CheckSpec, Evidence, Outcome, RunContext, Status, clip
 
 ATTESTED = (Status.PASS, Status.WARN, Status.FAIL)
@@ -48,17 +55,16 @@ def run_manual(spec: CheckSpec, options: ManualOptions, ctx: RunContext) -> Outc
     valid_days = options.valid_days
     made = [a for a in ctx.attestations.get(spec.key, ()) if a.attested_at <= ctx.now]
     if not made:
-        return Outcome.error(message(gettext_noop("needs attestation")))
+        return Outcome.error(message(NEEDS_ATTESTATION), **{AWAITING: "attestation"})
     made.sort(key=lambda a: a.attested_at)
     valid = [a for a in made if (until := expires_at(a, valid_days)) is None or until > ctx.now]
     if not valid:
         lapsed = expires_at(made[-1], valid_days)
         return Outcome.error(
-            message(
-                gettext_noop("attestation expired on %(date)s"), date=lapsed.date().isoformat()
-            ),
+            message(ATTESTATION_EXPIRED, date=lapsed.date().isoformat()),
             expired_on=lapsed.isoformat(),
             user=made[-1].user,
+            **{AWAITING: "attestation"},
         )
     latest = valid[-1]
     until = expires_at(latest, valid_days)

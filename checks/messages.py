@@ -48,6 +48,14 @@ def counted(count: int, one: str, many: str, **params: Any) -> Message:
     return Message(one if count == 1 else many, {"count": count, **params})
 
 
+# An `error` that waits on a person rather than on a machine: a check that needs an
+# attestation and has none valid. Its outcome's details say so under AWAITING (its value:
+# what is awaited); the dashboard also recognises results stored before by these templates.
+AWAITING = "awaiting"
+NEEDS_ATTESTATION = gettext_noop("needs attestation")
+ATTESTATION_EXPIRED = gettext_noop("attestation expired on %(date)s")
+AWAITING_TEMPLATES = frozenset({NEEDS_ATTESTATION, ATTESTATION_EXPIRED})
+
 SEMICOLON_LIST = gettext_noop("%(first)s; %(second)s")
 COMMA_LIST = gettext_noop("%(first)s, %(second)s")
 OR_LIST = gettext_noop("%(first)s or %(second)s")

@@ -41,3 +41,7 @@ def names_of(kind: Kind) -> frozenset[str]:
 # The sets the Django side queues and filters by.
 FILE_CHECK_TYPES = names_of(Kind.FILE)
 SLOW_CHECK_TYPES = names_of(Kind.SLOW)
+# What a past commit can still tell: file checks read its git objects, inline (manual)
+# checks the attestations valid at its date. The service, commands' output and thresholds
+# are only known now, so a point of history leaves them not measured.
+HISTORY_CHECK_TYPES = FILE_CHECK_TYPES | names_of(Kind.INLINE)

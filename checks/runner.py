@@ -25,6 +25,13 @@ logger = logging.getLogger(__name__)
 NOT_EVALUABLE = gettext_noop("not evaluable on history")
 
 
+def not_evaluable() -> Outcome:
+    """The outcome of a check that a past revision cannot evaluate (an http check at last
+    year's commit): `error`, so that it lowers coverage like any check without evidence;
+    `details["not_evaluable"]` tells it apart from a checker that failed."""
+    return Outcome.error(message(NOT_EVALUABLE), not_evaluable=True)
+
+
 def _failure(exc: BaseException) -> Outcome:
     reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return Outcome.error(message(gettext_noop("checker failed: %(reason)s"), reason=reason))
@@ -84,8 +91,8 @@ def run_checklist(
     """Run every check of `checklist`; outcomes keyed by check key, in checklist order.
 
     `tree` is what file checks read (a checks.tree Tree; default: the working tree at
-    `ctx.repo`). With `only_types`, checks of other types are skipped as not evaluable
-    (e.g. an http check when re-assessing a past revision)."""
+    `ctx.repo`). With `only_types`, checks of other types are not evaluable, an `error`
+    that lowers coverage (e.g. an http check when re-assessing a past revision)."""
     specs = list(checklist.all_checks())
     outcomes: dict[str, Outcome] = {}
     file_specs: list[CheckSpec] = []
@@ -95,7 +102,7 @@ def run_checklist(
         check_type = registry.find(spec.type)
         kind = check_type.kind if check_type is not None else None
         if only_types is not None and spec.type not in only_types:
-            outcomes[spec.key] = Outcome.skip(message(NOT_EVALUABLE))
+            outcomes[spec.key] = not_evaluable()
         elif kind is Kind.FILE:
             file_specs.append(spec)
         elif kind is Kind.SLOW:

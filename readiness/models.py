@@ -244,6 +244,12 @@ class Assessment(models.Model):
         return f"{self.project} #{self.pk} ({self.evaluated_at:%Y-%m-%d})"
 
     @property
+    def file_checks_only(self) -> bool:
+        """A backfilled point: measured from a past commit's files (and the attestations
+        valid then); its other checks were not measured."""
+        return self.trigger == Trigger.BACKFILL
+
+    @property
     def is_finished(self) -> bool:
         return self.status in (
             AssessmentStatus.DONE,

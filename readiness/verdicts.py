@@ -4,12 +4,15 @@ say the same thing."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 
-from checks.messages import render
+from checks.messages import AWAITING, AWAITING_TEMPLATES, render
 from readiness.formatting import format_coverage, format_score
 from readiness.models import Verdict
 
@@ -57,6 +60,7 @@ def reasons_text(reasons: Iterable[Mapping[str, Any]]) -> list[str]:
 
 # The marks of the teams' own documents, so that text output reads like them.
 STATUS_ICONS = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "⛔", "skip": "⏭️"}
+AWAITING_ICON = "⏳"
 
 
 def status_word(status: str) -> str:
@@ -69,6 +73,55 @@ def status_word(status: str) -> str:
         "pending": _("PENDING"),
         "running": _("RUNNING"),
     }.get(status, status.upper())
+
+
+def trigger_text(trigger: str, *, file_checks_only: bool = False) -> str:
+    """The trigger as stored, with "file checks only" for a point of history, whose other
+    checks were not measured."""
+    if not file_checks_only:
+        return trigger
+    return _("%(trigger)s (file checks only)") % {"trigger": trigger}
+
+
+@dataclass(frozen=True)
+class Awaiting:
+    """An `error` result that waits on a person (an attestation), not a broken check."""
+
+    expired_on: dt.date | None = None
+
+    def text(self) -> str:
+        if self.expired_on is None:
+            return _("Awaiting attestation")
+        return _("Attestation expired on %(date)s") % {
+            "date": formats.date_format(self.expired_on, "DATE_FORMAT")
+        }
+
+
+def awaiting(status: str, details: Mapping[str, Any] | None) -> Awaiting | None:
+    """Whether a result is an attestation still awaited (none, or only expired ones): its
+    details say so (checks.messages.AWAITING), or, for results stored before they did, its
+    message is one of the engine's templates for it. Never from the English summary."""
+    if status != "error" or not isinstance(details, Mapping):
+        return None
+    message = details.get("message")
+    template = message.get("template") if isinstance(message, Mapping) else None
+    if not details.get(AWAITING) and template not in AWAITING_TEMPLATES:
+        return None
+    expired = details.get("expired_on")
+    if expired is None and isinstance(message, Mapping):
+        expired = (message.get("params") or {}).get("date")
+    try:
+        expired_on = dt.date.fromisoformat(str(expired)[:10]) if expired else None
+    except ValueError:
+        expired_on = None
+    return Awaiting(expired_on=expired_on)
+
+
+def result_word(status: str, details: Mapping[str, Any] | None) -> str:
+    """The word for a result where reports show one: "Awaiting attestation" or
+    "Attestation expired on DATE" for an awaited attestation, else the status word."""
+    found = awaiting(status, details)
+    return found.text() if found else status_word(status)
 
 
 def summary_text(summary: str, details: Mapping[str, Any] | None) -> str:

@@ -11,7 +11,13 @@ from django.utils.translation import gettext as _
 from readiness.formatting import format_coverage, format_decimal, format_score, format_signed
 from readiness.importer import APPROXIMATE, UNTRANSLATED, WARNING
 from readiness.reports.project import ImprovementLine, Report, change_kind
-from readiness.verdicts import STATUS_ICONS, reasons_text, status_word, verdict_label
+from readiness.verdicts import (
+    AWAITING_ICON,
+    STATUS_ICONS,
+    reasons_text,
+    status_word,
+    verdict_label,
+)
 
 DETAILS_CHARS = 160
 
@@ -28,7 +34,9 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _status_cell(status: str) -> str:
+def _status_cell(status: str, awaiting: str = "") -> str:
+    if awaiting:
+        return f"{AWAITING_ICON} {awaiting}"
     return f"{STATUS_ICONS.get(status, '')} {status_word(status)}".strip()
 
 
@@ -65,20 +73,25 @@ def report_markdown(report: Report) -> str:
     ]
     for check in report.checks:
         out.append(
-            f"| {_cell(check.name)} | {_cell(check.category)} | {_status_cell(check.status)} "
-            f"| {_cell(_clip(check.summary))} |"
+            f"| {_cell(check.name)} | {_cell(check.category)} "
+            f"| {_status_cell(check.status, check.awaiting)} | {_cell(_clip(check.summary))} |"
         )
     counts: dict[str, int] = {}
+    awaited = 0
     for check in report.checks:
-        counts[check.status] = counts.get(check.status, 0) + 1
-    if counts:
-        out += [
-            "",
-            " · ".join(
-                f"{STATUS_ICONS.get(status, '')} {status_word(status)}: {count}"
-                for status, count in sorted(counts.items())
-            ),
+        if check.awaiting:
+            awaited += 1
+        else:
+            counts[check.status] = counts.get(check.status, 0) + 1
+    if counts or awaited:
+        totals = [
+            f"{STATUS_ICONS.get(status, '')} {status_word(status)}: {count}"
+            for status, count in sorted(counts.items())
         ]
+        if awaited:
+            # Counted apart from errors: these wait on a person, nothing is broken.
+            totals.append(f"{AWAITING_ICON} {_('Awaiting attestation')}: {awaited}")
+        out += ["", " · ".join(totals)]
 
     out += ["", "## 2. " + _("Scores per category"), ""]
     out += [

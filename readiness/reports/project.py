@@ -25,7 +25,7 @@ from readiness.models import (
     Project,
 )
 from readiness.selectors.assessments import comparison, previous_assessment
-from readiness.verdicts import reasons_text, summary_text
+from readiness.verdicts import awaiting, reasons_text, summary_text
 
 TODO_LIMIT = 200
 # Statuses that say how well a check does, worst first; any other status is not a measure.
@@ -45,6 +45,9 @@ class CheckLine:
     category: str
     status: str
     summary: str
+    # "Awaiting attestation" or "Attestation expired on DATE" where the report shows a
+    # word for the status; "" for any other result (the status word is used).
+    awaiting: str = ""
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,7 @@ def report_build(*, project: Project, assessment_id: int | None = None) -> Repor
             category=r.check_item.category.name,
             status=r.status,
             summary=" ".join(summary_text(r.summary, r.details).split()),
+            awaiting=found.text() if (found := awaiting(r.status, r.details)) else "",
         )
         for r in results
     ]

@@ -11,7 +11,14 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from readiness.formatting import format_score, score_line
-from readiness.verdicts import STATUS_ICONS, reasons_text, status_word, verdict_label
+from readiness.verdicts import (
+    AWAITING_ICON,
+    STATUS_ICONS,
+    awaiting,
+    reasons_text,
+    status_word,
+    verdict_label,
+)
 
 DETAILS_WIDTH = 90
 
@@ -37,6 +44,13 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _result_cell(check: Mapping[str, Any]) -> str:
+    found = awaiting(check["status"], check.get("details"))
+    if found is not None:
+        return f"{AWAITING_ICON} {found.text()}"
+    return f"{STATUS_ICONS.get(check['status'], ' ')} {status_word(check['status'])}"
+
+
 def assessment_text(report: Mapping[str, Any]) -> str:
     """An `assess` document (`reports.assessments`) for the terminal: a table like the
     summary table of a hand-written readiness document, then the category scores, the
@@ -45,7 +59,7 @@ def assessment_text(report: Mapping[str, Any]) -> str:
     rows = [
         [
             check["name"] or check["key"],
-            f"{STATUS_ICONS.get(check['status'], ' ')} {status_word(check['status'])}",
+            _result_cell(check),
             _clip(check["summary"] or "", DETAILS_WIDTH).replace("|", "\\|"),
         ]
         for check in report["checks"]

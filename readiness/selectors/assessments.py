@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q
 
 from readiness.models import Assessment, AssessmentStatus, Category, Check, CheckResult
 from readiness.scored import scored_check
 from readiness.scoring import Attribution, ScoredCheck, attribute_change
-from readiness.selectors.common import FAILING
+from readiness.selectors.common import is_failing
 
 
 def previous_assessment(*, assessment: Assessment) -> Assessment | None:
@@ -38,6 +39,9 @@ class CheckChange:
     before: str | None
     after: str | None
     amount: float | None = None
+    # What says an `error` awaits an attestation or was not measured (for the words).
+    before_details: dict[str, Any] = field(default_factory=dict)
+    after_details: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,31 @@ def _checklist_changes(before: Iterable[Check], after: Iterable[Check]) -> Check
     )
 
 
+# The few keys of a result's details that the words of its status depend on
+# (readiness.verdicts.awaiting); the rest can be large.
+_MARKER_LOOKUPS = (
+    "details__awaiting",
+    "details__expired_on",
+    "details__not_evaluable",
+    "details__message__template",
+    "details__message__params__date",
+)
+
+
+def _markers(values: Iterable[Any]) -> dict[str, Any]:
+    awaited, expired_on, not_evaluable, template, date = values
+    found: dict[str, Any] = {}
+    if awaited:
+        found["awaiting"] = awaited
+    if expired_on:
+        found["expired_on"] = expired_on
+    if not_evaluable:
+        found["not_evaluable"] = True
+    if template:
+        found["message"] = {"template": template, "params": {"date": date} if date else {}}
+    return found
+
+
 def comparison(*, before: Assessment, after: Assessment) -> Comparison:
     """What changed from `before` to `after`: the engine's exact attribution of the score
     change to checks, the status changes, and the checklist changes (3 queries)."""
@@ -130,10 +159,12 @@ def comparison(*, before: Assessment, after: Assessment) -> Comparison:
         weights[category.checklist_id][category.key] = category.weight
         category_names[category.checklist_id][category.key] = category.name
     statuses: dict[int, dict[str, str]] = defaultdict(dict)
-    for assessment_id, check_id, status in CheckResult.objects.filter(
+    markers: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
+    for assessment_id, check_id, status, *values in CheckResult.objects.filter(
         assessment_id__in=[before.pk, after.pk]
-    ).values_list("assessment_id", "check_item_id", "status"):
+    ).values_list("assessment_id", "check_item_id", "status", *_MARKER_LOOKUPS):
         statuses[assessment_id][check_id] = status
+        markers[assessment_id][check_id] = _markers(values)
 
     def scored(assessment: Assessment) -> list[ScoredCheck]:
         found = statuses[assessment.pk]
@@ -152,6 +183,20 @@ def comparison(*, before: Assessment, after: Assessment) -> Comparison:
     names.update({c.key: c.name for c in checks_by_version[after.checklist_id]})
     old_status = {c.key: c.status for c in old_checks}
     new_status = {c.key: c.status for c in new_checks}
+    old_details, new_details = (
+        {
+            check.key: markers[assessment.pk].get(check.pk, {})
+            for check in checks_by_version[assessment.checklist_id]
+        }
+        for assessment in (before, after)
+    )
+
+    def failing_before(key: str) -> bool:
+        return key in old_status and is_failing(old_status[key], old_details.get(key))
+
+    def failing_after(key: str) -> bool:
+        return key in new_status and is_failing(new_status[key], new_details.get(key))
+
     categories = {c.key: c.category for c in [*old_checks, *new_checks]}
     # A category renamed between the versions shows its newer name.
     category_names_now = {
@@ -168,6 +213,8 @@ def comparison(*, before: Assessment, after: Assessment) -> Comparison:
             before=old_status.get(key),
             after=new_status.get(key),
             amount=amount,
+            before_details=old_details.get(key, {}),
+            after_details=new_details.get(key, {}),
         )
 
     contributions = sorted(
@@ -180,15 +227,11 @@ def comparison(*, before: Assessment, after: Assessment) -> Comparison:
         after=after,
         attribution=attribution,
         contributions=contributions,
-        newly_failing=[
-            change(k)
-            for k in keys
-            if new_status.get(k) in FAILING and old_status.get(k) not in FAILING
-        ],
+        # An attestation awaited, or a check a point of history could not evaluate, is
+        # neither a failure nor fixed when it changes.
+        newly_failing=[change(k) for k in keys if failing_after(k) and not failing_before(k)],
         fixed=[
-            change(k)
-            for k in keys
-            if old_status.get(k) in FAILING and new_status.get(k) in ("pass", "warn")
+            change(k) for k in keys if failing_before(k) and new_status.get(k) in ("pass", "warn")
         ],
         unchanged=[change(k) for k in keys if old_status.get(k) == new_status.get(k)],
         checklist_changes=(

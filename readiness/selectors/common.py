@@ -10,11 +10,37 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from readiness.models import Assessment, AssessmentStatus, Category, CategoryScore, CheckResult
+from readiness.verdicts import awaiting
 
 ACTIVE_STATUSES = (AssessmentStatus.PENDING, AssessmentStatus.RUNNING)
 FAILING = frozenset({"fail", "error"})
-# Failing first, then what is unsure or unfinished, then passes; skips last.
-STATUS_ORDER = {"fail": 0, "error": 1, "warn": 2, "running": 3, "pending": 4, "pass": 5, "skip": 6}
+# Failing first, then what awaits a person, is unsure or unfinished, then passes; skips last.
+STATUS_ORDER = {
+    "fail": 0,
+    "error": 1,
+    "awaiting": 2,
+    "warn": 3,
+    "running": 4,
+    "pending": 5,
+    "pass": 6,
+    "skip": 7,
+}
+
+
+def is_failing(status: str, details: dict | None) -> bool:
+    """A fail, or an error that is not an attestation still awaited (that one waits on a
+    person and is counted apart, though it is unscored like any error) nor a check that a
+    point of history could not evaluate (not measured, so neither broken nor fixed)."""
+    if status not in FAILING or awaiting(status, details) is not None:
+        return False
+    return not (details or {}).get("not_evaluable")
+
+
+def result_rank(result: CheckResult) -> tuple[int, int, int]:
+    """Failing and critical checks first, then awaited attestations, warnings, passes."""
+    state = "awaiting" if awaiting(result.status, result.details) else result.status
+    critical = 0 if result.check_item.severity == "critical" and state in FAILING else 1
+    return (critical, STATUS_ORDER.get(state, 9), result.check_item.position)
 
 
 def score_delta(after: float | None, before: float | None) -> float | None:
@@ -47,6 +73,52 @@ def latest_done(
     return found
 
 
+@dataclass(frozen=True)
+class Points:
+    """A project's last measured assessments, newest first, and its latest point claimed
+    by a document: shown beside, never the baseline of a change."""
+
+    measured: list[Assessment]
+    claim: Assessment | None = None
+
+    @property
+    def latest(self) -> Assessment | None:
+        return self.measured[0] if self.measured else None
+
+    @property
+    def previous(self) -> Assessment | None:
+        return self.measured[1] if len(self.measured) > 1 else None
+
+
+def latest_measured(
+    project_ids: Sequence[int], *, count: int, at_or_before: dt.datetime | None = None
+) -> dict[int, Points]:
+    """The last `count` finished assessments of each project that were measured (not
+    claimed by a document), and each project's latest claimed point, in one query."""
+    if not project_ids:
+        return {}
+    condition = Q()
+    for project_id in project_ids:
+        newest = Assessment.objects.filter(project_id=project_id, status=AssessmentStatus.DONE)
+        if at_or_before is not None:
+            newest = newest.filter(evaluated_at__lte=at_or_before)
+        newest = newest.order_by("-evaluated_at", "-id").values("pk")
+        condition |= Q(pk__in=newest.filter(claimed=False)[:count])
+        condition |= Q(pk__in=newest.filter(claimed=True)[:1])
+    measured: dict[int, list[Assessment]] = {project_id: [] for project_id in project_ids}
+    claims: dict[int, Assessment] = {}
+    for assessment in (
+        Assessment.objects.filter(condition)
+        .defer("note")
+        .order_by("project_id", "-evaluated_at", "-id")
+    ):
+        if assessment.claimed:
+            claims[assessment.project_id] = assessment
+        else:
+            measured[assessment.project_id].append(assessment)
+    return {pid: Points(measured[pid], claims.get(pid)) for pid in project_ids}
+
+
 def active_assessments(project_ids: Sequence[int]) -> dict[int, Assessment]:
     """The newest pending or running assessment of each project that has one."""
     # By status alone, so that the status index answers: with a project filter as well
@@ -73,7 +145,21 @@ class ResultGroup:
 
     @property
     def failing(self) -> int:
-        return sum(1 for r in self.results if r.status in FAILING)
+        return sum(1 for r in self.results if is_failing(r.status, r.details))
+
+    @property
+    def awaiting(self) -> int:
+        return sum(1 for r in self.results if awaiting(r.status, r.details))
+
+    @property
+    def attention(self) -> list[CheckResult]:
+        """What needs someone: everything but passes and skips, failing first."""
+        return [r for r in self.results if r.status not in ("pass", "skip")]
+
+    @property
+    def settled(self) -> list[CheckResult]:
+        """Passes and skips, collapsed on the pages."""
+        return [r for r in self.results if r.status in ("pass", "skip")]
 
 
 def result_groups(*, assessment: Assessment) -> list[ResultGroup]:
@@ -93,10 +179,7 @@ def result_groups(*, assessment: Assessment) -> list[ResultGroup]:
             name=category.name,
             score=scores[category.key].score if category.key in scores else None,
             coverage=scores[category.key].coverage if category.key in scores else None,
-            results=sorted(
-                results,
-                key=lambda r: (STATUS_ORDER.get(r.status, 9), r.check_item.position),
-            ),
+            results=sorted(results, key=result_rank),
         )
         for category, results in ordered
     ]

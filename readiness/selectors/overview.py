@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from readiness.models import Assessment, Project
-from readiness.selectors.common import active_assessments, latest_done, score_delta
+from readiness.selectors.common import active_assessments, latest_measured, score_delta
 
 SPARKLINE_POINTS = 30
 
@@ -16,9 +16,10 @@ SPARKLINE_POINTS = 30
 class ProjectCard:
     project: Project
     latest: Assessment | None
-    previous: Assessment | None
-    sparkline: tuple[float, ...]  # oldest first
+    previous: Assessment | None  # the measured one before `latest`
+    sparkline: tuple[float, ...]  # oldest first, measured scores only
     running: Assessment | None
+    claim: Assessment | None = None  # a document's latest claim, shown beside
 
     @property
     def delta(self) -> float | None:
@@ -28,10 +29,11 @@ class ProjectCard:
 
 
 def project_cards(*, projects: QuerySet[Project]) -> list[ProjectCard]:
-    """One card per project (three queries whatever the number of assessments)."""
+    """One card per project (three queries whatever the number of assessments). The
+    latest score and its change are measured ones; a document's claim is only shown."""
     projects_list = list(projects.select_related("team").order_by("team__name", "name"))
     ids = [p.pk for p in projects_list]
-    recent = latest_done(ids, count=SPARKLINE_POINTS)
+    recent = latest_measured(ids, count=SPARKLINE_POINTS)
     running = active_assessments(ids)
     cards = []
     for project in projects_list:
@@ -39,10 +41,11 @@ def project_cards(*, projects: QuerySet[Project]) -> list[ProjectCard]:
         cards.append(
             ProjectCard(
                 project=project,
-                latest=points[0] if points else None,
-                previous=points[1] if len(points) > 1 else None,
-                sparkline=tuple(a.score for a in reversed(points) if a.score is not None),
+                latest=points.latest,
+                previous=points.previous,
+                sparkline=tuple(a.score for a in reversed(points.measured) if a.score is not None),
                 running=running.get(project.pk),
+                claim=points.claim,
             )
         )
     return cards

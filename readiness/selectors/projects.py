@@ -21,7 +21,7 @@ from readiness.models import (
     CheckResult,
     Project,
 )
-from readiness.selectors.common import active_assessments, latest_done, score_delta
+from readiness.selectors.common import active_assessments, latest_measured, score_delta
 
 CHART_RANGES = {"90d": 90, "1y": 365, "all": None}
 DEFAULT_CHART_RANGE = "90d"
@@ -45,6 +45,7 @@ class ProjectSummary:
     latest: Assessment | None
     previous: Assessment | None
     categories: list[CategoryCard]
+    claim: Assessment | None = None  # a document's latest claim, shown beside
 
     @property
     def delta(self) -> float | None:
@@ -54,12 +55,12 @@ class ProjectSummary:
 
 
 def project_summary(*, project: Project) -> ProjectSummary:
-    """The latest finished assessment, the one before, and a card per category (2 queries)."""
-    points = latest_done([project.pk], count=2)[project.pk]
-    latest = points[0] if points else None
-    previous = points[1] if len(points) > 1 else None
+    """The latest measured assessment, the measured one before, a card per category, and
+    the latest claim of a document, shown beside but never compared with (2 queries)."""
+    found = latest_measured([project.pk], count=2)[project.pk]
+    latest, previous = found.latest, found.previous
     rows: dict[int, list[CategoryScore]] = defaultdict(list)
-    for row in CategoryScore.objects.filter(assessment__in=[a.pk for a in points]):
+    for row in CategoryScore.objects.filter(assessment__in=[a.pk for a in found.measured]):
         rows[row.assessment_id].append(row)
     before = {row.key: row.score for row in rows[previous.pk]} if previous else {}
     categories = [
@@ -72,7 +73,9 @@ def project_summary(*, project: Project) -> ProjectSummary:
         )
         for row in (rows[latest.pk] if latest else [])
     ]
-    return ProjectSummary(latest=latest, previous=previous, categories=categories)
+    return ProjectSummary(
+        latest=latest, previous=previous, categories=categories, claim=found.claim
+    )
 
 
 def finished_results(*, assessment: Assessment) -> list[CheckResult]:
@@ -135,11 +138,41 @@ def score_history(*, project: Project, since: dt.datetime | None) -> ScoreHistor
     return ScoreHistory(points=points, categories=categories, category_scores=dict(scores))
 
 
+# An attestation that lapses within this is listed with the ones awaited.
+EXPIRING_SOON = dt.timedelta(days=30)
+
+
 @dataclass(frozen=True)
 class ManualCheckRow:
     check: Check
     attestation: Attestation | None
     expired: bool
+    expiring: bool = False
+
+    @property
+    def needs_attention(self) -> bool:
+        """Awaiting an attestation (none, or expired), or about to."""
+        return self.attestation is None or self.expired or self.expiring
+
+
+@dataclass(frozen=True)
+class ManualPanel:
+    first: list[ManualCheckRow]  # awaiting, then expiring: shown open
+    rest: list[ManualCheckRow]  # attested and valid for a while: collapsed
+
+    def __bool__(self) -> bool:
+        return bool(self.first or self.rest)
+
+
+def manual_panel(rows: list[ManualCheckRow]) -> ManualPanel:
+    """The manual checks for the project page: what awaits an attestation first (none,
+    then expired, then expiring soon), the rest apart."""
+    order = {True: 0, False: 1}
+    first = sorted(
+        (row for row in rows if row.needs_attention),
+        key=lambda row: (order[row.attestation is None], order[row.expired], row.check.position),
+    )
+    return ManualPanel(first=first, rest=[row for row in rows if not row.needs_attention])
 
 
 def manual_checks(
@@ -164,8 +197,12 @@ def manual_checks(
     rows = []
     for check in checks:
         attestation = attestations.get(check.latest_attestation)
-        expired = bool(attestation and attestation.valid_until and attestation.valid_until <= now)
-        rows.append(ManualCheckRow(check=check, attestation=attestation, expired=expired))
+        until = attestation.valid_until if attestation else None
+        expired = bool(until and until <= now)
+        expiring = bool(until and now < until <= now + EXPIRING_SOON)
+        rows.append(
+            ManualCheckRow(check=check, attestation=attestation, expired=expired, expiring=expiring)
+        )
     return rows
 
 

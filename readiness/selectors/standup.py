@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from checks.messages import AWAITING
 from readiness.models import (
     ActionItem,
     ActionItemStatus,
@@ -19,7 +20,13 @@ from readiness.models import (
     Project,
     Team,
 )
-from readiness.selectors.common import FAILING, active_assessments, latest_done, score_delta
+from readiness.selectors.common import (
+    FAILING,
+    active_assessments,
+    is_failing,
+    latest_measured,
+    score_delta,
+)
 
 STANDUP_HORIZON = dt.timedelta(days=7)
 
@@ -30,7 +37,20 @@ class DigestCheck:
     name: str
     status: str
     summary: str
-    details: dict[str, Any] = field(default_factory=dict)  # only "message", when stored
+    # Only what the page shows: "message", and what says an attestation is awaited.
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def failing(self) -> bool:
+        return is_failing(self.status, self.details)
+
+    @property
+    def awaiting(self) -> bool:
+        return self.status in FAILING and not self.failing and not self.not_evaluable
+
+    @property
+    def not_evaluable(self) -> bool:
+        return bool(self.details.get("not_evaluable"))
 
 
 @dataclass(frozen=True)
@@ -40,10 +60,12 @@ class ProjectDigest:
     baseline: Assessment | None
     new_failures: list[DigestCheck]
     fixes: list[DigestCheck]
+    awaiting: list[DigestCheck]
     overdue: list[ActionItem]
     due: list[ActionItem]
     expiring: list[Attestation]
     running: Assessment | None = None
+    claim: Assessment | None = None  # a document's latest claim, shown beside
 
     @property
     def delta(self) -> float | None:
@@ -69,20 +91,16 @@ def standup_digest(*, team: Team, since: dt.datetime, now: dt.datetime) -> list[
     projects' assessments)."""
     projects = list(team.projects.order_by("name"))
     ids = [p.pk for p in projects]
-    current = latest_done(ids, count=1)
-    baseline = latest_done(ids, count=1, at_or_before=since)
+    # Measured against measured: a document's claim is never the baseline.
+    current = latest_measured(ids, count=1)
+    baseline = latest_measured(ids, count=1, at_or_before=since)
     running = active_assessments(ids)
-    pairs = {
-        p.pk: (
-            current[p.pk][0] if current[p.pk] else None,
-            baseline[p.pk][0] if baseline[p.pk] else None,
-        )
-        for p in projects
-    }
+    pairs = {p.pk: (current[p.pk].latest, baseline[p.pk].latest) for p in projects}
     wanted = {a.pk for pair in pairs.values() for a in pair if a is not None}
     results: dict[int, dict[str, DigestCheck]] = defaultdict(dict)
-    # Only the summary's message is read from details: the rest can be large.
-    for assessment_id, key, name, status, summary, message in CheckResult.objects.filter(
+    # Only these keys are read from details: the rest can be large.
+    kept = ("message", AWAITING, "expired_on", "not_evaluable")
+    for assessment_id, key, name, status, summary, *values in CheckResult.objects.filter(
         assessment_id__in=wanted
     ).values_list(
         "assessment_id",
@@ -90,9 +108,9 @@ def standup_digest(*, team: Team, since: dt.datetime, now: dt.datetime) -> list[
         "check_item__name",
         "status",
         "summary",
-        "details__message",
+        *(f"details__{k}" for k in kept),
     ):
-        details = {"message": message} if message else {}
+        details = {k: v for k, v in zip(kept, values, strict=True) if v}
         results[assessment_id][key] = DigestCheck(key, name, status, summary, details)
 
     today = timezone.localdate(now)
@@ -127,18 +145,16 @@ def standup_digest(*, team: Team, since: dt.datetime, now: dt.datetime) -> list[
         if before is not None and before == latest:
             new_failures, fixes = [], []
         else:
+            # Fails and real errors only: an attestation still awaited is listed apart.
             new_failures = [
                 c
                 for k, c in now_checks.items()
-                if c.status in FAILING
-                and (k not in then_checks or then_checks[k].status not in FAILING)
+                if c.failing and (k not in then_checks or not then_checks[k].failing)
             ]
             fixes = [
                 c
                 for k, c in now_checks.items()
-                if c.status in ("pass", "warn")
-                and k in then_checks
-                and then_checks[k].status in FAILING
+                if c.status in ("pass", "warn") and k in then_checks and then_checks[k].failing
             ]
         digests.append(
             ProjectDigest(
@@ -147,10 +163,12 @@ def standup_digest(*, team: Team, since: dt.datetime, now: dt.datetime) -> list[
                 baseline=before,
                 new_failures=new_failures,
                 fixes=fixes,
+                awaiting=[c for c in now_checks.values() if c.awaiting],
                 overdue=[i for i in items[project.pk] if i.due_date < today],
                 due=[i for i in items[project.pk] if i.due_date >= today],
                 expiring=expiring[project.pk],
                 running=running.get(project.pk),
+                claim=current[project.pk].claim,
             )
         )
     return digests

@@ -23,7 +23,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from checks.messages import message
 from checks.registry import FILE_CHECK_TYPES, SLOW_CHECK_TYPES
-from checks.runner import NOT_EVALUABLE
+from checks.runner import not_evaluable
 from checks.spec import Attestation as AttestationSpec
 from checks.spec import Outcome, RunContext, Status
 from readiness.models import (
@@ -69,7 +69,8 @@ def assessment_create(
 ) -> Assessment:
     """One assessment of the project's current checklist with one result row per check, in
     one transaction. Manual checks are decided here from the attestations; checks whose
-    type is not in `only_types` are recorded as skip ("not evaluable on history"); every
+    type is not in `only_types` are recorded as `error` "not evaluable on history" (not
+    measured: they lower coverage); every
     other row is pending, due to be started by a task before its lease runs out.
 
     `revision` pins the commit to evaluate (any git revision; tasks record its sha).
@@ -92,7 +93,7 @@ def assessment_create(
     rows = []
     for check in checks:
         if not _evaluable(check, only_types):
-            rows.append(_finished_row(check, Outcome.skip(message(NOT_EVALUABLE)), now))
+            rows.append(_finished_row(check, not_evaluable(), now))
         elif check.pk in decided:
             rows.append(_finished_row(check, decided[check.pk], now))
         else:

@@ -4,8 +4,10 @@ history starts long before the first live assessment.
 Files are read from git objects (no checkout), and one BlobCache is shared by all the
 points of a run: consecutive commits share almost all their blobs, so each blob is scanned
 once whatever the number of points. Every point is stored as an assessment dated at its
-commit time, with the checks that cannot be evaluated on history (http, command,
-threshold, manual) recorded as `skip`, so that coverage says what was measured."""
+commit time. Manual checks are decided by the attestations valid at that time; the checks
+that history cannot evaluate (checks.registry.HISTORY_CHECK_TYPES says which can) are
+recorded as `error` "not evaluable on history", so that coverage says what was measured
+(below 100% whenever such checks exist) and the point reads "file checks only"."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from django.utils.translation import gettext as _
 from checks.blobcache import BlobCache
 from checks.git import git_resolve, git_run
 from checks.gitrevision import GitRevision
-from checks.registry import FILE_CHECK_TYPES
+from checks.registry import FILE_CHECK_TYPES, HISTORY_CHECK_TYPES
 from checks.scan import run_file_checks
 from checks.spec import CheckSpec, Outcome
 from checks.tree import TreeError
@@ -211,7 +213,7 @@ def _backfill_point(
             trigger=Trigger.BACKFILL,
             revision=point.sha,
             evaluated_at=point.committed_at,
-            only_types=FILE_CHECK_TYPES,
+            only_types=HISTORY_CHECK_TYPES,
         )
     # Results are written through the assessment's conditional claim and store steps, so
     # a duplicate delivery of the same point writes nothing twice; the last write scores.

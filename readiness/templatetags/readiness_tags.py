@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from django import template
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext_lazy, pgettext, pgettext_lazy
@@ -126,6 +126,61 @@ def status_badge(status: str | None) -> SafeString:
     return _status_badge(status or "", get_language())
 
 
+@register.simple_tag
+def result_badge(status: str | None, details: Mapping[str, Any] | None = None) -> SafeString:
+    """A result's badge: "Awaiting attestation" (or "Attestation expired on DATE") in a
+    neutral style for an attestation still awaited, "Not measured" for a check a point of
+    history could not evaluate, otherwise the status badge. The status stays `error`
+    (data-status): only the words and the colour differ."""
+    found = verdicts.awaiting(status or "", details)
+    if found is not None:
+        return _awaiting_html(found)
+    if status == "error" and isinstance(details, Mapping) and details.get("not_evaluable"):
+        # A point of history could not evaluate it: nothing went wrong, nothing was measured.
+        return format_html(
+            '<span class="badge badge-not-measured" data-status="error" data-not-measured="true"'
+            ' title="{}"><span aria-hidden="true">–</span> {}</span>',
+            _("not evaluable on history"),
+            _("Not measured"),
+        )
+    return status_badge(status)
+
+
+@register.simple_tag
+def awaiting_badge(expired_on: dt.datetime | dt.date | None = None) -> SafeString:
+    """The badge of a manual check whose attestation is awaited (expired on a date)."""
+    if isinstance(expired_on, dt.datetime):
+        expired_on = timezone.localdate(expired_on)
+    return _awaiting_html(verdicts.Awaiting(expired_on=expired_on))
+
+
+def _awaiting_html(found: verdicts.Awaiting) -> SafeString:
+    return format_html(
+        '<span class="badge badge-awaiting" data-status="error" data-awaiting="true">'
+        '<span aria-hidden="true">◷</span> {}</span>',
+        found.text(),
+    )
+
+
+@register.filter
+def result_state(result: Any) -> str:
+    """A result's status for styling: "awaiting" for an attestation still awaited,
+    "not-measured" for a check a point of history could not evaluate, else the status."""
+    details = result.details if isinstance(result.details, Mapping) else {}
+    if verdicts.awaiting(result.status, details):
+        return "awaiting"
+    if result.status == "error" and details.get("not_evaluable"):
+        return "not-measured"
+    return result.status
+
+
+@register.filter
+def not_measured(groups: Iterable[Any]) -> list[Any]:
+    """The results of `groups` (readiness.selectors.common.ResultGroup) that are `error`:
+    checks that lower coverage because nothing measured them."""
+    return [result for group in groups for result in group.results if result.status == "error"]
+
+
 @lru_cache(maxsize=64)
 def _verdict_badge(verdict: str, language: str) -> SafeString:
     if verdict == Verdict.READY:
@@ -171,6 +226,16 @@ def _trigger_label(trigger: str, language: str) -> str:
 @register.filter
 def trigger_label(trigger: str) -> str:
     return _trigger_label(trigger, get_language())
+
+
+@register.filter
+def origin_label(assessment: Any) -> str:
+    """The trigger, and "file checks only" for a backfilled point (its other checks were
+    not measured)."""
+    label = _trigger_label(assessment.trigger, get_language())
+    if getattr(assessment, "file_checks_only", False):
+        return _("%(trigger)s · file checks only") % {"trigger": label}
+    return label
 
 
 @register.filter
@@ -271,7 +336,9 @@ _PREFORMATTED = {"stdout", "stderr", "output", "excerpt", "stdout_excerpt", "std
 # Sizes and truncation flags are bookkeeping, not evidence.
 _HIDDEN_SUFFIXES = ("_bytes", "_truncated")
 # Shown as the summary, not in the evidence panel.
-_HIDDEN_DETAILS = frozenset({"message"})
+# Markers the badge and the status words already say (checks.messages.AWAITING, and the
+# runner's not-evaluable flag).
+_HIDDEN_DETAILS = frozenset({"message", "awaiting", "not_evaluable"})
 _DETAIL_TEXT_LIMIT = 4000
 
 

@@ -23,6 +23,7 @@ from readiness.selectors.projects import (
     action_items,
     finished_results,
     manual_checks,
+    manual_panel,
     project_summary,
     running_assessment,
     score_history,
@@ -60,7 +61,9 @@ def project_context(request: HtmxHttpRequest, project: Project) -> dict[str, Any
         "summary": summary,
         "groups": (result_groups(assessment=summary.latest) if summary.latest else []),
         "checklist": checklist,
-        "manual_rows": manual_checks(project=project, checklist=checklist, now=timezone.now()),
+        "manual": manual_panel(
+            manual_checks(project=project, checklist=checklist, now=timezone.now())
+        ),
         "attestation_statuses": AttestationForm.base_fields["status"].choices,
         "items": action_items(project=project),
         "today": timezone.localdate(),
@@ -68,7 +71,7 @@ def project_context(request: HtmxHttpRequest, project: Project) -> dict[str, Any
         "schedule_form": ScheduleForm(
             initial={"schedule": project.schedule, "timezone": project.timezone}
         ),
-        **chart_context(project, request, summary.latest),
+        **chart_context(project, request, summary.latest or summary.claim),
         **backfill_context(project),
     }
 

@@ -23,7 +23,7 @@ def test_it_records_an_attestation_and_shows_who_when_and_until_when(
     page.goto(live_server.url + dashboard.url("project", dashboard.project.slug))
     page.evaluate("window.sameDocument = true")
     manual = page.locator(f'[data-testid="manual-check"][data-check="{CHECK}"]')
-    expect(manual).to_contain_text("needs attestation")
+    expect(manual).to_contain_text("Awaiting attestation")
 
     manual.get_by_test_id("attestation-status").select_option("warn")
     manual.get_by_label("Note").fill("Reviewed with ops; one pod still unbounded.")
@@ -33,7 +33,7 @@ def test_it_records_an_attestation_and_shows_who_when_and_until_when(
     current = manual.get_by_test_id("attestation-current")
     expect(current.locator(".badge")).to_have_attribute("data-status", "warn")
     expect(manual).to_contain_text("Attestation recorded.")
-    expect(manual).not_to_contain_text("needs attestation")
+    expect(manual).not_to_contain_text("Awaiting attestation")
     expect(manual).to_contain_text("Reviewed with ops; one pod still unbounded.")
     expect(manual.get_by_role("link", name="Evidence")).to_have_attribute(
         "href", "https://wiki.example.com/quotas"

@@ -86,13 +86,14 @@ def test_it_runs_slow_checks_in_parallel_and_keeps_the_checklist_order(ctx, http
     assert all(outcomes[key].duration_ms >= delay_s * 1000 for key in keys)
 
 
-def test_it_skips_the_types_it_cannot_evaluate_on_history(ctx, http_server):
+def test_it_leaves_the_types_it_cannot_evaluate_on_history_not_measured(ctx, http_server):
     specs = checklist(
         http_check("api", http_server.route("/api", body="ok")),
         {"key": "drill", "type": "manual"},
     )
     outcomes = run_checklist(specs, ctx, only_types=frozenset({"grep", "file", "manual"}))
-    assert outcomes["api"].status == Status.SKIP
+    assert outcomes["api"].status == Status.ERROR
+    assert outcomes["api"].details == {"not_evaluable": True}
     assert outcomes["api"].summary == NOT_EVALUABLE
     assert outcomes["drill"].summary == "needs attestation"
     assert http_server.requests == []

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from readiness.formatting import format_coverage, format_score
 from readiness.management.base import ReadinessCommand
 from readiness.models import Assessment, CheckResult, Project
-from readiness.verdicts import verdict_label
+from readiness.verdicts import trigger_text, verdict_label
 
 
 def history_points(project: Project) -> list[dict[str, Any]]:
@@ -35,6 +35,8 @@ def history_points(project: Project) -> list[dict[str, Any]]:
             "date": a.evaluated_at.isoformat(),
             "revision": a.revision or None,
             "trigger": a.trigger,
+            # A point of history measured only what a past commit can tell.
+            "file_checks_only": a.file_checks_only,
             "status": a.status,
             "score": a.score,
             "coverage": a.coverage,
@@ -56,7 +58,7 @@ def history_text(points: list[dict[str, Any]]) -> str:
             str(p["id"]),
             p["date"][:16].replace("T", " "),
             (p["revision"] or "")[:7],
-            p["trigger"],
+            trigger_text(p["trigger"], file_checks_only=p["file_checks_only"]),
             p["status"],
             format_score(p["score"]),
             format_coverage(p["coverage"]),

@@ -47,8 +47,9 @@ HISTORY_CHECKLIST = checklist(
 
 
 def statuses_shape(no_debug: str, signature: str, readme: str) -> list:
-    # http and manual checks cannot be evaluated on history: skip, so ops has no score.
-    return [(1, [(1, no_debug), (1, signature), (1, readme)]), (1, [(1, "skip"), (1, "skip")])]
+    # The http check is not evaluable on history and the manual one has no attestation:
+    # both are error (not measured), so ops has no score and coverage is below 100%.
+    return [(1, [(1, no_debug), (1, signature), (1, readme)]), (1, [(1, "error"), (1, "error")])]
 
 
 @pytest.fixture
@@ -118,6 +119,20 @@ def test_it_dates_history_points_at_the_commit_time(project, git):
     assert point["date"] == "2026-02-12T09:00:00+00:00"
     assert point["revision"] == git.shas[2]
     assert point["trigger"] == "backfill"
+
+
+@pytest.mark.django_db
+def test_it_shows_history_coverage_below_1_when_an_http_check_was_not_measured(project):
+    run_command("backfill", "--project", "shop", "--since", "2026-02-12", "--until", "2026-02-12")
+
+    _code, out, _err = run_command("history", "--project", "shop", "--json")
+    _code, text, _err = run_command("history", "--project", "shop")
+
+    [point] = json.loads(out)
+    assert point["coverage"] < 1
+    assert point["file_checks_only"] is True
+    assert {"key": "health", "status": "error"} in point["checks"]
+    assert "file checks only" in text
 
 
 @pytest.mark.django_db

@@ -64,6 +64,7 @@ def test_it_lists_assessments_oldest_first_by_evaluation_date_then_id(checklist)
         "date": "2026-02-15T09:00:00+00:00",
         "revision": "a" * 40,
         "trigger": "backfill",
+        "file_checks_only": True,
         "status": "done",
         "score": 0.0,
         "coverage": 1.0,
@@ -72,6 +73,7 @@ def test_it_lists_assessments_oldest_first_by_evaluation_date_then_id(checklist)
     }
     assert points[2]["date"] == "2026-02-16T09:00:00+00:00"
     assert points[2]["score"] == 9.8
+    assert points[2]["file_checks_only"] is False
 
 
 @pytest.mark.django_db

@@ -3,9 +3,11 @@ the import report."""
 
 from django.utils import translation
 
+from readiness.models import CheckResult
 from readiness.reports.imports import import_report_data
+from readiness.reports.jsontext import json_text
 from readiness.reports.markdown import import_report_markdown, report_markdown
-from readiness.reports.project import report_build
+from readiness.reports.project import report_build, report_data
 from tests.readiness.importer.conftest import SEED, import_doc
 from tests.readiness.reports.conftest import (
     AFTER,
@@ -90,3 +92,22 @@ def test_it_says_when_the_text_was_repaired():
     assert "Encoding" not in import_report_markdown(
         import_report_data(import_doc("seed-repaired.md"))
     )
+
+
+def test_it_says_awaiting_attestation_and_counts_it_apart_from_errors(measured):
+    project, _ = measured
+    latest = project.assessments.order_by("-evaluated_at").first()
+    CheckResult.objects.filter(assessment=latest, check_item__key="logs").update(
+        status="error",
+        summary="needs attestation",
+        details={"message": {"template": "needs attestation", "params": {}}, "awaiting": "x"},
+    )
+    with translation.override("en"):
+        report = report_build(project=project)
+        text = report_markdown(report)
+
+    assert "| LOGS is right | Monitoring | ⏳ Awaiting attestation |" in text
+    assert "⏳ Awaiting attestation: 1" in text
+    assert "ERROR" not in text.split("## 2.")[0]
+    # JSON keeps the status value.
+    assert '"status": "error"' in json_text(report_data(report))

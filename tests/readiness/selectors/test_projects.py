@@ -43,3 +43,32 @@ def test_it_names_chart_categories_after_the_newest_point_not_the_newest_row(pro
     history = projects.score_history(project=project, since=None)
 
     assert history.categories == [("security", "Security")]
+
+
+def test_it_puts_manual_checks_awaiting_or_expiring_first(project):
+    version = factories.ChecklistVersionFactory(project=project)
+    category = factories.CategoryFactory(checklist=version)
+    keys = ["valid", "expiring", "never", "expired"]
+    for position, key in enumerate(keys):
+        factories.CheckFactory(
+            checklist=version, category=category, key=key, type="manual", position=position
+        )
+    now = timezone.now()
+    for key, until in [
+        ("valid", now + dt.timedelta(days=80)),
+        ("expiring", now + dt.timedelta(days=5)),
+        ("expired", now - dt.timedelta(days=1)),
+    ]:
+        factories.AttestationFactory(
+            project=project,
+            check_key=key,
+            attested_at=now - dt.timedelta(days=10),
+            valid_until=until,
+        )
+
+    panel = projects.manual_panel(
+        projects.manual_checks(project=project, checklist=version, now=now)
+    )
+
+    assert [row.check.key for row in panel.first] == ["never", "expired", "expiring"]
+    assert [row.check.key for row in panel.rest] == ["valid"]

@@ -152,7 +152,8 @@ def test_it_records_other_types_as_not_evaluable_on_history(repo, server):
     rows = results(assessment)
     assert rows["debug"].status == ResultStatus.PENDING
     for key in ("health", "m"):
-        assert (rows[key].status, rows[key].summary) == ("skip", "not evaluable on history")
+        assert (rows[key].status, rows[key].summary) == ("error", "not evaluable on history")
+        assert rows[key].details["not_evaluable"] is True
     assert (assessment.checks_total, assessment.checks_done) == (3, 2)
     assert (assessment.evaluated_at, assessment.revision) == (WHEN, "abc")
 

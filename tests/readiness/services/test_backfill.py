@@ -44,8 +44,9 @@ HISTORY_CHECKLIST = checklist(
 
 
 def statuses_shape(no_debug: str, signature: str, readme: str) -> list:
-    # http and manual checks cannot be evaluated on history: skip, so ops has no score.
-    return [(1, [(1, no_debug), (1, signature), (1, readme)]), (1, [(1, "skip"), (1, "skip")])]
+    # The http check is not evaluable on history and the manual one has no attestation:
+    # both are error (not measured), so ops has no score and coverage is below 100%.
+    return [(1, [(1, no_debug), (1, signature), (1, readme)]), (1, [(1, "error"), (1, "error")])]
 
 
 @pytest.fixture
@@ -135,7 +136,7 @@ def test_it_stores_one_assessment_per_point_dated_at_its_commit_time(project, gi
 
 
 @pytest.mark.django_db
-def test_it_evaluates_file_checks_at_each_commit_and_skips_the_others(project, git):
+def test_it_evaluates_file_checks_at_each_commit_and_leaves_the_others_not_measured(project, git):
     backfill_run(project=project, since=dt.date(2026, 2, 10), every="commit")
 
     expected = [
@@ -152,18 +153,37 @@ def test_it_evaluates_file_checks_at_each_commit_and_skips_the_others(project, g
             "no-debug": no_debug,
             "signature": signature,
             "readme": readme,
-            "health": "skip",
-            "runbook": "skip",
+            "health": "error",
+            "runbook": "error",
         }
         assert results["health"].summary == "not evaluable on history"
-        assert results["runbook"].summary == "not evaluable on history"
+        assert results["runbook"].summary == "needs attestation"
         score, coverage, per_category = formula(statuses_shape(no_debug, signature, readme))
         assert assessment.score == pytest.approx(score)
         assert assessment.coverage == pytest.approx(coverage)
+        assert assessment.coverage == pytest.approx(0.5)
         assert [(c.score, c.coverage) for c in assessment.category_scores.all()] == [
             (pytest.approx(per_category[0][0]), pytest.approx(per_category[0][1])),
-            (None, None),
+            (None, 0.0),
         ]
+
+
+@pytest.mark.django_db
+def test_it_decides_manual_checks_by_the_attestation_valid_at_each_commit(project, git):
+    models.Attestation.objects.create(
+        project=project,
+        check_key="runbook",
+        status="pass",
+        attested_by="ops",
+        attested_at=at(11, 12),
+        valid_until=at(13, 0),
+    )
+
+    backfill_run(project=project, since=dt.date(2026, 2, 10), every="day")
+
+    runbook = [a.results.get(check_item__key="runbook").status for a in backfilled(project)]
+    # Before it was made, while valid, after it expired.
+    assert runbook == ["error", "pass", "error"]
 
 
 @pytest.mark.django_db
