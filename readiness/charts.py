@@ -40,6 +40,7 @@ SHORT_SPAN = dt.timedelta(days=2)
 AXIS_PAD = dt.timedelta(days=1)
 DAILY_TICKS_UP_TO = dt.timedelta(days=14)
 DAY_MS = 86_400_000
+POINT_ARRAYS = frozenset({"x", "y", "customdata"})
 
 
 def origin_labels() -> dict[str, str]:
@@ -67,8 +68,8 @@ def gap_threshold(times: Sequence[dt.datetime]) -> dt.timedelta:
 def _series(
     points: Sequence[HistoryPoint],
     value: Callable[[HistoryPoint], float | None],
-    origin_label: str,
     threshold: dt.timedelta | None,
+    x_of: dict[int, str],
 ) -> dict[str, list]:
     """x, y and customdata of `points`, with an empty point (which plotly does not join
     across) in each gap of `threshold` or longer; no gap when `threshold` is None."""
@@ -82,18 +83,18 @@ def _series(
                 x.append(_wall_clock(before + (point.evaluated_at - before) / 2))
                 y.append(None)
                 customdata.append(None)
-        x.append(_wall_clock(point.evaluated_at))
+        x.append(x_of[point.assessment_id])
         y.append(value(point))
-        customdata.append([point.assessment_id, point.revision[:12], origin_label])
+        customdata.append([point.assessment_id, point.revision[:12]])
     return {"x": x, "y": y, "customdata": customdata}
 
 
-def _hover() -> str:
-    # customdata = [assessment id, short revision, origin]; the revision may be empty.
+def _hover(origin_label: str) -> str:
+    # customdata = [assessment id, short revision]; the revision may be empty.
     return (
         "%{x|%Y-%m-%d %H:%M}<br>"
         + _("Score: %(score)s") % {"score": "%{y:.1f}/10"}
-        + "<br>%{customdata[2]}<br>%{customdata[1]}<extra>%{fullData.name}</extra>"
+        + f"<br>{origin_label}<br>%{{customdata[1]}}<extra>%{{fullData.name}}</extra>"
     )
 
 
@@ -188,9 +189,11 @@ def score_chart(history: ScoreHistory) -> dict[str, Any]:
     """The overall score and each category's score over time, one point per assessment,
     one series per origin (measured, backfilled, claimed), each line broken where no
     assessment was made for much longer than usual, and checklist versions marked. Every
-    point carries [assessment id, revision, origin] as customdata, so that a click can load
+    point carries [assessment id, revision] as customdata, so that a click can load
     that assessment."""
     labels = origin_labels()
+    # Each point's date, formatted once for the overall series and every category's.
+    x_of = {p.assessment_id: _wall_clock(p.evaluated_at) for p in history.points}
     by_origin = {origin: [p for p in history.points if p.origin == origin] for origin in Origin.ALL}
     thresholds = {
         origin: None
@@ -203,18 +206,16 @@ def score_chart(history: ScoreHistory) -> dict[str, Any]:
         Origin.BACKFILLED: _("Overall (backfilled: file checks only)"),
         Origin.CLAIMED: _("Overall (claimed by a document)"),
     }
-    # Plain dicts, validated once by go.Figure: building go.Scatter objects first would
-    # validate and copy every point twice.
     traces = []
     for origin, points in by_origin.items():
         if points:
             traces.append(
                 {
                     "type": "scatter",
-                    **_series(points, lambda p: p.score, labels[origin], thresholds[origin]),
+                    **_series(points, lambda p: p.score, thresholds[origin], x_of),
                     "name": overall_names[origin],
                     "legendgroup": "overall-" + origin,
-                    "hovertemplate": _hover(),
+                    "hovertemplate": _hover(labels[origin]),
                     **_style(origin, OVERALL_COLOUR, overall=True),
                 }
             )
@@ -231,37 +232,41 @@ def score_chart(history: ScoreHistory) -> dict[str, Any]:
                     **_series(
                         points,
                         lambda p, s=scores: s.get(p.assessment_id),
-                        labels[origin],
                         thresholds[origin],
+                        x_of,
                     ),
                     "name": name,
                     # One legend entry per category toggles all its series.
                     "legendgroup": "category-" + key,
                     "showlegend": not legend_shown,
-                    "hovertemplate": _hover(),
+                    "hovertemplate": _hover(labels[origin]),
                     **_style(origin, colour, overall=False),
                 }
             )
             legend_shown = True
     shapes, annotations = _version_marks(history.points)
-    figure = go.Figure(
-        data=traces,
-        layout=go.Layout(
-            # No theme: plotly's default one would add kilobytes to every page.
-            template="none",
-            # plotly.js formats numbers with these: "9,8" in French.
-            separators=formats.get_format("DECIMAL_SEPARATOR")
-            + formats.get_format("THOUSAND_SEPARATOR"),
-            yaxis={"range": [0, 10.3], "title": {"text": _("Score")}, "fixedrange": True},
-            xaxis=time_axis(history.points),
-            shapes=shapes,
-            annotations=annotations,
-            hovermode="closest",
-            margin={"l": 48, "r": 16, "t": 16, "b": 40},
-            legend={"orientation": "h", "y": -0.15},
-            height=380,
-            paper_bgcolor="rgba(0,0,0,0)",
-            plot_bgcolor="rgba(0,0,0,0)",
-        ),
+    layout = go.Layout(
+        # No theme: plotly's default one would add kilobytes to every page.
+        template="none",
+        # plotly.js formats numbers with these: "9,8" in French.
+        separators=formats.get_format("DECIMAL_SEPARATOR")
+        + formats.get_format("THOUSAND_SEPARATOR"),
+        yaxis={"range": [0, 10.3], "title": {"text": _("Score")}, "fixedrange": True},
+        xaxis=time_axis(history.points),
+        shapes=shapes,
+        annotations=annotations,
+        hovermode="closest",
+        margin={"l": 48, "r": 16, "t": 16, "b": 40},
+        legend={"orientation": "h", "y": -0.15},
+        height=380,
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
     )
-    return figure.to_plotly_json()
+    return {"data": [_checked(trace) for trace in traces], "layout": layout.to_plotly_json()}
+
+
+def _checked(trace: dict[str, Any]) -> dict[str, Any]:
+    """`trace` as it is, once plotly has validated its properties but the per-point arrays:
+    validating (and deep-copying) those would cost more than the rest of the page."""
+    go.Scatter({k: v for k, v in trace.items() if k not in POINT_ARRAYS})
+    return trace

@@ -53,14 +53,13 @@ def test_it_draws_the_overall_score_and_one_line_per_category():
     assert figure["data"][2]["y"] == [None, 7.0, None]
 
 
-def test_it_carries_the_assessment_id_revision_and_origin_on_every_point():
+def test_it_carries_the_assessment_id_and_revision_on_every_point_and_hovers_its_origin():
     figure = score_chart(history())
     for t in figure["data"]:
         assert [c[0] for c in t["customdata"]] == [1, 2, 3]
         assert t["customdata"][0][1] == "a" * 12
-        assert t["customdata"][0][2] == "measured"
         assert "%{customdata[1]}" in t["hovertemplate"]
-        assert "%{customdata[2]}" in t["hovertemplate"]
+        assert "<br>measured<br>" in t["hovertemplate"]
 
 
 def test_it_is_plain_json_with_local_wall_clock_dates():
@@ -123,11 +122,11 @@ def test_it_draws_each_origin_as_its_own_series():
     assert [c[0] for c in claimed["customdata"]] == [1]
     assert measured["line"]["dash"] == "solid"
     assert backfilled["line"]["dash"] == "dot"
-    assert backfilled["customdata"][0][2] == "backfilled from git history, file checks only"
+    assert "backfilled from git history, file checks only" in backfilled["hovertemplate"]
     # Claimed: hollow markers, never a line.
     assert claimed["mode"] == "markers"
     assert claimed["marker"]["symbol"] == "circle-open"
-    assert claimed["customdata"][0][2] == "claimed by a document"
+    assert "claimed by a document" in claimed["hovertemplate"]
 
 
 def test_it_shows_claimed_category_scores_as_markers_in_one_legend_entry_per_category():
