@@ -124,6 +124,20 @@ def _style(origin: str, colour: str, *, overall: bool) -> dict[str, Any]:
     }
 
 
+def _show_lonely_points(trace: dict[str, Any]) -> dict[str, Any]:
+    """A line-only series draws nothing for a point with no neighbour on its line (a single
+    run, a run between two gaps): give those points, and only those, a dot."""
+    y = trace["y"]
+    lonely = [
+        value is not None and (i == 0 or y[i - 1] is None) and (i == len(y) - 1 or y[i + 1] is None)
+        for i, value in enumerate(y)
+    ]
+    if trace["mode"] == "lines" and any(lonely):
+        trace["mode"] = "lines+markers"
+        trace["marker"] = {**trace["marker"], "size": [5 if alone else 0 for alone in lonely]}
+    return trace
+
+
 def _version_marks(points: Sequence[HistoryPoint]) -> tuple[list[dict], list[dict]]:
     """A thin vertical line and its "v3" label where each later checklist version first
     appears."""
@@ -226,23 +240,22 @@ def score_chart(history: ScoreHistory) -> dict[str, Any]:
         for origin, points in by_origin.items():
             if not any(scores.get(p.assessment_id) is not None for p in points):
                 continue
-            traces.append(
-                {
-                    "type": "scatter",
-                    **_series(
-                        points,
-                        lambda p, s=scores: s.get(p.assessment_id),
-                        thresholds[origin],
-                        x_of,
-                    ),
-                    "name": name,
-                    # One legend entry per category toggles all its series.
-                    "legendgroup": "category-" + key,
-                    "showlegend": not legend_shown,
-                    "hovertemplate": _hover(labels[origin]),
-                    **_style(origin, colour, overall=False),
-                }
-            )
+            series = {
+                "type": "scatter",
+                **_series(
+                    points,
+                    lambda p, s=scores: s.get(p.assessment_id),
+                    thresholds[origin],
+                    x_of,
+                ),
+                "name": name,
+                # One legend entry per category toggles all its series.
+                "legendgroup": "category-" + key,
+                "showlegend": not legend_shown,
+                "hovertemplate": _hover(labels[origin]),
+                **_style(origin, colour, overall=False),
+            }
+            traces.append(_show_lonely_points(series))
             legend_shown = True
     shapes, annotations = _version_marks(history.points)
     layout = go.Layout(

@@ -43,6 +43,8 @@ def chart_context(project: Project, request: HtmxHttpRequest, latest: Assessment
         "chart_range": chart_range,
         "chart_range_links": [("90d", _("3 months")), ("1y", _("1 year")), ("all", _("All"))],
         "chart": score_chart(history) if history and history.points else None,
+        # The hint under the chart explains only the styles it draws.
+        "chart_origins": {p.origin for p in history.points} if history else set(),
     }
 
 

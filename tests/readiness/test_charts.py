@@ -191,3 +191,19 @@ def test_it_names_the_origins_in_the_users_language(language):
         "fr": ["Global (mesuré)", "Global (déclaré par un document)"],
     }
     assert names == expected[language]
+
+
+def test_it_dots_a_category_point_that_has_no_neighbour_on_its_line():
+    scores = {"security": {1: 7.0, 2: 7.5, 4: 8.0}}
+    points = points_at([0, 1, 2, 40])
+    figure = score_chart(history(points, [("security", "Security")], scores))
+    security = trace(figure, "Security")
+    # Days 0-1 make a line; day 2 has no score; day 40 is alone after the gap.
+    assert security["y"] == [7.0, 7.5, None, None, 8.0]
+    assert security["mode"] == "lines+markers"
+    assert security["marker"]["size"] == [0, 0, 0, 0, 5]
+
+
+def test_it_draws_a_category_with_no_lonely_point_as_a_plain_line():
+    figure = score_chart(history())
+    assert trace(figure, "Security")["mode"] == "lines"
