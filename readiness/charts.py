@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
+import statistics
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import plotly.graph_objects as go
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from readiness.selectors.projects import ScoreHistory
+from readiness.selectors.projects import HistoryPoint, Origin, ScoreHistory
 
 # Calm, distinguishable colours; the overall line is the dark, thick one.
 OVERALL_COLOUR = "#1f2937"
+CLAIMED_COLOUR = "#b45309"
 CATEGORY_COLOURS = (
     "#2563eb",
     "#16a34a",
@@ -22,70 +27,259 @@ CATEGORY_COLOURS = (
     "#65a30d",
     "#dc2626",
 )
+VERSION_MARK_COLOUR = "#6b7280"
+
+# A line is broken where no assessment was made for much longer than usual: more than
+# GAP_FACTOR times the series' median spacing, and at least MIN_GAP (so a weekend between
+# daily runs stays joined), and always from MAX_GAP on.
+GAP_FACTOR = 4
+MIN_GAP = dt.timedelta(days=3)
+MAX_GAP = dt.timedelta(days=30)
+# A chart spanning less than this is padded by AXIS_PAD on each side, and ticks once a day.
+SHORT_SPAN = dt.timedelta(days=2)
+AXIS_PAD = dt.timedelta(days=1)
+DAILY_TICKS_UP_TO = dt.timedelta(days=14)
+DAY_MS = 86_400_000
+POINT_ARRAYS = frozenset({"x", "y", "customdata"})
 
 
-def _hover() -> str:
-    # customdata = [assessment id, short revision]; the revision line is empty without one.
+def origin_labels() -> dict[str, str]:
+    return {
+        Origin.MEASURED: _("measured"),
+        Origin.BACKFILLED: _("backfilled from git history, file checks only"),
+        Origin.CLAIMED: _("claimed by a document"),
+    }
+
+
+def _wall_clock(moment: dt.datetime) -> str:
+    # plotly.js ignores time zones: send wall-clock times of the current time zone.
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def gap_threshold(times: Sequence[dt.datetime]) -> dt.timedelta:
+    """How long a period without assessment must be for the line to break across it."""
+    spacings = [b - a for a, b in itertools.pairwise(times)]
+    if not spacings:
+        return MAX_GAP
+    usual = statistics.median(spacings)
+    return min(MAX_GAP, max(GAP_FACTOR * usual, MIN_GAP))
+
+
+def _series(
+    points: Sequence[HistoryPoint],
+    value: Callable[[HistoryPoint], float | None],
+    threshold: dt.timedelta | None,
+    x_of: dict[int, str],
+) -> dict[str, list]:
+    """x, y and customdata of `points`, with an empty point (which plotly does not join
+    across) in each gap of `threshold` or longer; no gap when `threshold` is None."""
+    x: list[str] = []
+    y: list[float | None] = []
+    customdata: list[list | None] = []
+    for index, point in enumerate(points):
+        if threshold is not None and index:
+            before = points[index - 1].evaluated_at
+            if point.evaluated_at - before >= threshold:
+                x.append(_wall_clock(before + (point.evaluated_at - before) / 2))
+                y.append(None)
+                customdata.append(None)
+        x.append(x_of[point.assessment_id])
+        y.append(value(point))
+        customdata.append([point.assessment_id, point.revision[:12]])
+    return {"x": x, "y": y, "customdata": customdata}
+
+
+def _hover(origin_label: str) -> str:
+    # customdata = [assessment id, short revision]; the revision may be empty.
     return (
         "%{x|%Y-%m-%d %H:%M}<br>"
         + _("Score: %(score)s") % {"score": "%{y:.1f}/10"}
-        + "<br>%{customdata[1]}<extra>%{fullData.name}</extra>"
+        + f"<br>{origin_label}<br>%{{customdata[1]}}<extra>%{{fullData.name}}</extra>"
     )
+
+
+def _style(origin: str, colour: str, *, overall: bool) -> dict[str, Any]:
+    """Measured: a solid line with dots; backfilled: a dotted line with small dots;
+    claimed: hollow rings, never a line."""
+    if origin == Origin.CLAIMED:
+        return {
+            "mode": "markers",
+            "marker": {
+                "symbol": "circle-open",
+                "size": 11 if overall else 8,
+                "color": CLAIMED_COLOUR if overall else colour,
+                "line": {"width": 2},
+            },
+        }
+    width = (3 if overall else 1.5) if origin == Origin.MEASURED else (2 if overall else 1.2)
+    return {
+        "mode": "lines+markers" if overall else "lines",
+        "connectgaps": False,
+        "line": {
+            "color": colour,
+            "width": width,
+            "dash": "solid" if origin == Origin.MEASURED else "dot",
+        },
+        "marker": {"size": 6 if origin == Origin.MEASURED else 4, "color": colour},
+    }
+
+
+def _show_lonely_points(trace: dict[str, Any]) -> dict[str, Any]:
+    """A line-only series draws nothing for a point with no neighbour on its line (a single
+    run, a run between two gaps): give those points, and only those, a dot."""
+    y = trace["y"]
+    lonely = [
+        value is not None and (i == 0 or y[i - 1] is None) and (i == len(y) - 1 or y[i + 1] is None)
+        for i, value in enumerate(y)
+    ]
+    if trace["mode"] == "lines" and any(lonely):
+        trace["mode"] = "lines+markers"
+        trace["marker"] = {**trace["marker"], "size": [5 if alone else 0 for alone in lonely]}
+    return trace
+
+
+def _version_marks(points: Sequence[HistoryPoint]) -> tuple[list[dict], list[dict]]:
+    """A thin vertical line and its "v3" label where each later checklist version first
+    appears."""
+    shapes: list[dict] = []
+    annotations: list[dict] = []
+    seen = {points[0].checklist_number} if points else set()
+    for point in points:
+        if point.checklist_number in seen:
+            continue
+        seen.add(point.checklist_number)
+        x = _wall_clock(point.evaluated_at)
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": x,
+                "x1": x,
+                "y0": 0,
+                "y1": 1,
+                "layer": "below",
+                "line": {"color": VERSION_MARK_COLOUR, "width": 1, "dash": "dash"},
+            }
+        )
+        annotations.append(
+            {
+                "x": x,
+                "xref": "x",
+                "y": 1,
+                "yref": "paper",
+                "text": f"v{point.checklist_number}",
+                "hovertext": _("Checklist version %(number)s from here on")
+                % {"number": point.checklist_number},
+                "showarrow": False,
+                "xanchor": "left",
+                "yanchor": "top",
+                "font": {"size": 11, "color": VERSION_MARK_COLOUR},
+            }
+        )
+    return shapes, annotations
+
+
+def time_axis(points: Sequence[HistoryPoint]) -> dict[str, Any]:
+    """A date axis whose range holds every point with some room around it; a short one
+    (a single run, two runs on one day) is padded by a day each side and ticks once a day
+    with dates only, never at fractions of a second."""
+    axis: dict[str, Any] = {"type": "date"}
+    if not points:
+        return axis
+    first, last = points[0].evaluated_at, points[-1].evaluated_at
+    span = last - first
+    pad = AXIS_PAD if span < SHORT_SPAN else span * 0.03
+    axis["range"] = [_wall_clock(first - pad), _wall_clock(last + pad)]
+    if span + 2 * pad <= DAILY_TICKS_UP_TO:
+        start = timezone.localtime(first - pad).replace(hour=0, minute=0, second=0, microsecond=0)
+        axis.update(
+            {"tick0": start.strftime("%Y-%m-%d"), "dtick": DAY_MS, "tickformat": "%-d %b %Y"}
+        )
+    return axis
 
 
 def score_chart(history: ScoreHistory) -> dict[str, Any]:
-    """The overall score and each category's score over time, one point per assessment.
-    Every point carries [assessment id, revision] as customdata, so that a click can load
+    """The overall score and each category's score over time, one point per assessment,
+    one series per origin (measured, backfilled, claimed), each line broken where no
+    assessment was made for much longer than usual, and checklist versions marked. Every
+    point carries [assessment id, revision] as customdata, so that a click can load
     that assessment."""
-    # plotly.js ignores time zones: send wall-clock times of the current time zone.
-    x = [timezone.localtime(p.evaluated_at).strftime("%Y-%m-%d %H:%M:%S") for p in history.points]
-    customdata = [[p.assessment_id, p.revision[:12]] for p in history.points]
-    overall = _("Overall")
-    # Plain dicts, validated once by go.Figure: building go.Scatter objects first would
-    # validate and copy every point twice.
-    traces = [
-        {
-            "type": "scatter",
-            "x": x,
-            "y": [p.score for p in history.points],
-            "customdata": customdata,
-            "name": overall,
-            "mode": "lines+markers",
-            "line": {"color": OVERALL_COLOUR, "width": 3},
-            "marker": {"size": 6},
-            "hovertemplate": _hover(),
-        }
-    ]
+    labels = origin_labels()
+    # Each point's date, formatted once for the overall series and every category's.
+    x_of = {p.assessment_id: _wall_clock(p.evaluated_at) for p in history.points}
+    by_origin = {origin: [p for p in history.points if p.origin == origin] for origin in Origin.ALL}
+    thresholds = {
+        origin: None
+        if origin == Origin.CLAIMED
+        else gap_threshold([p.evaluated_at for p in points])
+        for origin, points in by_origin.items()
+    }
+    overall_names = {
+        Origin.MEASURED: _("Overall (measured)"),
+        Origin.BACKFILLED: _("Overall (backfilled: file checks only)"),
+        Origin.CLAIMED: _("Overall (claimed by a document)"),
+    }
+    traces = []
+    for origin, points in by_origin.items():
+        if points:
+            traces.append(
+                {
+                    "type": "scatter",
+                    **_series(points, lambda p: p.score, thresholds[origin], x_of),
+                    "name": overall_names[origin],
+                    "legendgroup": "overall-" + origin,
+                    "hovertemplate": _hover(labels[origin]),
+                    **_style(origin, OVERALL_COLOUR, overall=True),
+                }
+            )
     for index, (key, name) in enumerate(history.categories):
         scores = history.category_scores.get(key, {})
-        traces.append(
-            {
+        colour = CATEGORY_COLOURS[index % len(CATEGORY_COLOURS)]
+        legend_shown = False
+        for origin, points in by_origin.items():
+            if not any(scores.get(p.assessment_id) is not None for p in points):
+                continue
+            series = {
                 "type": "scatter",
-                "x": x,
-                "y": [scores.get(p.assessment_id) for p in history.points],
-                "customdata": customdata,
+                **_series(
+                    points,
+                    lambda p, s=scores: s.get(p.assessment_id),
+                    thresholds[origin],
+                    x_of,
+                ),
                 "name": name,
-                "mode": "lines",
-                "line": {"color": CATEGORY_COLOURS[index % len(CATEGORY_COLOURS)], "width": 1.5},
-                "hovertemplate": _hover(),
+                # One legend entry per category toggles all its series.
+                "legendgroup": "category-" + key,
+                "showlegend": not legend_shown,
+                "hovertemplate": _hover(labels[origin]),
+                **_style(origin, colour, overall=False),
             }
-        )
-    figure = go.Figure(
-        data=traces,
-        layout=go.Layout(
-            # No theme: plotly's default one would add kilobytes to every page.
-            template="none",
-            # plotly.js formats numbers with these: "9,8" in French.
-            separators=formats.get_format("DECIMAL_SEPARATOR")
-            + formats.get_format("THOUSAND_SEPARATOR"),
-            yaxis={"range": [0, 10.3], "title": {"text": _("Score")}, "fixedrange": True},
-            xaxis={"type": "date"},
-            hovermode="closest",
-            margin={"l": 48, "r": 16, "t": 16, "b": 40},
-            legend={"orientation": "h", "y": -0.15},
-            height=340,
-            paper_bgcolor="rgba(0,0,0,0)",
-            plot_bgcolor="rgba(0,0,0,0)",
-        ),
+            traces.append(_show_lonely_points(series))
+            legend_shown = True
+    shapes, annotations = _version_marks(history.points)
+    layout = go.Layout(
+        # No theme: plotly's default one would add kilobytes to every page.
+        template="none",
+        # plotly.js formats numbers with these: "9,8" in French.
+        separators=formats.get_format("DECIMAL_SEPARATOR")
+        + formats.get_format("THOUSAND_SEPARATOR"),
+        yaxis={"range": [0, 10.3], "title": {"text": _("Score")}, "fixedrange": True},
+        xaxis=time_axis(history.points),
+        shapes=shapes,
+        annotations=annotations,
+        hovermode="closest",
+        margin={"l": 48, "r": 16, "t": 16, "b": 40},
+        legend={"orientation": "h", "y": -0.15},
+        height=380,
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
     )
-    return figure.to_plotly_json()
+    return {"data": [_checked(trace) for trace in traces], "layout": layout.to_plotly_json()}
+
+
+def _checked(trace: dict[str, Any]) -> dict[str, Any]:
+    """`trace` as it is, once plotly has validated its properties but the per-point arrays:
+    validating (and deep-copying) those would cost more than the rest of the page."""
+    go.Scatter({k: v for k, v in trace.items() if k not in POINT_ARRAYS})
+    return trace

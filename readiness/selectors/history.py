@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from readiness.models import Assessment, CategoryScore, Project
 
-HISTORY_PAGE_SIZE = 20
+HISTORY_PAGE_SIZES = (25, 50, 100)
+HISTORY_PAGE_SIZE = HISTORY_PAGE_SIZES[0]
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,14 @@ class HistoryPage:
 
 
 def history_page(
-    *, project: Project, filters: HistoryFilters, page: int | str | None
+    *,
+    project: Project,
+    filters: HistoryFilters,
+    page: int | str | None,
+    page_size: int = HISTORY_PAGE_SIZE,
 ) -> HistoryPage:
-    """One page of the project's assessments, newest first, with their category scores
-    (3 queries: count, page, category rows of the page)."""
+    """One page of `page_size` of the project's assessments, newest first, with their
+    category scores (3 queries: count, page, category rows of the page)."""
     rows = Assessment.objects.filter(project=project).only(
         "pk",
         "project_id",
@@ -64,7 +69,7 @@ def history_page(
         rows = rows.filter(trigger=filters.trigger)
     if filters.verdict:
         rows = rows.filter(verdict=filters.verdict)
-    paginator = Paginator(rows.order_by("-evaluated_at", "-id"), HISTORY_PAGE_SIZE)
+    paginator = Paginator(rows.order_by("-evaluated_at", "-id"), page_size)
     current = paginator.get_page(page)
     names: dict[str, tuple[int, str]] = {}
     scores: dict[int, dict[str, float | None]] = defaultdict(dict)

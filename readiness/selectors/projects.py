@@ -20,11 +20,14 @@ from readiness.models import (
     ChecklistVersion,
     CheckResult,
     Project,
+    Trigger,
 )
 from readiness.selectors.common import active_assessments, latest_measured, score_delta
 
 CHART_RANGES = {"90d": 90, "1y": 365, "all": None}
 DEFAULT_CHART_RANGE = "90d"
+# The default range falls back to everything when it would show fewer points than this.
+CHART_MIN_POINTS = 2
 # A chart over years of daily points is thinned to this many, evenly spread.
 CHART_MAX_POINTS = 400
 OPEN_ACTION_ITEMS_LIMIT = 100
@@ -88,12 +91,30 @@ def finished_results(*, assessment: Assessment) -> list[CheckResult]:
     )
 
 
+class Origin:
+    """Where a chart point's score comes from."""
+
+    MEASURED = "measured"  # a run now: by hand, on schedule, from the command line
+    BACKFILLED = "backfilled"  # a past revision from git history: file checks only
+    CLAIMED = "claimed"  # written in an imported document, not measured
+
+    ALL = (MEASURED, BACKFILLED, CLAIMED)
+
+
+def origin_of(*, trigger: str, claimed: bool) -> str:
+    if claimed:
+        return Origin.CLAIMED
+    return Origin.BACKFILLED if trigger == Trigger.BACKFILL else Origin.MEASURED
+
+
 @dataclass(frozen=True)
 class HistoryPoint:
     assessment_id: int
     evaluated_at: dt.datetime
     revision: str
     score: float | None
+    origin: str = Origin.MEASURED
+    checklist_number: int = 1
 
 
 @dataclass(frozen=True)
@@ -120,9 +141,21 @@ def score_history(*, project: Project, since: dt.datetime | None) -> ScoreHistor
     if since is not None:
         rows = rows.filter(evaluated_at__gte=since)
     values = list(
-        rows.order_by("evaluated_at", "id").values_list("pk", "evaluated_at", "revision", "score")
+        rows.order_by("evaluated_at", "id").values_list(
+            "pk", "evaluated_at", "revision", "score", "trigger", "claimed", "checklist__number"
+        )
     )
-    points = [HistoryPoint(*row) for row in _thinned(values, CHART_MAX_POINTS)]
+    points = [
+        HistoryPoint(
+            assessment_id=pk,
+            evaluated_at=at,
+            revision=revision,
+            score=score,
+            origin=origin_of(trigger=trigger, claimed=claimed),
+            checklist_number=number,
+        )
+        for pk, at, revision, score, trigger, claimed, number in _thinned(values, CHART_MAX_POINTS)
+    ]
     names: dict[str, tuple[int, str]] = {}
     scores: dict[str, dict[int, float | None]] = defaultdict(dict)
     order = {point.assessment_id: index for index, point in enumerate(points)}
@@ -140,6 +173,25 @@ def score_history(*, project: Project, since: dt.datetime | None) -> ScoreHistor
 
 # An attestation that lapses within this is listed with the ones awaited.
 EXPIRING_SOON = dt.timedelta(days=30)
+
+
+def chart_history(
+    *, project: Project, latest_at: dt.datetime | None, chart_range: str | None
+) -> tuple[str, ScoreHistory | None]:
+    """The range shown and the points of the chart that ends at the latest assessment
+    (`latest_at`). An unknown or absent range is the default one, which shows everything
+    when it would hold fewer than two points, so that the chart never opens empty on a
+    project with older data (2 queries, 4 in that case)."""
+    asked = chart_range if chart_range in CHART_RANGES else None
+    shown = asked or DEFAULT_CHART_RANGE
+    if latest_at is None:
+        return shown, None
+    days = CHART_RANGES[shown]
+    since = latest_at - dt.timedelta(days=days) if days else None
+    history = score_history(project=project, since=since)
+    if asked is None and since is not None and len(history.points) < CHART_MIN_POINTS:
+        shown, history = "all", score_history(project=project, since=None)
+    return shown, history
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from checks.checklist import MAX_CHECKLIST_BYTES
 from readiness.models import SOURCE_HELP, AttestationStatus, Role, Trigger, Verdict
-from readiness.selectors.history import HistoryFilters
+from readiness.selectors.history import HISTORY_PAGE_SIZE, HISTORY_PAGE_SIZES, HistoryFilters
 
 
 class AttestationForm(forms.Form):
@@ -161,6 +161,21 @@ class HistoryFilterForm(forms.Form):
     verdict = forms.ChoiceField(
         label=_("Verdict"), required=False, choices=[("", _("Any")), *Verdict.choices]
     )
+    size = forms.TypedChoiceField(
+        label=_("Rows per page"),
+        required=False,
+        coerce=int,
+        choices=[(n, str(n)) for n in HISTORY_PAGE_SIZES],
+        empty_value=HISTORY_PAGE_SIZE,
+    )
+
+    def __init__(self, data: Any = None, **kwargs: Any) -> None:
+        # A page size typed into the address bar that is not offered is the default one:
+        # nothing to correct on the form, so no error either.
+        if data is not None and data.get("size") not in {str(n) for n in HISTORY_PAGE_SIZES}:
+            data = data.copy()
+            data["size"] = str(HISTORY_PAGE_SIZE)
+        super().__init__(data, **kwargs)
 
     def filters(self) -> HistoryFilters:
         """The valid filters; an invalid field is ignored (and shown as an error)."""
@@ -171,6 +186,10 @@ class HistoryFilterForm(forms.Form):
             trigger=data.get("trigger", ""),
             verdict=data.get("verdict", ""),
         )
+
+    def page_size(self) -> int:
+        self.is_valid()
+        return self.cleaned_data.get("size") or HISTORY_PAGE_SIZE
 
 
 class StandupForm(forms.Form):

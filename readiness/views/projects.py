@@ -3,7 +3,6 @@ contexts also serve its other endpoints (runs, attestations, action items, sched
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -18,15 +17,13 @@ from readiness.models import Assessment, Project
 from readiness.permissions import project_for_user
 from readiness.selectors.common import latest_done, result_groups
 from readiness.selectors.projects import (
-    CHART_RANGES,
-    DEFAULT_CHART_RANGE,
     action_items,
+    chart_history,
     finished_results,
     manual_checks,
     manual_panel,
     project_summary,
     running_assessment,
-    score_history,
 )
 from readiness.views.backfills import backfill_context
 from readiness.views.common import HtmxHttpRequest, render_partial, role_flags
@@ -36,18 +33,20 @@ TEMPLATE = "readiness/project.html"
 
 
 def chart_context(project: Project, request: HtmxHttpRequest, latest: Assessment | None) -> dict:
-    """The chart of the project page over the range the request asks for."""
-    chart_range = request.GET.get("range", DEFAULT_CHART_RANGE)
-    if chart_range not in CHART_RANGES:
-        chart_range = DEFAULT_CHART_RANGE
-    days = CHART_RANGES[chart_range]
+    """The score chart over the range the request asks for; the project page and the
+    history page show it."""
     # The window ends at the latest point, so a project not run lately still has a chart.
-    since = latest.evaluated_at - dt.timedelta(days=days) if latest and days else None
-    history = score_history(project=project, since=since) if latest else None
+    chart_range, history = chart_history(
+        project=project,
+        latest_at=latest.evaluated_at if latest else None,
+        chart_range=request.GET.get("range"),
+    )
     return {
         "chart_range": chart_range,
         "chart_range_links": [("90d", _("3 months")), ("1y", _("1 year")), ("all", _("All"))],
         "chart": score_chart(history) if history and history.points else None,
+        # The hint under the chart explains only the styles it draws.
+        "chart_origins": {p.origin for p in history.points} if history else set(),
     }
 
 

@@ -76,6 +76,11 @@
       var point = event.points && event.points[0];
       if (!point || !point.customdata) return;
       var url = div.dataset.assessmentUrl.replace(/\/0\/$/, "/" + point.customdata[0] + "/");
+      // Without a panel to load it into (the history page), the click opens its page.
+      if (!div.dataset.target) {
+        window.location.assign(url);
+        return;
+      }
       htmx.ajax("GET", url, { target: div.dataset.target, swap: "innerHTML" }).then(function () {
         var panel = document.querySelector(div.dataset.target);
         if (panel) panel.scrollIntoView({ behavior: "smooth", block: "start" });

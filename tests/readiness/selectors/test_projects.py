@@ -3,7 +3,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from readiness.models import Trigger
 from readiness.selectors import projects
+from readiness.selectors.projects import Origin
 from tests import factories
 from tests.readiness.dashboard_builders import add_history
 
@@ -72,3 +74,75 @@ def test_it_puts_manual_checks_awaiting_or_expiring_first(project):
 
     assert [row.check.key for row in panel.first] == ["never", "expired", "expiring"]
     assert [row.check.key for row in panel.rest] == ["valid"]
+
+
+def test_it_gives_each_chart_point_its_origin_and_checklist_version(project):
+    v1 = factories.ChecklistVersionFactory(project=project, number=1)
+    v2 = factories.ChecklistVersionFactory(project=project, number=2)
+    now = timezone.now()
+    claimed = factories.AssessmentFactory(
+        project=project,
+        checklist=v1,
+        trigger=Trigger.IMPORT,
+        claimed=True,
+        evaluated_at=now - dt.timedelta(days=3),
+    )
+    backfilled = factories.AssessmentFactory(
+        project=project,
+        checklist=v1,
+        trigger=Trigger.BACKFILL,
+        evaluated_at=now - dt.timedelta(days=2),
+    )
+    measured = [
+        factories.AssessmentFactory(
+            project=project, checklist=v2, trigger=trigger, evaluated_at=now - dt.timedelta(hours=h)
+        )
+        for h, trigger in ((3, Trigger.MANUAL), (2, Trigger.SCHEDULE), (1, Trigger.CLI))
+    ]
+
+    points = projects.score_history(project=project, since=None).points
+
+    assert [(p.assessment_id, p.origin, p.checklist_number) for p in points] == [
+        (claimed.pk, Origin.CLAIMED, 1),
+        (backfilled.pk, Origin.BACKFILLED, 1),
+        *((a.pk, Origin.MEASURED, 2) for a in measured),
+    ]
+
+
+def test_the_default_chart_range_shows_everything_when_3_months_hold_one_point(project):
+    version = factories.ChecklistVersionFactory(project=project)
+    old = add_history(project, version, 5, end=timezone.now() - dt.timedelta(days=200))
+    latest = factories.AssessmentFactory(project=project, checklist=version)
+
+    shown, history = projects.chart_history(
+        project=project, latest_at=latest.evaluated_at, chart_range=None
+    )
+
+    assert shown == "all"
+    assert [p.assessment_id for p in history.points] == [a.pk for a in old] + [latest.pk]
+
+
+def test_a_chosen_range_is_kept_even_when_nearly_empty(project):
+    version = factories.ChecklistVersionFactory(project=project)
+    add_history(project, version, 5, end=timezone.now() - dt.timedelta(days=200))
+    latest = factories.AssessmentFactory(project=project, checklist=version)
+
+    shown, history = projects.chart_history(
+        project=project, latest_at=latest.evaluated_at, chart_range="90d"
+    )
+
+    assert shown == "90d"
+    assert [p.assessment_id for p in history.points] == [latest.pk]
+
+
+def test_the_default_chart_range_is_3_months_when_they_hold_two_points(project):
+    version = factories.ChecklistVersionFactory(project=project)
+    add_history(project, version, 5, end=timezone.now() - dt.timedelta(days=200))
+    recent = add_history(project, version, 2)
+
+    shown, history = projects.chart_history(
+        project=project, latest_at=recent[-1].evaluated_at, chart_range="bogus"
+    )
+
+    assert shown == "90d"
+    assert [p.assessment_id for p in history.points] == [a.pk for a in recent]

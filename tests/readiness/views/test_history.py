@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 
 import pytest
 from django.urls import reverse
@@ -21,7 +22,9 @@ def test_it_lists_the_newest_assessments_first_with_category_scores(world, login
         for part in html.split('data-testid="history-row" data-assessment-id="')[1:]
     ]
     assert ids == [a.pk for a in reversed(history)]
-    assert '<th scope="col" class="num">Security</th>' in html
+    assert (
+        '<th scope="col" class="category-score"><span title="Security">Security</span></th>' in html
+    )
     assert "3 assessments" in html
 
 
@@ -33,6 +36,38 @@ def test_it_paginates(world, login):
     assert 'data-testid="next-page"' in first
     second = client.get(URL + "?page=2").content.decode()
     assert second.count('data-testid="history-row"') == 5
+
+
+@pytest.mark.parametrize("size", [50, 100])
+def test_it_shows_the_page_size_asked_for(world, login, size):
+    add_history(world.project, world.checklist, 120)
+    html = login().get(URL, {"size": size}).content.decode()
+    assert html.count('data-testid="history-row"') == size
+    assert f'<option value="{size}" selected>' in html
+    # The next page keeps the size.
+    assert f'href="?size={size}&amp;page=2"' in html
+
+
+@pytest.mark.parametrize("size", ["7", "0", "-25", "abc", "1000000", "25.5"])
+def test_it_falls_back_to_the_default_page_size_on_a_bad_one(world, login, size):
+    add_history(world.project, world.checklist, 60)
+    response = login().get(URL, {"size": size, "trigger": "schedule"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count('data-testid="history-row"') == HISTORY_PAGE_SIZE
+    assert 'class="form-error"' not in html
+
+
+def test_it_shows_the_score_chart_whose_clicks_open_the_assessment_page(world, login):
+    history = add_history(world.project, world.checklist, 3, categories=world.categories)
+    html = login().get(URL).content.decode()
+    figure = json.loads(
+        html.split('<script id="chart-data" type="application/json">')[1].split("</script>")[0]
+    )
+    assert [c[0] for c in figure["data"][0]["customdata"]] == [a.pk for a in history]
+    chart = html.split('<div id="score-chart"')[1].split(">")[0]
+    assert f'data-assessment-url="{reverse("readiness:assessment", args=[0])}"' in chart
+    assert "data-target" not in chart
 
 
 def test_it_filters_by_date_range_trigger_and_verdict(world, login):
@@ -84,7 +119,8 @@ def test_it_runs_a_bounded_number_of_queries_whatever_the_history(
 ):
     client = login()
     add_history(world.project, world.checklist, count, categories=world.categories)
-    # session, user, project, count, page, category scores of the page
-    with django_assert_max_num_queries(6):
+    # session, user, project, count, page, category scores of the page; the chart: latest
+    # assessment, points, their category scores
+    with django_assert_max_num_queries(9):
         response = client.get(URL + "?page=2")
     assert response.status_code == 200

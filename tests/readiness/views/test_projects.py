@@ -48,7 +48,11 @@ def test_it_embeds_the_chart_figure_with_assessment_ids_and_revisions(world, log
     overall = figure["data"][0]
     assert [point[0] for point in overall["customdata"]][-1] == latest.pk
     assert overall["customdata"][-1][1] == latest.revision[:12]
-    assert [trace["name"] for trace in figure["data"]] == ["Overall", "Security", "Monitoring"]
+    assert [trace["name"] for trace in figure["data"]] == [
+        "Overall (measured)",
+        "Security",
+        "Monitoring",
+    ]
     assert "%{customdata[1]}" in overall["hovertemplate"]
 
 
