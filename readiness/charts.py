@@ -11,6 +11,7 @@ from typing import Any
 import plotly.graph_objects as go
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from readiness.selectors.projects import HistoryPoint, Origin, ScoreHistory
 
@@ -40,6 +41,9 @@ SHORT_SPAN = dt.timedelta(days=2)
 AXIS_PAD = dt.timedelta(days=1)
 DAILY_TICKS_UP_TO = dt.timedelta(days=14)
 DAY_MS = 86_400_000
+# Whole days without any assessment inside a gap are cut out of the time axis (and the cut
+# is marked), so that a long quiet period does not squeeze the rest into the edges.
+MIN_QUIET_DAYS = 2
 POINT_ARRAYS = frozenset({"x", "y", "customdata"})
 
 
@@ -89,12 +93,13 @@ def _series(
     return {"x": x, "y": y, "customdata": customdata}
 
 
-def _hover(origin_label: str) -> str:
-    # customdata = [assessment id, short revision]; the revision may be empty.
+def _hover(origin: str, origin_label: str) -> str:
+    # customdata = [assessment id, short revision]; a document's claim has no revision.
+    revision = "" if origin == Origin.CLAIMED else "<br>%{customdata[1]}"
     return (
         "%{x|%Y-%m-%d %H:%M}<br>"
         + _("Score: %(score)s") % {"score": "%{y:.1f}/10"}
-        + f"<br>{origin_label}<br>%{{customdata[1]}}<extra>%{{fullData.name}}</extra>"
+        + f"<br>{origin_label}{revision}<extra>%{{fullData.name}}</extra>"
     )
 
 
@@ -180,6 +185,67 @@ def _version_marks(points: Sequence[HistoryPoint]) -> tuple[list[dict], list[dic
     return shapes, annotations
 
 
+def quiet_periods(points: Sequence[HistoryPoint]) -> list[tuple[dt.date, dt.date]]:
+    """The runs of whole days (first, last, local dates) without any assessment inside
+    the gaps where the line breaks, at least MIN_QUIET_DAYS long."""
+    times = sorted(p.evaluated_at for p in points)
+    threshold = gap_threshold(times)
+    periods = []
+    for before, after in itertools.pairwise(times):
+        if after - before < threshold:
+            continue
+        first = timezone.localtime(before).date() + dt.timedelta(days=1)
+        last = timezone.localtime(after).date() - dt.timedelta(days=1)
+        if (last - first).days + 1 >= MIN_QUIET_DAYS:
+            periods.append((first, last))
+    return periods
+
+
+def _quiet_marks(
+    periods: Sequence[tuple[dt.date, dt.date]],
+) -> tuple[list[dict], list[dict]]:
+    """A dotted line and "⋯ 9 days without assessment" where days are cut out."""
+    shapes: list[dict] = []
+    annotations: list[dict] = []
+    for first, last in periods:
+        days = (last - first).days + 1
+        x = (last + dt.timedelta(days=1)).isoformat()
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": x,
+                "x1": x,
+                "y0": 0,
+                "y1": 1,
+                "layer": "below",
+                "line": {"color": VERSION_MARK_COLOUR, "width": 1, "dash": "dot"},
+            }
+        )
+        annotations.append(
+            {
+                "x": x,
+                "xref": "x",
+                "y": 0.02,
+                "yref": "paper",
+                "text": "⋯ "
+                + ngettext(
+                    "%(days)s day without assessment",
+                    "%(days)s days without assessment",
+                    days,
+                )
+                % {"days": days},
+                "showarrow": False,
+                "xanchor": "center",
+                "yanchor": "bottom",
+                "bgcolor": "rgba(255,255,255,0.85)",
+                "font": {"size": 11, "color": VERSION_MARK_COLOUR},
+            }
+        )
+    return shapes, annotations
+
+
 def time_axis(points: Sequence[HistoryPoint]) -> dict[str, Any]:
     """A date axis whose range holds every point with some room around it; a short one
     (a single run, two runs on one day) is padded by a day each side and ticks once a day
@@ -196,6 +262,14 @@ def time_axis(points: Sequence[HistoryPoint]) -> dict[str, Any]:
         axis.update(
             {"tick0": start.strftime("%Y-%m-%d"), "dtick": DAY_MS, "tickformat": "%-d %b %Y"}
         )
+    periods = quiet_periods(points)
+    if periods:
+        hidden = [
+            (first + dt.timedelta(days=n)).isoformat()
+            for first, last in periods
+            for n in range((last - first).days + 1)
+        ]
+        axis["rangebreaks"] = [{"values": hidden, "dvalue": DAY_MS}]
     return axis
 
 
@@ -229,7 +303,7 @@ def score_chart(history: ScoreHistory) -> dict[str, Any]:
                     **_series(points, lambda p: p.score, thresholds[origin], x_of),
                     "name": overall_names[origin],
                     "legendgroup": "overall-" + origin,
-                    "hovertemplate": _hover(labels[origin]),
+                    "hovertemplate": _hover(origin, labels[origin]),
                     **_style(origin, OVERALL_COLOUR, overall=True),
                 }
             )
@@ -252,12 +326,14 @@ def score_chart(history: ScoreHistory) -> dict[str, Any]:
                 # One legend entry per category toggles all its series.
                 "legendgroup": "category-" + key,
                 "showlegend": not legend_shown,
-                "hovertemplate": _hover(labels[origin]),
+                "hovertemplate": _hover(origin, labels[origin]),
                 **_style(origin, colour, overall=False),
             }
             traces.append(_show_lonely_points(series))
             legend_shown = True
     shapes, annotations = _version_marks(history.points)
+    quiet_shapes, quiet_annotations = _quiet_marks(quiet_periods(history.points))
+    shapes, annotations = shapes + quiet_shapes, annotations + quiet_annotations
     layout = go.Layout(
         # No theme: plotly's default one would add kilobytes to every page.
         template="none",

@@ -207,3 +207,40 @@ def test_it_dots_a_category_point_that_has_no_neighbour_on_its_line():
 def test_it_draws_a_category_with_no_lonely_point_as_a_plain_line():
     figure = score_chart(history())
     assert trace(figure, "Security")["mode"] == "lines"
+
+
+def test_it_cuts_the_whole_quiet_days_of_a_long_gap_out_of_the_axis_and_marks_the_cut():
+    # Daily runs, nothing for 20 days, daily runs again.
+    figure = score_chart(history(points_at([0, 1, 2, 23, 24, 25]), category_scores={}))
+
+    [cut] = figure["layout"]["xaxis"]["rangebreaks"]
+    first_quiet = timezone.localtime(START + 3 * DAY).date()
+    assert cut["values"] == [(first_quiet + n * DAY).isoformat() for n in range(20)]
+    assert cut["dvalue"] == 86_400_000
+    [mark] = [a for a in figure["layout"]["annotations"] if "without assessment" in a["text"]]
+    assert mark["text"] == "⋯ 20 days without assessment"
+    assert mark["x"] == (first_quiet + 20 * DAY).isoformat()
+
+
+def test_it_keeps_the_axis_whole_when_assessments_are_evenly_spaced():
+    figure = score_chart(history(points_at(range(0, 60, 7)), category_scores={}))
+
+    assert "rangebreaks" not in figure["layout"]["xaxis"]
+    assert not any("without" in a["text"] for a in figure["layout"].get("annotations", ()))
+
+
+def test_it_does_not_cut_a_gap_of_a_single_quiet_day():
+    # Hourly runs on two days with one quiet day between them.
+    times = [0, 1 / 24, 2 / 24, 2, 2 + 1 / 24]
+    figure = score_chart(history(points_at(times), category_scores={}))
+
+    assert "rangebreaks" not in figure["layout"]["xaxis"]
+
+
+def test_it_hovers_no_revision_line_on_a_documents_claim():
+    claimed = points_at([0], origin=Origin.CLAIMED)
+    measured = points_at([1], first_id=2)
+    figure = score_chart(history(claimed + measured, category_scores={}))
+
+    assert "customdata[1]" not in trace(figure, "Overall (claimed by a document)")["hovertemplate"]
+    assert "customdata[1]" in trace(figure, "Overall (measured)")["hovertemplate"]
