@@ -44,6 +44,7 @@ DAY_MS = 86_400_000
 # Whole days without any assessment inside a gap are cut out of the time axis (and the cut
 # is marked), so that a long quiet period does not squeeze the rest into the edges.
 MIN_QUIET_DAYS = 2
+MAX_DAY_TICKS = 12
 POINT_ARRAYS = frozenset({"x", "y", "customdata"})
 
 
@@ -257,20 +258,35 @@ def time_axis(points: Sequence[HistoryPoint]) -> dict[str, Any]:
     span = last - first
     pad = AXIS_PAD if span < SHORT_SPAN else span * 0.03
     axis["range"] = [_wall_clock(first - pad), _wall_clock(last + pad)]
-    if span + 2 * pad <= DAILY_TICKS_UP_TO:
+    periods = quiet_periods(points)
+    if span + 2 * pad <= DAILY_TICKS_UP_TO and not periods:
         start = timezone.localtime(first - pad).replace(hour=0, minute=0, second=0, microsecond=0)
         axis.update(
             {"tick0": start.strftime("%Y-%m-%d"), "dtick": DAY_MS, "tickformat": "%-d %b %Y"}
         )
-    periods = quiet_periods(points)
     if periods:
         hidden = [
-            (first + dt.timedelta(days=n)).isoformat()
-            for first, last in periods
-            for n in range((last - first).days + 1)
+            (quiet_first + dt.timedelta(days=n)).isoformat()
+            for quiet_first, quiet_last in periods
+            for n in range((quiet_last - quiet_first).days + 1)
         ]
         axis["rangebreaks"] = [{"values": hidden, "dvalue": DAY_MS}]
+        axis.update(_day_ticks(points))
     return axis
+
+
+def _day_ticks(points: Sequence[HistoryPoint]) -> dict[str, Any]:
+    """With days cut out, plotly places its ticks as if they were there, and most fall in
+    the cut: tick each day that has assessments instead, when there are few of them."""
+    first_of_day: dict[dt.date, dt.datetime] = {}
+    for point in points:
+        first_of_day.setdefault(timezone.localtime(point.evaluated_at).date(), point.evaluated_at)
+    if len(first_of_day) > MAX_DAY_TICKS:
+        return {}
+    return {
+        "tickvals": [_wall_clock(moment) for moment in first_of_day.values()],
+        "ticktext": [formats.date_format(day, "j M Y") for day in first_of_day],
+    }
 
 
 def score_chart(history: ScoreHistory) -> dict[str, Any]:

@@ -244,3 +244,12 @@ def test_it_hovers_no_revision_line_on_a_documents_claim():
 
     assert "customdata[1]" not in trace(figure, "Overall (claimed by a document)")["hovertemplate"]
     assert "customdata[1]" in trace(figure, "Overall (measured)")["hovertemplate"]
+
+
+def test_it_ticks_each_day_with_assessments_when_days_are_cut_out():
+    figure = score_chart(history(points_at([0, 0.1, 12, 12.2]), category_scores={}))
+
+    axis = figure["layout"]["xaxis"]
+    assert axis["tickvals"] == [wall(START), wall(START + 12 * DAY)]
+    assert len(axis["ticktext"]) == 2
+    assert "dtick" not in axis
