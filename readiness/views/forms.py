@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 from checks.checklist import MAX_CHECKLIST_BYTES
 from readiness.models import (
     SOURCE_HELP,
-    SUBFOLDER_HELP,
     SUBFOLDER_MAX,
     AttestationStatus,
     Role,
@@ -112,7 +111,11 @@ class ProjectAddForm(forms.Form):
         label=_("Subfolder"),
         max_length=SUBFOLDER_MAX,
         required=False,
-        help_text=SUBFOLDER_HELP,
+        help_text=_(
+            "A folder inside the repository, e.g. services/api, that every check then sees "
+            "as the root (its paths, commands and files; no path prefix needed below). "
+            "Empty: the repository's root."
+        ),
     )
     starter = forms.ChoiceField(label=_("Starter checklist"), required=False)
     path_prefix = forms.CharField(
