@@ -260,7 +260,11 @@ class GitRevision:
     revision reads only what changed. Use as a context manager (or call close()): the
     process then waits, idle, for the next GitRevision of the same repository."""
 
-    def __init__(self, repo: Path, rev: str, *, timeout: float = GIT_TIMEOUT_S) -> None:
+    def __init__(
+        self, repo: Path, rev: str, *, subfolder: str = "", timeout: float = GIT_TIMEOUT_S
+    ) -> None:
+        """`subfolder` (a clean relative path) makes that folder of the commit the root
+        of the files listed; TreeError when the commit has no such folder."""
         check_rev(rev)
         self.repo = Path(repo)
         if not self.repo.is_dir():
@@ -282,6 +286,8 @@ class GitRevision:
             raise
         self.revision = commit.sha
         self._tree, self.committed_at = self._commit_fields(commit.data)
+        if subfolder:
+            self._tree = self._subtree(subfolder)
 
     def __repr__(self) -> str:
         return f"GitRevision({str(self.repo)!r}, {self.revision[:12]!r})"
@@ -322,6 +328,14 @@ class GitRevision:
         if self._sizes is None:
             self._sizes = self._process("--batch-check")
         return self._sizes.objects(ids)
+
+    def _subtree(self, subfolder: str) -> str:
+        (found,) = self._cat().objects([f"{self._tree}:{subfolder}"])
+        if isinstance(found, TreeError) or found.kind != b"tree":
+            self.close()  # the process is sound: back to the pool
+            raise TreeError(f"no folder {subfolder} at revision {self.revision}")
+        _TREES[found.sha] = _parse_tree(found.data)
+        return found.sha
 
     def _commit_fields(self, text: bytes) -> tuple[str, dt.datetime]:
         tree, committed = None, None

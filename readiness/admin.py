@@ -10,7 +10,7 @@ from django_celery_beat.models import PeriodicTask
 from readiness import models
 from readiness.services.attestations import attestation_errors, manual_check
 from readiness.services.schedules import schedule_parse, schedule_sync, schedule_task_name
-from readiness.services.sources import SourceError, source_check
+from readiness.services.sources import SourceError, source_check, source_check_subfolder
 
 
 class MembershipInline(admin.TabularInline):
@@ -37,7 +37,17 @@ class MembershipAdmin(admin.ModelAdmin):
 class ProjectAdminForm(forms.ModelForm):
     class Meta:
         model = models.Project
-        fields = ["team", "slug", "name", "source", "ref", "schedule", "timezone", "created_at"]
+        fields = [
+            "team",
+            "slug",
+            "name",
+            "source",
+            "ref",
+            "subfolder",
+            "schedule",
+            "timezone",
+            "created_at",
+        ]
 
     def clean_source(self) -> str:
         """The same rules as the dashboard's "Add a project": the folder exists and is
@@ -53,8 +63,23 @@ class ProjectAdminForm(forms.ModelForm):
             raise forms.ValidationError(str(error)) from None
         return source
 
+    def clean_subfolder(self) -> str:
+        try:
+            return models.subfolder_clean(self.cleaned_data["subfolder"])
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+
     def clean(self) -> dict:
         cleaned = super().clean()
+        subfolder = cleaned.get("subfolder")
+        changed = {"source", "ref", "subfolder"} & set(self.changed_data)
+        if subfolder and cleaned.get("source") and changed:
+            try:
+                source_check_subfolder(
+                    source=cleaned["source"], ref=cleaned.get("ref") or "", subfolder=subfolder
+                )
+            except SourceError as error:
+                self.add_error("subfolder", str(error))
         schedule = (cleaned.get("schedule") or "").strip()
         if schedule:
             try:
@@ -68,7 +93,7 @@ class ProjectAdminForm(forms.ModelForm):
 @admin.register(models.Project)
 class ProjectAdmin(admin.ModelAdmin):
     form = ProjectAdminForm
-    list_display = ["name", "slug", "team", "source", "schedule", "timezone"]
+    list_display = ["name", "slug", "team", "source", "subfolder", "schedule", "timezone"]
     list_filter = ["team"]
     search_fields = ["name", "slug", "source"]
     prepopulated_fields = {"slug": ["name"]}

@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.timezone import now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from checks.spec import Severity, Status
@@ -20,6 +22,43 @@ _SCP_LIKE = re.compile(r"^[\w.-]+@[\w.-]+:[^\s]+$")
 def is_git_url(source: str) -> bool:
     """Whether a project source is a git URL (any scheme, or scp-like), not a local path."""
     return "://" in source or _SCP_LIKE.match(source) is not None
+
+
+SUBFOLDER_MAX = 500
+# Glob and escape characters: a subfolder is one folder, never a pattern.
+_NOT_IN_SUBFOLDER = re.compile(r"[*?\[\]{}\\\x00-\x1f\x7f]")
+
+
+def subfolder_clean(subfolder: str) -> str:
+    """`subfolder` normalised (no ./, no doubled or trailing /; "" for the repository
+    root), or ValueError naming what is wrong: it must be a relative path inside the
+    repository, without .., .git or glob characters."""
+    value = subfolder.strip()
+    if len(value) > SUBFOLDER_MAX:
+        raise ValueError(gettext("Longer than %(limit)s characters.") % {"limit": SUBFOLDER_MAX})
+    if value.startswith("/"):
+        raise ValueError(
+            gettext("%(path)s: give a path relative to the repository's root, not an absolute one")
+            % {"path": value}
+        )
+    if _NOT_IN_SUBFOLDER.search(value):
+        raise ValueError(
+            gettext("%(path)s: one folder, without glob characters (* ? [ ] { }) or backslashes")
+            % {"path": value}
+        )
+    parts = [part for part in value.split("/") if part not in ("", ".")]
+    if ".." in parts:
+        raise ValueError(gettext("%(path)s: .. would leave the repository") % {"path": value})
+    if ".git" in parts:
+        raise ValueError(gettext("%(path)s: .git holds git's own files") % {"path": value})
+    return "/".join(parts)
+
+
+def validate_subfolder(subfolder: str) -> None:
+    try:
+        subfolder_clean(subfolder)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
 
 
 class Role(models.TextChoices):
@@ -65,6 +104,11 @@ SOURCE_HELP = _(
     "or a git URL (https, http, ssh, git, file, or user@host:path); it must answer when "
     "the project is saved."
 )
+SUBFOLDER_HELP = _(
+    "A folder inside the repository, e.g. services/api, when the project is not the whole "
+    "repository: its checks then read paths, run commands and read files from there. "
+    "Empty: the repository's root."
+)
 
 
 class Project(models.Model):
@@ -74,6 +118,15 @@ class Project(models.Model):
     # A local path (git working tree or plain folder) or a git URL.
     source = models.CharField(_("source"), max_length=1000, help_text=SOURCE_HELP)
     ref = models.CharField(_("git ref"), max_length=200, blank=True)
+    # Checks run as if the repository's root were this folder; "" is the root itself.
+    subfolder = models.CharField(
+        _("subfolder"),
+        max_length=SUBFOLDER_MAX,
+        blank=True,
+        default="",
+        help_text=SUBFOLDER_HELP,
+        validators=[validate_subfolder],
+    )
     schedule = models.CharField(
         _("schedule"), max_length=100, blank=True, help_text=_("Cron expression, e.g. 30 8 * * 1-5")
     )

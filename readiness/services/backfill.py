@@ -218,7 +218,8 @@ def _backfill_point(
     # Results are written through the assessment's conditional claim and store steps, so
     # a duplicate delivery of the same point writes nothing twice; the last write scores.
     assessment_record_outcomes(
-        assessment=assessment, outcomes=_evaluate(specs, git_dir, point, cache)
+        assessment=assessment,
+        outcomes=_evaluate(specs, git_dir, point, cache, subfolder=project.subfolder),
     )
     assessment_finalize(assessment_id=assessment.pk)
     assessment.refresh_from_db()
@@ -226,10 +227,16 @@ def _backfill_point(
 
 
 def _evaluate(
-    specs: Sequence[CheckSpec], git_dir: Path, point: BackfillPoint, cache: BlobCache
+    specs: Sequence[CheckSpec],
+    git_dir: Path,
+    point: BackfillPoint,
+    cache: BlobCache,
+    *,
+    subfolder: str,
 ) -> dict[str, Outcome]:
     try:
-        with GitRevision(git_dir, point.sha) as tree:
+        # The project's subfolder is the root its checks see, at every commit.
+        with GitRevision(git_dir, point.sha, subfolder=subfolder) as tree:
             return dict(
                 run_file_checks(
                     specs, tree, max_file_bytes=settings.READINESS_MAX_FILE_BYTES, cache=cache

@@ -14,7 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from checks.checklist import load_checklist_file
-from readiness.models import ChecklistVersion, Project, Team, is_git_url
+from readiness.models import ChecklistVersion, Project, Team, is_git_url, subfolder_clean
 from readiness.services.checklists import (
     checklist_prefixed,
     checklist_version_save,
@@ -22,7 +22,12 @@ from readiness.services.checklists import (
     starter_path,
 )
 from readiness.services.schedules import schedule_sync
-from readiness.services.sources import ALLOWED_SCHEMES, SourceError, source_check
+from readiness.services.sources import (
+    ALLOWED_SCHEMES,
+    SourceError,
+    source_check,
+    source_check_subfolder,
+)
 
 DEFAULT_TEAM = "default"
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
@@ -87,6 +92,7 @@ def project_upsert(
     source: str,
     checklist_path: str | Path,
     ref: str | None = None,
+    subfolder: str | None = None,
     team_name: str | None = None,
     name: str | None = None,
     schedule: str | None = None,
@@ -110,6 +116,8 @@ def project_upsert(
     )
     if problem:
         raise ProjectError(problem)
+    if subfolder is not None:
+        subfolder = _subfolder_for_cli(source, ref or "", subfolder)
     if team_name is not None and not slugify(team_name):
         raise ProjectError(
             _("team: %(name)s needs at least one letter or digit") % {"name": team_name}
@@ -129,6 +137,8 @@ def project_upsert(
         project.source = _normalised_source(source)
         if ref is not None:
             project.ref = ref
+        if subfolder is not None:
+            project.subfolder = subfolder
         if schedule is not None:
             project.schedule = schedule.strip()
         if timezone is not None:
@@ -148,6 +158,7 @@ def project_add(
     slug: str,
     source: str,
     ref: str,
+    subfolder: str = "",
     starter: str = "",
     path_prefix: str = "",
     upload: str | bytes | None = None,
@@ -159,7 +170,7 @@ def project_add(
     of the file, with its line); nothing is saved then."""
     problems: list[ProjectError] = []
     try:
-        project_fields_check(slug=slug, name=name, source=source, ref=ref)
+        project_fields_check(slug=slug, name=name, source=source, ref=ref, subfolder=subfolder)
     except ProjectError as error:
         problems.extend(error.all)
     try:
@@ -187,6 +198,7 @@ def project_add(
                 name=name.strip(),
                 source=_normalised_source(source.strip()),
                 ref=ref.strip(),
+                subfolder=subfolder_clean(subfolder),
             )
             checklist_version_save(
                 project=project,
@@ -202,20 +214,25 @@ def project_add(
     return project
 
 
-def project_fields_check(*, slug: str, name: str, source: str, ref: str) -> None:
+def project_fields_check(
+    *, slug: str, name: str, source: str, ref: str, subfolder: str = ""
+) -> None:
     """Raise ProjectError listing every field of a new project that cannot be used (the
-    source is tried: see sources.source_check)."""
+    source is tried: see sources.source_check; so is the subfolder of a local source)."""
     slug, name, source, ref = slug.strip(), name.strip(), source.strip(), ref.strip()
     problems = [
-        ProjectError(message, field) for field, message in _field_problems(slug, name, source, ref)
+        ProjectError(message, field)
+        for field, message in _field_problems(slug, name, source, ref, subfolder)
     ]
     if problems:
         raise ProjectError(str(problems[0]), problems[0].field, others=problems[1:])
 
 
-def _field_problems(slug: str, name: str, source: str, ref: str) -> Iterator[tuple[str, str]]:
+def _field_problems(
+    slug: str, name: str, source: str, ref: str, subfolder: str
+) -> Iterator[tuple[str, str]]:
     """(field, message) for each field in error; the source is tried only when the
-    fields it depends on are well formed."""
+    fields it depends on are well formed, the subfolder only in a source that answers."""
     too_long = False
     for field, value in (("name", name), ("slug", slug), ("source", source), ("ref", ref)):
         limit = Project._meta.get_field(field).max_length
@@ -231,6 +248,11 @@ def _field_problems(slug: str, name: str, source: str, ref: str) -> Iterator[tup
     ref_error = ref_problem(ref)
     if ref_error:
         yield "ref", ref_error
+    try:
+        subfolder = subfolder_clean(subfolder)
+    except ValueError as error:
+        yield "subfolder", str(error)
+        subfolder = ""
     if not source:
         yield "source", _("Give a folder or a git URL.")
     elif source.startswith("-"):
@@ -240,6 +262,21 @@ def _field_problems(slug: str, name: str, source: str, ref: str) -> Iterator[tup
             source_check(source=source, ref="" if ref_error else ref)
         except SourceError as error:
             yield "source", str(error)
+        else:
+            if not ref_error:
+                try:
+                    source_check_subfolder(source=source, ref=ref, subfolder=subfolder)
+                except SourceError as error:
+                    yield "subfolder", str(error)
+
+
+def _subfolder_for_cli(source: str, ref: str, subfolder: str) -> str:
+    try:
+        subfolder = subfolder_clean(subfolder)
+        source_check_subfolder(source=_normalised_source(source), ref=ref, subfolder=subfolder)
+    except (ValueError, SourceError) as error:
+        raise ProjectError(_("subfolder: %(error)s") % {"error": error}) from None
+    return subfolder
 
 
 def _too_long(**values: str | None) -> str | None:

@@ -44,6 +44,7 @@ from readiness.services.sources import (
     SourceState,
     source_prepare,
     source_time_limit,
+    source_within,
 )
 
 logger = logging.getLogger(__name__)
@@ -200,10 +201,11 @@ def _renew(claims: Sequence[Claim], lease_s: float) -> None:
 
 
 def _source_or_problem(assessment: Assessment) -> SourceState | SourceError:
-    """The source, or why it cannot be had: the checks that need it then get that error
-    rather than the task failing (and being sent again, and again)."""
+    """The source, in the project's subfolder, or why it cannot be had: the checks that
+    need it then get that error rather than the task failing (and being sent again, and
+    again). The revision is recorded even when the subfolder is missing from it."""
     try:
-        return _source(assessment)
+        return source_within(state=_source(assessment), subfolder=assessment.project.subfolder)
     except SourceError as exc:
         return exc
     except Exception as exc:

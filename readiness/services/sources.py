@@ -87,6 +87,22 @@ def source_prepare(*, project: Project, revision: str = "") -> SourceState:
         return SourceState(path=_checked_out(root, path, sha), revision=sha)
 
 
+def source_within(*, state: SourceState, subfolder: str) -> SourceState:
+    """`state` moved into the project's subfolder (a clean relative path, see
+    models.subfolder_clean), so that checks see that folder as the repository's root.
+    Raises SourceError when the folder is not there at this revision, or is a link that
+    leads out of the repository."""
+    if not subfolder:
+        return state
+    path = state.path / subfolder
+    where = f"at revision {state.revision}" if state.revision else f"in {state.path}"
+    if not path.is_dir():
+        raise SourceError(f"no folder {subfolder} {where}")
+    if not path.resolve().is_relative_to(state.path.resolve()):
+        raise SourceError(f"folder {subfolder} {where} leads outside the repository")
+    return SourceState(path=path, revision=state.revision)
+
+
 def source_time_limit(project: Project) -> float:
     """The longest source_prepare may take for this project (its git timeouts), for the
     lease of a task that prepares it."""
@@ -160,6 +176,29 @@ def source_check(*, source: str, ref: str = "") -> None:
                 _("%(ref)s is not a branch, tag or commit of %(path)s")
                 % {"ref": ref, "path": source}
             ) from None
+
+
+def source_check_subfolder(*, source: str, ref: str = "", subfolder: str) -> None:
+    """Raise SourceError unless the folder `subfolder` (clean, see models.subfolder_clean)
+    is in the local `source`, at `ref` when one is given. A git URL is not fetched for
+    this: a subfolder missing there shows on the checks of the first assessment."""
+    if not subfolder or is_git_url(source):
+        return
+    path = Path(source)
+    if ref and _is_git(path):
+        try:
+            kind = _git(["-C", str(path), "cat-file", "-t", f"{_resolve(path, ref)}:{subfolder}"])
+        except SourceError:
+            kind = ""
+        if kind != "tree":
+            raise SourceError(
+                _("%(folder)s: no such folder at %(ref)s of %(path)s")
+                % {"folder": subfolder, "ref": ref, "path": source}
+            )
+    elif not (path / subfolder).is_dir():
+        raise SourceError(
+            _("%(folder)s: no such folder in %(path)s") % {"folder": subfolder, "path": source}
+        )
 
 
 def _check_url(url: str) -> None:

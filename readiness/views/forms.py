@@ -12,7 +12,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from checks.checklist import MAX_CHECKLIST_BYTES
-from readiness.models import SOURCE_HELP, AttestationStatus, Role, Trigger, Verdict
+from readiness.models import (
+    SOURCE_HELP,
+    SUBFOLDER_MAX,
+    AttestationStatus,
+    Role,
+    Trigger,
+    Verdict,
+)
 from readiness.selectors.history import HISTORY_PAGE_SIZE, HISTORY_PAGE_SIZES, HistoryFilters
 
 
@@ -99,6 +106,16 @@ class ProjectAddForm(forms.Form):
         max_length=200,
         required=False,
         help_text=_("Empty: the default branch (a folder is read as it is)."),
+    )
+    subfolder = forms.CharField(
+        label=_("Subfolder"),
+        max_length=SUBFOLDER_MAX,
+        required=False,
+        help_text=_(
+            "A folder inside the repository, e.g. services/api, that every check then sees "
+            "as the root (its paths, commands and files; no path prefix needed below). "
+            "Empty: the repository's root."
+        ),
     )
     starter = forms.ChoiceField(label=_("Starter checklist"), required=False)
     path_prefix = forms.CharField(

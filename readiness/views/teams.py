@@ -137,6 +137,7 @@ def project_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                     slug=data["slug"],
                     source=data["source"],
                     ref=data["ref"],
+                    subfolder=data["subfolder"],
                     starter=data["starter"],
                     path_prefix=data["path_prefix"],
                     upload=upload.read() if upload else None,
@@ -164,7 +165,9 @@ def project_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         {
             "team": team,
             "form": form,
-            "project_fields": [form[name] for name in ("name", "slug", "source", "ref")],
+            "project_fields": [
+                form[name] for name in ("name", "slug", "source", "ref", "subfolder")
+            ],
             "checklist_fields": [form[name] for name in ("starter", "path_prefix", "file")],
             "problems": problems,
         },

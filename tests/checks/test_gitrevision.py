@@ -106,3 +106,28 @@ def test_it_never_hands_on_a_git_process_that_died(repo):
     with GitRevision(repo, sha) as tree:
         assert tree._batch._proc is not process
         assert [tree.read(entry) for entry in tree.files()] == [b"a"]
+
+
+def test_it_lists_a_subfolder_as_the_root_and_hands_its_process_on_when_it_is_missing(repo):
+    without = commit(repo, {"app.py": "root"}, "2026-01-05T09:00:00Z")
+    sha = commit(
+        repo, {"services/api/app.py": "api", "services/web/app.py": "web"}, "2026-01-06T09:00:00Z"
+    )
+
+    with GitRevision(repo, sha, subfolder="services/api") as tree:
+        entries = list(tree.files())
+        assert [entry.path for entry in entries] == ["app.py"]
+        assert tree.read(entries[0]) == b"api"
+        process = tree._batch._proc
+
+    for rev, subfolder in ((without, "services/api"), (sha, "services/api/app.py")):
+        with pytest.raises(TreeError) as raised:
+            GitRevision(repo, rev, subfolder=subfolder)
+        assert str(raised.value) == f"no folder {subfolder} at revision {rev}"
+    with GitRevision(repo, sha) as tree:
+        assert tree._batch._proc is process
+        assert sorted(entry.path for entry in tree.files()) == [
+            "app.py",
+            "services/api/app.py",
+            "services/web/app.py",
+        ]

@@ -154,3 +154,23 @@ def test_it_lets_other_fields_change_while_an_unchanged_source_is_unreachable(st
     assert response.status_code == 302
     project.refresh_from_db()
     assert project.name == "Renamed"
+
+
+def test_it_checks_and_normalises_the_subfolder_in_the_admin(staff, tmp_path):
+    (tmp_path / "services" / "api").mkdir(parents=True)
+    project = factories.ProjectFactory(source=str(tmp_path))
+    url = reverse("admin:readiness_project_change", args=[project.pk])
+
+    for subfolder, message in [
+        ("../x", "../x: .. would leave the repository"),
+        ("services/web", "services/web: no such folder in"),
+    ]:
+        response = staff.post(url, project_form(project, subfolder=subfolder))
+        assert response.status_code == 200
+        assert message in " ".join(response.context["adminform"].form.errors["subfolder"])
+    project.refresh_from_db()
+    assert project.subfolder == ""
+
+    assert staff.post(url, project_form(project, subfolder="./services/api/")).status_code == 302
+    project.refresh_from_db()
+    assert project.subfolder == "services/api"

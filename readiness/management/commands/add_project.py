@@ -24,6 +24,14 @@ class Command(ReadinessCommand):
             "--source", required=True, metavar="PATH_OR_GIT_URL", help=_("Folder or git URL.")
         )
         parser.add_argument("--ref", help=_("Git branch, tag or commit to assess."))
+        parser.add_argument(
+            "--subfolder",
+            metavar="PATH",
+            help=_(
+                "Folder inside the repository that the checks see as its root, e.g. "
+                "services/api (empty: the root)."
+            ),
+        )
         parser.add_argument("--checklist", required=True, type=Path, metavar="FILE")
         parser.add_argument(
             "--team", metavar="NAME", help=_('Team (created if missing; "default").')
@@ -40,6 +48,7 @@ class Command(ReadinessCommand):
                 slug=options["slug"],
                 source=options["source"],
                 ref=options["ref"],
+                subfolder=options["subfolder"],
                 checklist_path=options["checklist"],
                 team_name=options["team"],
                 name=options["name"],

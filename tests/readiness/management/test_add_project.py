@@ -193,6 +193,49 @@ def test_it_saves_nothing_for_a_bad_field_and_names_it(source, checklist_file, e
 
 
 @pytest.mark.django_db
+def test_it_stores_the_subfolder_normalised_and_keeps_it_when_left_out(source, checklist_file):
+    (source / "services" / "api").mkdir(parents=True)
+    args = ["shop", "--source", str(source), "--checklist", str(checklist_file)]
+
+    code, _out, err = run_command("add_project", *args, "--subfolder", "./services/api/")
+    assert code == 0, err
+    assert models.Project.objects.get().subfolder == "services/api"
+
+    run_command("add_project", *args)
+    assert models.Project.objects.get().subfolder == "services/api"
+    run_command("add_project", *args, "--subfolder", "")
+    assert models.Project.objects.get().subfolder == ""
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("subfolder", "message"),
+    [
+        ("../other", "subfolder: ../other: .. would leave the repository"),
+        ("/srv", "subfolder: /srv: give a path relative to the repository's root"),
+        ("src/**", "subfolder: src/**: one folder, without glob characters"),
+        ("services/web", "subfolder: services/web: no such folder in "),
+    ],
+)
+def test_it_refuses_a_bad_subfolder_and_saves_nothing(source, checklist_file, subfolder, message):
+    before = row_counts()
+
+    code, _out, err = run_command(
+        "add_project",
+        "shop",
+        "--source",
+        str(source),
+        "--checklist",
+        str(checklist_file),
+        f"--subfolder={subfolder}",
+    )
+
+    assert code == 2
+    assert message in err
+    assert row_counts() == before
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     "bad_source", ["/no/such/folder", "ext::sh -c touch% /tmp/pwned", "-oProxyCommand=x"]
 )

@@ -166,6 +166,32 @@ def test_it_adds_the_project_and_opens_its_page(world, login, tmp_path):
     assert 'data-testid="schedule-form"' in html
 
 
+def test_it_shows_why_a_subfolder_cannot_be_used_on_its_field(world, login, tmp_path):
+    (tmp_path / "services" / "api").mkdir(parents=True)
+    client = login(Role.ADMIN)
+    fields = {"name": "Billing", "slug": "billing", "source": str(tmp_path)}
+    fields["starter"] = "http-service.yml"
+
+    for subfolder, message in [
+        ("../billing", "../billing: .. would leave the repository"),
+        ("services/web", f"services/web: no such folder in {tmp_path}"),
+    ]:
+        response = client.post(url("project-new", "payments"), {**fields, "subfolder": subfolder})
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert 'data-testid="error-subfolder"' in html
+        assert message in html
+        assert f'value="{subfolder}"' in html
+    assert not Project.objects.filter(slug="billing").exists()
+
+    response = client.post(
+        url("project-new", "payments"), {**fields, "subfolder": "services/api/"}, follow=True
+    )
+    assert Project.objects.get(slug="billing").subfolder == "services/api"
+    assert 'data-testid="project-subfolder"' in response.content.decode()
+    assert "<code>services/api</code>" in response.content.decode()
+
+
 def test_it_shows_every_field_in_error_at_once(world, login, tmp_path):
     response = login(Role.ADMIN).post(
         url("project-new", "payments"),
