@@ -5,9 +5,10 @@ tree (with `match: any`, when one of them does: alternatives such as
 `tests/**/test_*.py` or `*/tests.py`); `expect: absent` passes when none does. Evidence
 lists what was found and, for `present`, which globs found nothing. A glob naming a
 directory matches the files below it. Entries that the scan never reads still exist for
-this check (a symlink that leads outside the repository is found by `.env`, although it is
-never followed); directories that could not be listed are reported in
-`details["unlisted"]`, since what they hold is unknown.
+this check (a special file, a symlink to a directory), but a symlink that leads outside the
+repository (to `/etc/passwd`), into `.git`, to nothing or round a loop is no file of the
+repository, present for no glob, in a working tree as in a git revision; directories that
+could not be listed are reported in `details["unlisted"]`, since what they hold is unknown.
 """
 
 from __future__ import annotations

@@ -21,7 +21,18 @@ from typing import Any, NamedTuple
 
 from checks.git import GIT_TIMEOUT_S, check_rev, git_argv, git_env, git_resolve, git_version
 from checks.process import kill_group
-from checks.tree import MAX_FILES, FileEntry, SkippedFile, TreeError, read_ahead
+from checks.tree import (
+    BROKEN_SYMLINK,
+    LEADS_INTO_GIT,
+    LEADS_OUTSIDE,
+    MAX_FILES,
+    SYMLINK_LOOP,
+    TO_DIRECTORY,
+    FileEntry,
+    SkippedFile,
+    TreeError,
+    read_ahead,
+)
 
 _MAX_SYMLINK_HOPS = 40
 _PIPE_BYTES = 16 << 10  # well under a pipe's buffer (64 KiB on Linux)
@@ -462,32 +473,40 @@ class GitRevision:
             path: found if isinstance(found, TreeError) else found.data
             for path, found in zip(links, texts, strict=True)
         }
+        # A link (mode 120000) is a blob holding the target's path. As in a working tree,
+        # it is resolved inside the revision: ending at a blob, it is listed with that
+        # blob's content; at a directory, skipped but still an existing entry. Its own blob
+        # is never listed, so a link that leads outside, into .git, nowhere or round in a
+        # loop is skipped with the reason and is no present file (checks.tree.NOT_PRESENT).
         for path, target in targets.items():
             current, hops = path, 0
             while True:
                 reason = None
                 if isinstance(target, TreeError):
-                    reason = "broken symlink"
+                    reason = BROKEN_SYMLINK
                     break
                 text = target.decode("utf-8", "surrogateescape")
                 if text.startswith("/"):
-                    reason = "symlink leads outside the repository"
+                    reason = LEADS_OUTSIDE
                     break
                 resolved = posixpath.normpath(posixpath.join(posixpath.dirname(current), text))
                 if resolved == ".." or resolved.startswith("../"):
-                    reason = "symlink leads outside the repository"
+                    reason = LEADS_OUTSIDE
                 elif ".git" in resolved.split("/"):
-                    reason = "symlink leads into .git"
+                    reason = LEADS_INTO_GIT
                 elif resolved in blobs:
                     yield FileEntry(path, blobs[resolved].size, blobs[resolved].blob)
-                elif resolved in links and hops < _MAX_SYMLINK_HOPS:
+                elif resolved in links:
+                    if hops >= _MAX_SYMLINK_HOPS:
+                        reason = SYMLINK_LOOP
+                        break
                     current, hops = resolved, hops + 1
                     target = targets[resolved]
                     continue
                 elif resolved in directories or resolved == ".":
-                    reason = "symlink to a directory (not followed)"
+                    reason = TO_DIRECTORY
                 else:
-                    reason = "broken symlink"
+                    reason = BROKEN_SYMLINK
                 break
             if reason:
                 self.skipped.append(SkippedFile(path, reason))

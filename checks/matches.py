@@ -80,7 +80,8 @@ class Found(Protocol):
         ...
 
     def found(self, glob: str) -> list[str]:
-        """Every entry of the tree `glob` matches, searched or not, sorted."""
+        """Every entry of the tree `glob` matches, searched or not, sorted; a symlink that
+        leads outside the repository, nowhere or round a loop is no entry of it."""
         ...
 
     def unlisted(self, globs: Sequence[str]) -> list[str]:

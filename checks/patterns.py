@@ -10,6 +10,7 @@ from functools import lru_cache
 
 import re2
 
+# The one length limit of a pattern, wherever it comes from (checklist, importer).
 MAX_PATTERN_LENGTH = 2_000
 # RE2 refuses patterns whose compiled program would exceed this many bytes.
 MAX_PROGRAM_MEMORY = 8 << 20

@@ -209,14 +209,15 @@ class Reader:
 
     # Scalars
 
-    def text(self, node: Node, path: str, *, limit: int = MAX_NAME_LENGTH) -> Any:
+    def text(self, node: Node, path: str, *, limit: int | None = MAX_NAME_LENGTH) -> Any:
+        """A non-empty string of at most `limit` characters (None: the caller limits it)."""
         if not isinstance(node, ScalarNode) or node.tag not in TEXT_TAGS:
             self.add(node, path, f"must be a string, not {kind(node)}")
             return INVALID
         if not node.value.strip():
             self.add(node, path, "must not be empty")
             return INVALID
-        if len(node.value) > limit:
+        if limit is not None and len(node.value) > limit:
             self.add(node, path, f"is longer than {limit} characters")
             return INVALID
         return node.value
@@ -312,7 +313,9 @@ class Reader:
     ) -> Any:
         """A pattern; `searched` ones are searched for in files, where a pattern that can
         match an empty string would match on every line."""
-        value = self.text(node, path, limit=10_000)
+        # Its length is checked with the rest of the pattern: one limit, one message
+        # (checks.patterns.MAX_PATTERN_LENGTH).
+        value = self.text(node, path, limit=None)
         if value is INVALID:
             return INVALID
         problem = pattern_problem(value, groups=groups, searched=searched)

@@ -40,7 +40,7 @@ from checks.paths import PathIndex
 from checks.patterns import PatternError
 from checks.ripgrep import Ripgrep, rg_exclusions
 from checks.spec import CheckSpec, Outcome
-from checks.tree import FileEntry, SkippedFile, Tree, TreeError, read_ahead
+from checks.tree import NOT_PRESENT, FileEntry, SkippedFile, Tree, TreeError, read_ahead
 from checks.worktree import WorkingTree
 
 DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -541,10 +541,13 @@ class _Scanner:
         return record is not None and record.binary
 
     def found(self, glob: str) -> list[str]:
+        # Skipped entries exist although they are not searched, except unreadable
+        # directories and symlinks that lead to nothing inside the repository.
         existing = self.select(glob) + [
             path
             for path in self.skipped_index.select(glob)
             if not self.tree_skipped[path].startswith("unreadable directory")
+            and self.tree_skipped[path] not in NOT_PRESENT
         ]
         return sorted(existing)
 

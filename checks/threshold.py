@@ -2,10 +2,11 @@
 
 The document comes from a URL or from a file inside the repository. When no number can
 be read (URL unreachable or answering non-2xx, file missing or outside the repository,
-invalid JSON, `json_path` leading nowhere or to something that is not a number) the
-status is `error`: no evidence was gathered, which is different from a value beyond a
-limit. A value strictly beyond a `fail_*` limit is `fail`, beyond a `warn_*` limit `warn`,
-else `pass`; above and below limits may be combined to describe a band.
+invalid JSON, `json_path` leading nowhere or to something that is not a number, or to an
+integer out of a float's range) the status is `error`: no evidence was gathered, which is
+different from a value beyond a limit. A value strictly beyond a `fail_*` limit is `fail`,
+beyond a `warn_*` limit `warn`, else `pass`; above and below limits may be combined to
+describe a band.
 
 `json_path` is a dotted path with optional list indexes: `cpu.used_ratio`,
 `nodes[0].load`, `[2].value`.
@@ -164,7 +165,12 @@ def value_at(document: Any, steps: tuple[str | int, ...]) -> float:
         where = walked
     if isinstance(current, bool) or not isinstance(current, int | float):
         raise DocumentError(f"{where} is {_kind(current)}, not a number")
-    if not math.isfinite(current):
+    try:
+        finite = math.isfinite(current)
+    except OverflowError:  # an integer beyond a float's range (about 1.8e308)
+        digits = len(str(abs(current)))
+        raise DocumentError(f"{where} is out of range (an integer of {digits} digits)") from None
+    if not finite:
         raise DocumentError(f"{where} is not a finite number")
     return current
 

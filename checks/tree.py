@@ -4,9 +4,9 @@ Two trees implement `Tree`: checks.worktree (a directory on disk) and checks.git
 commit read from git's objects). Both list regular files with their size and, for git,
 their blob id. Entries that are not searched are collected in `skipped` while listing, with
 the reason: symlinks that lead outside the repository (never followed), symlinks to
-directories, broken symlinks, special files, unreadable directories, submodules. A symlink
-to a file inside the repository is listed at the link's path with the target's content, in
-both trees.
+directories, broken symlinks and loops, special files, unreadable directories, submodules. A
+symlink to a file inside the repository is listed at the link's path with the target's
+content, in both trees.
 """
 
 from __future__ import annotations
@@ -18,6 +18,16 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol, TypeVar
 
 T = TypeVar("T")
+
+# Why a symlink is skipped, in both trees. The first four say that it leads to no file or
+# directory of the repository: such a link is no file of it either (NOT_PRESENT), so a
+# `file` check does not count it as present.
+LEADS_OUTSIDE = "symlink leads outside the repository"
+LEADS_INTO_GIT = "symlink leads into .git"
+BROKEN_SYMLINK = "broken symlink"
+SYMLINK_LOOP = "symlink loop"
+TO_DIRECTORY = "symlink to a directory (not followed)"
+NOT_PRESENT = frozenset({LEADS_OUTSIDE, LEADS_INTO_GIT, BROKEN_SYMLINK, SYMLINK_LOOP})
 
 # A listing bigger than this is not a repository this tool can assess in one pass.
 MAX_FILES = 500_000

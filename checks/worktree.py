@@ -8,6 +8,7 @@ assessment agrees with one of the same commit read from git (checks.gitrevision)
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import stat
@@ -16,7 +17,18 @@ from pathlib import Path
 from typing import NamedTuple
 
 from checks.git import git_message, git_run
-from checks.tree import MAX_FILES, FileEntry, SkippedFile, TreeError, safe_relative
+from checks.tree import (
+    BROKEN_SYMLINK,
+    LEADS_INTO_GIT,
+    LEADS_OUTSIDE,
+    MAX_FILES,
+    SYMLINK_LOOP,
+    TO_DIRECTORY,
+    FileEntry,
+    SkippedFile,
+    TreeError,
+    safe_relative,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -162,18 +174,20 @@ class WorkingTree:
     def _symlink(self, rel: str, path: str) -> FileEntry | None:
         real = os.path.realpath(path)
         if not self._inside(real):
-            self.skipped.append(SkippedFile(rel, "symlink leads outside the repository"))
+            self.skipped.append(SkippedFile(rel, LEADS_OUTSIDE))
             return None
         if ".git" in Path(os.path.relpath(real, self._real_root)).parts:
-            self.skipped.append(SkippedFile(rel, "symlink leads into .git"))
+            self.skipped.append(SkippedFile(rel, LEADS_INTO_GIT))
             return None
         try:
             info = os.stat(real)
-        except OSError:
-            self.skipped.append(SkippedFile(rel, "broken symlink"))
+        except OSError as exc:
+            # realpath stops inside a loop without saying so; stat then meets it.
+            reason = SYMLINK_LOOP if exc.errno == errno.ELOOP else BROKEN_SYMLINK
+            self.skipped.append(SkippedFile(rel, reason))
             return None
         if stat.S_ISDIR(info.st_mode):
-            self.skipped.append(SkippedFile(rel, "symlink to a directory (not followed)"))
+            self.skipped.append(SkippedFile(rel, TO_DIRECTORY))
             return None
         if not stat.S_ISREG(info.st_mode):
             self.skipped.append(SkippedFile(rel, "not a regular file"))

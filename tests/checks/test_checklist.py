@@ -23,6 +23,7 @@ from checks.checklist import (
     load_checklist,
     load_checklist_file,
 )
+from checks.patterns import MAX_PATTERN_LENGTH
 from checks.reader import MAX_PROBLEMS
 from checks.spec import CategorySpec, Checklist, CheckSpec, Severity
 from tests.checks.checklists import doc, one_check, problems_of, where
@@ -179,6 +180,20 @@ def test_it_accepts_aliases_for_repeated_values() -> None:
 
 
 # Problems and their locations
+
+
+def test_a_too_long_pattern_gets_one_limit_and_one_message_at_any_length() -> None:
+    for length in (MAX_PATTERN_LENGTH + 1, 5 * MAX_PATTERN_LENGTH, 12_000):
+        text = one_check(f"type: grep\npaths: [src]\npattern: {'a' * length}")
+
+        (problem,) = problems_of(text)
+
+        assert str(problem) == (
+            "checklist.yml:9 categories[0].checks[0].pattern: "
+            f"pattern is longer than {MAX_PATTERN_LENGTH} characters"
+        )
+    fine = one_check(f"type: grep\npaths: [src]\npattern: {'a' * MAX_PATTERN_LENGTH}")
+    assert load_checklist(fine).check("the-check").options["pattern"] == "a" * MAX_PATTERN_LENGTH
 
 
 def test_it_names_file_line_and_key_path_of_a_bad_pattern() -> None:

@@ -1,11 +1,13 @@
 from pathlib import Path
 
 from checks.checklist import dump_checklist, load_checklist
+from checks.gitrevision import GitRevision
 from checks.scan import run_file_checks
 from checks.spec import CheckSpec, Outcome, Status
 from checks.tree import FileEntry, SkippedFile
 from checks.worktree import WorkingTree
 from tests.checks.checklists import check_problems, one_check, problems_of
+from tests.checks.repos import commit, git
 
 
 def write(root: Path, names: list[str]) -> None:
@@ -73,17 +75,54 @@ def test_it_treats_a_directory_name_as_everything_below_it(tmp_path):
     assert file_check(["migrations"], WorkingTree(tmp_path)).status == Status.PASS
 
 
-def test_it_counts_a_symlink_out_of_the_repository_as_present_without_following_it(tmp_path):
+def test_a_symlink_out_of_the_repository_is_not_a_present_file(tmp_path):
     secret = tmp_path / "secret.env"
     secret.write_text("KEY=1")
     root = tmp_path / "repo"
     root.mkdir()
     (root / ".env").symlink_to(secret)
+    (root / "LICENSE").symlink_to("/etc/passwd")
+    tree = WorkingTree(root)
 
-    outcome = file_check([".env"], WorkingTree(root), expect="absent")
+    present = file_check(["LICENSE"], tree)
+    absent = file_check([".env"], WorkingTree(root), expect="absent")
+
+    assert present.status == Status.FAIL
+    assert present.summary == "missing: LICENSE"
+    assert absent.status == Status.PASS
+    assert absent.details["found"] == []
+
+
+def test_a_symlink_loop_is_not_a_present_file(tmp_path):
+    write(tmp_path, ["README.md"])
+    (tmp_path / "a").symlink_to("b")
+    (tmp_path / "b").symlink_to("a")
+    (tmp_path / "self").symlink_to("self")
+
+    outcome = file_check(["README.md", "a", "self"], WorkingTree(tmp_path))
 
     assert outcome.status == Status.FAIL
-    assert outcome.details["found"] == [".env"]
+    assert outcome.details["missing"] == ["a", "self"]
+
+
+def test_a_git_symlink_out_of_the_revision_or_in_a_loop_is_not_a_present_file(tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    write(repo, ["README.md", "docs/guide.md"])
+    (repo / "LICENSE").symlink_to("/etc/passwd")
+    (repo / "up").symlink_to("../../etc/passwd")
+    (repo / "a").symlink_to("b")
+    (repo / "b").symlink_to("a")
+    (repo / "guide.md").symlink_to("docs/guide.md")
+    sha = commit(repo, {}, "2026-01-05T09:00:00Z")
+
+    with GitRevision(repo, sha) as tree:
+        outcome = file_check(["README.md", "guide.md", "LICENSE", "up", "a"], tree)
+
+    assert outcome.status == Status.FAIL
+    assert outcome.details["missing"] == ["LICENSE", "up", "a"]
+    assert outcome.details["found"] == ["README.md", "guide.md"]
 
 
 class Unlisted:

@@ -58,6 +58,20 @@ def test_it_follows_git_symlinks_inside_the_tree_and_reports_the_others(repo):
         }
 
 
+def test_it_names_a_git_symlink_loop(repo):
+    write(repo, {"a.txt": "a"})
+    (repo / "a").symlink_to("b")
+    (repo / "b").symlink_to("a")
+    sha = commit(repo, {}, "2026-01-05T09:00:00Z")
+
+    with GitRevision(repo, sha) as tree:
+        assert listing(tree) == {"a.txt": 1}
+        assert {(item.path, item.reason) for item in tree.skipped} == {
+            ("a", "symlink loop"),
+            ("b", "symlink loop"),
+        }
+
+
 def test_it_reports_a_submodule_instead_of_scanning_it(repo):
     sha = commit(repo, {"a": "a"}, "2026-01-05T09:00:00Z")
     git(repo, "update-index", "--add", "--cacheinfo", f"160000,{sha},vendor/lib")

@@ -1,9 +1,11 @@
 import datetime as dt
 import json
+import logging
 import os
 
 import pytest
 
+from checks.runner import run_check
 from checks.spec import CheckSpec, Outcome, RunContext, Status
 from checks.threshold import THRESHOLD, parse_json_path, run_threshold
 from tests.checks.checklists import one_check, problems_of
@@ -112,6 +114,18 @@ def test_it_errs_naming_what_is_missing(ctx, document, json_path, summary):
     outcome = run(spec(path=path, json_path=json_path, fail_above=1), ctx)
     assert outcome.status == Status.ERROR
     assert summary in outcome.summary
+
+
+@pytest.mark.parametrize("sign", ["", "-"])
+def test_it_errs_on_an_integer_too_large_for_a_number_without_a_stack_trace(ctx, caplog, sign):
+    (ctx.repo / "m.json").write_text('{"cpu": {"used_ratio": ' + sign + "9" * 401 + "}}")
+
+    with caplog.at_level(logging.DEBUG):
+        outcome = run_check(spec(path="m.json", fail_above=1), ctx)
+
+    assert outcome.status == Status.ERROR
+    assert outcome.summary == "cpu.used_ratio is out of range (an integer of 401 digits)"
+    assert not [record for record in caplog.records if record.exc_info]
 
 
 def test_it_errs_on_a_file_that_is_not_json(ctx):

@@ -68,6 +68,18 @@ def test_it_follows_a_symlink_to_a_file_inside_the_root_but_not_to_a_directory(t
     }
 
 
+def test_it_names_a_symlink_loop(tmp_path):
+    (tmp_path / "a").symlink_to("b")
+    (tmp_path / "b").symlink_to("a")
+    tree = WorkingTree(tmp_path)
+
+    assert listing(tree) == {}
+    assert {(item.path, item.reason) for item in tree.skipped} == {
+        ("a", "symlink loop"),
+        ("b", "symlink loop"),
+    }
+
+
 def test_it_reports_special_files_instead_of_reading_them(tmp_path):
     os.mkfifo(tmp_path / "pipe")
     tree = WorkingTree(tmp_path)
