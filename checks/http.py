@@ -5,6 +5,11 @@ not ready, and that is the finding. A check that is misconfigured (bad URL, bad 
 is `error`. Latency above `max_latency_ms` is `fail` too: the limit is a readiness
 requirement, not a hint. Latency is the time until the response headers arrive.
 
+`timeout_s` is one deadline for the whole exchange (name lookup, connect, TLS, headers,
+body), not a limit per read: every socket operation waits at most until the deadline, so a
+server that drips its answer a byte at a time cannot hold a check past it, and the request
+runs in a thread that the check stops waiting for at the deadline.
+
 Only http and https; redirects are not followed (a 3xx that was not expected says where
 it points); the body is read up to 1 MiB; the environment's proxies and .netrc
 credentials are ignored, so a check never sends the server's credentials anywhere.
@@ -17,11 +22,13 @@ import ipaddress
 import re
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import httpcore
 import httpx
 from yaml.nodes import Node, SequenceNode
 
@@ -36,6 +43,9 @@ MAX_BODY_BYTES = 1024 * 1024
 USER_AGENT = "readiness-check/1"
 METHODS = ("GET", "HEAD")
 _HEADER_NAME_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+# How long past its deadline a check waits for the request's thread before giving up on
+# it: the socket deadline normally ends the request first; this bounds a name lookup.
+DEADLINE_GRACE_S = 0.5
 
 
 def _method(reader: Reader, node: Node, path: str) -> Any:
@@ -129,6 +139,71 @@ def _refuse_link_local(host: str, port: int | None) -> None:
             raise FetchError(f"{host} is a link-local address ({address}): refused")
 
 
+class _Deadline(httpcore.NetworkBackend):
+    """httpcore's sockets, each operation bounded by one deadline (time.monotonic()) for
+    the whole exchange instead of a timeout per read."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self._backend = httpcore.SyncBackend()
+
+    def left(self, timeout: float | None, error: type[Exception]) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise error("the check's deadline has passed")
+        return left if timeout is None else min(timeout, left)
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        timeout = self.left(timeout, httpcore.ConnectTimeout)
+        stream = self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
+        return _DeadlineStream(stream, self)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.NetworkStream:
+        timeout = self.left(timeout, httpcore.ConnectTimeout)
+        stream = self._backend.connect_unix_socket(path, timeout, socket_options)
+        return _DeadlineStream(stream, self)
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, stream: httpcore.NetworkStream, deadline: _Deadline) -> None:
+        self._stream = stream
+        self._deadline = deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, self._deadline.left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, self._deadline.left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        timeout = self._deadline.left(timeout, httpcore.ConnectTimeout)
+        stream = self._stream.start_tls(ssl_context, server_hostname, timeout)
+        return _DeadlineStream(stream, self._deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
 def fetch(
     url: str,
     *,
@@ -138,7 +213,32 @@ def fetch(
 ) -> Fetched:
     """One request, no redirects followed, body capped at `max_bytes`. Raises FetchError
     for a URL that is not http(s), and httpx.TransportError subclasses for network
-    problems (httpx.TimeoutException when the whole exchange exceeds `timeout_s`)."""
+    problems (httpx.TimeoutException when the whole exchange exceeds `timeout_s`).
+
+    The request runs in a thread of its own, and this returns by the deadline (plus
+    DEADLINE_GRACE_S) whatever the server does; the thread ends by itself soon after,
+    since none of its socket operations may wait past the deadline."""
+    deadline = time.monotonic() + timeout_s
+    done = threading.Event()
+    result: list[Any] = []
+
+    def exchange() -> None:
+        try:
+            result.append(_fetch(url, method, timeout_s, deadline, max_bytes))
+        except BaseException as exc:  # raised again in the caller's thread
+            result.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=exchange, name="http-check", daemon=True).start()
+    if not done.wait(timeout_s + DEADLINE_GRACE_S):
+        raise httpx.TimeoutException(f"no answer within {timeout_s:g}s")
+    if isinstance(result[0], BaseException):
+        raise result[0]
+    return result[0]
+
+
+def _fetch(url: str, method: str, timeout_s: float, deadline: float, max_bytes: int) -> Fetched:
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError) as exc:
@@ -149,8 +249,14 @@ def fetch(
         raise FetchError(f"URL {url!r} has no host")
     _refuse_link_local(parsed.host, parsed.port)
     headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
+    transport = httpx.HTTPTransport(verify=_tls_context(), trust_env=False)
+    # httpx takes no network backend; its transport's pool is replaced by one that has the
+    # deadline's (httpcore's ConnectionPool and NetworkBackend are public API).
+    transport._pool = httpcore.ConnectionPool(
+        ssl_context=_tls_context(), network_backend=_Deadline(deadline)
+    )
     with httpx.Client(
-        follow_redirects=False, timeout=timeout_s, trust_env=False, verify=_tls_context()
+        follow_redirects=False, timeout=timeout_s, trust_env=False, transport=transport
     ) as client:
         started = time.perf_counter()
         with client.stream(method, parsed, headers=headers) as response:
@@ -158,7 +264,7 @@ def fetch(
             body = bytearray()
             truncated = False
             for chunk in response.iter_bytes():
-                if time.perf_counter() - started > timeout_s:
+                if time.monotonic() > deadline:
                     raise httpx.ReadTimeout(f"body not read within {timeout_s:g}s")
                 room = max_bytes - len(body)
                 body += chunk[:room]

@@ -197,13 +197,21 @@ def read_repo_file(repo: Path, relative: object, *, max_bytes: int) -> bytes:
     if not target.is_relative_to(root):
         raise DocumentError(f"{relative!r} leads outside the repository through a symlink")
     # O_NOFOLLOW: the resolved path holds no symlink; one swapped in since is refused.
+    # O_NONBLOCK: opening a FIFO (or a device) must not wait for a writer; what was opened
+    # is then checked through its descriptor, so nothing swapped in since is read either.
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        fd = os.open(target, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        fd = os.open(target, flags)
     except OSError as exc:
         raise DocumentError(f"cannot read {relative!r}: {exc.strerror or exc}") from None
+    try:
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+    except OSError:
+        regular = False
+    if not regular:
+        os.close(fd)
+        raise DocumentError(f"{relative!r} is not a regular file")
     with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise DocumentError(f"{relative!r} is not a regular file")
         data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise DocumentError(f"{relative!r} is larger than the {max_bytes}-byte limit")

@@ -1,5 +1,5 @@
 """A real HTTP server on 127.0.0.1 for http and threshold checks: routes with a status,
-headers, a body or JSON, and a delay before the answer."""
+headers, a body or JSON, and a delay before the answer; and one that drips its headers."""
 
 from __future__ import annotations
 
@@ -124,3 +124,63 @@ def refused_url() -> str:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}/health"
+
+
+class DripServer:
+    """A server on 127.0.0.1 that answers every request with a status line and then one
+    header byte every `every_s` seconds, for `for_s` seconds at most: a slow header drip."""
+
+    def __init__(self, *, every_s: float = 0.5, for_s: float = 15.0) -> None:
+        self.every_s = every_s
+        self.for_s = for_s
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.05)
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._listener.getsockname()[:2]
+        return f"http://{host}:{port}/metrics"
+
+    def _serve(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                connection, _address = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            thread = threading.Thread(target=self._drip, args=(connection,), daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def _drip(self, connection: socket.socket) -> None:
+        with connection:
+            try:
+                connection.settimeout(self.for_s)
+                connection.recv(65536)  # the request
+                connection.sendall(b"HTTP/1.1 200 OK\r\n")
+                ends = time.monotonic() + self.for_s
+                while not self._stopping.wait(self.every_s) and time.monotonic() < ends:
+                    connection.sendall(b"X")
+            except OSError:
+                pass  # the client hung up: what a deadline does
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        for thread in [self._thread, *self._threads]:
+            thread.join(timeout=5)
+        self._listener.close()
+
+
+@pytest.fixture
+def drip_server() -> Iterator[DripServer]:
+    server = DripServer()
+    server.start()
+    yield server
+    server.stop()

@@ -1,4 +1,7 @@
 import datetime as dt
+import socket
+import threading
+import time
 
 import pytest
 
@@ -95,6 +98,37 @@ def test_it_fails_when_the_target_does_not_answer_in_time(ctx, http_server):
     outcome = run(spec(url, timeout_s=0.3), ctx)
     assert outcome.status == Status.FAIL
     assert outcome.summary == f"GET {url}: timed out after 0.3s"
+
+
+def test_a_slow_header_drip_does_not_outlast_the_timeout(ctx, drip_server):
+    threads_before = set(threading.enumerate())
+    started = time.monotonic()
+    outcome = run(spec(drip_server.url, timeout_s=1), ctx)
+    elapsed = time.monotonic() - started
+    assert outcome.status == Status.FAIL
+    assert outcome.summary == f"GET {drip_server.url}: timed out after 1s"
+    assert elapsed < 2.0
+    # and no thread of the check is left behind
+    for thread in set(threading.enumerate()) - threads_before:
+        if thread.name.startswith("http-check"):
+            thread.join(timeout=2)
+            assert not thread.is_alive()
+
+
+def test_a_name_lookup_that_hangs_does_not_outlast_the_timeout(ctx, http_server, monkeypatch):
+    url = http_server.route("/health", body="ok")
+    lookup = socket.getaddrinfo
+
+    def slow_lookup(*args, **kwargs):
+        time.sleep(2)
+        return lookup(*args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow_lookup)
+    started = time.monotonic()
+    outcome = run(spec(url, timeout_s=0.5), ctx)
+    assert time.monotonic() - started < 1.5
+    assert outcome.status == Status.FAIL
+    assert outcome.summary == f"GET {url}: timed out after 0.5s"
 
 
 def test_it_fails_when_latency_is_over_the_limit(ctx, http_server):

@@ -1,5 +1,6 @@
 """The shared scan: every file check in one pass over a tree, whatever the tree."""
 
+import os
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -13,6 +14,7 @@ from checks.scan import run_file_checks
 from checks.spec import Status
 from checks.tree import FileEntry, TreeError
 from checks.worktree import WorkingTree
+from tests.checks.hangs import run_unblocking_fifo
 from tests.checks.trees import (
     CHECKS,
     FILES,
@@ -56,6 +58,28 @@ def test_it_reads_every_file_once_for_all_checks_together(tmp_path):
         "swallow": "pass",
         "region": "pass",
         "readme": "pass",
+    }
+
+
+@pytest.mark.parametrize("engine", ["ripgrep", "python"])
+def test_it_skips_fifos_instead_of_blocking_on_them(tmp_path, engine):
+    write(tmp_path, FILES)
+    fifos = [tmp_path / name for name in ("app/pipe.py", "web/pipe.js", "lib/x.py", "s.json")]
+    for fifo in fifos:
+        os.mkfifo(fifo)
+    tree = WorkingTree(tmp_path) if engine == "ripgrep" else CountingTree(WorkingTree(tmp_path))
+    checks = [*CHECKS, check("status", "file", paths=["s.json"])]
+
+    outcomes = run_unblocking_fifo(lambda: run_file_checks(checks, tree), *fifos, within_s=10)
+
+    assert statuses(outcomes) == {
+        "todo": "fail",
+        "secrets": "pass",
+        "login": "pass",
+        "swallow": "pass",
+        "region": "pass",
+        "readme": "pass",
+        "status": "pass",  # the name is there (as a skipped special file), never opened
     }
 
 

@@ -2,6 +2,7 @@ import datetime as dt
 import json
 import logging
 import os
+import time
 
 import pytest
 
@@ -9,6 +10,7 @@ from checks.runner import run_check
 from checks.spec import CheckSpec, Outcome, RunContext, Status
 from checks.threshold import THRESHOLD, parse_json_path, run_threshold
 from tests.checks.checklists import one_check, problems_of
+from tests.checks.hangs import run_unblocking_fifo
 
 NOW = dt.datetime(2026, 2, 16, 12, tzinfo=dt.UTC)
 
@@ -173,6 +175,16 @@ def test_it_refuses_a_symlink_leading_out_of_the_repository(ctx):
         assert outcome.summary == f"{path!r} leads outside the repository through a symlink"
 
 
+def test_it_errs_at_once_on_a_path_that_is_not_a_regular_file(ctx):
+    os.mkfifo(ctx.repo / "pipe.json")
+    (ctx.repo / "metrics").mkdir()
+    for path in ("pipe.json", "metrics"):
+        check = spec(path=path, fail_above=1)
+        outcome = run_unblocking_fifo(lambda c=check: run(c, ctx), ctx.repo / path, within_s=2)
+        assert outcome.status == Status.ERROR
+        assert outcome.summary == f"{path!r} is not a regular file"
+
+
 def test_it_follows_a_symlink_that_stays_inside_the_repository(ctx):
     write_json(ctx, "real/cpu.json", {"cpu": {"used_ratio": 0.1}})
     (ctx.repo / "cpu.json").symlink_to("real/cpu.json")
@@ -191,6 +203,14 @@ def test_it_errs_when_the_url_cannot_be_read(ctx, refused_url):
     outcome = run(spec(url=refused_url, fail_above=1), ctx)
     assert outcome.status == Status.ERROR
     assert outcome.summary.startswith(f"could not read {refused_url}: could not connect")
+
+
+def test_a_slow_header_drip_does_not_outlast_the_timeout(ctx, drip_server):
+    started = time.monotonic()
+    outcome = run(spec(url=drip_server.url, fail_above=1, timeout_s=1), ctx)
+    assert time.monotonic() - started < 2.0
+    assert outcome.status == Status.ERROR
+    assert outcome.summary == f"could not read {drip_server.url}: timed out after 1s"
 
 
 def test_it_errs_when_the_url_answers_an_error_status(ctx, http_server):
