@@ -144,6 +144,21 @@ def _show_lonely_points(trace: dict[str, Any]) -> dict[str, Any]:
     return trace
 
 
+def _vertical_line(x: str, *, dash: str) -> dict[str, Any]:
+    """A thin grey line across the plot at `x`, behind the series."""
+    return {
+        "type": "line",
+        "xref": "x",
+        "yref": "paper",
+        "x0": x,
+        "x1": x,
+        "y0": 0,
+        "y1": 1,
+        "layer": "below",
+        "line": {"color": VERSION_MARK_COLOUR, "width": 1, "dash": dash},
+    }
+
+
 def _version_marks(points: Sequence[HistoryPoint]) -> tuple[list[dict], list[dict]]:
     """A thin vertical line and its "v3" label where each later checklist version first
     appears."""
@@ -155,19 +170,7 @@ def _version_marks(points: Sequence[HistoryPoint]) -> tuple[list[dict], list[dic
             continue
         seen.add(point.checklist_number)
         x = _wall_clock(point.evaluated_at)
-        shapes.append(
-            {
-                "type": "line",
-                "xref": "x",
-                "yref": "paper",
-                "x0": x,
-                "x1": x,
-                "y0": 0,
-                "y1": 1,
-                "layer": "below",
-                "line": {"color": VERSION_MARK_COLOUR, "width": 1, "dash": "dash"},
-            }
-        )
+        shapes.append(_vertical_line(x, dash="dash"))
         annotations.append(
             {
                 "x": x,
@@ -211,19 +214,7 @@ def _quiet_marks(
     for first, last in periods:
         days = (last - first).days + 1
         x = (last + dt.timedelta(days=1)).isoformat()
-        shapes.append(
-            {
-                "type": "line",
-                "xref": "x",
-                "yref": "paper",
-                "x0": x,
-                "x1": x,
-                "y0": 0,
-                "y1": 1,
-                "layer": "below",
-                "line": {"color": VERSION_MARK_COLOUR, "width": 1, "dash": "dot"},
-            }
-        )
+        shapes.append(_vertical_line(x, dash="dot"))
         annotations.append(
             {
                 "x": x,
