@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from readiness.models import Assessment, AssessmentStatus, Category, CategoryScore, CheckResult
 from readiness.verdicts import awaiting
@@ -49,6 +49,14 @@ def score_delta(after: float | None, before: float | None) -> float | None:
     return after - before
 
 
+def _newest_done(project_id: int, at_or_before: dt.datetime | None) -> QuerySet:
+    """The ids of a project's finished assessments, newest first (an indexed subquery)."""
+    newest = Assessment.objects.filter(project_id=project_id, status=AssessmentStatus.DONE)
+    if at_or_before is not None:
+        newest = newest.filter(evaluated_at__lte=at_or_before)
+    return newest.order_by("-evaluated_at", "-id").values("pk")
+
+
 def latest_done(
     project_ids: Sequence[int], *, count: int, at_or_before: dt.datetime | None = None
 ) -> dict[int, list[Assessment]]:
@@ -59,10 +67,7 @@ def latest_done(
         return {}
     condition = Q()
     for project_id in project_ids:
-        newest = Assessment.objects.filter(project_id=project_id, status=AssessmentStatus.DONE)
-        if at_or_before is not None:
-            newest = newest.filter(evaluated_at__lte=at_or_before)
-        condition |= Q(pk__in=newest.order_by("-evaluated_at", "-id").values("pk")[:count])
+        condition |= Q(pk__in=_newest_done(project_id, at_or_before)[:count])
     found: dict[int, list[Assessment]] = {project_id: [] for project_id in project_ids}
     for assessment in (
         Assessment.objects.filter(condition)
@@ -99,10 +104,7 @@ def latest_measured(
         return {}
     condition = Q()
     for project_id in project_ids:
-        newest = Assessment.objects.filter(project_id=project_id, status=AssessmentStatus.DONE)
-        if at_or_before is not None:
-            newest = newest.filter(evaluated_at__lte=at_or_before)
-        newest = newest.order_by("-evaluated_at", "-id").values("pk")
+        newest = _newest_done(project_id, at_or_before)
         condition |= Q(pk__in=newest.filter(claimed=False)[:count])
         condition |= Q(pk__in=newest.filter(claimed=True)[:1])
     measured: dict[int, list[Assessment]] = {project_id: [] for project_id in project_ids}
