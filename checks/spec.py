@@ -10,6 +10,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from checks.budget import DEFAULT_PATTERN_SECONDS
 from checks.messages import Message
 
 
@@ -184,4 +185,6 @@ class RunContext:
     now: dt.datetime
     allow_commands: bool = False
     max_file_bytes: int = 2 * 1024 * 1024
+    # The matching time one pattern may take in one scan (checks.budget).
+    pattern_seconds: float = DEFAULT_PATTERN_SECONDS
     attestations: Mapping[str, Sequence[Attestation]] = field(default_factory=dict)

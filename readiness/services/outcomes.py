@@ -74,4 +74,5 @@ def run_context(repo: Path) -> RunContext:
         now=timezone.now(),
         allow_commands=settings.READINESS_ALLOW_COMMANDS,
         max_file_bytes=settings.READINESS_MAX_FILE_BYTES,
+        pattern_seconds=settings.READINESS_PATTERN_SECONDS,
     )

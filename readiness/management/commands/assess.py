@@ -113,6 +113,7 @@ class Command(ReadinessCommand):
             now=timezone.now(),
             allow_commands=settings.READINESS_ALLOW_COMMANDS,
             max_file_bytes=settings.READINESS_MAX_FILE_BYTES,
+            pattern_seconds=settings.READINESS_PATTERN_SECONDS,
         )
         tree = None
         try:
