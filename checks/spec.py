@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from checks.messages import Message
+from checks.outbound import OutboundPolicy
 
 
 class Status(StrEnum):
@@ -184,4 +185,6 @@ class RunContext:
     now: dt.datetime
     allow_commands: bool = False
     max_file_bytes: int = 2 * 1024 * 1024
+    # Which addresses http checks and threshold URLs may reach.
+    outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
     attestations: Mapping[str, Sequence[Attestation]] = field(default_factory=dict)

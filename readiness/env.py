@@ -1,5 +1,6 @@
 """Typed readers for environment variables that fail loudly on a bad value."""
 
+import ipaddress
 import os
 import re
 import secrets
@@ -45,6 +46,27 @@ def envlist(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def envnetworks(name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] | None:
+    """Comma-separated networks in CIDR notation (a bare address is a network of one), or
+    None when the variable is unset or empty."""
+    entries = [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+    if not entries:
+        return None
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry))
+        except ValueError as exc:
+            try:
+                hint = f" (did you mean {ipaddress.ip_network(entry, strict=False)}?)"
+            except ValueError:
+                hint = " (e.g. 10.0.0.0/8, fd00::/8, 192.0.2.7)"
+            raise ImproperlyConfigured(
+                f"{name}: {entry!r} is not a network in CIDR notation: {exc}{hint}"
+            ) from None
+    return tuple(networks)
 
 
 _ADDRESS = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$")

@@ -8,7 +8,16 @@ import plotly
 from django.utils.translation import gettext_lazy as _
 
 from readiness.broker import FILESYSTEM_URL, filesystem_transport_options
-from readiness.env import envaddress, envbool, envint, envlist, envsecret, envstr, local_url
+from readiness.env import (
+    envaddress,
+    envbool,
+    envint,
+    envlist,
+    envnetworks,
+    envsecret,
+    envstr,
+    local_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(envstr("READINESS_DATA_DIR", str(BASE_DIR / "var"))).resolve()
@@ -169,6 +178,10 @@ READINESS_MAX_FILE_BYTES = envint("READINESS_MAX_FILE_BYTES", 2 * 1024 * 1024, m
 READINESS_GIT_CACHE_DIR = Path(envstr("READINESS_GIT_CACHE_DIR", str(DATA_DIR / "git-cache")))
 READINESS_LEASE_SECONDS = envint("READINESS_LEASE_SECONDS", 300, minimum=5)
 READINESS_MAX_ATTEMPTS = envint("READINESS_MAX_ATTEMPTS", 3, minimum=1)
+# Networks http checks and threshold URLs may not reach, on top of checks.outbound's
+# defaults; and, when given, the only networks they may reach (denied ones excepted).
+READINESS_OUTBOUND_DENY = envnetworks("READINESS_OUTBOUND_DENY") or ()
+READINESS_OUTBOUND_ALLOW = envnetworks("READINESS_OUTBOUND_ALLOW")
 # The starter checklists offered when a project is added from the dashboard.
 READINESS_STARTERS_DIR = BASE_DIR / "checklists"
 READINESS_MAX_UPLOAD_BYTES = envint("READINESS_MAX_UPLOAD_BYTES", 10 * 1024 * 1024, minimum=1024)

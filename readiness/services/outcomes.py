@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 
 from checks import runner
 from checks.messages import message
+from checks.outbound import OutboundPolicy
 from checks.spec import CheckSpec, Outcome, RunContext, Status, clip
 from readiness.models import Check
 from readiness.services.checklists import check_spec
@@ -74,4 +75,15 @@ def run_context(repo: Path) -> RunContext:
         now=timezone.now(),
         allow_commands=settings.READINESS_ALLOW_COMMANDS,
         max_file_bytes=settings.READINESS_MAX_FILE_BYTES,
+        outbound=outbound_policy(),
+    )
+
+
+def outbound_policy() -> OutboundPolicy:
+    """The addresses this deployment's checks may reach (READINESS_OUTBOUND_*)."""
+    return OutboundPolicy.configured(
+        deny=settings.READINESS_OUTBOUND_DENY,
+        allow=settings.READINESS_OUTBOUND_ALLOW,
+        deny_name="READINESS_OUTBOUND_DENY",
+        allow_name="READINESS_OUTBOUND_ALLOW",
     )
