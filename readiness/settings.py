@@ -7,10 +7,12 @@ import dj_database_url
 import plotly
 from django.utils.translation import gettext_lazy as _
 
+from checks.sandbox import SANDBOX_KINDS
 from readiness.broker import FILESYSTEM_URL, filesystem_transport_options
 from readiness.env import (
     envaddress,
     envbool,
+    envchoice,
     envint,
     envlist,
     envnetworks,
@@ -174,6 +176,10 @@ READINESS_LOCAL_URL = local_url(_BIND_HOST, _BIND_PORT)
 
 # The check engine.
 READINESS_ALLOW_COMMANDS = envbool("READINESS_ALLOW_COMMANDS", False)
+# How command checks are confined (checks.sandbox): bubblewrap, or none at all.
+READINESS_COMMAND_SANDBOX = envchoice("READINESS_COMMAND_SANDBOX", "bubblewrap", SANDBOX_KINDS)
+READINESS_COMMAND_MEMORY_MB = envint("READINESS_COMMAND_MEMORY_MB", 2048, minimum=64)
+READINESS_COMMAND_MAX_PROCESSES = envint("READINESS_COMMAND_MAX_PROCESSES", 512, minimum=16)
 READINESS_MAX_FILE_BYTES = envint("READINESS_MAX_FILE_BYTES", 2 * 1024 * 1024, minimum=1)
 READINESS_GIT_CACHE_DIR = Path(envstr("READINESS_GIT_CACHE_DIR", str(DATA_DIR / "git-cache")))
 READINESS_LEASE_SECONDS = envint("READINESS_LEASE_SECONDS", 300, minimum=5)
