@@ -24,17 +24,22 @@ def allow_commands(settings):
     settings.READINESS_ALLOW_COMMANDS = True
 
 
-def test_it_hides_the_data_folder_from_a_command_assessing_this_checkout():
-    secret_key = settings.DATA_DIR / "secret-key"
-    assert secret_key.is_file() and secret_key.is_relative_to(settings.BASE_DIR)
-    relative = secret_key.relative_to(settings.BASE_DIR)
-    script = f"ls -A {relative.parent}; cat {relative}; cat {secret_key}; cat manage.py"
+def test_it_hides_the_data_folder_from_a_command_assessing_this_checkout(settings, tmp_path):
+    # A checkout assessing itself, with its data folder inside (the embedded default).
+    checkout = tmp_path / "checkout"
+    (checkout / "var").mkdir(parents=True)
+    (checkout / "manage.py").write_text("# the product's entry point\n")
+    secret_key = checkout / "var" / "secret-key"
+    secret_key.write_text("s3cr3t-of-the-deployment\n")
+    settings.BASE_DIR = checkout
+    settings.DATA_DIR = checkout / "var"
+    script = "ls -A var; cat var/secret-key; cat " + str(secret_key) + "; cat manage.py"
 
-    outcome = run(["sh", "-c", script], settings.BASE_DIR)
+    outcome = run(["sh", "-c", script], checkout)
 
     assert outcome.details["sandbox"] == BUBBLEWRAP
-    assert outcome.details["stdout_excerpt"] == (settings.BASE_DIR / "manage.py").read_text()
-    assert secret_key.read_text().strip() not in outcome.details["stderr_excerpt"]
+    assert outcome.details["stdout_excerpt"] == "# the product's entry point\n"
+    assert "s3cr3t" not in outcome.details["stderr_excerpt"]
     assert outcome.details["stderr_excerpt"].count("No such file or directory") == 2
 
 
