@@ -23,6 +23,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from readiness.models import Project, Team
 
@@ -121,14 +122,14 @@ def database_contents() -> str:
     tables = set(connection.introspection.table_names())
     counts = []
     for model, one, many in (
-        (get_user_model(), _("%(n)d user"), _("%(n)d users")),
-        (Team, _("%(n)d team"), _("%(n)d teams")),
-        (Project, _("%(n)d project"), _("%(n)d projects")),
+        (get_user_model(), "%(n)d user", "%(n)d users"),
+        (Team, "%(n)d team", "%(n)d teams"),
+        (Project, "%(n)d project", "%(n)d projects"),
     ):
         if model._meta.db_table in tables:
             count = model.objects.count()
             if count:
-                counts.append((one if count == 1 else many) % {"n": count})
+                counts.append(ngettext(one, many, count) % {"n": count})
     return ", ".join(counts)
 
 
