@@ -121,15 +121,15 @@ def database_contents() -> str:
     project"); empty when it holds none of them (a fresh install, migrated or not)."""
     tables = set(connection.introspection.table_names())
     counts = []
-    for model, one, many in (
-        (get_user_model(), "%(n)d user", "%(n)d users"),
-        (Team, "%(n)d team", "%(n)d teams"),
-        (Project, "%(n)d project", "%(n)d projects"),
+    for model, words in (
+        (get_user_model(), lambda n: ngettext("%(n)d user", "%(n)d users", n)),
+        (Team, lambda n: ngettext("%(n)d team", "%(n)d teams", n)),
+        (Project, lambda n: ngettext("%(n)d project", "%(n)d projects", n)),
     ):
         if model._meta.db_table in tables:
             count = model.objects.count()
             if count:
-                counts.append(ngettext(one, many, count) % {"n": count})
+                counts.append(words(count) % {"n": count})
     return ", ".join(counts)
 
 
@@ -142,9 +142,15 @@ def _sqlite_backup(database: Path, draft: Path) -> None:
         closing(sqlite3.connect(database, timeout=30)) as live,
         closing(sqlite3.connect(draft)) as copy,
     ):
-        live.backup(copy)
-        # One self-contained file, without a -wal beside it.
-        copy.execute("PRAGMA journal_mode=DELETE")
+        try:
+            live.backup(copy)
+            # One self-contained file, without a -wal beside it.
+            copy.execute("PRAGMA journal_mode=DELETE")
+        except sqlite3.Error as error:
+            raise BackupError(
+                _("Cannot copy the database at %(path)s: %(error)s")
+                % {"path": database, "error": error}
+            ) from None
         _sqlite_check(copy, draft)
 
 
@@ -163,7 +169,14 @@ def _sqlite_restore(source: Path, database: Path) -> None:
         # The backup API in reverse: the live file is rewritten through SQLite's own
         # locking and journal, so a -wal beside it stays consistent.
         with closing(sqlite3.connect(database, timeout=30)) as live:
-            backup.backup(live)
+            try:
+                backup.backup(live)
+            except sqlite3.Error as error:
+                # "database is locked": a process still uses it (stop them first).
+                raise BackupError(
+                    _("Cannot write the database at %(path)s: %(error)s")
+                    % {"path": database, "error": error}
+                ) from None
 
 
 def _sqlite_check(db: sqlite3.Connection, path: Path) -> None:
