@@ -648,6 +648,7 @@ def check_options(draw: st.DrawFn, check_type: str) -> dict[str, Any]:
         argument = TEXT.filter(lambda s: "\x00" not in s)
         fields["argv"] = draw(st.lists(argument, min_size=1, max_size=4))
         _optional(draw, fields, "timeout_s", st.integers(1, 3600))
+        _optional(draw, fields, "network", st.booleans())
         _optional(draw, fields, "enabled", st.booleans())
         expect: dict[str, Any] = {}
         _optional(draw, expect, "exit_code", st.integers(0, 255))
