@@ -10,6 +10,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from checks.budget import DEFAULT_PATTERN_SECONDS
 from checks.messages import Message
 from checks.outbound import OutboundPolicy
 from checks.sandbox import Sandbox
@@ -187,6 +188,8 @@ class RunContext:
     allow_commands: bool = False
     sandbox: Sandbox = field(default_factory=Sandbox)
     max_file_bytes: int = 2 * 1024 * 1024
+    # The matching time one pattern may take in one scan (checks.budget).
+    pattern_seconds: float = DEFAULT_PATTERN_SECONDS
     # Which addresses http checks and threshold URLs may reach.
     outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
     attestations: Mapping[str, Sequence[Attestation]] = field(default_factory=dict)

@@ -77,6 +77,7 @@ def run_context(repo: Path) -> RunContext:
         allow_commands=settings.READINESS_ALLOW_COMMANDS,
         sandbox=command_sandbox(),
         max_file_bytes=settings.READINESS_MAX_FILE_BYTES,
+        pattern_seconds=settings.READINESS_PATTERN_SECONDS,
         outbound=outbound_policy(),
     )
 
