@@ -190,8 +190,9 @@ def assessment_run_file_checks(*, assessment_id: int) -> int:
         return 0
     specs = _pending_rows(assessment_id, FILE_CHECK_TYPES)
     # Claimed before the source is fetched, so that a fetch that kills the worker uses up
-    # attempts like any check; the lease covers the fetch, then is cut back for the scan.
-    # A scan has no deadline of its own: the base lease is its budget.
+    # attempts like any check; the lease covers the fetch (in a worker, its watchdog renews
+    # it), then is cut back for the scan. A scan has no deadline of its own: the base lease
+    # is its budget.
     scan = settings.READINESS_LEASE_SECONDS
     fetch = source_time_limit(assessment.project)
     claims = _claim(assessment_id, list(specs), specs, _lease(fetch))
@@ -302,11 +303,6 @@ def _bound_for(spec: CheckSpec, project: Project) -> float:
     return float(spec.options.get("timeout_s") or 0) + fetch
 
 
-def _lease_for(spec: CheckSpec, project: Project) -> float:
-    # The lease outlasts the check's bound by the base lease.
-    return settings.READINESS_LEASE_SECONDS + _bound_for(spec, project)
-
-
 @dataclass(frozen=True)
 class _SlowContext:
     """Contexts for slow checks: most (http, threshold on a URL) need no file; commands
@@ -370,7 +366,7 @@ def assessment_run_inline(*, assessment: Assessment) -> Assessment:
         with ThreadPoolExecutor(max_workers=min(INLINE_THREADS, len(ids))) as pool:
             for start in range(0, len(ids), INLINE_THREADS):
                 wave = ids[start : start + INLINE_THREADS]
-                lease = max(_lease_for(specs[pk], assessment.project) for pk in wave)
+                lease = _lease(max(_bound_for(specs[pk], assessment.project) for pk in wave))
                 claims = _claim(assessment.pk, wave, specs, lease)
                 outcomes = pool.map(lambda c: _evaluate_slow(c.spec, contexts), claims)
                 _store(

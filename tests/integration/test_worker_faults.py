@@ -93,10 +93,8 @@ def test_a_check_stuck_past_its_hard_limit_is_timed_out_and_its_worker_exits(
 def test_a_check_that_kills_its_worker_is_worker_lost_once_its_attempts_are_used(
     workers, lease, server, tmp_path
 ):
-    project = make_project(
-        tmp_path,
-        category("c", http("kill-1", server.url(0), timeout_s=1), http("fine", server.url(0))),
-    )
+    # Alone: a check sent again with it could be killed along with it every time.
+    project = make_project(tmp_path, category("c", http("kill-1", server.url(0), timeout_s=1)))
     live = [workers.start(app=FAULTY_APP)]
 
     def restart_a_dead_worker():
@@ -117,7 +115,6 @@ def test_a_check_that_kills_its_worker_is_worker_lost_once_its_attempts_are_used
         f"worker lost: no result after {attempts} attempts",
     )
     assert rows["kill-1"].attempts == attempts
-    assert rows["fine"].status == "pass"
     assert len(live) >= attempts  # each attempt killed a worker
 
 
