@@ -52,11 +52,13 @@ class LastScan:
         listed: list[FileEntry],
         results: dict[str, dict[str, FileMatches]],
         unreadable: dict[str, str],
+        missing: frozenset[str] = frozenset(),
     ) -> None:
         self.signature = signature
         self.listed = listed
         self.results = results
         self.unreadable = unreadable
+        self.missing = missing  # files whose blob the repository lacked
 
 
 class BlobCache:
@@ -64,12 +66,16 @@ class BlobCache:
     per pattern (with its flags), what it matched. A blob's content never
     changes, so the results hold for any revision and path that uses it. The oldest blobs
     are dropped beyond `max_blobs`. It also keeps the last tree's glob selections, reused
-    while the next tree has the same paths. Not thread-safe: one cache per backfill."""
+    while the next tree has the same paths, and the patterns found too slow. Not
+    thread-safe: one cache per backfill."""
 
     def __init__(self, max_blobs: int = 200_000) -> None:
         self.blobs: dict[str, BlobRecord] = {}
         self._max_blobs = max_blobs
         self.listing: Listing | None = None
+        # Patterns (by Compiled.key) that ran out of time, and the file they were on: the
+        # next scans report them at once rather than spend the time again.
+        self.too_slow: dict[str, str] = {}
         self.reads = 0  # blobs read and matched, for benchmarks and tests
         self.reuses = 0  # blobs answered from the cache
 

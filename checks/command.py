@@ -1,14 +1,16 @@
 """`command` checks: run an argv list in the repository and judge its exit code and output.
 
 The command comes from a checklist, so it is treated as untrusted: no shell, no stdin,
-its own session (process group) that is killed as a whole on timeout and when the command
-ends (nothing it spawned outlives the check), output kept up to a cap and the rest drained
-and discarded, and a minimal environment, so that the server's secrets (SECRET_KEY,
-DATABASE_URL, broker credentials...) are not handed to it. Before the first command, the
-process that runs it is made non-dumpable, so a command cannot read them back from
-/proc/<parent>/environ either. It still runs as the worker's user and can read what that
-user can read: enable command checks (READINESS_ALLOW_COMMANDS) only where checklists come
-from people trusted with the worker's account, or run the workers under their own user.
+output kept up to a cap and the rest drained and discarded, and it runs in a sandbox
+(checks.sandbox): by default bubblewrap, where it sees the repository read-only, a private
+/tmp and the system's programs, no network unless the check says `network: true`, none of
+the product's files nor the worker's environment, within limits on memory and processes;
+everything it starts dies with it, at the timeout or when it ends. Where bubblewrap cannot
+run, the check is `error` with the reason, unless the administrator chose to run commands
+without a sandbox (READINESS_COMMAND_SANDBOX=none): then only its own process group and a
+minimal environment confine it. Either way, before the first command the process that runs
+it is made non-dumpable, so a command of the same user cannot read the worker's
+environment back from /proc/<parent>/environ.
 
 A command that does not finish within `timeout_s` is `fail` ("timed out after Ns"): the
 check ran and what it checks did not complete, which is a finding, not a missing piece of
@@ -17,15 +19,12 @@ evidence. A command that cannot start (executable not found, not executable) is 
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import functools
 import json
 import os
 import selectors
 import shlex
-import signal
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from checks.checktype import CheckType, Kind, nested, option
 from checks.messages import Message, gettext_noop, joined, message, timed_out
 from checks.patterns import PatternError, compile_pattern
 from checks.reader import INVALID, TEXT_TAGS, Reader, kind
+from checks.sandbox import Running, StartError, command_start, sandbox_problem
 from checks.spec import CheckSpec, Evidence, Outcome, RunContext, Status, clip
 
 MAX_OUTPUT_BYTES = 64 * 1024  # head kept per stream and matched against
@@ -47,7 +47,6 @@ MAX_ARGUMENT_LENGTH = 4_000
 # After the command itself exits, how long what it left running may keep its output open.
 EXIT_GRACE_S = 1.0
 _POLL_S = 0.05
-_ENV_PASSED = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR")
 
 DISABLED_ON_DEPLOYMENT = gettext_noop(
     "command checks are disabled on this deployment (READINESS_ALLOW_COMMANDS)"
@@ -101,6 +100,8 @@ class CommandOptions:
     argv: tuple[str, ...] = option(_argv, note=" for a command check")
     timeout_s: float = option(read.number(minimum=1.0, maximum=3600.0), 60.0)
     expect: Expect = option(nested(Expect, " for a command's expect"), Expect())
+    # Off: the sandbox has a network of its own with only its own loopback.
+    network: bool = option(read.boolean, False)
     enabled: bool = option(read.boolean, True)
 
 
@@ -167,35 +168,22 @@ def run_command(spec: CheckSpec, options: CommandOptions, ctx: RunContext) -> Ou
             )
         )
 
+    problem = sandbox_problem(ctx.sandbox)
+    if problem is not None:
+        return Outcome.error(problem)
+
     _protect_parent_environment()
     started = time.monotonic()
     try:
-        process = subprocess.Popen(
-            argv,
-            cwd=ctx.repo,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=_environment(),
-            start_new_session=True,
-            close_fds=True,
-        )
-    except FileNotFoundError:
-        return Outcome.error(
-            message(gettext_noop("executable not found: %(program)s"), program=argv[0])
-        )
-    except PermissionError:
-        return Outcome.error(message(gettext_noop("not executable: %(program)s"), program=argv[0]))
-    except OSError as exc:
-        return Outcome.error(
-            message(
-                gettext_noop("could not start %(program)s: %(problem)s"),
-                program=argv[0],
-                problem=str(exc.strerror or exc),
-            )
-        )
-    run = _collect(process, started, timeout_s)
-    return _judge(run, argv, timeout_s, expect, matches, not_matches)
+        running = command_start(ctx.sandbox, argv, ctx.repo, network=options.network)
+    except StartError as exc:
+        return Outcome.error(exc.problem)
+    run = _collect(running, started, timeout_s)
+    if not run.timed_out:
+        problem = running.start_problem(run.stderr.end)
+        if problem is not None:
+            return Outcome.error(problem)
+    return _judge(run, argv, timeout_s, expect, matches, not_matches, running.details())
 
 
 def _compiled(pattern: str | None):
@@ -215,15 +203,10 @@ def _protect_parent_environment() -> None:
 _PR_SET_DUMPABLE = 4
 
 
-def _environment() -> dict[str, str]:
-    env = {name: os.environ[name] for name in _ENV_PASSED if name in os.environ}
-    env.setdefault("PATH", os.defpath)
-    return env
-
-
-def _collect(process: subprocess.Popen, started: float, timeout_s: float) -> _Run:
+def _collect(running: Running, started: float, timeout_s: float) -> _Run:
     """Read both pipes until the command and everything holding its output are done or the
-    deadline passes; then kill its whole process group."""
+    deadline passes; then stop it and everything it started."""
+    process = running.process
     run = _Run()
     deadline = started + timeout_s
     streams = {process.stdout: run.stdout, process.stderr: run.stderr}
@@ -234,7 +217,7 @@ def _collect(process: subprocess.Popen, started: float, timeout_s: float) -> _Ru
     try:
         while True:
             now = time.monotonic()
-            if exited_at is None and _has_exited(process.pid):
+            if exited_at is None and running.has_exited():
                 exited_at = now
             if exited_at is not None and (
                 not selector.get_map() or now - exited_at > EXIT_GRACE_S or now >= deadline
@@ -253,10 +236,7 @@ def _collect(process: subprocess.Popen, started: float, timeout_s: float) -> _Ru
                 else:
                     selector.unregister(key.fileobj)
     finally:
-        # The leader is still unreaped here (see _has_exited), so its pid, which is the
-        # group id, cannot have been reused: this kills only what the command started.
-        _kill_group(process.pid)
-        process.wait()
+        running.stop()
         selector.close()
         for pipe in streams:
             pipe.close()
@@ -265,27 +245,21 @@ def _collect(process: subprocess.Popen, started: float, timeout_s: float) -> _Ru
     return run
 
 
-def _has_exited(pid: int) -> bool:
-    """Whether the process has exited, without reaping it (WNOWAIT)."""
-    try:
-        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
-    except ChildProcessError:  # reaped by someone else, e.g. a SIGCHLD handler
-        return True
-
-
-def _kill_group(pgid: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pgid, signal.SIGKILL)
-
-
 def _judge(
-    run: _Run, argv: list[str], timeout_s: float, expect: Expect, matches, not_matches
+    run: _Run,
+    argv: list[str],
+    timeout_s: float,
+    expect: Expect,
+    matches,
+    not_matches,
+    confinement: dict[str, Any],
 ) -> Outcome:
     details: dict[str, Any] = {
         "argv": argv,
         "exit_code": run.exit_code,
         "duration_ms": round(run.duration_ms, 1),
         "timed_out": run.timed_out,
+        **confinement,
     }
     for stream in (run.stdout, run.stderr):
         details[f"{stream.name}_excerpt"] = stream.end

@@ -5,7 +5,8 @@ that concern the same files combine into one program that rules a file out in on
 and an RE2::Set that names which of them match. A `Tally` counts the matches of one pattern
 in one file, up to MAX_MATCHES_PER_FILE per file and MAX_MATCHES_PER_SCAN per pattern and
 scan (beyond that a count is a lower bound), with the first evidence lines and captured
-values.
+values. Each pattern, and each combined program, has a `Clock` (checks.budget): the
+matching time it may spend in the scan.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from typing import Any
 
 import re2
 
+from checks.budget import DEFAULT_PATTERN_SECONDS, NEVER, Cancel, Clock
 from checks.matches import NO_MATCHES, FileMatches, Hit, Matcher
 from checks.paths import re2_spans
-from checks.patterns import compile_pattern
+from checks.patterns import compile_pattern, program_size
 from checks.spec import MAX_EVIDENCE_ITEMS, clip
 
 MAX_MATCHES_PER_FILE = 100_000
@@ -59,13 +61,15 @@ class Compiled:
     """A Matcher compiled for the engines: `regex` runs over a whole file (line mode: with
     never_nl, so no match crosses a newline), `set_source` is the same pattern with its
     flags inlined, for combining with others. One per pattern and scan (it holds the
-    scan's match budget); the compiled parts are shared by all scans."""
+    scan's match budget and its clock); the compiled parts are shared by all scans."""
 
-    def __init__(self, matcher: Matcher) -> None:
+    def __init__(self, matcher: Matcher, seconds: float = DEFAULT_PATTERN_SECONDS) -> None:
         self.matcher = matcher
         self.key, self.set_source, self.regex, self.per_line, self.empty = _compiled(matcher)
+        self.size = program_size(self.regex)
         # Matches this pattern may still count in this scan.
         self.budget = MAX_MATCHES_PER_SCAN
+        self.clock = Clock(seconds)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -93,20 +97,52 @@ def matches_empty(regex: Any) -> bool:
 
 class Group:
     """The patterns that concern one set of files: a combined regex rules out a file in a
-    single pass; a Set then names the patterns that match."""
+    single pass; a Set then names the patterns that match. The combined program has a
+    clock of its own: when it runs out, each pattern runs alone from then on, on its own
+    clock, so that the time goes to the pattern that takes it."""
 
-    def __init__(self, members: Sequence[Compiled], *, multiline: bool) -> None:
+    def __init__(
+        self,
+        members: Sequence[Compiled],
+        *,
+        multiline: bool,
+        seconds: float = DEFAULT_PATTERN_SECONDS,
+    ) -> None:
         self.members = list(members)
         self.any, self.set = None, None
+        # A quarter of a pattern's time: a slow member then soon gets a clock of its own.
+        self.clock = Clock(seconds / 4)
+        self.size = 0
         if len(self.members) > 1:
             # When too big to combine, each pattern runs alone.
             sources = tuple(member.set_source for member in self.members)
             self.any, self.set = _combined(sources, multiline)
+            if self.any is not None:
+                self.size = program_size(self.any)
 
-    def matching(self, data: bytes) -> list[Compiled]:
-        """The members that match somewhere in `data`."""
-        if self.any is None:
-            return [item for item in self.members if found_in(item.regex, data)]
+    def matching(self, data: bytes, path: str) -> list[Compiled]:
+        """The members that match somewhere in `data`, the file `path` (a member whose
+        time runs out on it is left out, stopped)."""
+        if self.any is not None:
+            found = self.clock.run(
+                lambda cancel: self._combined(data), path=path, cost=len(data) * self.size
+            )
+            if found is None:
+                self.any = self.set = None
+            elif isinstance(found, list):
+                return found
+        return [
+            item
+            for item in self.members
+            if item.clock.run(
+                lambda cancel, regex=item.regex: found_in(regex, data),
+                path=path,
+                cost=len(data) * item.size,
+            )
+        ]
+
+    def _combined(self, data: bytes) -> list[Compiled] | bool:
+        """The members that match, or True when each must decide for itself."""
         if not found_in(self.any, data):
             return []
         assert self.set is not None
@@ -114,7 +150,7 @@ class Group:
         if indices is None:
             # The Set's DFA can run out of memory and then reports nothing: let each
             # pattern decide for itself.
-            return [item for item in self.members if found_in(item.regex, data)]
+            return True
         return [self.members[index] for index in indices]
 
 
@@ -167,12 +203,16 @@ class Tally:
         self.truncated = False
         self._last_line = 0
 
-    def scan(self, data: bytes, first_line: int = 1) -> None:
+    def scan(self, data: bytes, first_line: int = 1, cancel: Cancel = NEVER) -> None:
+        """Count the matches in `data` (its first line numbered `first_line`), stopping
+        at the next match once `cancel` is set."""
         if self.truncated:
             return
         line, pos = first_line, 0
         item = self.item
         for spans in re2_spans(item.regex, data):
+            if cancel.is_set:
+                return
             start, end = spans[0]
             if start > pos:
                 line += data.count(b"\n", pos, start)

@@ -21,6 +21,7 @@ from checks import reader as read
 from checks.checktype import CheckType, Kind, listed, nested, option
 from checks.matches import Found, Matcher, Scope, Use
 from checks.messages import COMMA_LIST, Message, counted, gettext_noop, joined, message
+from checks.reader import Fields, Reader, join
 from checks.scopes import MAX_LISTED_FILES, no_file_outcome, skipped_details, with_skipped
 from checks.spec import MAX_EVIDENCE_ITEMS, Evidence, Outcome, Status, clip
 
@@ -43,6 +44,23 @@ class ConsistencyOptions:
 
     def matcher(self, source: Source) -> Matcher:
         return Matcher(source.pattern, self.ignore_case, multiline=False, capture=True)
+
+
+def _check(reader: Reader, f: Fields, options: dict[str, Any]) -> None:
+    sources = options["sources"]
+    if options["ignore_case"] is not True or not isinstance(sources, list):
+        return
+    items = f.items["sources"][1].value
+    for index, source in enumerate(sources):
+        if isinstance(source, dict):
+            where = next((v for k, v in items[index].value if k.value == "pattern"), None)
+            read.flagged_pattern(
+                reader,
+                where,
+                join(f.path, f"sources[{index}].pattern"),
+                source["pattern"],
+                ignore_case=True,
+            )
 
 
 def _uses(options: ConsistencyOptions) -> tuple[Use, ...]:
@@ -141,5 +159,5 @@ def _evidence(places: dict[str, list[str]], per_source: list[list[str]]) -> tupl
 
 
 CONSISTENCY = CheckType(
-    "consistency", Kind.FILE, ConsistencyOptions, uses=_uses, evaluate=_evaluate
+    "consistency", Kind.FILE, ConsistencyOptions, uses=_uses, evaluate=_evaluate, check=_check
 )

@@ -1,4 +1,5 @@
-"""Running git on a repository: its binary, a safe environment, rev-parse and friends."""
+"""Running git on a repository: its binary, a safe environment, rev-parse and friends, and
+the objects a partial clone lacks."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import functools
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 from checks.process import CappedProcess, Completed
@@ -90,6 +92,13 @@ def git_resolve(repo: Path, rev: str) -> str:
         inside = git_run(repo, "rev-parse", "--git-dir")
         if inside.returncode != 0:
             raise TreeError(f"{repo} is not a git repository ({git_message(inside)})")
+        shallow = git_run(repo, "rev-parse", "--is-shallow-repository")
+        if shallow.stdout.strip() == b"true":
+            raise TreeError(
+                f"{rev!r} is not a commit of the repository {repo}, a shallow clone: its "
+                "history stops at the shallow boundary (git fetch --deepen=N or --unshallow "
+                "brings older commits)"
+            )
         raise TreeError(f"{rev!r} is not a commit of the repository {repo}")
     return result.stdout.decode("ascii").strip()
 
@@ -108,3 +117,110 @@ def git_head(repo: Path) -> str | None:
     except TreeError:
         return None
     return head.stdout.decode("ascii").strip() if head.returncode == 0 else None
+
+
+# Missing objects. A partial clone (`--filter=blob:none`) lacks blobs that its promisor
+# remote can send; git's own lazy fetch brings them one at a time, and in git before 2.45
+# a lazy fetch that fails ends the reading process. So for such a repository the objects
+# it lacks are listed first (rev-list, which never fetches), fetched in batches, and what
+# is still missing is never asked of git cat-file.
+
+FETCH_TIMEOUT_S = 60.0
+# After a failed fetch, a repository's remote is not tried again for this long (a backfill
+# opens hundreds of revisions).
+FETCH_RETRY_S = 300.0
+_FETCH_BATCH = 1_000
+_unreachable: dict[str, float] = {}
+
+
+def _config_stamp(repo: Path) -> tuple[int, int, int] | None:
+    """What changes when git writes the repository's config (through a new file, renamed
+    into place): its inode, time and size."""
+    for config in (repo / ".git" / "config", repo / "config"):
+        try:
+            found = config.stat()
+        except OSError:
+            continue
+        return found.st_ino, found.st_mtime_ns, found.st_size
+    return None
+
+
+@functools.lru_cache(maxsize=64)
+def _promisor_remote(repo: Path, stamp: tuple[int, int, int] | None) -> str | None:
+    result = git_run(
+        repo, "config", "-z", "--get-regexp", r"^(remote\..*\.promisor|extensions\.partialclone)$"
+    )
+    remotes = []
+    for item in result.stdout.decode("utf-8", "surrogateescape").split("\x00"):
+        key, _, value = item.partition("\n")
+        if key.lower() == "extensions.partialclone" and value:
+            remotes.insert(0, value)
+        elif key.endswith(".promisor") and value.lower() in ("true", "yes", "on", "1"):
+            remotes.append(key[len("remote.") : -len(".promisor")])
+    return remotes[0] if remotes else None
+
+
+def git_promisor_remote(repo: Path) -> str | None:
+    """The remote a partial clone fetches its missing objects from, or None when `repo`
+    is no partial clone (its missing objects are missing for good)."""
+    repo = Path(repo)
+    stamp = _config_stamp(repo)
+    if stamp is None:  # a linked work tree or an odd layout: ask git every time
+        return _promisor_remote.__wrapped__(repo, None)
+    return _promisor_remote(repo, stamp)
+
+
+def git_missing_objects(repo: Path, tree: str) -> set[str]:
+    """The objects below the tree (or commit) `tree` that `repo` lacks, without fetching."""
+    result = git_run(
+        repo,
+        "rev-list",
+        "--objects",
+        "--missing=print",
+        "--no-object-names",
+        "--end-of-options",
+        tree,
+        max_output=256 << 20,
+    )
+    if result.returncode != 0:
+        raise TreeError(f"cannot list the objects of {tree} in {repo}: {git_message(result)}")
+    return {line[1:] for line in result.stdout.decode("ascii").split() if line.startswith("?")}
+
+
+def git_fetch_objects(repo: Path, remote: str, ids: set[str]) -> bool:
+    """Fetch the objects `ids` from `remote` as git's lazy fetch would, in batches;
+    whether every batch was fetched. A remote that failed is left alone for a while."""
+    key = os.path.realpath(repo)
+    failed = _unreachable.get(key)
+    if failed is not None and time.monotonic() - failed < FETCH_RETRY_S:
+        return False
+    wanted = sorted(ids)
+    for start in range(0, len(wanted), _FETCH_BATCH):
+        try:
+            process = CappedProcess(
+                git_argv(
+                    repo,
+                    "-c",
+                    "fetch.negotiationAlgorithm=noop",
+                    "fetch",
+                    "--quiet",
+                    "--no-tags",
+                    "--no-write-fetch-head",
+                    "--recurse-submodules=no",
+                    "--filter=blob:none",
+                    "--end-of-options",
+                    remote,
+                    *wanted[start : start + _FETCH_BATCH],
+                ),
+                timeout=FETCH_TIMEOUT_S,
+                max_output=1 << 20,
+                env=git_env(),
+            )
+        except OSError:
+            return False
+        result = process.wait()
+        if result.timed_out or result.returncode != 0:
+            _unreachable[key] = time.monotonic()
+            return False
+    _unreachable.pop(key, None)
+    return True

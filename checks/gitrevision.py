@@ -3,6 +3,11 @@
 One long-lived `git cat-file` process per repository reads the trees walked from the
 commit and the blobs; it is handed on to the next revision of the same repository, so a
 backfill over many commits starts git once.
+
+A blob the repository lacks does not stop the revision: its file is listed (size unknown)
+and reading it gives a checks.tree.MissingObject, so that only the checks that read it are
+affected. A partial clone's missing blobs are fetched from its promisor remote when they
+are read, a batch at a time (checks.git); those that cannot be fetched are missing.
 """
 
 from __future__ import annotations
@@ -19,7 +24,17 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from checks.git import GIT_TIMEOUT_S, check_rev, git_argv, git_env, git_resolve, git_version
+from checks.git import (
+    GIT_TIMEOUT_S,
+    check_rev,
+    git_argv,
+    git_env,
+    git_fetch_objects,
+    git_missing_objects,
+    git_promisor_remote,
+    git_resolve,
+    git_version,
+)
 from checks.process import kill_group
 from checks.tree import (
     BROKEN_SYMLINK,
@@ -28,7 +43,10 @@ from checks.tree import (
     MAX_FILES,
     SYMLINK_LOOP,
     TO_DIRECTORY,
+    UNKNOWN_SIZE,
+    UNKNOWN_TARGET,
     FileEntry,
+    MissingObject,
     SkippedFile,
     TreeError,
     read_ahead,
@@ -36,6 +54,14 @@ from checks.tree import (
 
 _MAX_SYMLINK_HOPS = 40
 _PIPE_BYTES = 16 << 10  # well under a pipe's buffer (64 KiB on Linux)
+
+
+class _Missing(TreeError):
+    """What git cat-file answers for an object the repository lacks."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"git object {name!r} is missing")
+        self.name = name
 
 
 class _Object(NamedTuple):
@@ -140,8 +166,10 @@ class _CatFile:
         header = stdout.readline()
         if not header:
             raise TreeError("git cat-file stopped (killed after a timeout, or crashed)")
-        if header.endswith((b" missing\n", b" ambiguous\n")):
-            return TreeError(f"git object {name!r} is {header.split()[-1].decode()}")
+        if header.endswith(b" missing\n"):
+            return _Missing(name)
+        if header.endswith(b" ambiguous\n"):
+            return TreeError(f"git object {name!r} is ambiguous")
         parts = header.split()
         if len(parts) != 3:
             raise TreeError(f"unexpected answer from git cat-file: {header[:80]!r}")
@@ -284,9 +312,15 @@ class GitRevision:
         self._batch: _CatFile | None = None
         self._sizes: _CatFile | None = None
         self.skipped: list[SkippedFile] = []
-        # The pool's key: the same directory, not another one created at the same path.
+        # A partial clone's remote, and the objects below this revision it lacks (listed
+        # when first needed, again after a fetch).
+        self._promisor = git_promisor_remote(self.repo)
+        self._absent: set[str] | None = None
+        # The pool's key: the same directory, not another one created at the same path, and
+        # the same promisor remote (a process started with one would fetch, or die).
         where = self.repo.stat()
-        self._key = (os.path.realpath(self.repo), where.st_dev, where.st_ino, timeout)
+        realpath = os.path.realpath(self.repo)
+        self._key = (realpath, where.st_dev, where.st_ino, timeout, self._promisor)
         try:
             commit = self._cat().object(f"{rev}^{{commit}}")
         except TreeError:
@@ -392,6 +426,11 @@ class GitRevision:
                 if cached is not None:
                     trees[sha] = cached
             unknown = list(dict.fromkeys(sha for _, sha in level if sha not in trees))
+            lacking = self._lacking(unknown, fetch=True)
+            if lacking:
+                raise TreeError(
+                    f"tree {min(lacking)} of {self.revision} cannot be read: the object is missing"
+                )
             for sha, found in zip(unknown, self._cat().objects(unknown), strict=True):
                 if isinstance(found, TreeError) or found.kind != b"tree":
                     raise TreeError(f"tree {sha} of {self.revision} cannot be read")
@@ -429,11 +468,34 @@ class GitRevision:
             else:
                 sizes[blob] = size
         unknown = list(dict.fromkeys(unknown))
+        # Blobs the repository lacks have no size until they are read (and fetched).
+        lacking = self._lacking(unknown, fetch=False)
+        if lacking:
+            sizes.update(dict.fromkeys(lacking, UNKNOWN_SIZE))
+            unknown = [blob for blob in unknown if blob not in lacking]
         for blob, found in zip(unknown, self._info(unknown), strict=True):
-            if isinstance(found, TreeError):
+            if isinstance(found, _Missing):
+                sizes[blob] = UNKNOWN_SIZE
+            elif isinstance(found, TreeError):
                 raise found
-            _SIZES[blob] = sizes[blob] = found.size
+            else:
+                _SIZES[blob] = sizes[blob] = found.size
         return sizes
+
+    def _lacking(self, ids: Sequence[str], *, fetch: bool) -> set[str]:
+        """Those of `ids` that a partial clone lacks (after fetching them, with `fetch`),
+        which must not be asked of git cat-file: its lazy fetch would end it when the
+        remote cannot be reached. Empty for any other repository, whose cat-file says
+        "missing" by itself."""
+        if self._promisor is None or not ids:
+            return set()
+        if self._absent is None:
+            self._absent = git_missing_objects(self.repo, self._tree)
+        lacking = self._absent.intersection(ids)
+        if lacking and fetch and git_fetch_objects(self.repo, self._promisor, lacking):
+            self._absent = git_missing_objects(self.repo, self._tree)
+            lacking = self._absent.intersection(ids)
+        return lacking
 
     @staticmethod
     def _flat(
@@ -468,11 +530,9 @@ class GitRevision:
     def _resolve_links(
         self, links: dict[str, str], blobs: dict[str, FileEntry], directories: set[str]
     ) -> Iterator[FileEntry]:
-        texts = self._cat().objects(list(links.values()))
-        targets = {
-            path: found if isinstance(found, TreeError) else found.data
-            for path, found in zip(links, texts, strict=True)
-        }
+        targets: dict[str, bytes | TreeError] = {}
+        for entry, text in self.read_many(FileEntry(path, 0, blob) for path, blob in links.items()):
+            targets[entry.path] = text
         # A link (mode 120000) is a blob holding the target's path. As in a working tree,
         # it is resolved inside the revision: ending at a blob, it is listed with that
         # blob's content; at a directory, skipped but still an existing entry. Its own blob
@@ -482,6 +542,9 @@ class GitRevision:
             current, hops = path, 0
             while True:
                 reason = None
+                if isinstance(target, MissingObject):
+                    reason = UNKNOWN_TARGET
+                    break
                 if isinstance(target, TreeError):
                     reason = BROKEN_SYMLINK
                     break
@@ -512,24 +575,37 @@ class GitRevision:
                 self.skipped.append(SkippedFile(path, reason))
 
     def read(self, entry: FileEntry, limit: int | None = None) -> bytes:
-        if not entry.blob:
-            raise TreeError(f"{entry.path}: no blob id")
-        data = self._cat().object(entry.blob).data
+        ((_, data),) = self.read_many([entry])
+        if isinstance(data, TreeError):
+            raise data
         return data if limit is None else data[:limit]
 
     def read_many(
         self, entries: Iterable[FileEntry]
     ) -> Iterator[tuple[FileEntry, bytes | TreeError]]:
-        """Contents of many blobs through the one cat-file process. A thread reads ahead
-        (up to READ_AHEAD_BYTES), so git inflates the next blobs while the caller works
-        on this one. A missing blob gives a TreeError in its place; a failure of the
-        process raises it."""
+        """Contents of many blobs through the one cat-file process (a partial clone's
+        missing ones fetched first, in one batch). A thread reads ahead (up to
+        READ_AHEAD_BYTES), so git inflates the next blobs while the caller works on this
+        one. A blob the repository lacks gives a MissingObject in its place, another
+        unreadable one a TreeError; a failure of the process raises it."""
         entries = list(entries)
-        found = self._cat().objects([entry.blob or "" for entry in entries])
-        if len(entries) > 1:
-            found = read_ahead(found, size=_object_size)
-        for entry, item in zip(entries, found, strict=True):
-            yield entry, item if isinstance(item, TreeError) else item.data
+        lacking = self._lacking([entry.blob for entry in entries if entry.blob], fetch=True)
+        asked = [entry.blob for entry in entries if entry.blob and entry.blob not in lacking]
+        found: Iterator[_Object | TreeError] = iter(())
+        if asked:
+            found = self._cat().objects(asked)
+            if len(asked) > 1:
+                found = read_ahead(found, size=_object_size)
+        for entry in entries:
+            if not entry.blob:
+                yield entry, TreeError(f"{entry.path}: no blob id")
+                continue
+            item = _Missing(entry.blob) if entry.blob in lacking else next(found)
+            if isinstance(item, _Missing):
+                yield entry, MissingObject(entry.path, self.revision, item.name)
+            else:
+                yield entry, item if isinstance(item, TreeError) else item.data
+        next(found, None)  # let the request finish: an unfinished one breaks the process
 
 
 def _object_size(item: _Object | TreeError) -> int:

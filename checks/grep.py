@@ -67,7 +67,15 @@ class GrepOptions:
         return Matcher(self.pattern, self.ignore_case, self.multiline)
 
 
-def _check_counts(reader: Reader, f: Fields, options: dict[str, Any]) -> None:
+def _check(reader: Reader, f: Fields, options: dict[str, Any]) -> None:
+    read.flagged_pattern(
+        reader,
+        f.line("pattern"),
+        join(f.path, "pattern"),
+        options["pattern"],
+        ignore_case=options["ignore_case"],
+        multiline=options["multiline"],
+    )
     low, high = options["min_count"], options["max_count"]
     if options["expect"] == "absent":
         for name in ("min_count", "max_count"):
@@ -275,6 +283,4 @@ def _evaluate_each(options: GrepOptions, scope: Scope) -> Outcome:
     return Outcome.said(Status.PASS, with_skipped(summary, scope), _hits(scope, matching), details)
 
 
-GREP = CheckType(
-    "grep", Kind.FILE, GrepOptions, uses=_uses, evaluate=_evaluate, check=_check_counts
-)
+GREP = CheckType("grep", Kind.FILE, GrepOptions, uses=_uses, evaluate=_evaluate, check=_check)

@@ -10,15 +10,21 @@ body), not a limit per read: every socket operation waits at most until the dead
 server that drips its answer a byte at a time cannot hold a check past it, and the request
 runs in a thread that the check stops waiting for at the deadline.
 
-Only http and https; redirects are not followed (a 3xx that was not expected says where
-it points); the body is read up to 1 MiB; the environment's proxies and .netrc
-credentials are ignored, so a check never sends the server's credentials anywhere.
+Every connection goes through the outbound policy (checks.outbound): the host is resolved
+once, every address it resolves to is judged, and the socket connects to one of those
+judged addresses, while the Host header, the TLS server name and the certificate check
+keep the URL's host. A refused address is `error`, naming the address and the rule.
+
+Only http and https; redirects are followed only with `follow_redirects: true`, at most
+MAX_REDIRECTS, each hop through the same policy and within the same deadline (otherwise a
+3xx that was not expected says where it points); the body is read up to 1 MiB; the
+environment's proxies and .netrc credentials are ignored, so a check never sends the
+server's credentials anywhere.
 """
 
 from __future__ import annotations
 
 import functools
-import ipaddress
 import re
 import socket
 import ssl
@@ -30,11 +36,16 @@ from typing import Any
 
 import httpcore
 import httpx
+
+# httpcore's socket stream: its network backends are public API, the stream they return
+# is not, and a connection to an address chosen here needs one.
+from httpcore._backends.sync import SyncStream
 from yaml.nodes import Node, SequenceNode
 
 from checks import reader as read
 from checks.checktype import CheckType, Kind, option
 from checks.messages import OR_LIST, Message, gettext_noop, joined, message, timed_out
+from checks.outbound import OutboundPolicy, Refused, resolve
 from checks.patterns import PatternError, compile_pattern
 from checks.reader import INVALID, Reader, join
 from checks.spec import CheckSpec, Evidence, Outcome, RunContext, Status, clip
@@ -42,6 +53,7 @@ from checks.spec import CheckSpec, Evidence, Outcome, RunContext, Status, clip
 MAX_BODY_BYTES = 1024 * 1024
 USER_AGENT = "readiness-check/1"
 METHODS = ("GET", "HEAD")
+MAX_REDIRECTS = 5
 _HEADER_NAME_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 # How long past its deadline a check waits for the request's thread before giving up on
 # it: the socket deadline normally ends the request first; this bounds a name lookup.
@@ -93,6 +105,7 @@ class HttpOptions:
     headers: Mapping[str, str] = option(_headers, {})
     body_matches: str | None = option(read.pattern(), None)
     timeout_s: float = option(read.number(above=0.0, maximum=300.0), 10.0)
+    follow_redirects: bool = option(read.boolean, False)
 
 
 class FetchError(Exception):
@@ -109,6 +122,7 @@ class Fetched:
     truncated: bool  # the body was longer than the cap and was cut there
     latency_ms: float
     encoding: str  # httpx falls back to utf-8 for a missing or unknown charset
+    redirects: tuple[str, ...] = ()  # the URLs followed to get here, in order
 
     @property
     def text(self) -> str:
@@ -122,30 +136,13 @@ def _tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context(trust_env=False)
 
 
-def _refuse_link_local(host: str, port: int | None) -> None:
-    """Link-local addresses hold cloud metadata services (169.254.169.254: instance
-    credentials); no readiness check needs them, and a checklist author must not be able to
-    read them through the evidence. Loopback and private networks stay allowed: checking
-    internal services is the point. (A name that resolves differently at connect time is
-    not caught: restrict the workers' network for stronger guarantees.)"""
-    try:
-        infos = socket.getaddrinfo(host, port or 80, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError):
-        return  # the request itself reports the unresolvable name
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        mapped = getattr(address, "ipv4_mapped", None)
-        if address.is_link_local or (mapped is not None and mapped.is_link_local):
-            raise FetchError(f"{host} is a link-local address ({address}): refused")
-
-
 class _Deadline(httpcore.NetworkBackend):
-    """httpcore's sockets, each operation bounded by one deadline (time.monotonic()) for
-    the whole exchange instead of a timeout per read."""
+    """Sockets to addresses the outbound policy allows, each operation bounded by one
+    deadline (time.monotonic()) for the whole exchange instead of a timeout per read."""
 
-    def __init__(self, deadline: float) -> None:
+    def __init__(self, deadline: float, policy: OutboundPolicy) -> None:
         self.deadline = deadline
-        self._backend = httpcore.SyncBackend()
+        self.policy = policy
 
     def left(self, timeout: float | None, error: type[Exception]) -> float:
         left = self.deadline - time.monotonic()
@@ -161,19 +158,37 @@ class _Deadline(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Any = None,
     ) -> httpcore.NetworkStream:
-        timeout = self.left(timeout, httpcore.ConnectTimeout)
-        stream = self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
-        return _DeadlineStream(stream, self)
-
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Any = None
-    ) -> httpcore.NetworkStream:
-        timeout = self.left(timeout, httpcore.ConnectTimeout)
-        stream = self._backend.connect_unix_socket(path, timeout, socket_options)
-        return _DeadlineStream(stream, self)
+        """A socket connected to an address `host` resolved to, every one of which the
+        policy allows (Refused otherwise); tried in getaddrinfo's order. The checks' pool
+        sets no local address."""
+        try:
+            destinations = resolve(host, port, self.policy)
+        except (OSError, UnicodeError) as exc:
+            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from None
+        problem: OSError | None = None
+        for destination in destinations:
+            sock = socket.socket(destination.family, socket.SOCK_STREAM)
+            try:
+                sock.settimeout(self.left(timeout, httpcore.ConnectTimeout))
+                for socket_option in socket_options or ():
+                    sock.setsockopt(*socket_option)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                sock.connect(destination.sockaddr)
+            except TimeoutError:
+                sock.close()
+                raise httpcore.ConnectTimeout("the check's deadline has passed") from None
+            except OSError as exc:
+                sock.close()
+                problem = exc
+                continue
+            except BaseException:
+                sock.close()
+                raise
+            return _DeadlineStream(SyncStream(sock), self)
+        raise httpcore.ConnectError(str(problem))
 
     def sleep(self, seconds: float) -> None:
-        self._backend.sleep(seconds)
+        time.sleep(seconds)
 
 
 class _DeadlineStream(httpcore.NetworkStream):
@@ -207,13 +222,18 @@ class _DeadlineStream(httpcore.NetworkStream):
 def fetch(
     url: str,
     *,
+    policy: OutboundPolicy,
     method: str = "GET",
     timeout_s: float,
     max_bytes: int = MAX_BODY_BYTES,
+    follow_redirects: bool = False,
 ) -> Fetched:
-    """One request, no redirects followed, body capped at `max_bytes`. Raises FetchError
-    for a URL that is not http(s), and httpx.TransportError subclasses for network
-    problems (httpx.TimeoutException when the whole exchange exceeds `timeout_s`).
+    """One request (and, with `follow_redirects`, up to MAX_REDIRECTS more), each
+    connection to an address `policy` allows, body capped at `max_bytes`. Raises
+    FetchError for a URL that is not http(s), outbound.Refused for an address the policy
+    refuses, httpx.TooManyRedirects past MAX_REDIRECTS, and httpx.TransportError
+    subclasses for network problems (httpx.TimeoutException when the whole exchange
+    exceeds `timeout_s`).
 
     The request runs in a thread of its own, and this returns by the deadline (plus
     DEADLINE_GRACE_S) whatever the server does; the thread ends by itself soon after,
@@ -221,10 +241,11 @@ def fetch(
     deadline = time.monotonic() + timeout_s
     done = threading.Event()
     result: list[Any] = []
+    network = _Deadline(deadline, policy)
 
     def exchange() -> None:
         try:
-            result.append(_fetch(url, method, timeout_s, deadline, max_bytes))
+            result.append(_fetch(url, method, network, timeout_s, max_bytes, follow_redirects))
         except BaseException as exc:  # raised again in the caller's thread
             result.append(exc)
         finally:
@@ -238,7 +259,7 @@ def fetch(
     return result[0]
 
 
-def _fetch(url: str, method: str, timeout_s: float, deadline: float, max_bytes: int) -> Fetched:
+def _parsed(url: str) -> httpx.URL:
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError) as exc:
@@ -247,45 +268,82 @@ def _fetch(url: str, method: str, timeout_s: float, deadline: float, max_bytes: 
         raise FetchError(f"only http and https URLs are supported, got {url!r}")
     if not parsed.host:
         raise FetchError(f"URL {url!r} has no host")
-    _refuse_link_local(parsed.host, parsed.port)
+    return parsed
+
+
+def _fetch(
+    url: str,
+    method: str,
+    network: _Deadline,
+    timeout_s: float,
+    max_bytes: int,
+    follow_redirects: bool,
+) -> Fetched:
+    parsed = _parsed(url)
     headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
     transport = httpx.HTTPTransport(verify=_tls_context(), trust_env=False)
-    # httpx takes no network backend; its transport's pool is replaced by one that has the
-    # deadline's (httpcore's ConnectionPool and NetworkBackend are public API).
-    transport._pool = httpcore.ConnectionPool(
-        ssl_context=_tls_context(), network_backend=_Deadline(deadline)
-    )
+    # httpx takes no network backend; its transport's pool is replaced by one that has
+    # the policy's and the deadline's (httpcore's ConnectionPool and NetworkBackend are
+    # public API).
+    transport._pool = httpcore.ConnectionPool(ssl_context=_tls_context(), network_backend=network)
+    redirects: list[str] = []
     with httpx.Client(
         follow_redirects=False, timeout=timeout_s, trust_env=False, transport=transport
     ) as client:
         started = time.perf_counter()
-        with client.stream(method, parsed, headers=headers) as response:
-            latency_ms = (time.perf_counter() - started) * 1000
-            body = bytearray()
-            truncated = False
-            for chunk in response.iter_bytes():
-                if time.monotonic() > deadline:
-                    raise httpx.ReadTimeout(f"body not read within {timeout_s:g}s")
-                room = max_bytes - len(body)
-                body += chunk[:room]
-                if len(chunk) > room:
-                    truncated = True
-                    break
-            return Fetched(
-                url=str(parsed),
-                status=response.status_code,
-                headers=response.headers,
-                body=bytes(body),
-                truncated=truncated,
-                latency_ms=latency_ms,
-                encoding=response.encoding or "utf-8",
-            )
+        while True:
+            try:
+                with client.stream(method, parsed, headers=headers) as response:
+                    location = response.headers.get("location")
+                    if not (follow_redirects and response.is_redirect and location):
+                        latency_ms = (time.perf_counter() - started) * 1000
+                        body, truncated = _body(response, network.deadline, timeout_s, max_bytes)
+                        return Fetched(
+                            url=str(parsed),
+                            status=response.status_code,
+                            headers=response.headers,
+                            body=body,
+                            truncated=truncated,
+                            latency_ms=latency_ms,
+                            encoding=response.encoding or "utf-8",
+                            redirects=tuple(redirects),
+                        )
+            except Refused as exc:
+                if not redirects:
+                    raise
+                raise exc.after_redirect(redirects[-1]) from None
+            if len(redirects) == MAX_REDIRECTS:
+                raise httpx.TooManyRedirects(f"more than {MAX_REDIRECTS} redirects")
+            try:
+                parsed = _parsed(str(parsed.join(location)))
+            except FetchError as exc:
+                raise FetchError(f"redirect to {location!r}: {exc}") from None
+            redirects.append(str(parsed))
 
 
-def network_problem(exc: httpx.TransportError, timeout_s: float) -> Message:
+def _body(
+    response: httpx.Response, deadline: float, timeout_s: float, max_bytes: int
+) -> tuple[bytes, bool]:
+    """The body up to `max_bytes`, and whether it was longer."""
+    body = bytearray()
+    for chunk in response.iter_bytes():
+        if time.monotonic() > deadline:
+            raise httpx.ReadTimeout(f"body not read within {timeout_s:g}s")
+        room = max_bytes - len(body)
+        body += chunk[:room]
+        if len(chunk) > room:
+            return bytes(body), True
+    return bytes(body), False
+
+
+def network_problem(
+    exc: httpx.TransportError | httpx.TooManyRedirects, timeout_s: float
+) -> Message:
     """A short reason for a failed request."""
     if isinstance(exc, httpx.TimeoutException):
         return timed_out(timeout_s)
+    if isinstance(exc, httpx.TooManyRedirects):
+        return message(gettext_noop("more than %(count)s redirects"), count=MAX_REDIRECTS)
     if isinstance(exc, httpx.ConnectError):
         return message(gettext_noop("could not connect: %(problem)s"), problem=str(exc))
     return message(
@@ -315,7 +373,15 @@ def run_http(spec: CheckSpec, options: HttpOptions, ctx: RunContext) -> Outcome:
 
     base = {"url": url, "method": method}
     try:
-        fetched = fetch(url, method=method, timeout_s=timeout_s)
+        fetched = fetch(
+            url,
+            policy=ctx.outbound,
+            method=method,
+            timeout_s=timeout_s,
+            follow_redirects=options.follow_redirects,
+        )
+    except Refused as exc:
+        return Outcome.error(exc.message, **base)
     except FetchError as exc:
         return Outcome.error(str(exc), **base)
     except httpx.UnsupportedProtocol as exc:
@@ -327,7 +393,7 @@ def run_http(spec: CheckSpec, options: HttpOptions, ctx: RunContext) -> Outcome:
             ),
             **base,
         )
-    except httpx.TransportError as exc:
+    except (httpx.TransportError, httpx.TooManyRedirects) as exc:
         reason = network_problem(exc, timeout_s)
         summary = message(
             gettext_noop("%(method)s %(url)s: %(problem)s"), method=method, url=url, problem=reason
@@ -347,8 +413,11 @@ def run_http(spec: CheckSpec, options: HttpOptions, ctx: RunContext) -> Outcome:
         "body_truncated": fetched.truncated,
         "matched_headers": {},
     }
+    if fetched.redirects:
+        details["redirects"] = list(fetched.redirects)
+    chain = " → ".join([url, *fetched.redirects])
     evidence = [
-        Evidence(text=clip(f"{method} {url} → {fetched.status} in {fetched.latency_ms:.0f} ms"))
+        Evidence(text=clip(f"{method} {chain} → {fetched.status} in {fetched.latency_ms:.0f} ms"))
     ]
     problems: list[Message] = []
 
@@ -360,7 +429,7 @@ def run_http(spec: CheckSpec, options: HttpOptions, ctx: RunContext) -> Outcome:
             expected=expected,
         )
         location = fetched.headers.get("location")
-        if 300 <= fetched.status < 400:
+        if 300 <= fetched.status < 400 and not options.follow_redirects:
             details["location"] = location
             problem = message(
                 gettext_noop("%(problem)s (redirect to %(location)s not followed)"),

@@ -401,5 +401,18 @@ def number(
     return functools.partial(Reader.number, above=above, minimum=minimum, maximum=maximum)
 
 
+def flagged_pattern(
+    reader: Reader, where: Node | int | None, path: str, source: Any, **flags: Any
+) -> None:
+    """Report a pattern that is valid on its own but not with the check's flags
+    (`ignore_case`, `multiline`): `(?i)` turns every letter into a class, which can make
+    the program too big. Nothing to say when the flags are off or a value is invalid."""
+    flags = {name: value is True for name, value in flags.items()}
+    if isinstance(source, str) and any(flags.values()):
+        problem = pattern_problem(source, **flags)
+        if problem:
+            reader.add(where, path, problem)
+
+
 def pattern(*, groups: int | None = None, searched: bool = False) -> Read:
     return functools.partial(Reader.pattern, groups=groups, searched=searched)

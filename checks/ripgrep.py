@@ -4,8 +4,8 @@ While Python lists the tree, one rg process searches every line-mode pattern tha
 translation (checks.translate) and the line prefixes of multiline ones; each line it
 reports is confirmed with RE2, which decides. rg keeps `--no-ignore` (its ignore rules are
 not git's, and a tracked file that .gitignore matches must be searched) but is told to skip
-what the tree leaves out as git-ignored; its output is capped and it has a deadline. If rg
-fails in any way, its output is not used.
+what the tree leaves out as git-ignored; its output is capped, its lazy DFA bounded, and it
+has the scan's pattern time as its deadline. If rg fails in any way, its output is not used.
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ from checks.translate import line_prefix, rust_translation
 from checks.worktree import Ignored
 
 MAX_RG_OUTPUT = 256 << 20
-RG_TIMEOUT_S = 300.0
+# rg's lazy DFA may grow this big per thread; past it rg falls back to slower engines
+# rather than take hundreds of megabytes for a pattern such as `[ab]*a[ab]{200}c`.
+RG_DFA_SIZE_LIMIT = "10M"
 # Beyond these, what git ignores is left to the filter on rg's output (argv has a size limit).
 MAX_RG_EXCLUSIONS = 2_000
 MAX_RG_EXCLUSION_BYTES = 256 << 10
@@ -75,6 +77,8 @@ class Ripgrep:
         compiled: Iterable[Compiled],
         max_file_bytes: int,
         exclusions: Sequence[str] = (),
+        *,
+        timeout: float,
     ) -> None:
         self.members: list[Compiled] = []
         # For a multiline pattern rg searches its line prefix: member -> multiline matchers
@@ -112,14 +116,13 @@ class Ripgrep:
                 self.set = None
         argv = [binary, "--no-config", "--no-ignore", "--hidden", "--text", "--encoding=none"]
         argv += ["--null", "--with-filename", "--line-number", "--no-heading", "--color=never"]
-        argv += [f"--max-filesize={max_file_bytes}", "--glob=!.git", *exclusions]
+        argv += [f"--max-filesize={max_file_bytes}", f"--dfa-size-limit={RG_DFA_SIZE_LIMIT}"]
+        argv += ["--glob=!.git", *exclusions]
         for translated in patterns:
             argv += ["--regexp", translated]
         argv += ["--", "."]
         try:
-            self.process = CappedProcess(
-                argv, cwd=root, timeout=RG_TIMEOUT_S, max_output=MAX_RG_OUTPUT
-            )
+            self.process = CappedProcess(argv, cwd=root, timeout=timeout, max_output=MAX_RG_OUTPUT)
         except OSError:
             self.members = []
 

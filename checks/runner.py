@@ -70,7 +70,14 @@ def _file_outcomes(
     try:
         if tree is None:
             tree = WorkingTree(ctx.repo)
-        found = dict(run_file_checks(specs, tree, max_file_bytes=ctx.max_file_bytes))
+        found = dict(
+            run_file_checks(
+                specs,
+                tree,
+                max_file_bytes=ctx.max_file_bytes,
+                pattern_seconds=ctx.pattern_seconds,
+            )
+        )
     except Exception as exc:
         logger.exception("file scan failed")
         return {spec.key: _failure(exc) for spec in specs}

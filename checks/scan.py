@@ -19,7 +19,14 @@ was found (checks.matches; see checks.grep for the semantics). Two engines do th
 
 Limits that keep one scan bounded whatever the repository holds: files over
 `max_file_bytes` are not read, match counts stop at the limits of checks.compiled, rg's
-output is capped, and every child process has a deadline.
+output is capped, and every child process has a deadline. Each pattern may spend
+`pattern_seconds` matching (checks.budget): past that it is stopped, and the checks that use
+it are `error` "pattern too slow on FILE"; rg is given half that time, after which the Python
+engine, which can tell the slow pattern, takes over. A BlobCache remembers a pattern found
+too slow, so the next revisions of a backfill do not try it again.
+
+A file of a git revision whose blob the repository lacks (checks.tree.MissingObject) makes
+`error` the checks that search it, naming it; checks that do not read it are measured.
 """
 
 from __future__ import annotations
@@ -33,17 +40,28 @@ from typing import Any
 
 from checks import registry
 from checks.blobcache import BlobCache, BlobRecord, LastScan, Listing
+from checks.budget import DEFAULT_PATTERN_SECONDS, Cancel
 from checks.checktype import CheckType, Kind
 from checks.compiled import BINARY_HIT, NOT_EXAMINED, Compiled, Group, Tally
 from checks.matches import BINARY_REASON, NO_MATCHES, FileMatches, Matcher, Scope, Use
+from checks.messages import Message, counted, gettext_noop, message
 from checks.paths import PathIndex
 from checks.patterns import PatternError
 from checks.ripgrep import Ripgrep, rg_exclusions
 from checks.spec import CheckSpec, Outcome
-from checks.tree import NOT_PRESENT, FileEntry, SkippedFile, Tree, TreeError, read_ahead
+from checks.tree import (
+    NOT_PRESENT,
+    FileEntry,
+    MissingObject,
+    SkippedFile,
+    Tree,
+    TreeError,
+    read_ahead,
+)
 from checks.worktree import WorkingTree
 
 DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_LISTED_MISSING = 50
 BINARY_PROBE_BYTES = 8192
 _PATH = attrgetter("path")
 _SIZE = attrgetter("size")
@@ -87,8 +105,10 @@ class _Scanner:
         compiled: Mapping[Matcher, Compiled],
         max_file_bytes: int,
         cache: BlobCache | None,
+        seconds: float = DEFAULT_PATTERN_SECONDS,
     ) -> None:
         self.tree = tree
+        self.seconds = seconds
         self.plans = plans
         self.compiled = compiled
         self.limit = max_file_bytes
@@ -102,15 +122,21 @@ class _Scanner:
         self.probed: set[str] = set()
         self.blind: set[str] = set()
         self.unsearchable: dict[str, str] = {}
+        self.missing: dict[str, MissingObject] = {}
         self.groups: dict[tuple[tuple[Compiled, ...], bool], Group] = {}
 
     # listing and selection
 
     def run(self) -> None:
         ripgrep = None
-        if isinstance(self.tree, WorkingTree) and self.compiled:
+        running = [item for item in self.compiled.values() if not item.clock.stopped]
+        if isinstance(self.tree, WorkingTree) and running:
             exclusions = rg_exclusions(self.tree.ignored())
-            ripgrep = Ripgrep(self.tree.root, self.compiled.values(), self.limit, exclusions)
+            # Half the time: when rg gives up, the Python engine needs time to find the
+            # pattern that made it slow.
+            ripgrep = Ripgrep(
+                self.tree.root, running, self.limit, exclusions, timeout=self.seconds / 2
+            )
         try:
             self._list()
         except BaseException:
@@ -223,7 +249,10 @@ class _Scanner:
         globs: dict[Compiled, list[str]] = {}
         for plan in self.plans:
             for use in plan.uses:
-                found = globs.setdefault(self.compiled[use.matcher], [])
+                item = self.compiled[use.matcher]
+                if item.clock.stopped:
+                    continue  # found too slow by an earlier scan of the same cache
+                found = globs.setdefault(item, [])
                 found.extend(glob for glob in use.globs if glob not in found)
         return {item: self.scope_set(tuple(found)) for item, found in globs.items()}
 
@@ -238,9 +267,9 @@ class _Scanner:
         if output is None:
             return None
         lines, unreadable = output
-        for path, message in unreadable.items():
+        for path, reason in unreadable.items():
             if path in self.entries:
-                self.unsearchable[path] = f"unreadable: {message}"
+                self.unsearchable[path] = f"unreadable: {reason}"
         members = ripgrep.members
         # Per member: the files it counts in (None for a prefix), and the multiline
         # patterns it nominates files for, with their scopes.
@@ -255,7 +284,12 @@ class _Scanner:
         nominated: dict[Compiled, set[str]] = {
             item: set() for items in ripgrep.prefilters.values() for item in items
         }
+        # Confirming rg's lines is RE2 work too: past the budget, the Python engine, which
+        # times each pattern on its own, takes over.
+        deadline = time.monotonic() + self.seconds / 2
         for path, records in lines.items():
+            if time.monotonic() > deadline:
+                return None
             if path not in self.entries or path in self.unsearchable or path in self.blind:
                 continue
             relevant = [
@@ -288,7 +322,7 @@ class _Scanner:
         key = (tuple(members), multiline)
         group = self.groups.get(key)
         if group is None:
-            group = self.groups[key] = Group(members, multiline=multiline)
+            group = self.groups[key] = Group(members, multiline=multiline, seconds=self.seconds)
         return group
 
     def _python(
@@ -318,6 +352,9 @@ class _Scanner:
             for path, reason in last.unreadable.items():
                 if path not in changed:
                     unsearchable.setdefault(path, reason)
+            # A blob that was missing is asked for again: it may have been fetched since, and
+            # the message names this revision.
+            todo += [path for path in last.missing if path not in changed]
         pending: list[tuple[FileEntry, Sequence[Compiled], frozenset[str], BlobRecord | None]]
         pending = []
         # The hot loop of a backfill's first revision (later ones visit changed files only).
@@ -348,6 +385,7 @@ class _Scanner:
                     for item, found in self.results.items()
                 },
                 {p: r for p, r in unsearchable.items() if r.startswith("unreadable")},
+                frozenset(self.missing),
             )
 
     def _read_and_match(
@@ -375,17 +413,24 @@ class _Scanner:
                 if isinstance(data, TreeError):
                     yield first, data, []
                 else:
-                    yield first, data, self._prefilter(data, members_of[first.blob or first.path])
+                    members = members_of[first.blob or first.path]
+                    yield first, data, self._prefilter(data, members, first.path)
 
         for first, data, candidates in read_ahead(prefiltered(), size=_data_size):
             content = first.blob or first.path
             group = same[content]
             if isinstance(data, TreeError):
                 for entry, _, _ in group:
-                    self.unsearchable[entry.path] = f"unreadable: {data}"
+                    self._unreadable(entry, data)
+                continue
+            if len(data) > self.limit:  # a blob fetched on demand, whose size was unknown
+                for entry, _, _ in group:
+                    self.unsearchable[entry.path] = (
+                        f"larger than the {self.limit}-byte limit ({len(data)} bytes)"
+                    )
                 continue
             binary = b"\x00" in data[:BINARY_PROBE_BYTES]
-            found = self._match(data, members_of[content], binary, candidates)
+            found = self._match(data, members_of[content], binary, candidates, first.path)
             record = records[content] or BlobRecord(binary)
             for item, matches in found.items():
                 if matches is not NO_MATCHES and not matches.truncated:
@@ -402,6 +447,12 @@ class _Scanner:
                 if binary:
                     self.binary.add(entry.path)
                 self._apply(entry.path, record, combinations[needs[entry.path]], found)
+
+    def _unreadable(self, entry: FileEntry, error: TreeError) -> None:
+        if isinstance(error, MissingObject):
+            self.missing[entry.path] = error
+        else:
+            self.unsearchable[entry.path] = f"unreadable: {error}"
 
     def _read_many(self, entries: list[FileEntry]) -> Iterable[tuple[FileEntry, Any]]:
         read_many = getattr(self.tree, "read_many", None)
@@ -440,14 +491,14 @@ class _Scanner:
             if matches is not None:
                 self.results[item][path] = matches
 
-    def _prefilter(self, data: bytes, members: Sequence[Compiled]) -> list[Compiled]:
-        """The members that run over the whole file and match somewhere in it."""
-        whole = [item for item in members if not item.per_line]
+    def _prefilter(self, data: bytes, members: Sequence[Compiled], path: str) -> list[Compiled]:
+        """The members that run over the whole file `path` and match somewhere in it."""
+        whole = [item for item in members if not item.per_line and not item.clock.stopped]
         found = []
         for multiline in (False, True):
             group = [item for item in whole if item.matcher.multiline == multiline]
             if group:
-                found += self._group(group, multiline).matching(data)
+                found += self._group(group, multiline).matching(data, path)
         return found
 
     def _match(
@@ -456,33 +507,41 @@ class _Scanner:
         members: Sequence[Compiled],
         binary: bool,
         candidates: Sequence[Compiled],
+        path: str,
     ) -> dict[Compiled, FileMatches]:
-        """What each of `members` finds in `data`; `candidates` are the whole-file members
-        that `_prefilter` found matching."""
+        """What each of `members` finds in `data`, the file `path`; `candidates` are the
+        whole-file members that `_prefilter` found matching. A member stopped for its time
+        has NOT_EXAMINED, which is not kept."""
         found: dict[Compiled, FileMatches] = dict.fromkeys(members, NO_MATCHES)
+        cost = len(data)
         for item in candidates:
-            found[item] = self._tally(item, data, binary)
-        per_line = [item for item in members if item.per_line]
-        if per_line:
-            lines = data.split(b"\n")
-            for item in per_line:
-                tally = Tally(item)
-                for number, line in enumerate(lines, 1):
-                    if item.regex.search(line) is not None:
-                        if binary:
-                            tally.count = 1
-                            break
-                        tally.scan(line, number)
-                found[item] = BINARY_HIT if binary and tally.count else tally.result()
+            result = item.clock.run(
+                lambda cancel, item=item: self._tally(item, data, binary, cancel),
+                path=path,
+                cost=cost * item.size,
+            )
+            found[item] = NOT_EXAMINED if result is None else result
+        lines: list[bytes] | None = None
+        for item in members:
+            if item.clock.stopped:
+                found[item] = NOT_EXAMINED
+            elif item.per_line:
+                lines = data.split(b"\n") if lines is None else lines
+                result = item.clock.run(
+                    lambda cancel, item=item, lines=lines: _per_line(item, lines, binary, cancel),
+                    path=path,
+                    cost=cost * item.size,
+                )
+                found[item] = NOT_EXAMINED if result is None else result
         return found
 
-    def _tally(self, item: Compiled, data: bytes, binary: bool) -> FileMatches:
+    def _tally(self, item: Compiled, data: bytes, binary: bool, cancel: Cancel) -> FileMatches:
         if binary:
             return BINARY_HIT  # only whether it matched matters for a binary file
         if item.budget <= 0:
             return NOT_EXAMINED
         tally = Tally(item)
-        tally.scan(data)
+        tally.scan(data, cancel=cancel)
         return tally.result()
 
     def _probe_binary(self) -> None:
@@ -496,9 +555,11 @@ class _Scanner:
         for path in sorted(wanted):
             if path in self.examined or path in self.probed or path in self.unsearchable:
                 continue
+            if path in self.missing:
+                continue
             head = self._read(self.entries[path], BINARY_PROBE_BYTES)
             if isinstance(head, TreeError):
-                self.unsearchable[path] = f"unreadable: {head}"
+                self._unreadable(self.entries[path], head)
                 continue
             self.probed.add(path)
             if b"\x00" in head:
@@ -560,7 +621,58 @@ class _Scanner:
 
     def outcome(self, plan: _Plan) -> Outcome:
         assert plan.type.evaluate is not None
+        for use in plan.uses:
+            problem = self._no_evidence(use)
+            if problem is not None:
+                return problem
         return plan.type.evaluate(plan.options, self)
+
+    def _no_evidence(self, use: Use) -> Outcome | None:
+        """The error of a check whose pattern ran out of time, or that needs a file whose
+        content the repository lacks; None when it can be evaluated."""
+        clock = self.compiled[use.matcher].clock
+        if clock.slow_on is not None:
+            return Outcome.error(
+                message(
+                    gettext_noop("pattern too slow on %(file)s (stopped after %(seconds)s s)"),
+                    file=clock.slow_on,
+                    seconds=f"{clock.limit:g}",
+                ),
+                too_slow=clock.slow_on,
+            )
+        if not self.missing:
+            return None
+        lacking = [path for path in self.scope_paths(use.globs) if path in self.missing]
+        if not lacking:
+            return None
+        first = self.missing[lacking[0]]
+        summary: Message = message(
+            gettext_noop("could not read %(file)s at %(revision)s: git object %(blob)s is missing"),
+            file=first.path,
+            revision=first.revision[:12],
+            blob=first.blob,
+        )
+        if len(lacking) > 1:
+            summary = counted(
+                len(lacking) - 1,
+                gettext_noop("%(summary)s (and %(count)s more file)"),
+                gettext_noop("%(summary)s (and %(count)s more files)"),
+                summary=summary,
+            )
+        return Outcome.error(summary, missing_objects=lacking[:MAX_LISTED_MISSING])
+
+
+def _per_line(item: Compiled, lines: list[bytes], binary: bool, cancel: Cancel) -> FileMatches:
+    """What a pattern that must run line by line finds in the `lines` of a file."""
+    tally = Tally(item)
+    for number, line in enumerate(lines, 1):
+        if cancel.is_set:
+            break
+        if item.regex.search(line) is not None:
+            if binary:
+                return BINARY_HIT
+            tally.scan(line, number)
+    return tally.result()
 
 
 def run_file_checks(
@@ -569,6 +681,7 @@ def run_file_checks(
     *,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
     cache: BlobCache | None = None,
+    pattern_seconds: float = DEFAULT_PATTERN_SECONDS,
 ) -> dict[str, Outcome]:
     """Outcomes of the grep, file and consistency checks `specs`, keyed by check key, from
     one shared pass over `tree` (a WorkingTree, a GitRevision, or anything with `files()`
@@ -584,7 +697,9 @@ def run_file_checks(
             plan = _plan(spec)
             for use in plan.uses:
                 if use.matcher not in compiled:
-                    item = Compiled(use.matcher)
+                    item = Compiled(use.matcher, pattern_seconds)
+                    if cache is not None and item.key in cache.too_slow:
+                        item.clock.slow_on = cache.too_slow[item.key]
                     if item.empty:
                         raise ValueError(
                             f"pattern {use.matcher.pattern!r} can match an empty string, so "
@@ -596,7 +711,7 @@ def run_file_checks(
             continue
         plans.append(plan)
     if plans:
-        scanner = _Scanner(tree, plans, compiled, max_file_bytes, cache)
+        scanner = _Scanner(tree, plans, compiled, max_file_bytes, cache, pattern_seconds)
         try:
             scanner.run()
         except TreeError as exc:
@@ -608,6 +723,10 @@ def run_file_checks(
                     f"file scan failed: {type(exc).__name__}: {exc}"
                 )
         else:
+            if cache is not None:
+                for item in compiled.values():
+                    if item.clock.slow_on is not None:
+                        cache.too_slow[item.key] = item.clock.slow_on
             for plan in plans:
                 try:
                     outcomes[plan.spec.key] = scanner.outcome(plan)

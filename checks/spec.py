@@ -10,7 +10,10 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from checks.budget import DEFAULT_PATTERN_SECONDS
 from checks.messages import Message
+from checks.outbound import OutboundPolicy
+from checks.sandbox import Sandbox
 
 
 class Status(StrEnum):
@@ -178,10 +181,15 @@ class Attestation:
 @dataclass(frozen=True)
 class RunContext:
     """Everything a check may need besides its spec. `repo` is the root the paths are
-    relative to and where commands run."""
+    relative to and where commands run; `sandbox`, how commands are confined."""
 
     repo: Path
     now: dt.datetime
     allow_commands: bool = False
+    sandbox: Sandbox = field(default_factory=Sandbox)
     max_file_bytes: int = 2 * 1024 * 1024
+    # The matching time one pattern may take in one scan (checks.budget).
+    pattern_seconds: float = DEFAULT_PATTERN_SECONDS
+    # Which addresses http checks and threshold URLs may reach.
+    outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
     attestations: Mapping[str, Sequence[Attestation]] = field(default_factory=dict)

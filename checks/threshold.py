@@ -1,12 +1,13 @@
 """`threshold` checks: read one number from a JSON document and compare it with limits.
 
-The document comes from a URL or from a file inside the repository. When no number can
-be read (URL unreachable or answering non-2xx, file missing or outside the repository,
-invalid JSON, `json_path` leading nowhere or to something that is not a number, or to an
-integer out of a float's range) the status is `error`: no evidence was gathered, which is
-different from a value beyond a limit. A value strictly beyond a `fail_*` limit is `fail`,
-beyond a `warn_*` limit `warn`, else `pass`; above and below limits may be combined to
-describe a band.
+The document comes from a URL or from a file inside the repository. A URL is read with
+checks.http's request, through the same outbound policy, redirects not followed. When no
+number can be read (URL unreachable, refused by the outbound policy or answering non-2xx,
+file missing or outside the repository, invalid JSON, `json_path` leading nowhere or to
+something that is not a number, or to an integer out of a float's range) the status is
+`error`: no evidence was gathered, which is different from a value beyond a limit. A
+value strictly beyond a `fail_*` limit is `fail`, beyond a `warn_*` limit `warn`, else
+`pass`; above and below limits may be combined to describe a band.
 
 `json_path` is a dotted path with optional list indexes: `cpu.used_ratio`,
 `nodes[0].load`, `[2].value`.
@@ -30,6 +31,7 @@ from checks import reader as read
 from checks.checktype import CheckType, Kind, nested, option
 from checks.http import MAX_BODY_BYTES, FetchError, fetch, network_problem
 from checks.messages import COMMA_LIST, Message, gettext_noop, joined, message
+from checks.outbound import Refused
 from checks.reader import INVALID, Fields, Reader, join, plain_number
 from checks.spec import CheckSpec, Evidence, Outcome, RunContext, Status, clip
 
@@ -224,8 +226,8 @@ def _read_source(source: Source, ctx: RunContext, timeout_s: float) -> tuple[byt
     if path is not None:
         return read_repo_file(ctx.repo, path, max_bytes=ctx.max_file_bytes), path
     try:
-        fetched = fetch(url, timeout_s=timeout_s)
-    except FetchError as exc:
+        fetched = fetch(url, policy=ctx.outbound, timeout_s=timeout_s)
+    except (FetchError, Refused) as exc:
         raise DocumentError(str(exc)) from None
     except httpx.TransportError as exc:
         raise DocumentError(f"could not read {url}: {network_problem(exc, timeout_s)!s}") from None

@@ -27,7 +27,11 @@ LEADS_INTO_GIT = "symlink leads into .git"
 BROKEN_SYMLINK = "broken symlink"
 SYMLINK_LOOP = "symlink loop"
 TO_DIRECTORY = "symlink to a directory (not followed)"
+# A git symlink whose own blob the repository lacks: it exists, where it leads is unknown.
+UNKNOWN_TARGET = "symlink whose target is unknown (its git object is missing)"
 NOT_PRESENT = frozenset({LEADS_OUTSIDE, LEADS_INTO_GIT, BROKEN_SYMLINK, SYMLINK_LOOP})
+
+UNKNOWN_SIZE = -1
 
 # A listing bigger than this is not a repository this tool can assess in one pass.
 MAX_FILES = 500_000
@@ -37,10 +41,22 @@ class TreeError(Exception):
     """The files could not be listed or read; the message says which and why."""
 
 
+class MissingObject(TreeError):
+    """A file of a git revision whose blob the repository lacks (a partial clone whose
+    remote cannot be reached, a damaged or pruned repository): it exists, its content is
+    unknown."""
+
+    def __init__(self, path: str, revision: str, blob: str) -> None:
+        super().__init__(f"could not read {path} at {revision[:12]}: git object {blob} is missing")
+        self.path = path
+        self.revision = revision
+        self.blob = blob
+
+
 @dataclass(frozen=True, slots=True)
 class FileEntry:
     path: str  # POSIX, relative to the repository root
-    size: int
+    size: int  # UNKNOWN_SIZE for a git blob the repository lacks (until it is fetched)
     blob: str | None = None  # git blob id; None for files of a working directory
 
 

@@ -1,8 +1,10 @@
 """Typed readers for environment variables that fail loudly on a bad value."""
 
+import ipaddress
 import os
 import re
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -40,11 +42,42 @@ def envint(name: str, default: int, *, minimum: int | None = None) -> int:
     return value
 
 
+def envchoice(name: str, default: str, choices: Sequence[str]) -> str:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not one of: {', '.join(choices)}")
+    return value
+
+
 def envlist(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def envnetworks(name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] | None:
+    """Comma-separated networks in CIDR notation (a bare address is a network of one), or
+    None when the variable is unset or empty."""
+    entries = [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+    if not entries:
+        return None
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry))
+        except ValueError as exc:
+            try:
+                hint = f" (did you mean {ipaddress.ip_network(entry, strict=False)}?)"
+            except ValueError:
+                hint = " (e.g. 10.0.0.0/8, fd00::/8, 192.0.2.7)"
+            raise ImproperlyConfigured(
+                f"{name}: {entry!r} is not a network in CIDR notation: {exc}{hint}"
+            ) from None
+    return tuple(networks)
 
 
 _ADDRESS = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$")

@@ -1,14 +1,27 @@
 """Settings for readiness. Every value can come from the environment; without it the
 embedded defaults apply: SQLite and Celery's filesystem broker, so no server is needed."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 import plotly
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from checks.sandbox import SANDBOX_KINDS
 from readiness.broker import EMBEDDED_URL, filesystem_transport_options
-from readiness.env import envaddress, envbool, envint, envlist, envsecret, envstr, local_url
+from readiness.env import (
+    envaddress,
+    envbool,
+    envchoice,
+    envint,
+    envlist,
+    envnetworks,
+    envsecret,
+    envstr,
+    local_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(envstr("READINESS_DATA_DIR", str(BASE_DIR / "var"))).resolve()
@@ -31,11 +44,14 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_celery_beat",
+    "csp",
+    "axes",
     "readiness",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -47,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "readiness.middleware.HtmxLoginRedirectMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "readiness.urls"
@@ -86,12 +104,74 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-readiness.sqlite3")}
 
+AUTHENTICATION_BACKENDS = [
+    # First: it refuses a locked-out username and address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "readiness:overview"
 LOGOUT_REDIRECT_URL = "login"
+
+# Login attempts (django-axes): after READINESS_LOGIN_FAILURE_LIMIT failures of one username
+# from one address, that pair is refused for READINESS_LOGIN_COOLOFF_MINUTES (another
+# address still logs in, so nobody can lock a user out from afar). `axes_reset` lifts it.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = envint("READINESS_LOGIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("READINESS_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "readiness.login_limits.lockout_response"
+# The client's address: REMOTE_ADDR, or the header a trusted proxy sets when one is named.
+AXES_CLIENT_IP_CALLABLE = "readiness.login_limits.client_ip"
+READINESS_CLIENT_IP_HEADER = envstr("READINESS_CLIENT_IP_HEADER", "")
+
+# HTTPS, for a deployment behind a proxy that terminates TLS. The proxy must set
+# X-Forwarded-Proto itself on every request (overwriting whatever the client sent):
+# Django believes it.
+READINESS_HTTPS = envbool("READINESS_HTTPS", False)
+if READINESS_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    # Load balancers probe over plain HTTP and expect 200, not a redirect.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+    SECURE_HSTS_SECONDS = envint("READINESS_HSTS_SECONDS", 365 * 24 * 3600, minimum=0)
+    # Covers only the names under readiness's own host name (e.g. *.readiness.example.com).
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+# Preloading asks browsers to hard-code HTTPS for the whole registered domain and all its
+# subdomains, a decision for the domain's owner, not for one service on it: never sent,
+# so Django's reminder that it is off is silenced.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files,
+# no inline script, no eval. Data for charts is JSON in <script type="application/json">,
+# which is never executed. plotly.js (4.1.1, from plotly==7.1.0) needs no eval for our
+# charts; it adds two <style> elements that the policy allows by their hashes, nothing else:
+# an empty one whose rules it then inserts through the CSSOM (which CSP does not govern),
+# and MapLibre's stylesheet, injected when the bundle loads. Its inline styles on elements
+# are set through the CSSOM too, so style-src-attr needs no 'unsafe-inline'.
+PLOTLY_STYLE_HASHES = [
+    "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",  # <style></style>
+    "'sha256-ji27qzEtxXZW+7dun6UwjHXJ18e6WAin1VvNtkzIE/o='",  # .maplibregl-map{…}
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, *PLOTLY_STYLE_HASHES],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
@@ -166,13 +246,22 @@ READINESS_LOCAL_URL = local_url(_BIND_HOST, _BIND_PORT)
 
 # The check engine.
 READINESS_ALLOW_COMMANDS = envbool("READINESS_ALLOW_COMMANDS", False)
+# How command checks are confined (checks.sandbox): bubblewrap, or none at all.
+READINESS_COMMAND_SANDBOX = envchoice("READINESS_COMMAND_SANDBOX", "bubblewrap", SANDBOX_KINDS)
+READINESS_COMMAND_MEMORY_MB = envint("READINESS_COMMAND_MEMORY_MB", 2048, minimum=64)
+READINESS_COMMAND_MAX_PROCESSES = envint("READINESS_COMMAND_MAX_PROCESSES", 512, minimum=16)
 READINESS_MAX_FILE_BYTES = envint("READINESS_MAX_FILE_BYTES", 2 * 1024 * 1024, minimum=1)
+READINESS_PATTERN_SECONDS = envint("READINESS_PATTERN_SECONDS", 10, minimum=1)
 READINESS_GIT_CACHE_DIR = Path(envstr("READINESS_GIT_CACHE_DIR", str(DATA_DIR / "git-cache")))
 READINESS_LEASE_SECONDS = envint("READINESS_LEASE_SECONDS", 300, minimum=5)
 READINESS_MAX_ATTEMPTS = envint("READINESS_MAX_ATTEMPTS", 3, minimum=1)
 # A check still running this long past its own bound (timeout_s, the fetch of its source,
 # a scan's budget) is stored as timed out by the worker's watchdog (readiness/watchdog.py).
 READINESS_HARD_LIMIT_MARGIN_SECONDS = envint("READINESS_HARD_LIMIT_MARGIN_SECONDS", 30, minimum=1)
+# Networks http checks and threshold URLs may not reach, on top of checks.outbound's
+# defaults; and, when given, the only networks they may reach (denied ones excepted).
+READINESS_OUTBOUND_DENY = envnetworks("READINESS_OUTBOUND_DENY") or ()
+READINESS_OUTBOUND_ALLOW = envnetworks("READINESS_OUTBOUND_ALLOW")
 # The starter checklists offered when a project is added from the dashboard.
 READINESS_STARTERS_DIR = BASE_DIR / "checklists"
 READINESS_MAX_UPLOAD_BYTES = envint("READINESS_MAX_UPLOAD_BYTES", 10 * 1024 * 1024, minimum=1024)

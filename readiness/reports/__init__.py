@@ -10,6 +10,7 @@ Renderers: `markdown`, `html`, `jsontext`, `terminal`. Numbers are written by
 """
 
 from readiness.reports.assessments import assessment_report_data, run_report_data
+from readiness.reports.html import inline_style_sources
 from readiness.reports.imports import import_report_data
 from readiness.reports.project import ReportError, report_build
 from readiness.reports.render import (
@@ -29,6 +30,7 @@ __all__ = [
     "assessment_report_data",
     "assessment_text",
     "import_report_data",
+    "inline_style_sources",
     "render_import_report",
     "render_report",
     "report_build",

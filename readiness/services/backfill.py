@@ -239,7 +239,11 @@ def _evaluate(
         with GitRevision(git_dir, point.sha, subfolder=subfolder) as tree:
             return dict(
                 run_file_checks(
-                    specs, tree, max_file_bytes=settings.READINESS_MAX_FILE_BYTES, cache=cache
+                    specs,
+                    tree,
+                    max_file_bytes=settings.READINESS_MAX_FILE_BYTES,
+                    pattern_seconds=settings.READINESS_PATTERN_SECONDS,
+                    cache=cache,
                 )
             )
     except TreeError as exc:

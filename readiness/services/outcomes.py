@@ -18,6 +18,8 @@ from django.utils.translation import gettext_noop
 
 from checks import runner
 from checks.messages import message
+from checks.outbound import OutboundPolicy
+from checks.sandbox import Sandbox
 from checks.spec import CheckSpec, Outcome, RunContext, Status, clip
 from readiness.models import Check
 from readiness.services.checklists import check_spec
@@ -73,5 +75,40 @@ def run_context(repo: Path) -> RunContext:
         repo=repo,
         now=timezone.now(),
         allow_commands=settings.READINESS_ALLOW_COMMANDS,
+        sandbox=command_sandbox(),
         max_file_bytes=settings.READINESS_MAX_FILE_BYTES,
+        pattern_seconds=settings.READINESS_PATTERN_SECONDS,
+        outbound=outbound_policy(),
+    )
+
+
+def outbound_policy() -> OutboundPolicy:
+    """The addresses this deployment's checks may reach (READINESS_OUTBOUND_*)."""
+    return OutboundPolicy.configured(
+        deny=settings.READINESS_OUTBOUND_DENY,
+        allow=settings.READINESS_OUTBOUND_ALLOW,
+        deny_name="READINESS_OUTBOUND_DENY",
+        allow_name="READINESS_OUTBOUND_ALLOW",
+    )
+
+
+def command_sandbox() -> Sandbox:
+    """How this deployment confines command checks. The product's own files are private:
+    hidden from a command whose repository holds them (this checkout assessing itself)."""
+    private = [
+        settings.BASE_DIR,
+        settings.DATA_DIR,
+        settings.DATA_DIR / "secret-key",
+        settings.BROKER_DIR,
+        settings.READINESS_GIT_CACHE_DIR,
+    ]
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        name = Path(str(database["NAME"]))
+        private += [name, name.with_name(f"{name.name}-wal"), name.with_name(f"{name.name}-shm")]
+    return Sandbox(
+        kind=settings.READINESS_COMMAND_SANDBOX,
+        memory_mb=settings.READINESS_COMMAND_MEMORY_MB,
+        max_processes=settings.READINESS_COMMAND_MAX_PROCESSES,
+        private=tuple(private),
     )

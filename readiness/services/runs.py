@@ -289,7 +289,14 @@ def _scan(state: SourceState | SourceError, specs: Sequence[CheckSpec]) -> dict[
     except TreeError as exc:
         return {spec.key: source_unavailable(exc) for spec in specs}
     try:
-        return dict(run_file_checks(specs, tree, max_file_bytes=settings.READINESS_MAX_FILE_BYTES))
+        return dict(
+            run_file_checks(
+                specs,
+                tree,
+                max_file_bytes=settings.READINESS_MAX_FILE_BYTES,
+                pattern_seconds=settings.READINESS_PATTERN_SECONDS,
+            )
+        )
     except Exception as exc:
         logger.exception("file scan raised")
         return {spec.key: checker_failed(exc) for spec in specs}

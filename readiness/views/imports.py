@@ -27,6 +27,7 @@ from readiness.reports import (
     FORMATS,
     ReportError,
     import_report_data,
+    inline_style_sources,
     render_report,
     report_build,
 )
@@ -181,4 +182,7 @@ def report_download(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     # The HTML report is a page to read: the browser shows it; the others are files to keep.
     disposition = "inline" if fmt == "html" else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    if fmt == "html":
+        # django-csp adds these to the policy's style-src for this response only.
+        response._csp_update = {"style-src": inline_style_sources(body)}
     return response

@@ -41,3 +41,27 @@ def commit(repo: Path, files: dict[str, str | bytes], date: str) -> str:
 
 def listing(tree) -> dict[str, int]:
     return {entry.path: entry.size for entry in tree.files()}
+
+
+def drop_object(repo: Path, rev_path: str) -> str:
+    """Delete the loose object of the blob at `rev_path` ("HEAD:a.txt") from `repo`, as in
+    a clone that lacks it; its id."""
+    blob = git(repo, "rev-parse", rev_path)
+    (repo / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    return blob
+
+
+def partial_clone(source: Path, into: Path) -> Path:
+    """A `--filter=blob:none` clone of `source` (through a bare copy that allows filters,
+    by a file:// URL): it has the commits and trees, and fetches blobs when they are read."""
+    bare = into.with_name(into.name + ".origin.git")
+    git(source.parent, "clone", "-q", "--bare", str(source), str(bare))
+    git(bare, "config", "uploadpack.allowFilter", "true")
+    git(into.parent, "clone", "-q", "--filter=blob:none", "--no-checkout", bare.as_uri(), str(into))
+    return into
+
+
+def missing_objects(repo: Path, rev: str = "HEAD") -> list[str]:
+    """The objects of `rev` that `repo` lacks (without fetching them)."""
+    listed = git(repo, "rev-list", "--objects", "--missing=print", "--no-object-names", rev)
+    return [line[1:] for line in listed.split() if line.startswith("?")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import pickle
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from checks.checklist import (
 from checks.patterns import MAX_PATTERN_LENGTH
 from checks.reader import MAX_PROBLEMS
 from checks.spec import CategorySpec, Checklist, CheckSpec, Severity
-from tests.checks.checklists import doc, one_check, problems_of, where
+from tests.checks.checklists import check_problems, doc, one_check, problems_of, where
 
 CHECK_TYPES = registry.names()
 
@@ -194,6 +195,65 @@ def test_a_too_long_pattern_gets_one_limit_and_one_message_at_any_length() -> No
         )
     fine = one_check(f"type: grep\npaths: [src]\npattern: {'a' * MAX_PATTERN_LENGTH}")
     assert load_checklist(fine).check("the-check").options["pattern"] == "a" * MAX_PATTERN_LENGTH
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"type": "grep", "paths": ["src"], "pattern": "{long}"},
+        {"type": "http", "url": "http://127.0.0.1/", "body_matches": "{long}"},
+        {"type": "http", "url": "http://127.0.0.1/", "headers": {"server": "{long}"}},
+        {"type": "command", "argv": ["true"], "expect": {"stdout_matches": "{long}"}},
+        {
+            "type": "consistency",
+            "sources": [{"paths": ["a"], "pattern": "(x)"}, {"paths": ["b"], "pattern": "{long}"}],
+        },
+    ],
+    ids=["grep", "body", "header", "stdout", "consistency"],
+)
+def test_every_pattern_field_has_the_same_length_limit_and_message(fields: dict) -> None:
+    long = "(" + "a" * MAX_PATTERN_LENGTH + ")"
+    fields = json.loads(json.dumps(fields).replace("{long}", long))
+
+    (problem,) = check_problems(fields)
+
+    assert problem.message == f"pattern is longer than {MAX_PATTERN_LENGTH} characters"
+
+
+def test_it_refuses_a_pattern_too_costly_to_run_with_its_flags_naming_the_construct() -> None:
+    nested = r"(?:[a-z]{1,50}\s*){1,20}"
+    text = doc(
+        f"""
+        version: 1
+        name: Test
+        categories:
+          - key: main
+            checks:
+              - key: words
+                type: grep
+                paths: ["**"]
+                pattern: '{nested}zzz'
+                multiline: true
+                ignore_case: true
+              - key: same
+                type: consistency
+                ignore_case: true
+                sources:
+                  - paths: [a]
+                    pattern: 'v=(\\w+)'
+                  - paths: [b]
+                    pattern: '{nested}(zzz)'
+        """
+    )
+
+    problems = problems_of(text)
+
+    cost = "counted repetition {1,50} inside {1,20} makes a program of"
+    assert [(p.line, p.path, p.message.startswith(cost)) for p in problems] == [
+        (9, "categories[0].checks[0].pattern", True),
+        (19, "categories[0].checks[1].sources[1].pattern", True),
+    ]
+    assert load_checklist(text.replace("ignore_case: true", "ignore_case: false"))
 
 
 def test_it_names_file_line_and_key_path_of_a_bad_pattern() -> None:
@@ -588,6 +648,7 @@ def check_options(draw: st.DrawFn, check_type: str) -> dict[str, Any]:
         argument = TEXT.filter(lambda s: "\x00" not in s)
         fields["argv"] = draw(st.lists(argument, min_size=1, max_size=4))
         _optional(draw, fields, "timeout_s", st.integers(1, 3600))
+        _optional(draw, fields, "network", st.booleans())
         _optional(draw, fields, "enabled", st.booleans())
         expect: dict[str, Any] = {}
         _optional(draw, expect, "exit_code", st.integers(0, 255))

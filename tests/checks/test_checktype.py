@@ -20,6 +20,7 @@ def test_it_gives_each_default_in_the_plain_form_a_checklist_file_holds() -> Non
         "headers": {},
         "body_matches": None,
         "timeout_s": 10.0,
+        "follow_redirects": False,
     }
 
 

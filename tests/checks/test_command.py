@@ -15,6 +15,7 @@ from checks.command import (
     MAX_OUTPUT_BYTES,
     run_command,
 )
+from checks.sandbox import BUBBLEWRAP, NONE, REPOSITORY, Sandbox
 from checks.spec import CheckSpec, Outcome, RunContext, Status
 from tests.checks.checklists import one_check, problems_of
 
@@ -25,7 +26,7 @@ def run(spec: CheckSpec, ctx: RunContext) -> Outcome:
     return run_command(spec, COMMAND.typed(spec.options), ctx)
 
 
-def spec(argv, *, timeout_s=60.0, enabled=True, **expect):
+def spec(argv, *, timeout_s=60.0, enabled=True, network=False, **expect):
     return CheckSpec(
         key="tests-pass",
         name="Tests pass",
@@ -41,18 +42,35 @@ def spec(argv, *, timeout_s=60.0, enabled=True, **expect):
                 "stdout_empty": None,
                 **expect,
             },
+            "network": network,
             "enabled": enabled,
         },
     )
 
 
 def python(code: str) -> list[str]:
-    return [sys.executable, "-c", textwrap.dedent(code)]
+    """The system's Python, as a checklist names it: the sandbox shows the system's
+    programs on its PATH, not this test run's virtual environment."""
+    return ["python3", "-c", textwrap.dedent(code)]
 
 
 @pytest.fixture
 def ctx(tmp_path) -> RunContext:
+    """Commands as a deployment runs them by default: in the bubblewrap sandbox."""
     return RunContext(repo=tmp_path, now=NOW, allow_commands=True)
+
+
+@pytest.fixture
+def unsandboxed(tmp_path) -> RunContext:
+    """READINESS_COMMAND_SANDBOX=none: a process group of the worker's user."""
+    return RunContext(repo=tmp_path, now=NOW, allow_commands=True, sandbox=Sandbox(kind=NONE))
+
+
+@pytest.fixture(params=[BUBBLEWRAP, NONE])
+def either(request, tmp_path) -> RunContext:
+    """Each way of running commands, for what they do alike."""
+    sandbox = Sandbox(kind=request.param)
+    return RunContext(repo=tmp_path, now=NOW, allow_commands=True, sandbox=sandbox)
 
 
 def alive(pid: int) -> bool:
@@ -128,52 +146,68 @@ def test_it_checks_whether_stdout_is_empty(ctx, code, stdout_empty, status):
     assert run(spec(python(code), stdout_empty=stdout_empty), ctx).status == status
 
 
-def test_it_runs_in_the_repository_root(ctx):
-    outcome = run(spec(python("import os; print(os.getcwd())")), ctx)
-    assert outcome.details["stdout_excerpt"].strip() == str(ctx.repo.resolve())
+def test_it_runs_in_the_repository_root_which_the_sandbox_shows_at_a_fixed_path(ctx):
+    (ctx.repo / "marker.txt").write_text("here\n")
+    outcome = run(spec(python("import os; print(os.getcwd(), os.listdir('.'))")), ctx)
+    assert outcome.details["stdout_excerpt"] == f"{REPOSITORY} ['marker.txt']\n"
 
 
-def test_it_runs_a_script_of_the_repository_by_relative_path(ctx):
-    script = ctx.repo / "check.sh"
+def test_it_runs_in_the_repository_itself_without_a_sandbox(unsandboxed):
+    outcome = run(spec(python("import os; print(os.getcwd())")), unsandboxed)
+    assert outcome.details["stdout_excerpt"].strip() == str(unsandboxed.repo.resolve())
+
+
+def test_it_says_how_the_command_was_confined(ctx, unsandboxed):
+    sandboxed = run(spec(["true"]), ctx).details
+    assert sandboxed["sandbox"] == BUBBLEWRAP
+    assert sandboxed["network"] is False
+    assert sandboxed["limits"]["memory_mb_per_process"] == Sandbox().memory_mb
+    assert run(spec(["true"]), unsandboxed).details["sandbox"] == NONE
+
+
+def test_it_runs_a_script_of_the_repository_by_relative_path(either):
+    script = either.repo / "check.sh"
     script.write_text("#!/bin/sh\necho from-the-repo\n")
     script.chmod(0o755)
-    outcome = run(spec(["./check.sh"], stdout_matches="from-the-repo"), ctx)
+    outcome = run(spec(["./check.sh"], stdout_matches="from-the-repo"), either)
     assert outcome.status == Status.PASS
 
 
-def test_it_passes_arguments_without_a_shell(ctx):
+def test_it_passes_arguments_without_a_shell(unsandboxed):
+    # Without a sandbox the repository is writable: a shell would have made these files.
     argument = "$(touch pwned); `touch pwned2` && echo hi > pwned3"
-    outcome = run(spec([*python("import sys; print(sys.argv[1])"), argument]), ctx)
+    outcome = run(spec([*python("import sys; print(sys.argv[1])"), argument]), unsandboxed)
     assert outcome.details["stdout_excerpt"] == argument + "\n"
-    assert list(ctx.repo.iterdir()) == []
+    assert list(unsandboxed.repo.iterdir()) == []
 
 
-def test_it_gives_the_command_no_stdin(ctx):
-    outcome = run(spec(python("import sys; print(repr(sys.stdin.read()))"), timeout_s=10), ctx)
+def test_it_gives_the_command_no_stdin(either):
+    outcome = run(spec(python("import sys; print(repr(sys.stdin.read()))"), timeout_s=10), either)
     assert outcome.status == Status.PASS
     assert outcome.details["stdout_excerpt"] == "''\n"
 
 
-def test_it_keeps_the_server_secrets_out_of_the_environment(ctx, monkeypatch):
+def test_it_keeps_the_server_secrets_out_of_the_environment(either, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "s3cret")
     monkeypatch.setenv("DATABASE_URL", "postgres://user:pw@db/x")
     code = "import os; print(os.environ.get('SECRET_KEY'), os.environ.get('DATABASE_URL'))"
-    outcome = run(spec(python(code)), ctx)
+    outcome = run(spec(python(code)), either)
     assert outcome.details["stdout_excerpt"] == "None None\n"
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="PR_SET_DUMPABLE is Linux's")
-def test_it_hides_the_parents_proc_entries_from_commands_of_the_same_user(ctx):
-    run(spec(python("print('ok')")), ctx)
+def test_it_hides_the_parents_proc_entries_from_commands_of_the_same_user(unsandboxed):
+    run(spec(python("print('ok')")), unsandboxed)
 
     libc = ctypes.CDLL(None)
     assert libc.prctl(3, 0, 0, 0, 0) == 0  # PR_GET_DUMPABLE: /proc/<pid> owned by root
 
 
-def test_it_fails_on_timeout_and_kills_the_whole_process_group(ctx):
-    code = f"""
+def test_it_fails_on_timeout_and_kills_the_whole_process_group(unsandboxed):
+    ctx = unsandboxed
+    code = """
         import subprocess, sys, time
-        child = subprocess.Popen([{sys.executable!r}, "-c", "import time; time.sleep(60)"])
+        child = subprocess.Popen(["sleep", "60"])
         open("child.pid", "w").write(str(child.pid))
         print("started", flush=True)
         time.sleep(60)
@@ -189,10 +223,11 @@ def test_it_fails_on_timeout_and_kills_the_whole_process_group(ctx):
     assert wait_dead(int((ctx.repo / "child.pid").read_text()))
 
 
-def test_it_kills_what_the_command_leaves_running_after_it_exits(ctx):
-    code = f"""
+def test_it_kills_what_the_command_leaves_running_after_it_exits(unsandboxed):
+    ctx = unsandboxed
+    code = """
         import subprocess, sys
-        child = subprocess.Popen([{sys.executable!r}, "-c", "import time; time.sleep(60)"])
+        child = subprocess.Popen(["sleep", "60"])
         open("child.pid", "w").write(str(child.pid))
         print("done")
     """
@@ -236,23 +271,42 @@ def test_it_fails_a_truncated_output_on_a_wrong_exit_code_even_if_unsure(ctx):
     assert outcome.summary == "exit code 2, expected 0"
 
 
-def test_it_fails_when_the_command_is_killed_by_a_signal(ctx):
-    outcome = run(spec(python("import os, signal; os.kill(os.getpid(), signal.SIGTERM)")), ctx)
+def test_it_fails_when_the_command_is_killed_by_a_signal(unsandboxed):
+    code = "import os, signal; os.kill(os.getpid(), signal.SIGTERM)"
+    outcome = run(spec(python(code)), unsandboxed)
     assert outcome.status == Status.FAIL
     assert outcome.summary == "killed by signal 15"
 
 
-def test_it_errs_when_the_executable_does_not_exist(ctx):
-    outcome = run(spec(["no-such-program-anywhere", "--version"]), ctx)
+def test_it_gives_a_killed_command_the_shells_exit_code_in_the_sandbox(ctx):
+    # bubblewrap passes on 128 + the signal, as a shell does: the signal itself is lost.
+    outcome = run(spec(python("import os, signal; os.kill(os.getpid(), signal.SIGTERM)")), ctx)
+    assert outcome.status == Status.FAIL
+    assert outcome.summary == "exit code 143, expected 0"
+
+
+def test_it_errs_when_the_executable_does_not_exist(either):
+    outcome = run(spec(["no-such-program-anywhere", "--version"]), either)
     assert outcome.status == Status.ERROR
     assert outcome.summary == "executable not found: no-such-program-anywhere"
 
 
-def test_it_errs_when_the_file_is_not_executable(ctx):
-    (ctx.repo / "script.sh").write_text("echo hi\n")
-    outcome = run(spec(["./script.sh"]), ctx)
+def test_it_errs_when_the_file_is_not_executable(either):
+    (either.repo / "script.sh").write_text("echo hi\n")
+    outcome = run(spec(["./script.sh"]), either)
     assert outcome.status == Status.ERROR
     assert outcome.summary == "not executable: ./script.sh"
+
+
+def test_it_errs_when_a_program_is_not_in_the_sandbox(ctx, tmp_path_factory):
+    # A program outside the system's folders (e.g. this test run's virtual environment)
+    # does not exist in the sandbox.
+    outside = tmp_path_factory.mktemp("tools") / "tool"
+    outside.write_text("#!/bin/sh\necho hi\n")
+    outside.chmod(0o755)
+    outcome = run(spec([str(outside)]), ctx)
+    assert outcome.status == Status.ERROR
+    assert outcome.summary == f"executable not found: {outside}"
 
 
 def test_it_skips_when_the_deployment_does_not_allow_commands(tmp_path):
@@ -284,6 +338,7 @@ def test_it_skips_when_the_checklist_disables_it(ctx):
         ("type: command\nargv: [make]\nexpect: {exit_code: 256}", "expect.exit_code", "0..255"),
         ("type: command\nargv: [make]\nexpect: {stdout: x}", "expect.stdout", "unknown"),
         ("type: command\nargv: [make]\nenabled: maybe", "enabled", "true or false"),
+        ("type: command\nargv: [make]\nnetwork: 1", "network", "true or false"),
     ],
 )
 def test_it_validates_its_fields_when_loaded(fields: str, path: str, message: str) -> None:

@@ -51,3 +51,20 @@ def test_it_gives_head_for_a_working_tree_and_none_for_a_plain_directory(repo, t
 
     assert git_head(repo) == sha
     assert git_head(plain) is None
+
+
+def test_it_says_that_a_revision_lies_beyond_a_shallow_clones_history(repo, tmp_path):
+    old = commit(repo, {"a": "a"}, "2026-01-05T09:00:00Z")
+    commit(repo, {"a": "b"}, "2026-01-06T09:00:00Z")
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", repo.as_uri(), str(shallow))
+
+    with pytest.raises(TreeError) as raised:
+        GitRevision(shallow, old)
+
+    assert str(raised.value) == (
+        f"{old!r} is not a commit of the repository {shallow}, a shallow clone: its history "
+        "stops at the shallow boundary (git fetch --deepen=N or --unshallow brings older "
+        "commits)"
+    )
+    assert [entry.path for entry in GitRevision(shallow, "HEAD").files()] == ["a"]

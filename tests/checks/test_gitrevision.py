@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from checks.gitrevision import _POOL, GitRevision
-from checks.tree import FileEntry, TreeError
-from tests.checks.repos import commit, git, listing, write
+from checks.tree import UNKNOWN_SIZE, FileEntry, MissingObject, TreeError
+from tests.checks.repos import commit, drop_object, git, listing, write
 
 
 @pytest.fixture
@@ -95,6 +95,23 @@ def test_it_gives_an_error_in_place_of_a_missing_blob(repo):
         assert results[1][1] == b"a"
         with pytest.raises(TreeError, match="missing"):
             tree.read(missing)
+
+
+def test_it_lists_a_file_whose_blob_the_repository_lacks_and_reads_it_as_missing(repo):
+    sha = commit(repo, {"a": "a", "big.bin": "lost"}, "2026-01-05T09:00:00Z")
+    blob = drop_object(repo, "HEAD:big.bin")
+
+    with GitRevision(repo, sha) as tree:
+        entries = {entry.path: entry for entry in tree.files()}
+        assert {path: entry.size for path, entry in entries.items()} == {
+            "a": 1,
+            "big.bin": UNKNOWN_SIZE,
+        }
+        (_, lost), (_, found) = tree.read_many([entries["big.bin"], entries["a"]])
+
+    assert isinstance(lost, MissingObject)
+    assert (lost.path, lost.revision, lost.blob) == ("big.bin", sha, blob)
+    assert found == b"a"
 
 
 def test_it_hands_its_git_process_to_the_next_revision_of_the_same_repository(repo):

@@ -1,4 +1,5 @@
 import datetime as dt
+import ipaddress
 import socket
 import threading
 import time
@@ -6,7 +7,8 @@ import time
 import pytest
 
 from checks.checklist import load_checklist
-from checks.http import HTTP, MAX_BODY_BYTES, run_http
+from checks.http import HTTP, MAX_BODY_BYTES, MAX_REDIRECTS, run_http
+from checks.outbound import OutboundPolicy
 from checks.spec import CheckSpec, Outcome, RunContext, Status
 from tests.checks.checklists import one_check, problems_of
 
@@ -85,6 +87,72 @@ def test_it_does_not_follow_a_redirect_and_says_where_it_points(ctx, http_server
 def test_it_passes_an_expected_redirect(ctx, http_server):
     url = http_server.route("/old", status=301, headers={"Location": "/new"})
     assert run(spec(url, expect_status=[301]), ctx).status == Status.PASS
+
+
+def test_it_follows_redirects_when_asked_and_shows_the_way(ctx, http_server):
+    url = http_server.route("/old", status=301, headers={"Location": "/older"})
+    http_server.route("/older", status=307, headers={"Location": http_server.url("/new")})
+    http_server.route("/new", body="ok")
+    outcome = run(spec(url, follow_redirects=True), ctx)
+    assert outcome.status == Status.PASS
+    assert outcome.details["redirects"] == [http_server.url("/older"), http_server.url("/new")]
+    assert outcome.evidence[0].text.startswith(
+        f"GET {url} → {http_server.url('/older')} → {http_server.url('/new')} → 200 in "
+    )
+    assert [r.path for r in http_server.requests] == ["/old", "/older", "/new"]
+
+
+def test_it_fails_past_the_redirect_limit(ctx, http_server):
+    url = http_server.route("/loop", status=302, headers={"Location": "/loop"})
+    outcome = run(spec(url, follow_redirects=True), ctx)
+    assert outcome.status == Status.FAIL
+    assert outcome.summary == f"GET {url}: more than {MAX_REDIRECTS} redirects"
+    assert len(http_server.requests) == MAX_REDIRECTS + 1
+
+
+def test_a_redirect_to_a_refused_address_is_an_error(ctx, http_server):
+    # 0.0.0.0 would reach this machine: refused, it never sees the second request.
+    port = http_server.base_url.rsplit(":", 1)[1]
+    url = http_server.route("/old", status=302, headers={"Location": f"http://0.0.0.0:{port}/"})
+    outcome = run(spec(url, follow_redirects=True), ctx)
+    assert outcome.status == Status.ERROR
+    assert outcome.summary == (
+        f"redirect to http://0.0.0.0:{port}/: 0.0.0.0 is refused: unspecified, 'this network'"
+        " (0.0.0.0/8)"
+    )
+    assert [r.path for r in http_server.requests] == ["/old"]
+
+
+def test_it_resolves_the_host_once_and_connects_to_that_answer(ctx, http_server, monkeypatch):
+    url = http_server.route("/health", body="ok").replace("127.0.0.1", "service.test")
+    answers = [("127.0.0.1", 0)]
+    lookups = []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        # A name server that would send any later question elsewhere.
+        lookups.append(host)
+        address = answers.pop() if answers else ("0.0.0.0", 0)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address[0], port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    outcome = run(spec(url), ctx)
+    assert outcome.status == Status.PASS
+    assert lookups == ["service.test"]
+    assert http_server.requests[0].headers["Host"] == url.split("/")[2]
+
+
+def test_a_denied_loopback_network_refuses_a_local_check(tmp_path, http_server):
+    policy = OutboundPolicy.configured(
+        deny=[ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128")],
+        deny_name="READINESS_OUTBOUND_DENY",
+    )
+    url = http_server.route("/health", body="ok")
+    outcome = run(spec(url), RunContext(repo=tmp_path, now=NOW, outbound=policy))
+    assert outcome.status == Status.ERROR
+    assert (
+        outcome.summary == "127.0.0.1 is refused: denied by READINESS_OUTBOUND_DENY (127.0.0.0/8)"
+    )
+    assert http_server.requests == []
 
 
 def test_it_fails_when_the_connection_is_refused(ctx, refused_url):
@@ -197,8 +265,8 @@ def test_it_accepts_a_single_expected_status(ctx, http_server):
         ("file:///etc/passwd", "only http and https URLs are supported"),
         ("ftp://127.0.0.1/x", "only http and https URLs are supported"),
         ("http://", "has no host"),
-        ("http://169.254.169.254/latest/meta-data/", "link-local address"),
-        ("http://[fe80::1]:8080/", "link-local address"),
+        ("http://169.254.169.254/latest/meta-data/", "169.254.169.254 is refused: link-local"),
+        ("http://[fe80::1]:8080/", "fe80::1 is refused: link-local (fe80::/10)"),
     ],
 )
 def test_it_errs_on_a_url_it_must_not_or_cannot_request(ctx, url, summary):
@@ -236,6 +304,7 @@ def test_it_accepts_an_empty_match_where_the_pattern_is_not_searched_in_files() 
         ("type: http\nurl: http://h/\nheaders: {'Bad Name': x}", "headers.Bad Name", "header"),
         ("type: http\nurl: http://h/\nbody_matches: '(?!x)'", "body_matches", "look-ahead"),
         ("type: http\nurl: http://h/\nmax_latency_ms: -5", "max_latency_ms", "greater than 0"),
+        ("type: http\nurl: http://h/\nfollow_redirects: 3", "follow_redirects", "true or false"),
     ],
 )
 def test_it_validates_its_fields_when_loaded(fields: str, path: str, message: str) -> None:

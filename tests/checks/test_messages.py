@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from pathlib import Path
 
 from checks.checklist import load_checklist
@@ -53,8 +52,8 @@ SAMPLE_CHECKS = [
             {"paths": ["other.txt"], "pattern": "region=([a-z0-9-]+)"},
         ],
     },
-    {"key": "command-pass", "type": "command", "argv": [sys.executable, "-c", "print('ok')"]},
-    {"key": "command-fail", "type": "command", "argv": [sys.executable, "-c", "exit(3)"]},
+    {"key": "command-pass", "type": "command", "argv": ["python3", "-c", "print('ok')"]},
+    {"key": "command-fail", "type": "command", "argv": ["python3", "-c", "exit(3)"]},
     {
         "key": "threshold-warn",
         "type": "threshold",

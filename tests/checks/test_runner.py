@@ -1,6 +1,5 @@
 import datetime as dt
 import json
-import sys
 import time
 
 import pytest
@@ -35,7 +34,7 @@ def test_it_times_a_check_and_returns_its_outcome(ctx):
         {
             "key": "nap",
             "type": "command",
-            "argv": [sys.executable, "-c", "import time; time.sleep(0.2)"],
+            "argv": ["python3", "-c", "import time; time.sleep(0.2)"],
         }
     ).check("nap")
     outcome = run_check(spec, ctx)

@@ -1,6 +1,7 @@
 """The shared scan: every file check in one pass over a tree, whatever the tree."""
 
 import os
+import re
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from checks import registry
+from checks.blobcache import BlobCache
 from checks.gitrevision import GitRevision
 from checks.grep import GREP
 from checks.scan import run_file_checks
@@ -15,6 +17,7 @@ from checks.spec import Status
 from checks.tree import FileEntry, TreeError
 from checks.worktree import WorkingTree
 from tests.checks.hangs import run_unblocking_fifo
+from tests.checks.repos import drop_object, missing_objects, partial_clone
 from tests.checks.trees import (
     CHECKS,
     FILES,
@@ -198,3 +201,198 @@ def test_it_finds_the_same_in_a_clean_working_tree_as_in_its_head_commit(ignorin
         outcome != live[key]
         for key, outcome in comparable(run_file_checks(GIT_CHECKS, everything)).items()
     )
+
+
+# Patterns that take too long: stopped on a file, the other checks measured
+
+
+def ab_runs(size: int, line: int = 400) -> bytes:
+    """`size` bytes of a and b at random, in lines of `line` characters (the text on which
+    RE2's DFA gives up `[ab]*a[ab]{N}c`)."""
+    letters = os.urandom(size).translate(bytes(b"ab"[i & 1] for i in range(256)))
+    return b"\n".join(letters[i : i + line] for i in range(0, size, line))
+
+
+@pytest.fixture(scope="module")
+def runs_of_ab(tmp_path_factory) -> Path:
+    """A generated repository of 8 MB of such text, 100 KB a file."""
+    root = tmp_path_factory.mktemp("ab")
+    write(root, {f"f{i:03}.txt": ab_runs(100_000) for i in range(80)})
+    return root
+
+
+def finished(run, within_s: float = 120):
+    """`run()`'s result; the test fails rather than hangs if it does not return."""
+    return run_unblocking_fifo(run, within_s=within_s)
+
+
+@pytest.mark.parametrize("multiline", [False, True], ids=["lines", "multiline"])
+def test_a_pattern_too_slow_on_the_repository_ends_as_error_naming_the_file(runs_of_ab, multiline):
+    # Issue 11: over 4.3 MB this pattern took 5.7 s and 515 MB, with no limit.
+    specs = [
+        check("slow", "grep", paths=["*.txt"], pattern="[ab]*a[ab]{200}c", multiline=multiline),
+        check("lines", "grep", paths=["*.txt"], pattern="^[ab]{400}$", each_file=True),
+    ]
+
+    outcomes = finished(lambda: run_file_checks(specs, WorkingTree(runs_of_ab), pattern_seconds=1))
+
+    slow = outcomes["slow"]
+    assert slow.status == Status.ERROR
+    assert re.fullmatch(r"pattern too slow on f\d{3}\.txt \(stopped after 1 s\)", slow.summary)
+    assert slow.details["too_slow"] in os.listdir(runs_of_ab)
+    assert outcomes["lines"].status == Status.PASS
+
+
+def test_the_issues_multiline_pattern_is_refused_before_it_reads_a_file(runs_of_ab):
+    # Issue 11: 52.5 s on a 4.3 MB repository with multiline.
+    spec = check(
+        "words",
+        "grep",
+        paths=["*.txt"],
+        pattern=r"(?i)([a-z]{1,50}\s*){1,20}zzz",
+        multiline=True,
+    )
+    tree = CountingTree(WorkingTree(runs_of_ab))
+
+    (outcome,) = run_file_checks([spec], tree).values()
+
+    assert outcome.status == Status.ERROR
+    assert outcome.summary.startswith(
+        "invalid grep check: counted repetition {1,50} inside {1,20} makes a program of"
+    )
+    assert not tree.reads
+
+
+def test_a_search_that_cannot_be_interrupted_is_left_behind_at_the_deadline(tmp_path):
+    # One RE2 call over this file takes seconds; the scan stops waiting for it.
+    write(tmp_path, {"big.txt": ab_runs(2_000_000, line=2_000_000), "ok.txt": "hello\n"})
+    specs = [
+        check("slow", "grep", paths=["*.txt"], pattern="[ab]*a[ab]{1000}c", multiline=True),
+        check("fine", "grep", paths=["*.txt"], pattern="hello", multiline=True),
+    ]
+
+    outcomes = finished(
+        lambda: run_file_checks(specs, CountingTree(WorkingTree(tmp_path)), pattern_seconds=1)
+    )
+
+    assert outcomes["slow"].summary == "pattern too slow on big.txt (stopped after 1 s)"
+    assert outcomes["fine"].status == Status.PASS
+
+
+def test_a_backfill_does_not_spend_the_time_again_on_a_pattern_found_too_slow(tmp_path):
+    git(tmp_path, "init", "-q", "-b", "main")
+    first = commit(tmp_path, {"big.txt": ab_runs(2_000_000, line=2_000_000), "a.py": "x"})
+    second = commit(tmp_path, {"a.py": "y"})
+    spec = check("slow", "grep", paths=["*.txt"], pattern="[ab]*a[ab]{1000}c", multiline=True)
+    cache = BlobCache()
+
+    def scan(rev):
+        with GitRevision(tmp_path, rev) as tree:
+            return run_file_checks([spec], tree, cache=cache, pattern_seconds=1)["slow"]
+
+    assert finished(lambda: scan(first)).summary.startswith("pattern too slow on big.txt")
+    reads = cache.reads
+    assert scan(second).summary == "pattern too slow on big.txt (stopped after 1 s)"
+    assert cache.reads == reads
+
+
+# Git objects the repository lacks: only the checks that read them are affected
+
+
+MISSING_CHECKS = [
+    check("python", "grep", paths=["**/*.py"], pattern="verify_signature"),
+    check("config", "grep", paths=["config/*.json"], pattern="region"),
+    check("anywhere", "grep", paths=["**"], pattern="TODO", expect="absent"),
+    check("present", "file", paths=["config/services.json"]),
+]
+
+
+def lacking_repo(root: Path) -> tuple[Path, str, str]:
+    """A repository whose last commit's config/services.json has no object: the
+    repository, the commit and the missing blob."""
+    repo = root / "repo"
+    git(root, "init", "-q", "-b", "main", repo.name)
+    sha = commit(
+        repo, {"app.py": "verify_signature(e)\n", "config/services.json": '{"region": "eu"}'}
+    )
+    return repo, sha, drop_object(repo, "HEAD:config/services.json")
+
+
+def test_a_missing_blob_makes_error_only_the_checks_that_read_that_file(tmp_path):
+    repo, sha, blob = lacking_repo(tmp_path)
+
+    with GitRevision(repo, sha) as tree:
+        outcomes = run_file_checks(MISSING_CHECKS, tree)
+
+    message = f"could not read config/services.json at {sha[:12]}: git object {blob} is missing"
+    assert statuses(outcomes) == {
+        "python": "pass",
+        "config": "error",
+        "anywhere": "error",
+        "present": "pass",
+    }
+    assert outcomes["config"].summary == message
+    assert outcomes["anywhere"].summary == message
+    assert outcomes["config"].details["missing_objects"] == ["config/services.json"]
+
+
+def test_a_missing_blob_errs_at_every_revision_that_holds_it(tmp_path):
+    repo, first, blob = lacking_repo(tmp_path)
+    write(repo, {"app.py": "verify_signature(e)  # 2\n"})
+    git(repo, "commit", "-q", "-m", "m", "--", "app.py")  # nothing else is hashed again
+    second = git(repo, "rev-parse", "HEAD")
+    cache = BlobCache()
+
+    for sha in (first, second):
+        with GitRevision(repo, sha) as tree:
+            outcomes = run_file_checks(MISSING_CHECKS, tree, cache=cache)
+        assert statuses(outcomes)["config"] == "error"
+        assert outcomes["config"].summary == (
+            f"could not read config/services.json at {sha[:12]}: git object {blob} is missing"
+        )
+        assert statuses(outcomes)["python"] == "pass"
+
+
+def source_repo(root: Path) -> Path:
+    source = root / "source"
+    git(root, "init", "-q", "-b", "main", source.name)
+    commit(source, {"app.py": "verify_signature(e)\n", "config/services.json": '{"region": 1}'})
+    return source
+
+
+def test_a_partial_clone_fetches_the_blobs_it_reads(tmp_path):
+    clone = partial_clone(source_repo(tmp_path), tmp_path / "clone")
+    assert len(missing_objects(clone)) == 2
+
+    with GitRevision(clone, "HEAD") as tree:
+        outcomes = run_file_checks(MISSING_CHECKS, tree)
+
+    assert statuses(outcomes) == {
+        "python": "pass",
+        "config": "pass",
+        "anywhere": "pass",
+        "present": "pass",
+    }
+    assert missing_objects(clone) == []
+
+
+@pytest.mark.parametrize("remote", ["unreachable", "removed"])
+def test_a_partial_clone_without_its_remote_errs_only_where_a_blob_is_needed(tmp_path, remote):
+    clone = partial_clone(source_repo(tmp_path), tmp_path / "clone")
+    with GitRevision(clone, "HEAD") as tree:  # fetches app.py's blob, not the json
+        run_file_checks(MISSING_CHECKS[:1], tree)
+    if remote == "removed":
+        git(clone, "remote", "remove", "origin")
+    else:
+        git(clone, "remote", "set-url", "origin", (tmp_path / "gone.git").as_uri())
+
+    with GitRevision(clone, "HEAD") as tree:
+        outcomes = run_file_checks(MISSING_CHECKS, tree)
+
+    assert statuses(outcomes) == {
+        "python": "pass",
+        "config": "error",
+        "anywhere": "error",
+        "present": "pass",
+    }
+    assert outcomes["config"].summary.startswith("could not read config/services.json at ")

@@ -1,4 +1,6 @@
+import dataclasses
 import datetime as dt
+import ipaddress
 import json
 import logging
 import os
@@ -6,6 +8,7 @@ import time
 
 import pytest
 
+from checks.outbound import OutboundPolicy
 from checks.runner import run_check
 from checks.spec import CheckSpec, Outcome, RunContext, Status
 from checks.threshold import THRESHOLD, parse_json_path, run_threshold
@@ -211,6 +214,15 @@ def test_a_slow_header_drip_does_not_outlast_the_timeout(ctx, drip_server):
     assert time.monotonic() - started < 2.0
     assert outcome.status == Status.ERROR
     assert outcome.summary == f"could not read {drip_server.url}: timed out after 1s"
+
+
+def test_it_errs_when_the_outbound_policy_refuses_the_url(ctx, http_server):
+    url = http_server.route("/metrics", json_body={"cpu": {"used_ratio": 0.1}})
+    policy = OutboundPolicy.configured(allow=[ipaddress.ip_network("10.0.0.0/8")])
+    outcome = run(spec(url=url, fail_above=1), dataclasses.replace(ctx, outbound=policy))
+    assert outcome.status == Status.ERROR
+    assert outcome.summary == "127.0.0.1 is refused: not in the allow list"
+    assert http_server.requests == []
 
 
 def test_it_errs_when_the_url_answers_an_error_status(ctx, http_server):

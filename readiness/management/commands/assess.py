@@ -9,9 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import CommandParser
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -20,7 +18,6 @@ from checks.git import git_head
 from checks.gitrevision import GitRevision
 from checks.registry import FILE_CHECK_TYPES
 from checks.runner import run_checklist
-from checks.spec import RunContext
 from checks.tree import TreeError
 from readiness.formatting import format_score
 from readiness.management.base import BadInput, PolicyFailure, ReadinessCommand
@@ -28,6 +25,7 @@ from readiness.models import AssessmentStatus, Trigger
 from readiness.queue import QueueUnavailable
 from readiness.reports import assessment_report_data, assessment_text, run_report_data
 from readiness.services.assessments import assessment_create, assessment_start
+from readiness.services.outcomes import run_context
 from readiness.services.runs import assessment_run_inline
 from readiness.verdicts import verdict_label
 
@@ -108,12 +106,7 @@ class Command(ReadinessCommand):
             checklist, _text = load_checklist_file(options["checklist"])
         except ChecklistError as exc:
             raise BadInput(str(exc)) from None
-        context = RunContext(
-            repo=repo.resolve(),
-            now=timezone.now(),
-            allow_commands=settings.READINESS_ALLOW_COMMANDS,
-            max_file_bytes=settings.READINESS_MAX_FILE_BYTES,
-        )
+        context = run_context(repo.resolve())
         tree = None
         try:
             if options["rev"]:

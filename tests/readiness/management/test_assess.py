@@ -143,7 +143,7 @@ def every_type_checklist(server: str, closed_port: int) -> dict:
             {  # pass
                 "key": "python-runs",
                 "type": "command",
-                "argv": [sys.executable, "-c", "print('all good')"],
+                "argv": ["python3", "-c", "print('all good')"],
                 "expect": {"exit_code": 0, "stdout_matches": "good"},
             },
         ),
@@ -153,7 +153,7 @@ def every_type_checklist(server: str, closed_port: int) -> dict:
             {  # skip: disabled
                 "key": "load-test",
                 "type": "command",
-                "argv": [sys.executable, "-c", "pass"],
+                "argv": ["python3", "-c", "pass"],
                 "enabled": False,
             },
         ),

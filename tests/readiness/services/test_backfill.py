@@ -265,3 +265,58 @@ def test_it_stores_a_point_once_however_often_its_task_runs(project, git):
     assert again == first
     assert first.evaluated_at == at(12, 9)
     assert len(backfilled(project)) == 1
+
+
+def expected_statuses(assessment) -> dict[str, str]:
+    return {r.check_item.key: r.status for r in assessment.results.select_related("check_item")}
+
+
+EVERY_COMMIT = [
+    {"no-debug": "fail", "signature": "fail", "readme": "pass"},
+    {"no-debug": "pass", "signature": "fail", "readme": "pass"},
+    {"no-debug": "pass", "signature": "pass", "readme": "pass"},
+    {"no-debug": "pass", "signature": "pass", "readme": "fail"},
+]
+
+
+@pytest.mark.django_db
+def test_it_measures_every_point_of_a_history_that_lacks_a_blob_no_check_reads(tmp_path, git):
+    # Issue 11: one missing blob made every check of every point "could not read the files".
+    git.commit({"sos/firebase/services.json": '{"key": "x"}'}, when=at(13, 10))
+    blob = git.git("rev-parse", "HEAD:sos/firebase/services.json")
+    (git.root / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    path = write_checklist(tmp_path / "readiness.yml", HISTORY_CHECKLIST)
+    project, _version, _created = project_upsert(
+        slug="lacking", source=str(git.root), checklist_path=path
+    )
+
+    backfill_run(project=project, since=dt.date(2026, 2, 10), every="commit")
+
+    points = backfilled(project)
+    assert [
+        {key: status for key, status in expected_statuses(point).items() if key in EVERY_COMMIT[0]}
+        for point in points
+    ] == [*EVERY_COMMIT, EVERY_COMMIT[-1]]
+    assert [point.coverage for point in points] == [pytest.approx(0.5)] * 5
+
+
+@pytest.mark.django_db
+def test_it_backfills_a_partial_clone_fetching_the_blobs_its_checks_read(tmp_path, git):
+    bare = tmp_path / "origin.git"
+    git.git("clone", "--quiet", "--bare", str(git.root), str(bare))
+    git.git("-C", str(bare), "config", "uploadpack.allowFilter", "true")
+    clone = tmp_path / "clone"
+    git.git("clone", "--quiet", "--filter=blob:none", "--no-checkout", bare.as_uri(), str(clone))
+    path = write_checklist(tmp_path / "readiness.yml", HISTORY_CHECKLIST)
+    project, _version, _created = project_upsert(
+        slug="partial", source=str(clone), checklist_path=path
+    )
+
+    backfill_run(project=project, since=dt.date(2026, 2, 10), every="commit")
+
+    points = backfilled(project)
+    assert [
+        {key: status for key, status in expected_statuses(point).items() if key in EVERY_COMMIT[0]}
+        for point in points
+    ] == EVERY_COMMIT
+    assert [point.coverage for point in points] == [pytest.approx(0.5)] * 4

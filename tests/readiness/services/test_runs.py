@@ -1,4 +1,5 @@
 import datetime as dt
+import os
 import threading
 from pathlib import Path
 
@@ -300,3 +301,29 @@ def test_it_runs_a_threshold_on_a_url_even_when_the_source_is_missing(tmp_path):
     assert rows["on-file"].summary.startswith("source unavailable: source ")
     assert "http://127.0.0.1:9/metrics" in rows["on-url"].summary
     assert not rows["on-url"].summary.startswith("source unavailable")
+
+
+def test_it_stops_a_pattern_after_the_configured_seconds(tmp_path, settings):
+    settings.READINESS_PATTERN_SECONDS = 1
+    # 2 MB of a and b at random, on one line: one search of this pattern over it takes
+    # seconds, since RE2's fast engine (and rg's) gives up on it.
+    letters = bytes(b"ab"[byte & 1] for byte in range(256))
+    source = write_files(tmp_path / "repo", {"runs.txt": os.urandom(2_000_000).translate(letters)})
+    project = make_project(
+        source,
+        category(
+            "code",
+            grep("slow", "[ab]*a[ab]{1000}c", paths=["*.txt"], multiline=True),
+            grep("fine", "a", paths=["*.txt"]),
+        ),
+    )
+    assessment = assessment_create(project=project, trigger=Trigger.MANUAL)
+
+    assessment_run_file_checks(assessment_id=assessment.pk)
+
+    found = results(assessment)
+    assert (found["slow"].status, found["slow"].summary) == (
+        ResultStatus.ERROR,
+        "pattern too slow on runs.txt (stopped after 1 s)",
+    )
+    assert found["fine"].status == ResultStatus.PASS

@@ -42,8 +42,9 @@ CHECKS = category(
     {
         "key": "in-folder",
         "type": "command",
-        "argv": ["pwd"],
-        "expect": {"stdout_matches": f"/{API}"},
+        # Only the subfolder has metrics.json: the command sees it as the repository.
+        "argv": ["cat", "metrics.json"],
+        "expect": {"stdout_matches": '"cpu"'},
     },
     {
         "key": "cpu",
