@@ -182,16 +182,15 @@ import yaml  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import DatabaseError, close_old_connections, connection  # noqa: E402
-from django.utils import timezone  # noqa: E402
 
 from checks.checklist import load_checklist  # noqa: E402
 from checks.runner import run_checklist  # noqa: E402
-from checks.spec import RunContext  # noqa: E402
 from readiness.models import Assessment, CheckResult, Project, Team, Trigger  # noqa: E402
 from readiness.queue import QueueUnavailable  # noqa: E402
 from readiness.scored import checklist_scorecard  # noqa: E402
 from readiness.services.assessments import assessment_start  # noqa: E402
 from readiness.services.checklists import checklist_version_save  # noqa: E402
+from readiness.services.outcomes import run_context  # noqa: E402
 
 # The assessed service: answers /<delay ms>/<status>/<name> after that delay.
 
@@ -420,9 +419,8 @@ def main() -> int:
     text = checklist_text(url)
     checklist = load_checklist(text)
 
-    context = RunContext(repo=repo, now=timezone.now(), allow_commands=True,
-                         max_file_bytes=settings.READINESS_MAX_FILE_BYTES)  # fmt: skip
-    outcomes = run_checklist(checklist, context)
+    # This deployment's engine context (commands allowed, in the same sandbox as the workers).
+    outcomes = run_checklist(checklist, run_context(repo))
     card = checklist_scorecard(checklist, outcomes)
     reference = {
         "score": card.score,
@@ -502,7 +500,7 @@ def main() -> int:
 
     broker = "Redis" if settings.REDIS_URL else "embedded (filesystem)"
     database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-    sandbox = os.environ.get("READINESS_COMMAND_SANDBOX", "default")
+    sandbox = getattr(settings, "READINESS_COMMAND_SANDBOX", "none")
     print(f"chaos run: {options.config} configuration, {database} + {broker} broker, "
           f"{options.workers} workers x {settings.CELERY_WORKER_CONCURRENCY} threads, "
           f"command sandbox: {sandbox}")  # fmt: skip
