@@ -18,7 +18,12 @@ that add workers on other machines use Redis (REDIS_URL) and PostgreSQL (DATABAS
 
 Crash safety does not rest on the broker: result rows carry a lease, and the sweeper
 (beat, every READINESS_SWEEP_SECONDS) re-sends what a dead worker held or a broker lost,
-see readiness/services/sweeper.py."""
+see readiness/services/sweeper.py.
+
+Every worker runs a watchdog (readiness/watchdog.py, a bootstep named by its path so that
+this module imports nothing of ours): it stores "timed out" for a check past its hard
+limit, and makes a worker that is stuck, or whose consumer died, exit non-zero so that
+its supervisor (bin/worker) starts it again."""
 
 import os
 
@@ -29,3 +34,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "readiness.settings")
 app = Celery("readiness")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.steps["worker"].add("readiness.watchdog:Watchdog")

@@ -10,7 +10,7 @@ from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from checks.sandbox import SANDBOX_KINDS
-from readiness.broker import FILESYSTEM_URL, filesystem_transport_options
+from readiness.broker import EMBEDDED_URL, filesystem_transport_options
 from readiness.env import (
     envaddress,
     envbool,
@@ -197,7 +197,8 @@ WHITENOISE_USE_FINDERS = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport.
+# Celery: Redis when REDIS_URL is set, otherwise the embedded broker (readiness/broker.py:
+# kombu's filesystem transport, made safe against a process killed at any instant).
 # See readiness/celery.py for the worker pool and how crashes are recovered.
 REDIS_URL = envstr("REDIS_URL", "")
 BROKER_DIR = Path(envstr("READINESS_BROKER_DIR", str(DATA_DIR / "broker"))).resolve()
@@ -210,7 +211,7 @@ if REDIS_URL:
         "socket_timeout": 30,
     }
 else:
-    CELERY_BROKER_URL = FILESYSTEM_URL
+    CELERY_BROKER_URL = EMBEDDED_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_transport_options(BROKER_DIR)
 CELERY_TASK_DEFAULT_QUEUE = envstr("READINESS_QUEUE", "celery")
 CELERY_TASK_IGNORE_RESULT = True
@@ -254,6 +255,9 @@ READINESS_PATTERN_SECONDS = envint("READINESS_PATTERN_SECONDS", 10, minimum=1)
 READINESS_GIT_CACHE_DIR = Path(envstr("READINESS_GIT_CACHE_DIR", str(DATA_DIR / "git-cache")))
 READINESS_LEASE_SECONDS = envint("READINESS_LEASE_SECONDS", 300, minimum=5)
 READINESS_MAX_ATTEMPTS = envint("READINESS_MAX_ATTEMPTS", 3, minimum=1)
+# A check still running this long past its own bound (timeout_s, the fetch of its source,
+# a scan's budget) is stored as timed out by the worker's watchdog (readiness/watchdog.py).
+READINESS_HARD_LIMIT_MARGIN_SECONDS = envint("READINESS_HARD_LIMIT_MARGIN_SECONDS", 30, minimum=1)
 # Networks http checks and threshold URLs may not reach, on top of checks.outbound's
 # defaults; and, when given, the only networks they may reach (denied ones excepted).
 READINESS_OUTBOUND_DENY = envnetworks("READINESS_OUTBOUND_DENY") or ()

@@ -14,22 +14,25 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 from pathlib import Path
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from checks.messages import message
+from checks.messages import message, timed_out
 from checks.registry import FILE_CHECK_TYPES, SLOW_CHECK_TYPES
 from checks.runner import reads_repository
 from checks.scan import run_file_checks
-from checks.spec import CheckSpec, Outcome, RunContext
+from checks.spec import CheckSpec, Outcome, RunContext, Status
 from checks.tree import TreeError
 from checks.worktree import WorkingTree
 from readiness.models import Assessment, AssessmentStatus, CheckResult, Project, ResultStatus
+from readiness.services import hard_limits
 from readiness.services.assessments import ACTIVE, assessment_finalize
 from readiness.services.outcomes import (
     checker_failed,
@@ -126,15 +129,22 @@ def _release(claims: Sequence[Claim]) -> None:
 
 
 def _write(assessment_id: int, claims: Sequence[Claim], outcomes: Mapping[str, Outcome]) -> int:
+    missing = Outcome.error(message(gettext_noop("the checker returned nothing")))
+    return _write_rows(
+        assessment_id,
+        [(c.result_id, c.attempt, outcomes.get(c.spec.key) or missing) for c in claims],
+    )
+
+
+def _write_rows(assessment_id: int, rows: Sequence[tuple[int, int, Outcome]]) -> int:
+    """Store each (result id, attempt, outcome) whose row that attempt still holds, count
+    them in the assessment and finalise it if they were the last. Returns rows written."""
     now = timezone.now()
     with transaction.atomic():
         written = 0
-        for claim in claims:
-            outcome = outcomes.get(claim.spec.key) or Outcome.error(
-                message(gettext_noop("the checker returned nothing"))
-            )
+        for result_id, attempt, outcome in rows:
             written += CheckResult.objects.filter(
-                pk=claim.result_id, status=ResultStatus.RUNNING, attempts=claim.attempt
+                pk=result_id, status=ResultStatus.RUNNING, attempts=attempt
             ).update(**outcome_fields(outcome, now))
         if written:
             Assessment.objects.filter(pk=assessment_id).update(
@@ -180,16 +190,74 @@ def assessment_run_file_checks(*, assessment_id: int) -> int:
         return 0
     specs = _pending_rows(assessment_id, FILE_CHECK_TYPES)
     # Claimed before the source is fetched, so that a fetch that kills the worker uses up
-    # attempts like any check; the lease covers the fetch, then is cut back for the scan.
-    lease = settings.READINESS_LEASE_SECONDS
-    claims = _claim(
-        assessment_id, list(specs), specs, lease + source_time_limit(assessment.project)
-    )
+    # attempts like any check; the lease covers the fetch (in a worker, its watchdog renews
+    # it), then is cut back for the scan. A scan has no deadline of its own: the base lease
+    # is its budget.
+    scan = settings.READINESS_LEASE_SECONDS
+    fetch = source_time_limit(assessment.project)
+    claims = _claim(assessment_id, list(specs), specs, _lease(fetch))
     if not claims:
         return 0
-    state = _source_or_problem(assessment)
-    _renew(claims, lease)
-    return _store(assessment_id, claims, _scan(state, [c.spec for c in claims]))
+    with _hard_limit(assessment_id, claims, Status.ERROR, fetch) as running:
+        state = _source_or_problem(assessment)
+        _renew(claims, settings.READINESS_LEASE_SECONDS)
+        running.extend(scan + settings.READINESS_HARD_LIMIT_MARGIN_SECONDS)
+        return _store(assessment_id, claims, _scan(state, [c.spec for c in claims]))
+
+
+def _lease(bound_s: float) -> float:
+    """The lease of a claim whose work may take `bound_s`: in a worker, whose watchdog
+    renews the leases of what it runs, the base lease, so that the sweeper takes back what
+    a dead worker held soon; elsewhere (an inline run) the bound on top of it."""
+    base = settings.READINESS_LEASE_SECONDS
+    return base if hard_limits.watched() else base + bound_s
+
+
+def _hard_limit(
+    assessment_id: int, claims: Sequence[Claim], status: Status, bound_s: float
+) -> contextlib.AbstractContextManager[hard_limits.Running]:
+    """`claims` registered as running for at most `bound_s` + the margin: past that the
+    worker's watchdog stores them as `status` "timed out"; until then it renews their
+    leases."""
+    return hard_limits.hard_limit(
+        assessment_id=assessment_id,
+        rows=[(c.result_id, c.attempt) for c in claims],
+        status=status,
+        limit_s=bound_s + settings.READINESS_HARD_LIMIT_MARGIN_SECONDS,
+    )
+
+
+def assessment_enforce_hard_limits() -> int:
+    """Store "timed out after N s" for the checks this process runs past their hard limit
+    (the worker's watchdog calls it): a file scan `error`, a slow check `fail`, as a check
+    that waits on something too long is. Their threads may go on; whatever they return
+    later is not stored (the row is no longer theirs). Returns the rows written."""
+    written = 0
+    for running in hard_limits.overdue():
+        outcome = Outcome.said(
+            running.status,
+            timed_out(round(running.limit_s)),
+            details={"hard_limit_s": running.limit_s},
+        )
+        written += _write_rows(
+            running.assessment_id, [(pk, attempt, outcome) for pk, attempt in running.rows]
+        )
+        hard_limits.mark_expired(running)
+    return written
+
+
+def assessment_renew_leases() -> int:
+    """Renew the leases of the checks this process runs within their hard limits (the
+    worker's watchdog calls it every third of a lease): the sweeper then takes back only
+    what a dead worker held. Returns the rows renewed."""
+    rows = [row for running in hard_limits.within_limits() for row in running.rows]
+    if not rows:
+        return 0
+    expires = timezone.now() + dt.timedelta(seconds=settings.READINESS_LEASE_SECONDS)
+    mine = reduce(or_, (Q(pk=pk, attempts=attempt) for pk, attempt in rows))
+    return CheckResult.objects.filter(mine, status=ResultStatus.RUNNING).update(
+        lease_expires_at=expires
+    )
 
 
 def _renew(claims: Sequence[Claim], lease_s: float) -> None:
@@ -234,12 +302,12 @@ def _scan(state: SourceState | SourceError, specs: Sequence[CheckSpec]) -> dict[
         return {spec.key: checker_failed(exc) for spec in specs}
 
 
-def _lease_for(spec: CheckSpec, project: Project) -> float:
-    # A slow check is bounded by its own timeout (and the fetch of the source when it
-    # needs one): the lease outlasts that by the base lease.
+def _bound_for(spec: CheckSpec, project: Project) -> float:
+    """How long a slow check may take: its own timeout, and the fetch of the source when
+    it needs one."""
     needs_files = reads_repository(spec, run_context(Path(project.source)))
     fetch = source_time_limit(project) if needs_files else 0
-    return settings.READINESS_LEASE_SECONDS + float(spec.options.get("timeout_s") or 0) + fetch
+    return float(spec.options.get("timeout_s") or 0) + fetch
 
 
 @dataclass(frozen=True)
@@ -281,12 +349,14 @@ def assessment_run_check(*, result_id: int) -> bool:
     if row is None or row.status != ResultStatus.PENDING:
         return False
     spec = result_spec(row.check_item)
-    lease = _lease_for(spec, row.assessment.project)
-    claims = _claim(row.assessment_id, [row.pk], {row.pk: spec}, lease)
+    bound = _bound_for(spec, row.assessment.project)
+    claims = _claim(row.assessment_id, [row.pk], {row.pk: spec}, _lease(bound))
     if not claims:
         return False
-    contexts = _slow_context(row.assessment, [spec])
-    return _store(row.assessment_id, claims, {spec.key: _evaluate_slow(spec, contexts)}) == 1
+    with _hard_limit(row.assessment_id, claims, Status.FAIL, bound):
+        contexts = _slow_context(row.assessment, [spec])
+        outcome = _evaluate_slow(spec, contexts)
+        return _store(row.assessment_id, claims, {spec.key: outcome}) == 1
 
 
 def assessment_run_inline(*, assessment: Assessment) -> Assessment:
@@ -303,7 +373,7 @@ def assessment_run_inline(*, assessment: Assessment) -> Assessment:
         with ThreadPoolExecutor(max_workers=min(INLINE_THREADS, len(ids))) as pool:
             for start in range(0, len(ids), INLINE_THREADS):
                 wave = ids[start : start + INLINE_THREADS]
-                lease = max(_lease_for(specs[pk], assessment.project) for pk in wave)
+                lease = _lease(max(_bound_for(specs[pk], assessment.project) for pk in wave))
                 claims = _claim(assessment.pk, wave, specs, lease)
                 outcomes = pool.map(lambda c: _evaluate_slow(c.spec, contexts), claims)
                 _store(

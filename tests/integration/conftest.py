@@ -24,6 +24,7 @@ from pytest_django.fixtures import Settings
 from tests.integration.support import Broker, private_broker, using
 
 LEASE_S = 5
+HARD_LIMIT_MARGIN_S = 2  # shorter than the lease, as the settings require
 WORKER_THREADS = 8
 READY_TIMEOUT_S = 60
 
@@ -46,16 +47,19 @@ def database_url() -> str:
 class WorkerProcess:
     """One worker process, in its own process group so that a SIGKILL takes all of it."""
 
-    def __init__(self, env: Mapping[str, str], log: Path, name: str, broker: Broker) -> None:
+    def __init__(
+        self, env: Mapping[str, str], log: Path, name: str, broker: Broker, app: str = "readiness"
+    ) -> None:
         self.log = log
         self.broker = broker
+        self.app = app
         self.process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "celery",
                 "-A",
-                "readiness",
+                app,
                 "worker",
                 "--loglevel",
                 "INFO",
@@ -124,33 +128,39 @@ class Workers:
             "DATABASE_URL": database_url(),
             "READINESS_DATA_DIR": str(self.data_dir),
             "READINESS_LEASE_SECONDS": str(LEASE_S),
+            "READINESS_HARD_LIMIT_MARGIN_SECONDS": str(HARD_LIMIT_MARGIN_S),
             "READINESS_ALLOW_COMMANDS": "0",
             "READINESS_WORKER_CONCURRENCY": str(WORKER_THREADS),
             **(broker or self.broker).env(),
         }
 
-    def start(self, broker: Broker | None = None) -> WorkerProcess:
+    def start(self, broker: Broker | None = None, *, app: str = "readiness") -> WorkerProcess:
+        """A new worker; `app` "tests.integration.faulty_app" for one whose engine hangs or
+        dies on checks named for it."""
         number = len(self.started) + 1
         worker = WorkerProcess(
             self.env(broker),
             self.data_dir / f"worker-{number}.log",
             f"test-worker-{number}",
             broker or self.broker,
+            app,
         )
         self.started.append(worker)
         return worker
 
     @contextmanager
-    def running(self, broker: Broker) -> Iterator[WorkerProcess]:
+    def running(self, broker: Broker, *, app: str = "readiness") -> Iterator[WorkerProcess]:
         """A worker on another broker, for the duration of the block."""
-        worker = self.start(broker)
+        worker = self.start(broker, app=app)
         try:
             yield worker
         finally:
             worker.stop()
 
     def current(self) -> WorkerProcess:
-        live = [w for w in self.started if w.alive and w.broker == self.broker]
+        live = [
+            w for w in self.started if w.alive and w.broker == self.broker and w.app == "readiness"
+        ]
         return live[-1] if live else self.start()
 
     def stop_all(self) -> None:

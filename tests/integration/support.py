@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from kombu.simple import SimpleQueue
 
-from readiness.broker import FILESYSTEM_URL, filesystem_transport_options
+from readiness.broker import EMBEDDED_URL, filesystem_transport_options
 from readiness.celery import app as celery_app
 
 
@@ -42,7 +42,7 @@ class Broker:
 
 def filesystem_broker(folder: Path, queue: str | None = None) -> Broker:
     return Broker(
-        url=FILESYSTEM_URL,
+        url=EMBEDDED_URL,
         transport_options=filesystem_transport_options(folder),
         queue=queue or f"readiness-test-{uuid.uuid4().hex[:12]}",
     )
