@@ -312,20 +312,28 @@ def test_it_caps_the_processes_of_a_worker_that_is_not_root(tmp_path):
 
 
 def test_it_caps_the_memory_of_the_whole_command_where_it_can_make_a_cgroup(tmp_path):
-    # Four processes of 100 MiB each: within the limit of each, over the limit of all.
+    # Four processes of 100 MiB each: within the limit of each, over the limit of all. The
+    # OOM killer picks which ones die (the first process or another), so count survivors.
     code = """
         import os, time
-        for _ in range(2):
-            os.fork()
+        children = []
+        for _ in range(3):
+            pid = os.fork()
+            if pid == 0:
+                children = []
+                break
+            children.append(pid)
         block = bytearray(100 * 1024 * 1024)
         time.sleep(2)
         print("alive", flush=True)
+        for pid in children:
+            os.waitpid(pid, 0)
     """
     outcome = run({"argv": python(code)}, in_sandbox(tmp_path, memory_mb=256))
 
     if outcome.details["limits"]["memory_mb"] is None:
         pytest.skip("this worker may make no memory cgroup")
-    assert outcome.summary == "exit code 137, expected 0"  # killed by the OOM killer
+    assert outcome.details["stdout_excerpt"].count("alive") <= 2
 
 
 def test_it_errs_with_the_remedy_when_bubblewrap_is_missing(tmp_path):
