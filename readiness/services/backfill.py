@@ -18,7 +18,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -41,7 +40,7 @@ from readiness.queue import TaskCall, queue_send
 from readiness.services import sources
 from readiness.services.assessments import assessment_create, assessment_finalize
 from readiness.services.checklists import checklist_spec
-from readiness.services.outcomes import checker_failed, source_unavailable
+from readiness.services.outcomes import checker_failed, scan_limits, source_unavailable
 from readiness.services.runs import assessment_record_outcomes
 
 logger = logging.getLogger(__name__)
@@ -241,8 +240,7 @@ def _evaluate(
                 run_file_checks(
                     specs,
                     tree,
-                    max_file_bytes=settings.READINESS_MAX_FILE_BYTES,
-                    pattern_seconds=settings.READINESS_PATTERN_SECONDS,
+                    **scan_limits(),
                     cache=cache,
                 )
             )

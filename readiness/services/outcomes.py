@@ -76,10 +76,18 @@ def run_context(repo: Path) -> RunContext:
         now=timezone.now(),
         allow_commands=settings.READINESS_ALLOW_COMMANDS,
         sandbox=command_sandbox(),
-        max_file_bytes=settings.READINESS_MAX_FILE_BYTES,
-        pattern_seconds=settings.READINESS_PATTERN_SECONDS,
+        **scan_limits(),
         outbound=outbound_policy(),
     )
+
+
+def scan_limits() -> dict[str, int]:
+    """This deployment's limits of the file scan, as `run_file_checks` and `RunContext`
+    take them: one place for every caller (live runs, backfill, inline runs)."""
+    return {
+        "max_file_bytes": settings.READINESS_MAX_FILE_BYTES,
+        "pattern_seconds": settings.READINESS_PATTERN_SECONDS,
+    }
 
 
 def outbound_policy() -> OutboundPolicy:

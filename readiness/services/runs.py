@@ -40,6 +40,7 @@ from readiness.services.outcomes import (
     outcome_fields,
     result_spec,
     run_context,
+    scan_limits,
     source_unavailable,
 )
 from readiness.services.sources import (
@@ -293,8 +294,7 @@ def _scan(state: SourceState | SourceError, specs: Sequence[CheckSpec]) -> dict[
             run_file_checks(
                 specs,
                 tree,
-                max_file_bytes=settings.READINESS_MAX_FILE_BYTES,
-                pattern_seconds=settings.READINESS_PATTERN_SECONDS,
+                **scan_limits(),
             )
         )
     except Exception as exc:
