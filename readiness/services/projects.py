@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -163,6 +164,7 @@ def project_add(
     path_prefix: str = "",
     upload: str | bytes | None = None,
     upload_name: str = ".readiness.yml",
+    actor: AbstractBaseUser | None = None,
 ) -> Project:
     """A project added from the dashboard: its checklist is the starter file `starter` of
     the checklists folder with every file check's globs under `path_prefix`, or the
@@ -205,6 +207,7 @@ def project_add(
                 checklist=checklist,
                 source_text=stored_text,
                 source_name=filename[:255],
+                actor=actor,
             )
     except IntegrityError:
         # Another request took the slug between the check and the insert.
