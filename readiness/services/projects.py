@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from checks.checklist import load_checklist_file
 from readiness.models import ChecklistVersion, Project, Team, is_git_url, subfolder_clean
+from readiness.services.audit import audit_record
 from readiness.services.checklists import (
     checklist_prefixed,
     checklist_version_save,
@@ -128,6 +129,7 @@ def project_upsert(
 
     with transaction.atomic():
         project = Project.objects.select_for_update().filter(slug=slug).first()
+        before = {"schedule": project.schedule, "timezone": project.timezone} if project else None
         if project is None:
             project = Project(slug=slug, name=name or slug, team=_team(team_name or DEFAULT_TEAM))
         else:
@@ -149,6 +151,17 @@ def project_upsert(
             project=project, checklist=spec, source_text=text, source_name=Path(checklist_path).name
         )
         schedule_sync(project=project)
+        after = {"schedule": project.schedule, "timezone": project.timezone}
+        if before is not None and before != after:
+            audit_record(
+                team=project.team,
+                actor=None,
+                action="project.schedule",
+                target=project,
+                before=before,
+                after=after,
+                summary="add_project",
+            )
     return project, version, created
 
 
