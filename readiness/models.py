@@ -3,7 +3,6 @@ per-check results and denormalised per-category scores, attestations and action 
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from django.conf import settings
@@ -570,13 +569,6 @@ class Waiver(models.Model):
     def __str__(self) -> str:
         where = self.project.slug if self.project_id else "-"
         return f"#{self.pk} {where}/{self.check_key} until {self.until:%Y-%m-%d}"
-
-    def in_force(self, at: dt.datetime) -> bool:
-        return (
-            self.status in (WaiverStatus.APPROVED, WaiverStatus.EXPIRED)
-            and self.decided_at is not None
-            and self.decided_at <= at < self.ends_at
-        )
 
 
 class AppendOnlyError(RuntimeError):
