@@ -56,3 +56,15 @@ def audit_people(*, team: Team) -> list[str]:
 def audit_actions(*, team: Team) -> list[str]:
     """The actions that appear in the team's audit trail, for the action filter."""
     return sorted(AuditEntry.objects.filter(team=team).values_list("action", flat=True).distinct())
+
+
+def audit_changes(entry: AuditEntry) -> list[tuple[str, object, object]]:
+    """What an entry changed, field by field, as (field, before, after): the fields whose
+    values differ when it has both sides, every field of the side it has otherwise."""
+    before, after = entry.before or {}, entry.after or {}
+    fields = list(dict.fromkeys([*before, *after]))
+    if entry.before is not None and entry.after is not None:
+        fields = [name for name in fields if before.get(name) != after.get(name)]
+    else:  # a creation or a removal: its empty fields say nothing
+        fields = [name for name in fields if before.get(name) or after.get(name)]
+    return [(name, before.get(name), after.get(name)) for name in fields]

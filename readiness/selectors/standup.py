@@ -79,6 +79,10 @@ class ProjectDigest:
         return score_delta(self.current.score, self.baseline.score)
 
     @property
+    def waiver_count(self) -> int:
+        return len(self.waivers_ending) + len(self.waivers_ended)
+
+    @property
     def action_count(self) -> int:
         return len(self.overdue) + len(self.due)
 

@@ -7,7 +7,14 @@ from django.http import HttpResponse
 from django.views.decorators.http import require_GET
 
 from readiness.permissions import team_for_user
-from readiness.selectors.audit import SYSTEM, AuditFilters, audit_actions, audit_page, audit_people
+from readiness.selectors.audit import (
+    SYSTEM,
+    AuditFilters,
+    audit_actions,
+    audit_changes,
+    audit_page,
+    audit_people,
+)
 from readiness.services.audit import ACTIONS
 from readiness.views.common import HtmxHttpRequest, render_page, role_flags
 from readiness.views.forms import AuditFilterForm
@@ -33,6 +40,7 @@ def audit_trail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     page = audit_page(team=team, filters=filters, page=request.GET.get("page"))
     for entry in page:
         entry.action_label = ACTIONS.get(entry.action, entry.action)
+        entry.changes = audit_changes(entry)
     return render_page(
         request,
         "readiness/audit.html",

@@ -86,3 +86,19 @@ def test_another_team_gets_a_404(world, login):
     response = client.get(reverse("readiness:team-audit", args=["other"]))
 
     assert response.status_code == 404
+
+
+def test_it_shows_only_what_changed(world, login):
+    entry(
+        world.team,
+        "waiver.approve",
+        before={"check": "tls", "status": "requested", "note": ""},
+        after={"check": "tls", "status": "approved", "note": "ok"},
+    )
+
+    html = login(Role.VIEWER).get(URL).content.decode()
+
+    change = html.split('data-testid="audit-change">')[1].split("</td>")[0]
+    assert "status</span>: requested → approved" in change
+    assert "note</span>: – → ok" in change
+    assert "check" not in change

@@ -135,6 +135,7 @@ def test_it_announces_waivers_ending_soon_and_those_ended_since(world, login):
     html = login().get(URL, {"since": since}).content.decode()
 
     box = html.split('data-testid="standup-waivers"')[1].split("</div>")[0]
+    assert '<span class="count">2</span>' in box
     assert "cors-whitelist" in box
     assert "production-logger" in box and "counts again" in box
     assert "stripe-webhook-signature" not in box  # ends long after the week
