@@ -9,6 +9,7 @@ from django_celery_beat.models import PeriodicTask
 
 from readiness import models
 from readiness.services.attestations import attestation_errors, manual_check
+from readiness.services.audit import audit_record
 from readiness.services.schedules import schedule_parse, schedule_sync, schedule_task_name
 from readiness.services.sources import SourceError, source_check, source_check_subfolder
 
@@ -26,12 +27,82 @@ class TeamAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
 
+    # Members added, re-roled or removed in the inline go to the team's audit trail.
+    def save_formset(self, request, form, formset, change) -> None:
+        with transaction.atomic():
+            before = {m.pk: m.role for m in formset.get_queryset()} if change else {}
+            super().save_formset(request, form, formset, change)
+            for membership in formset.new_objects:
+                self._audit(request, membership, "membership.add", None, membership.role)
+            for membership, _fields in formset.changed_objects:
+                previous = before.get(membership.pk)
+                if previous != membership.role:
+                    self._audit(request, membership, "membership.role", previous, membership.role)
+            for membership in formset.deleted_objects:
+                self._audit(request, membership, "membership.remove", membership.role, None)
+
+    @staticmethod
+    def _audit(request, membership, action: str, before: str | None, after: str | None) -> None:
+        user = membership.user.get_username()
+        audit_record(
+            team=membership.team,
+            actor=request.user,
+            action=action,
+            target=membership,
+            before=None if before is None else {"user": user, "role": before},
+            after=None if after is None else {"user": user, "role": after},
+            summary=_("in the admin"),
+        )
+
+
+def _audit_changes(request, obj, form, action: str, fields: list[str]) -> None:
+    """An audit entry for the admin's change of `fields` of `obj`, when any changed."""
+    if not set(fields) & set(form.changed_data):
+        return
+    audit_record(
+        team=obj.team,
+        actor=request.user,
+        action=action,
+        target=obj,
+        before={name: form.initial.get(name) for name in fields},
+        after={name: getattr(obj, name) for name in fields},
+        summary=_("in the admin"),
+    )
+
 
 @admin.register(models.Membership)
 class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "team", "role"]
     list_filter = ["role", "team"]
     autocomplete_fields = ["user", "team"]
+
+    # Role changes made here go to the team's audit trail, as on the team page.
+    def save_model(self, request, obj, form, change) -> None:
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if not change:
+                audit_record(
+                    team=obj.team,
+                    actor=request.user,
+                    action="membership.add",
+                    target=obj,
+                    after={"user": obj.user.get_username(), "role": obj.role},
+                    summary=_("in the admin"),
+                )
+            elif "role" in form.changed_data:
+                _audit_changes(request, obj, form, "membership.role", ["role"])
+
+    def delete_model(self, request, obj) -> None:
+        with transaction.atomic():
+            audit_record(
+                team=obj.team,
+                actor=request.user,
+                action="membership.remove",
+                target=obj,
+                before={"user": obj.user.get_username(), "role": obj.role},
+                summary=_("in the admin"),
+            )
+            super().delete_model(request, obj)
 
 
 class ProjectAdminForm(forms.ModelForm):
@@ -46,6 +117,7 @@ class ProjectAdminForm(forms.ModelForm):
             "subfolder",
             "schedule",
             "timezone",
+            "target_level",
             "created_at",
         ]
 
@@ -68,6 +140,17 @@ class ProjectAdminForm(forms.ModelForm):
             return models.subfolder_clean(self.cleaned_data["subfolder"])
         except ValueError as error:
             raise forms.ValidationError(str(error)) from None
+
+    def clean_target_level(self) -> str:
+        level = self.cleaned_data["target_level"].strip()
+        checklist = self.instance.current_checklist() if self.instance.pk else None
+        levels = list(checklist.levels) if checklist else []
+        if level and level not in levels:
+            raise forms.ValidationError(
+                _("%(level)s is not a level of the checklist (%(levels)s).")
+                % {"level": level, "levels": ", ".join(levels) or "-"}
+            )
+        return level
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -98,11 +181,15 @@ class ProjectAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug", "source"]
     prepopulated_fields = {"slug": ["name"]}
 
-    # Beat reads schedules from its own table: keep it in step with the project.
+    # Beat reads schedules from its own table: keep it in step with the project. Changes
+    # of schedule and target level go to the team's audit trail, as on the dashboard.
     def save_model(self, request, obj, form, change) -> None:
         with transaction.atomic():
             super().save_model(request, obj, form, change)
             schedule_sync(project=obj)
+            if change:
+                _audit_changes(request, obj, form, "project.schedule", ["schedule", "timezone"])
+                _audit_changes(request, obj, form, "project.target_level", ["target_level"])
 
     def delete_model(self, request, obj) -> None:
         with transaction.atomic():
@@ -255,3 +342,43 @@ class BackfillRequestAdmin(admin.ModelAdmin):
     list_display = ["project", "since", "every", "created_at", "requested_by"]
     list_filter = ["project"]
     readonly_fields = ["revisions"]
+
+
+@admin.register(models.AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the audit trail is append-only, written by readiness.services.audit."""
+
+    list_display = ["at", "team", "actor_name", "action", "target_label", "summary"]
+    list_filter = ["action", "team"]
+    list_select_related = ["team"]
+    search_fields = ["actor_name", "action", "target_label", "summary"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(models.Waiver)
+class WaiverAdmin(admin.ModelAdmin):
+    """Read-only: waivers are asked for and decided on the project page or with `manage.py
+    waiver`, which apply the rules (who may decide, the maximum date) and audit them."""
+
+    list_display = ["id", "project", "check_key", "status", "until", "requested_by", "decided_by"]
+    list_filter = ["status", "team"]
+    list_select_related = ["project", "requested_by", "decided_by"]
+    search_fields = ["check_key", "reason", "decision_note"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -7,6 +7,7 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.timezone import now
 from django.utils.translation import gettext
@@ -131,6 +132,14 @@ class Project(models.Model):
         _("schedule"), max_length=100, blank=True, help_text=_("Cron expression, e.g. 30 8 * * 1-5")
     )
     timezone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    # The level of its checklist's `levels` the team aims at; blank: none set.
+    target_level = models.CharField(
+        _("target level"),
+        max_length=40,
+        blank=True,
+        default="",
+        help_text=_("One of the levels of the project's checklist, e.g. silver; empty: none."),
+    )
     created_at = models.DateTimeField(_("created at"), default=now)
 
     class Meta:
@@ -277,6 +286,11 @@ class Assessment(models.Model):
     coverage = models.FloatField(_("coverage"), null=True, blank=True)
     verdict = models.CharField(_("verdict"), max_length=10, choices=Verdict.choices, blank=True)
     verdict_reasons = models.JSONField(_("verdict reasons"), default=list, blank=True)
+    # The highest level of the checklist's `levels` achieved; blank: none (or no levels).
+    level = models.CharField(_("level"), max_length=40, blank=True, default="")
+    # The waivers in force when the assessment was evaluated, as they were then
+    # ([{"check", "waiver", "until", "reason"}]): their checks are `waived`.
+    waived = models.JSONField(_("waived checks"), default=list, blank=True)
     checks_total = models.PositiveIntegerField(_("checks"), default=0)
     checks_done = models.PositiveIntegerField(_("checks done"), default=0)
     # True when the scores were claimed by an imported document rather than measured.
@@ -355,9 +369,12 @@ class ResultStatus(models.TextChoices):
     FAIL = Status.FAIL.value, _("Fail")
     ERROR = Status.ERROR.value, _("Error")
     SKIP = Status.SKIP.value, _("Skip")
+    # Set when the assessment is finalised, on the checks an approved waiver covered; the
+    # status the check measured stays in details["waived"]["measured"].
+    WAIVED = "waived", _("Waived")
 
 
-FINISHED_RESULT_STATUSES = [s.value for s in Status]
+FINISHED_RESULT_STATUSES = [*(s.value for s in Status), ResultStatus.WAIVED.value]
 
 
 class CheckResult(models.Model):
@@ -490,3 +507,129 @@ class BackfillRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} since {self.since:%Y-%m-%d} ({len(self.revisions)} points)"
+
+
+class WaiverStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    APPROVED = "approved", _("Approved")
+    DENIED = "denied", _("Denied")
+    # Approved, and its date has passed (set, and audited, by the expiry task; a waiver
+    # ends at its date whether or not that task has run).
+    EXPIRED = "expired", _("Expired")
+
+
+class Waiver(models.Model):
+    """A request to exempt one check from scoring, for a reason and until a date, decided
+    by a team admin other than the requester. In force from its approval through its
+    `until` date (it ends at `ends_at`, the next midnight of the server's time zone)."""
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="waivers")
+    # The project whose check it exempts. Nullable so that a waiver can later cover every
+    # project extending a shared checklist (with a reference to that checklist instead).
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, null=True, blank=True, related_name="waivers"
+    )
+    check_key = models.CharField(_("check"), max_length=KEY_MAX)
+    reason = models.TextField(_("reason"))
+    until = models.DateField(_("until"))
+    ends_at = models.DateTimeField(_("ends at"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=WaiverStatus.choices, default=WaiverStatus.REQUESTED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="waivers_requested",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="waivers_decided",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    expired_at = models.DateTimeField(_("expired at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [
+            # The waivers in force for a project's assessment, and the project page's list.
+            models.Index(fields=["project", "status", "ends_at"], name="waiver_project_idx"),
+            # The expiry task and the standup: approved waivers by end.
+            models.Index(fields=["status", "ends_at"], name="waiver_expiry_idx"),
+        ]
+        verbose_name = _("waiver")
+        verbose_name_plural = _("waivers")
+
+    def __str__(self) -> str:
+        where = self.project.slug if self.project_id else "-"
+        return f"#{self.pk} {where}/{self.check_key} until {self.until:%Y-%m-%d}"
+
+
+class AppendOnlyError(RuntimeError):
+    """An attempt to change or delete an audit entry: the trail is append-only."""
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs: object) -> int:
+        raise AppendOnlyError("audit entries are append-only: they cannot be changed")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("audit entries are append-only: they cannot be deleted")
+
+
+class AuditEntry(models.Model):
+    """One change that affects a score or access: who (None: the system), when, what, and
+    the values before and after. Append-only: written once by `audit_record`, never changed
+    (the database refuses an UPDATE) nor deleted (the model, its queryset and the admin
+    refuse)."""
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="audit_entries")
+    # Who acted; None for the system (a waiver that expired). PROTECT: who did what stays
+    # answerable, so a user who acted is deactivated rather than deleted.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+        verbose_name=_("actor"),
+    )
+    actor_name = models.CharField(_("actor name"), max_length=200, blank=True)
+    at = models.DateTimeField(_("at"), default=now)
+    action = models.CharField(_("action"), max_length=60)
+    # What was changed, by model label and primary key, with its name at the time (the
+    # object may be gone since).
+    target_type = models.CharField(_("target type"), max_length=100, blank=True)
+    target_id = models.CharField(_("target id"), max_length=64, blank=True)
+    target_label = models.CharField(_("target"), max_length=300, blank=True)
+    before = models.JSONField(_("before"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(_("after"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    summary = models.TextField(_("summary"), blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            # The team's audit page: its entries, newest first, filtered by action or date.
+            models.Index(fields=["team", "at", "id"], name="auditentry_team_idx"),
+        ]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name or 'system'} {self.action}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("audit entries are append-only: they cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("audit entries are append-only: they cannot be deleted")

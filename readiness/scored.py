@@ -21,6 +21,7 @@ def scored_check(check: Check | CheckSpec, status: str) -> ScoredCheck:
         status=status,
         weight=check.weight,
         severity=check.severity,
+        level=check.level or "",
     )
 
 
@@ -30,4 +31,5 @@ def checklist_scorecard(checklist: Checklist, outcomes: Mapping[str, Outcome]) -
         [scored_check(spec, outcomes[spec.key].status) for spec in checklist.all_checks()],
         {c.key: c.weight for c in checklist.categories},
         ready_at=checklist.ready_at,
+        levels=checklist.levels,
     )

@@ -5,18 +5,27 @@ dashboard all compute exactly the same numbers from the same stored statuses.
 
 The formula (it is part of the product; the README repeats it):
 
-* Credit: pass 1, warn 0.5, fail 0. `error` and `skip` are not scored.
+* Credit: pass 1, warn 0.5, fail 0. `error`, `skip` and `waived` are not scored.
 * Category score = 10 × Σ(weight × credit) / Σ weight over the category's scored checks;
   None when the category has no scored check.
 * Overall score = Σ(category weight × category score) / Σ category weight over the
   categories that have a score; None when none has.
-* Coverage: every check except `skip` ones gets a share of the overall weight, its
+* Coverage: every check except `skip` and `waived` ones gets a share of the overall weight, its
   category's share (category weight / Σ weights of the categories with a non-skip check)
   times its share inside the category (weight / Σ weights of the category's non-skip
   checks). Coverage is the total share of the checks that were scored, i.e. not `error`.
-  None when every check is skipped. A category's coverage is the same ratio inside it.
+  None when every check is skipped or waived. A category's coverage is the same ratio
+  inside it.
 * Verdict: "ready" when the score is at least `ready_at`, no critical check is `fail` or
-  `error`, and coverage is at least 80%; else "not-ready" with structured reasons.
+  `error`, and coverage is at least 80%; else "not-ready" with structured reasons. Waived
+  checks never block it; they are listed in one more reason, `waived`, that does not
+  block ("ready with 2 waivers").
+* Levels (a second, stricter lens; the score does not depend on them): given the ordered
+  levels, lowest first, a check belongs to its level (blank: the lowest) and is required
+  by it and every level above. The achieved level is the highest level whose required
+  checks all hold: `pass`, `warn`, `waived` (an approved exemption) and `skip` (not
+  applicable) hold; `fail` and `error` (no evidence) do not. None when the lowest level
+  does not hold, or when there are no levels.
 
 Arithmetic is exact (fractions.Fraction, converted to float at the end): a score that is
 exactly 8 in the formula is 8.0, never 7.999999999999999, so the verdict threshold is
@@ -59,7 +68,11 @@ from typing import Any
 
 from checks.spec import CREDIT
 
-STATUSES = frozenset({"pass", "warn", "fail", "error", "skip"})
+WAIVED = "waived"
+STATUSES = frozenset({"pass", "warn", "fail", "error", "skip", WAIVED})
+# The statuses that keep a level: the requirement is met, or does not apply, or is waived.
+HOLDS_LEVEL = frozenset({"pass", "warn", "skip", WAIVED})
+NOT_COUNTED = frozenset({"skip", WAIVED})
 MIN_COVERAGE = Fraction(4, 5)
 MIN_COVERAGE_FLOAT = 0.8
 _TEN = Fraction(10)
@@ -75,6 +88,20 @@ class ScoredCheck:
     status: str
     weight: float = 1.0
     severity: str = "medium"
+    # The level that first requires the check; "" the checklist's lowest.
+    level: str = ""
+
+
+@dataclass(frozen=True)
+class LevelCard:
+    """The levels lens of one assessment: the achieved level (None: not even the lowest),
+    the next one up (None: the highest is achieved), and the checks that stand between
+    them (by key, in the order given)."""
+
+    levels: tuple[str, ...]
+    achieved: str | None
+    next: str | None
+    blockers: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -92,6 +119,7 @@ class ScoreCard:
     categories: tuple[CategoryScoreCard, ...]
     verdict: str
     reasons: tuple[dict[str, Any], ...]
+    level: LevelCard | None = None
 
 
 @dataclass(frozen=True)
@@ -113,7 +141,7 @@ class Attribution:
 
 
 def credit(status: str) -> float | None:
-    """Points a status earns; None for `error` and `skip`, which are not scored."""
+    """Points a status earns; None for `error`, `skip` and `waived`, which are not scored."""
     value = CREDIT.get(str(status))
     return None if value is None else float(value)
 
@@ -212,12 +240,50 @@ def _shares(
     }
 
 
+def level_card(checks: Sequence[ScoredCheck], levels: Sequence[str]) -> LevelCard | None:
+    """The achieved level of one assessment (see the module docstring); None when the
+    checklist has no levels. Raises ValueError for a check whose level is not one of
+    `levels`, or an unknown status."""
+    levels = tuple(levels)
+    if not levels:
+        return None
+    if len(set(levels)) != len(levels):
+        raise ValueError(f"levels must be distinct, got {list(levels)!r}")
+    rank = {name: index for index, name in enumerate(levels)}
+    # The lowest level that some check does not hold: every level from it up is missed.
+    lowest_missed = len(levels)
+    for check in checks:
+        if str(check.status) not in STATUSES:
+            raise ValueError(f"check {check.key!r}: unknown status {check.status!r}")
+        level = check.level or levels[0]
+        if level not in rank:
+            raise ValueError(f"check {check.key!r}: unknown level {level!r}")
+        if str(check.status) not in HOLDS_LEVEL:
+            lowest_missed = min(lowest_missed, rank[level])
+    achieved = levels[lowest_missed - 1] if lowest_missed else None
+    following = levels[lowest_missed] if lowest_missed < len(levels) else None
+    blockers = ()
+    if following is not None:
+        blockers = tuple(
+            check.key
+            for check in checks
+            if str(check.status) not in HOLDS_LEVEL
+            and rank[check.level or levels[0]] <= lowest_missed
+        )
+    return LevelCard(levels=levels, achieved=achieved, next=following, blockers=blockers)
+
+
 def score_checks(
-    checks: Sequence[ScoredCheck], category_weights: Mapping[str, float], *, ready_at: float = 8.0
+    checks: Sequence[ScoredCheck],
+    category_weights: Mapping[str, float],
+    *,
+    ready_at: float = 8.0,
+    levels: Sequence[str] = (),
 ) -> ScoreCard:
     """Score one assessment. Categories come out in the order of `category_weights`; one
-    without any scored check has score None. Raises ValueError for an unknown status or
-    category, a duplicate key, or a weight that is not a finite number > 0."""
+    without any scored check has score None. With `levels`, the card's `level` says which
+    one is achieved (see `level_card`). Raises ValueError for an unknown status, category
+    or level, a duplicate key, or a weight that is not a finite number > 0."""
     if not math.isfinite(ready_at):
         raise ValueError(f"ready_at must be a finite number, got {ready_at!r}")
     state = _State(checks, category_weights)
@@ -226,7 +292,7 @@ def score_checks(
         key: [Fraction(0), Fraction(0)] for key in state.category_weights
     }
     for check in state.checks.values():
-        if check.status != "skip":
+        if check.status not in NOT_COUNTED:
             measured[check.category][1] += check.weight
             if check.status in CREDIT:
                 measured[check.category][0] += check.weight
@@ -257,6 +323,10 @@ def score_checks(
         reasons.append(
             {"code": "coverage_below", "coverage": float(coverage), "minimum": MIN_COVERAGE_FLOAT}
         )
+    blocking = bool(reasons)
+    waived = [check.key for check in state.checks.values() if check.status == WAIVED]
+    if waived:
+        reasons.append({"code": WAIVED, "count": len(waived), "checks": waived})
 
     return ScoreCard(
         score=_optional(state.score),
@@ -270,8 +340,9 @@ def score_checks(
             )
             for key, weight in state.category_weights.items()
         ),
-        verdict=NOT_READY if reasons else READY,
+        verdict=NOT_READY if blocking else READY,
         reasons=tuple(reasons),
+        level=level_card(checks, levels),
     )
 
 

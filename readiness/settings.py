@@ -235,7 +235,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "readiness.tasks.sweep_leases",
         "schedule": float(READINESS_SWEEP_SECONDS),
         "options": {"expires": float(READINESS_SWEEP_SECONDS)},
-    }
+    },
+    # Approved waivers whose date has passed become `expired`, with an audit entry. They
+    # stop counting at their date whatever this does: this only records it.
+    "readiness-expire-waivers": {
+        "task": "readiness.tasks.expire_waivers",
+        "schedule": 300.0,
+        "options": {"expires": 300.0},
+    },
 }
 
 # The web server: the Procfile's gunicorn listens on READINESS_BIND; this machine reaches it
@@ -265,6 +272,12 @@ READINESS_OUTBOUND_ALLOW = envnetworks("READINESS_OUTBOUND_ALLOW")
 # The starter checklists offered when a project is added from the dashboard.
 READINESS_STARTERS_DIR = BASE_DIR / "checklists"
 READINESS_MAX_UPLOAD_BYTES = envint("READINESS_MAX_UPLOAD_BYTES", 10 * 1024 * 1024, minimum=1024)
+# Waivers: how far ahead a waiver's `until` may be, and the team role that may approve or
+# deny one (never the requester; a superuser always may).
+READINESS_WAIVER_MAX_DAYS = envint("READINESS_WAIVER_MAX_DAYS", 180, minimum=1)
+READINESS_WAIVER_APPROVER_ROLE = envchoice(
+    "READINESS_WAIVER_APPROVER_ROLE", "admin", ("admin", "editor")
+)
 
 LOGGING = {
     "version": 1,

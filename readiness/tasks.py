@@ -16,6 +16,7 @@ from readiness.services.assessments import AssessmentError, assessment_start
 from readiness.services.backfill import backfill_point
 from readiness.services.runs import assessment_run_check, assessment_run_file_checks
 from readiness.services.sweeper import assessment_sweep
+from readiness.services.waivers import waivers_expire
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,12 @@ def sweep_leases() -> dict[str, int]:
     except QueueUnavailable as exc:
         logger.warning("sweep: %s", exc)
         return {}
+
+
+@shared_task(acks_late=False)
+def expire_waivers() -> int:
+    """Record the end of the approved waivers whose date has passed (beat runs it)."""
+    return waivers_expire()
 
 
 @shared_task(acks_late=False)

@@ -9,6 +9,7 @@ from readiness.views import (
     action_items,
     assessments,
     attestations,
+    audit,
     backfills,
     checklists,
     health,
@@ -20,6 +21,7 @@ from readiness.views import (
     schedules,
     standup,
     teams,
+    waivers,
 )
 
 app_patterns = [
@@ -43,6 +45,17 @@ app_patterns = [
         action_items.action_item_complete,
         name="action-item-complete",
     ),
+    path("projects/<slug:slug>/waivers/", waivers.waiver_create, name="waiver-create"),
+    path(
+        "projects/<slug:slug>/waivers/<int:pk>/decide/",
+        waivers.waiver_decide,
+        name="waiver-decide",
+    ),
+    path(
+        "projects/<slug:slug>/target-level/",
+        waivers.project_target_level,
+        name="project-target-level",
+    ),
     path("projects/<slug:slug>/history/", history.history, name="history"),
     path("projects/<slug:slug>/checklist/", checklists.checklist, name="checklist"),
     path(
@@ -62,6 +75,7 @@ app_patterns = [
     path("compare/", assessments.compare, name="compare"),
     path("teams/<slug:slug>/standup/", standup.standup, name="standup"),
     path("teams/<slug:slug>/", teams.team_detail, name="team"),
+    path("teams/<slug:slug>/audit/", audit.audit_trail, name="team-audit"),
     path("teams/<slug:slug>/members/<int:pk>/role/", teams.member_role, name="member-role"),
     path("teams/<slug:slug>/members/<int:pk>/remove/", teams.member_remove, name="member-remove"),
     path("teams/<slug:slug>/projects/new/", teams.project_new, name="project-new"),

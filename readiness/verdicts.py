@@ -11,6 +11,7 @@ from typing import Any
 
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from checks.messages import AWAITING, AWAITING_TEMPLATES, render
 from readiness.formatting import format_coverage, format_score
@@ -23,6 +24,30 @@ def verdict_label(verdict: str) -> str:
     if verdict == Verdict.NOT_READY:
         return _("not ready")
     return _("no verdict")
+
+
+def waiver_count(reasons: Iterable[Mapping[str, Any]] | None) -> int:
+    """How many checks were waived, from the verdict's reasons (the `waived` one)."""
+    for reason in reasons or ():
+        if reason.get("code") == "waived":
+            return int(reason.get("count") or len(reason.get("checks") or ()))
+    return 0
+
+
+def verdict_phrase(verdict: str, reasons: Iterable[Mapping[str, Any]] | None) -> str:
+    """The verdict with its waivers: "ready with 2 waivers", or the bare verdict."""
+    label = verdict_label(verdict)
+    count = waiver_count(reasons)
+    if not count or verdict not in (Verdict.READY, Verdict.NOT_READY):
+        return label
+    return ngettext(
+        "%(verdict)s with %(count)s waiver", "%(verdict)s with %(count)s waivers", count
+    ) % {"verdict": label, "count": count}
+
+
+def blocking_reasons(reasons: Iterable[Mapping[str, Any]] | None) -> list[Mapping[str, Any]]:
+    """The reasons that make the verdict "not ready" (the `waived` one never does)."""
+    return [reason for reason in reasons or () if reason.get("code") != "waived"]
 
 
 def reason_text(reason: Mapping[str, Any]) -> str:
@@ -50,6 +75,13 @@ def reason_text(reason: Mapping[str, Any]) -> str:
         else:
             message = _("Critical check %(check)s failed.")
         return message % {"check": reason.get("check", "?")}
+    if code == "waived":
+        checks = list(reason.get("checks") or ())
+        return ngettext(
+            "%(count)s check is waived, so not scored: %(checks)s.",
+            "%(count)s checks are waived, so not scored: %(checks)s.",
+            len(checks),
+        ) % {"count": len(checks), "checks": ", ".join(checks)}
     details = ", ".join(f"{k}={v}" for k, v in reason.items() if k != "code")
     return _("%(code)s (%(details)s)") % {"code": code, "details": details} if details else code
 
@@ -59,7 +91,14 @@ def reasons_text(reasons: Iterable[Mapping[str, Any]]) -> list[str]:
 
 
 # The marks of the teams' own documents, so that text output reads like them.
-STATUS_ICONS = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "⛔", "skip": "⏭️"}
+STATUS_ICONS = {
+    "pass": "✅",
+    "warn": "⚠️",
+    "fail": "❌",
+    "error": "⛔",
+    "skip": "⏭️",
+    "waived": "🏳️",
+}
 AWAITING_ICON = "⏳"
 
 
@@ -70,6 +109,7 @@ def status_word(status: str) -> str:
         "fail": _("FAIL"),
         "error": _("ERROR"),
         "skip": _("SKIP"),
+        "waived": _("WAIVED"),
         "pending": _("PENDING"),
         "running": _("RUNNING"),
     }.get(status, status.upper())

@@ -147,3 +147,31 @@ class BackfillRequestFactory(factory.django.DjangoModelFactory):
     since = dt.date(2026, 1, 1)
     every = "day"
     revisions = factory.LazyFunction(lambda: ["0" * 40])
+
+
+class AuditEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.AuditEntry
+
+    team = factory.SubFactory(TeamFactory)
+    action = "project.schedule"
+    target_label = "Project"
+    before = factory.LazyFunction(lambda: {"schedule": ""})
+    after = factory.LazyFunction(lambda: {"schedule": "30 8 * * 1-5"})
+
+
+class WaiverFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Waiver
+
+    project = factory.SubFactory(ProjectFactory)
+    team = factory.SelfAttribute("project.team")
+    check_key = "check-0"
+    reason = "a vendor fix is due"
+    until = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=30))
+    ends_at = factory.LazyAttribute(
+        lambda w: timezone.make_aware(
+            dt.datetime.combine(w.until + dt.timedelta(days=1), dt.time.min)
+        )
+    )
+    requested_by = factory.SubFactory(UserFactory)

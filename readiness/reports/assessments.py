@@ -27,6 +27,8 @@ def run_report_data(
         "coverage": card.coverage,
         "verdict": card.verdict,
         "reasons": [dict(reason) for reason in card.reasons],
+        "levels": list(checklist.levels),
+        "level": card.level.achieved if card.level else None,
         "revision": revision,
         "categories": [
             {
@@ -80,6 +82,9 @@ def assessment_report_data(assessment: Assessment) -> dict[str, Any]:
         "coverage": assessment.coverage,
         "verdict": assessment.verdict or None,
         "reasons": list(assessment.verdict_reasons),
+        "levels": list(assessment.checklist.levels),
+        "level": assessment.level or None,
+        "waived": list(assessment.waived),
         "revision": assessment.revision or None,
         "categories": [
             {

@@ -16,7 +16,7 @@ from readiness.verdicts import (
     STATUS_ICONS,
     reasons_text,
     status_word,
-    verdict_label,
+    verdict_phrase,
 )
 
 DETAILS_CHARS = 160
@@ -28,6 +28,17 @@ def _row(*cells: object) -> str:
 
 def _clip(text: str, limit: int = DETAILS_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _level_line(level: str, levels: list[str], target: str) -> str:
+    """The achieved level among the checklist's, with the target when one is set."""
+    line = _("Level: %(level)s (levels: %(levels)s)") % {
+        "level": level or _("none"),
+        "levels": " < ".join(levels),
+    }
+    if target:
+        line += " · " + _("target: %(target)s") % {"target": target}
+    return line
 
 
 def _cell(text: str) -> str:
@@ -121,9 +132,25 @@ def report_markdown(report: Report) -> str:
         )
     else:
         out += ["", _("No previous assessment.")]
-    out += ["", _("Verdict: %(verdict)s") % {"verdict": verdict_label(a.verdict or "")}]
+    out += [
+        "",
+        _("Verdict: %(verdict)s") % {"verdict": verdict_phrase(a.verdict or "", a.verdict_reasons)},
+    ]
     for reason in reasons_text(a.verdict_reasons):
         out.append(f"- {reason}")
+    if a.checklist.levels:
+        out += ["", _level_line(a.level, a.checklist.levels, report.project.target_level)]
+    for entry in a.waived:
+        out.append(
+            "- "
+            + _("Waived: %(check)s until %(until)s (waiver #%(id)s): %(reason)s")
+            % {
+                "check": entry["check"],
+                "until": entry["until"],
+                "id": entry["waiver"],
+                "reason": _cell(entry["reason"]),
+            }
+        )
 
     out += ["", "## 4. " + _("Changes since the previous assessment"), ""]
     if previous is None:

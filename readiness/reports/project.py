@@ -25,7 +25,7 @@ from readiness.models import (
     Project,
 )
 from readiness.selectors.assessments import comparison, previous_assessment
-from readiness.verdicts import awaiting, reasons_text, summary_text
+from readiness.verdicts import awaiting, reasons_text, summary_text, verdict_phrase
 
 TODO_LIMIT = 200
 # Statuses that say how well a check does, worst first; any other status is not a measure.
@@ -242,7 +242,12 @@ def report_data(report: Report) -> dict[str, Any]:
         "score": a.score,
         "coverage": a.coverage,
         "verdict": a.verdict or None,
+        "verdict_text": verdict_phrase(a.verdict or "", a.verdict_reasons),
         "reasons": reasons_text(a.verdict_reasons),
+        "levels": list(a.checklist.levels),
+        "level": a.level or None,
+        "target_level": report.project.target_level or None,
+        "waived": [dict(entry) for entry in a.waived],
         "previous": (
             {
                 "assessment": previous.pk,

@@ -17,7 +17,7 @@ from readiness.verdicts import (
     awaiting,
     reasons_text,
     status_word,
-    verdict_label,
+    verdict_phrase,
 )
 
 DETAILS_WIDTH = 90
@@ -81,10 +81,12 @@ def assessment_text(report: Mapping[str, Any]) -> str:
         lines.append(f"  {_pad(category['name'], name_width)}  {line}")
     lines.append("")
     lines.append(_("Score: %(line)s") % {"line": score_line(report["score"], report["coverage"])})
-    verdict = verdict_label(report["verdict"] or "")
+    verdict = verdict_phrase(report["verdict"] or "", report.get("reasons"))
     lines.append(
         _("Verdict: %(verdict)s (ready at %(ready_at)s)")
         % {"verdict": verdict, "ready_at": format_score(report["ready_at"])}
     )
     lines.extend(f"  - {sentence}" for sentence in reasons_text(report.get("reasons") or []))
+    if report.get("levels"):
+        lines.append(_("Level: %(level)s") % {"level": report.get("level") or _("none")})
     return "\n".join(lines)

@@ -23,7 +23,8 @@ STATUS_ORDER = {
     "running": 4,
     "pending": 5,
     "pass": 6,
-    "skip": 7,
+    "waived": 7,
+    "skip": 8,
 }
 
 
@@ -71,7 +72,9 @@ def latest_done(
     found: dict[int, list[Assessment]] = {project_id: [] for project_id in project_ids}
     for assessment in (
         Assessment.objects.filter(condition)
-        .defer("note")
+        # The checklist's levels are shown beside the score; its file is not read.
+        .select_related("checklist")
+        .defer("note", "checklist__source_text")
         .order_by("project_id", "-evaluated_at", "-id")
     ):
         found[assessment.project_id].append(assessment)
@@ -111,7 +114,9 @@ def latest_measured(
     claims: dict[int, Assessment] = {}
     for assessment in (
         Assessment.objects.filter(condition)
-        .defer("note")
+        # The checklist's levels are shown beside the score; its file is not read.
+        .select_related("checklist")
+        .defer("note", "checklist__source_text")
         .order_by("project_id", "-evaluated_at", "-id")
     ):
         if assessment.claimed:

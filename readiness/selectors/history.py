@@ -59,6 +59,8 @@ def history_page(
         "score",
         "coverage",
         "verdict",
+        "verdict_reasons",
+        "level",
         "claimed",
     )
     if filters.date_from:

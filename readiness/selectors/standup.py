@@ -19,6 +19,7 @@ from readiness.models import (
     CheckResult,
     Project,
     Team,
+    Waiver,
 )
 from readiness.selectors.common import (
     FAILING,
@@ -27,6 +28,7 @@ from readiness.selectors.common import (
     latest_measured,
     score_delta,
 )
+from readiness.selectors.waivers import waivers_ending
 
 STANDUP_HORIZON = dt.timedelta(days=7)
 
@@ -66,12 +68,19 @@ class ProjectDigest:
     expiring: list[Attestation]
     running: Assessment | None = None
     claim: Assessment | None = None  # a document's latest claim, shown beside
+    # Approved waivers ending within the horizon, and those that ended since `since`.
+    waivers_ending: list[Waiver] = field(default_factory=list)
+    waivers_ended: list[Waiver] = field(default_factory=list)
 
     @property
     def delta(self) -> float | None:
         if self.current is None or self.baseline is None:
             return None
         return score_delta(self.current.score, self.baseline.score)
+
+    @property
+    def waiver_count(self) -> int:
+        return len(self.waivers_ending) + len(self.waivers_ended)
 
     @property
     def action_count(self) -> int:
@@ -87,8 +96,8 @@ class ProjectDigest:
 def standup_digest(*, team: Team, since: dt.datetime, now: dt.datetime) -> list[ProjectDigest]:
     """Every project of the team: the latest score against the latest one at `since`,
     checks newly failing and fixed between them, open action items overdue or due within
-    a week, and attestations expiring within a week (7 queries, whatever the number of
-    projects' assessments)."""
+    a week, attestations expiring within a week, and waivers ending within a week or
+    ended since `since` (8 queries, whatever the number of projects' assessments)."""
     projects = list(team.projects.order_by("name"))
     ids = [p.pk for p in projects]
     # Measured against measured: a document's claim is never the baseline.
@@ -137,6 +146,14 @@ def standup_digest(*, team: Team, since: dt.datetime, now: dt.datetime) -> list[
     ):
         expiring[attestation.project_id].append(attestation)
 
+    ending, ended = waivers_ending(
+        projects=projects, now=now, ahead_days=STANDUP_HORIZON.days, since=since
+    )
+    waivers: dict[tuple[str, int], list[Waiver]] = defaultdict(list)
+    for kind, rows in (("ending", ending), ("ended", ended)):
+        for waiver in rows:
+            waivers[kind, waiver.project_id].append(waiver)
+
     digests = []
     for project in projects:
         latest, before = pairs[project.pk]
@@ -169,6 +186,8 @@ def standup_digest(*, team: Team, since: dt.datetime, now: dt.datetime) -> list[
                 expiring=expiring[project.pk],
                 running=running.get(project.pk),
                 claim=current[project.pk].claim,
+                waivers_ending=waivers["ending", project.pk],
+                waivers_ended=waivers["ended", project.pk],
             )
         )
     return digests

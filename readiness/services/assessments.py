@@ -40,6 +40,7 @@ from readiness.queue import QueueUnavailable, TaskCall, queue_check, queue_send
 from readiness.scored import scored_check
 from readiness.scoring import ScoreCard, score_checks
 from readiness.services.outcomes import outcome_evaluate, outcome_fields, result_spec
+from readiness.services.waivers import waived_snapshot, waivers_in_force
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +88,10 @@ def assessment_create(
     now = timezone.now()
     evaluated_at = evaluated_at or now
     checks = list(checklist.checks.select_related("category").order_by("position"))
+    keys = {check.key for check in checks}
+    waived = waived_snapshot(
+        [w for w in waivers_in_force(project=project, at=evaluated_at) if w.check_key in keys]
+    )
     manual = [c for c in checks if _decided_at_creation(c) and _evaluable(c, only_types)]
     decided = _decide_at_creation(project, manual, evaluated_at)
     resend_by = now + dt.timedelta(seconds=settings.READINESS_LEASE_SECONDS)
@@ -112,6 +117,7 @@ def assessment_create(
             checks_total=len(rows),
             checks_done=sum(1 for row in rows if row.status != ResultStatus.PENDING),
             requested_by=user,
+            waived=waived,
         )
         for row in rows:
             row.assessment = assessment
@@ -226,12 +232,14 @@ def assessment_finalize(*, assessment_id: int) -> bool:
         if not won:
             return False
         assessment = Assessment.objects.select_related("checklist").get(pk=assessment_id)
+        _waive(assessment)
         card = assessment_scorecard(assessment=assessment)
         assessment.score = card.score
         assessment.coverage = card.coverage
         assessment.verdict = card.verdict
         assessment.verdict_reasons = [dict(reason) for reason in card.reasons]
-        assessment.save(update_fields=["score", "coverage", "verdict", "verdict_reasons"])
+        assessment.level = (card.level.achieved if card.level else None) or ""
+        assessment.save(update_fields=["score", "coverage", "verdict", "verdict_reasons", "level"])
         names = dict(assessment.checklist.categories.values_list("key", "name"))
         CategoryScore.objects.filter(assessment=assessment).delete()
         CategoryScore.objects.bulk_create(
@@ -249,9 +257,36 @@ def assessment_finalize(*, assessment_id: int) -> bool:
     return True
 
 
+def _waive(assessment: Assessment) -> None:
+    """The results of the checks an approved waiver covered when the assessment was
+    evaluated become `waived`; what they measured stays in their details."""
+    by_key = {entry["check"]: entry for entry in assessment.waived}
+    if not by_key:
+        return
+    rows = CheckResult.objects.filter(
+        assessment=assessment, check_item__key__in=list(by_key)
+    ).select_related("check_item")
+    for row in rows:
+        if row.status == ResultStatus.WAIVED:
+            continue
+        entry = by_key[row.check_item.key]
+        row.details = {
+            **(row.details or {}),
+            "waived": {
+                "waiver": entry["waiver"],
+                "until": entry["until"],
+                "reason": entry["reason"],
+                "measured": row.status,
+            },
+        }
+        row.status = ResultStatus.WAIVED
+        row.credit = None
+        row.save(update_fields=["status", "credit", "details"])
+
+
 def assessment_scorecard(*, assessment: Assessment) -> ScoreCard:
-    """The scores recomputed from the stored results. A row that has no result yet counts
-    as `error`: nothing was measured."""
+    """The scores recomputed from the stored results (a waived check is `waived` there).
+    A row that has no result yet counts as `error`: nothing was measured."""
     results = assessment.results.select_related("check_item__category")
     checks = [
         scored_check(result.check_item, result.status if result.is_finished else Status.ERROR.value)
@@ -262,6 +297,7 @@ def assessment_scorecard(*, assessment: Assessment) -> ScoreCard:
         checks,
         {category.key: category.weight for category in categories},
         ready_at=assessment.checklist.ready_at,
+        levels=assessment.checklist.levels,
     )
 
 

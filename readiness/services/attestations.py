@@ -6,11 +6,13 @@ import datetime as dt
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from checks.manual import MANUAL
 from readiness.models import Attestation, AttestationStatus, Check, ChecklistVersion, Project
+from readiness.services.audit import audit_record
 
 
 def manual_check(*, project: Project, check_key: str) -> Check | None:
@@ -72,5 +74,19 @@ def attestation_create(
         valid_until=attested_at + dt.timedelta(days=valid_days) if valid_days else None,
     )
     attestation.full_clean()
-    attestation.save()
+    with transaction.atomic():
+        attestation.save()
+        audit_record(
+            team=project.team,
+            actor=user,
+            action="attestation.create",
+            target=attestation,
+            after={
+                "check": attestation.check_key,
+                "status": attestation.status,
+                "valid_until": attestation.valid_until,
+                "evidence_url": attestation.evidence_url,
+            },
+            summary=attestation.note,
+        )
     return attestation

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -17,6 +18,7 @@ from checks.checklist import ChecklistError, Problem, dump_checklist, load_check
 from checks.registry import FILE_CHECK_TYPES
 from checks.spec import CategorySpec, Checklist, CheckSpec, Severity
 from readiness.models import Category, Check, ChecklistVersion, Project
+from readiness.services.audit import audit_record
 
 
 def checklist_digest(source_text: str) -> str:
@@ -24,7 +26,12 @@ def checklist_digest(source_text: str) -> str:
 
 
 def checklist_upload(
-    *, project: Project, source: str | bytes, source_name: str, filename: str | None = None
+    *,
+    project: Project,
+    source: str | bytes,
+    source_name: str,
+    filename: str | None = None,
+    actor: AbstractBaseUser | None = None,
 ) -> tuple[ChecklistVersion, bool]:
     """Validate an uploaded checklist file and store it as the project's next version
     unless it is unchanged. Returns the current version and whether it was created.
@@ -33,7 +40,11 @@ def checklist_upload(
     checklist = load_checklist(source, filename=filename or source_name)
     text = source.decode("utf-8") if isinstance(source, bytes) else source
     return checklist_version_save(
-        project=project, checklist=checklist, source_text=text, source_name=source_name[:255]
+        project=project,
+        checklist=checklist,
+        source_text=text,
+        source_name=source_name[:255],
+        actor=actor,
     )
 
 
@@ -121,9 +132,15 @@ def _prefixed(options: Mapping[str, Any], prefix: str) -> dict[str, Any]:
 
 @transaction.atomic
 def checklist_version_save(
-    *, project: Project, checklist: Checklist, source_text: str, source_name: str = ".readiness.yml"
+    *,
+    project: Project,
+    checklist: Checklist,
+    source_text: str,
+    source_name: str = ".readiness.yml",
+    actor: AbstractBaseUser | None = None,
 ) -> tuple[ChecklistVersion, bool]:
-    """Store `checklist` as the project's next version unless the file is unchanged.
+    """Store `checklist` as the project's next version unless the file is unchanged, with
+    an entry in the team's audit trail by `actor` (None: the system or the command line).
     Returns the current version and whether it was created."""
     digest = checklist_digest(source_text)
     current = (
@@ -173,6 +190,15 @@ def checklist_version_save(
             )
             position += 1
         Check.objects.bulk_create(checks)
+    audit_record(
+        team=project.team,
+        actor=actor,
+        action="checklist.version",
+        target=version,
+        before={"version": current.number, "digest": current.digest} if current else None,
+        after={"version": version.number, "digest": digest, "name": version.name},
+        summary=source_name,
+    )
     return version, True
 
 

@@ -9,12 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from checks.checklist import load_checklist_file
 from readiness.models import ChecklistVersion, Project, Team, is_git_url, subfolder_clean
+from readiness.services.audit import audit_record
 from readiness.services.checklists import (
     checklist_prefixed,
     checklist_version_save,
@@ -127,6 +129,7 @@ def project_upsert(
 
     with transaction.atomic():
         project = Project.objects.select_for_update().filter(slug=slug).first()
+        before = {"schedule": project.schedule, "timezone": project.timezone} if project else None
         if project is None:
             project = Project(slug=slug, name=name or slug, team=_team(team_name or DEFAULT_TEAM))
         else:
@@ -148,6 +151,17 @@ def project_upsert(
             project=project, checklist=spec, source_text=text, source_name=Path(checklist_path).name
         )
         schedule_sync(project=project)
+        after = {"schedule": project.schedule, "timezone": project.timezone}
+        if before is not None and before != after:
+            audit_record(
+                team=project.team,
+                actor=None,
+                action="project.schedule",
+                target=project,
+                before=before,
+                after=after,
+                summary="add_project",
+            )
     return project, version, created
 
 
@@ -163,6 +177,7 @@ def project_add(
     path_prefix: str = "",
     upload: str | bytes | None = None,
     upload_name: str = ".readiness.yml",
+    actor: AbstractBaseUser | None = None,
 ) -> Project:
     """A project added from the dashboard: its checklist is the starter file `starter` of
     the checklists folder with every file check's globs under `path_prefix`, or the
@@ -205,6 +220,7 @@ def project_add(
                 checklist=checklist,
                 source_text=stored_text,
                 source_name=filename[:255],
+                actor=actor,
             )
     except IntegrityError:
         # Another request took the slug between the check and the insert.

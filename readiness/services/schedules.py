@@ -9,12 +9,14 @@ import json
 import zoneinfo
 
 from celery.schedules import crontab
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext, gettext_lazy
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from readiness.models import Project
+from readiness.services.audit import audit_record
 
 SCHEDULED_TASK = "readiness.tasks.scheduled_assessment"
 _FIELDS = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
@@ -70,16 +72,34 @@ def schedule_parse(*, schedule: str, timezone: str) -> dict[str, str]:
     return fields
 
 
-def schedule_update(*, project: Project, schedule: str, timezone: str) -> None:
+def schedule_update(
+    *,
+    project: Project,
+    schedule: str,
+    timezone: str,
+    actor: AbstractBaseUser | None = None,
+) -> None:
     """Give the project a new schedule in a time zone and update its periodic task, in one
-    transaction. Raises ScheduleError naming the field; nothing is saved then, and the
-    project keeps its stored schedule and time zone."""
+    transaction, with an entry in the audit trail when it changed. Raises ScheduleError
+    naming the field; nothing is saved then, and the project keeps its stored schedule and
+    time zone."""
     try:
         with transaction.atomic():
+            before = {"schedule": project.schedule, "timezone": project.timezone}
             project.schedule = schedule.strip()
             project.timezone = timezone.strip()
             project.save(update_fields=["schedule", "timezone"])
             schedule_sync(project=project)
+            after = {"schedule": project.schedule, "timezone": project.timezone}
+            if after != before:
+                audit_record(
+                    team=project.team,
+                    actor=actor,
+                    action="project.schedule",
+                    target=project,
+                    before=before,
+                    after=after,
+                )
     except ScheduleError:
         project.refresh_from_db(fields=["schedule", "timezone"])
         raise

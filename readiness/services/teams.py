@@ -1,21 +1,25 @@
 """Team membership changed by a team's admins: adding a user, changing a role, removing a
-member; a team always keeps at least one admin."""
+member; a team always keeps at least one admin. Every change is in the audit trail."""
 
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from readiness.models import Membership, Role, Team
+from readiness.services.audit import audit_record
 
 
 class MembershipError(ValueError):
     """A membership change that cannot be made; the message says why."""
 
 
-def membership_add(*, team: Team, identifier: str, role: str) -> Membership:
+def membership_add(
+    *, team: Team, identifier: str, role: str, actor: AbstractBaseUser | None = None
+) -> Membership:
     """Add the existing user whose username or email is `identifier` to `team`."""
     identifier = identifier.strip()
     _check_role(role)
@@ -42,10 +46,20 @@ def membership_add(*, team: Team, identifier: str, role: str) -> Membership:
                 _("%(user)s is already a member of %(team)s.")
                 % {"user": user.get_username(), "team": team.name}
             )
-        return Membership.objects.create(team=team, user=user, role=role)
+        membership = Membership.objects.create(team=team, user=user, role=role)
+        audit_record(
+            team=team,
+            actor=actor,
+            action="membership.add",
+            target=membership,
+            after={"user": user.get_username(), "role": role},
+        )
+    return membership
 
 
-def membership_set_role(*, team: Team, membership_id: int, role: str) -> Membership:
+def membership_set_role(
+    *, team: Team, membership_id: int, role: str, actor: AbstractBaseUser | None = None
+) -> Membership:
     """Give a member another role; the last admin keeps theirs."""
     _check_role(role)
     with transaction.atomic():
@@ -56,12 +70,24 @@ def membership_set_role(*, team: Team, membership_id: int, role: str) -> Members
                 membership,
                 _("%(user)s is the team's last admin: make another member admin first."),
             )
+        before = membership.role
         membership.role = role
         membership.save(update_fields=["role"])
+        if before != role:
+            audit_record(
+                team=team,
+                actor=actor,
+                action="membership.role",
+                target=membership,
+                before={"user": membership.user.get_username(), "role": before},
+                after={"user": membership.user.get_username(), "role": role},
+            )
     return membership
 
 
-def membership_remove(*, team: Team, membership_id: int) -> Membership:
+def membership_remove(
+    *, team: Team, membership_id: int, actor: AbstractBaseUser | None = None
+) -> Membership:
     """Remove a member from the team; the last admin stays."""
     with transaction.atomic():
         membership = _locked(team, membership_id)
@@ -69,6 +95,13 @@ def membership_remove(*, team: Team, membership_id: int) -> Membership:
             _keep_an_admin(
                 team, membership, _("%(user)s is the team's last admin and cannot be removed.")
             )
+        audit_record(
+            team=team,
+            actor=actor,
+            action="membership.remove",
+            target=membership,
+            before={"user": membership.user.get_username(), "role": membership.role},
+        )
         membership.delete()
     return membership
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from readiness import verdicts
 from readiness.formatting import format_coverage, format_score
 from readiness.formatting import format_decimal as decimal
-from readiness.models import ResultStatus, Trigger, Verdict
+from readiness.models import ResultStatus, Trigger, Verdict, WaiverStatus
 
 register = template.Library()
 
@@ -105,6 +105,17 @@ def status_label(status: str) -> str:
     return str(labels.get(status, status))
 
 
+@register.filter
+def status_text(status: str) -> str:
+    """The word for a result's status (Pass, Fail, Waived...)."""
+    return status_label(status)
+
+
+@register.filter
+def waiver_state_label(state: str) -> str:
+    return str(dict(WaiverStatus.choices).get(state, state))
+
+
 # Badges repeat on every row of long tables: build each once per language.
 @lru_cache(maxsize=256)
 def _status_badge(status: str, language: str) -> SafeString:
@@ -182,7 +193,7 @@ def not_measured(groups: Iterable[Any]) -> list[Any]:
 
 
 @lru_cache(maxsize=64)
-def _verdict_badge(verdict: str, language: str) -> SafeString:
+def _verdict_badge(verdict: str, waivers: int, language: str) -> SafeString:
     if verdict == Verdict.READY:
         css, icon = "ready", "✓"
     elif verdict == Verdict.NOT_READY:
@@ -195,13 +206,42 @@ def _verdict_badge(verdict: str, language: str) -> SafeString:
         css,
         verdict,
         icon,
-        verdicts.verdict_label(verdict),
+        verdicts.verdict_phrase(
+            verdict, [{"code": "waived", "count": waivers}] if waivers else None
+        ),
     )
 
 
 @register.simple_tag
-def verdict_badge(verdict: str | None) -> SafeString:
-    return _verdict_badge(verdict or "", get_language())
+def verdict_badge(
+    verdict: str | None, reasons: Iterable[Mapping[str, Any]] | None = None
+) -> SafeString:
+    """The verdict, coloured; with the verdict's reasons, its waivers too ("ready with 2
+    waivers")."""
+    return _verdict_badge(verdict or "", verdicts.waiver_count(reasons), get_language())
+
+
+@register.simple_tag
+def level_badge(level: str | None, levels: Sequence[str] | None, target: str = "") -> SafeString:
+    """The achieved level among the checklist's `levels` ("Level silver", or "No level yet"),
+    with the target when one is set; nothing when the checklist has no levels."""
+    if not levels:
+        return format_html("")
+    rank = list(levels).index(level) + 1 if level in levels else 0
+    reached = bool(target) and target in levels and rank >= list(levels).index(target) + 1
+    text = _("Level %(level)s") % {"level": level} if level else _("No level yet")
+    if target and target in levels and not reached:
+        text = _("%(level)s · target %(target)s") % {"level": text, "target": target}
+    return format_html(
+        '<span class="level-badge level-rank-{}{}" data-level="{}" data-testid="level"'
+        ' title="{}"><span aria-hidden="true">{}</span> {}</span>',
+        rank,
+        " level-target-reached" if reached else "",
+        level or "",
+        " < ".join(levels),
+        "★" if rank else "☆",
+        text,
+    )
 
 
 # The model's choices are the engine's plain values; these are the words people read.
@@ -338,7 +378,7 @@ _HIDDEN_SUFFIXES = ("_bytes", "_truncated")
 # Shown as the summary, not in the evidence panel.
 # Markers the badge and the status words already say (checks.messages.AWAITING, and the
 # runner's not-evaluable flag).
-_HIDDEN_DETAILS = frozenset({"message", "awaiting", "not_evaluable"})
+_HIDDEN_DETAILS = frozenset({"message", "awaiting", "not_evaluable", "waived"})
 _DETAIL_TEXT_LIMIT = 4000
 
 

@@ -36,6 +36,7 @@ def checklist(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                     project=project,
                     source=form.cleaned_data["source"],
                     source_name=form.cleaned_data["source_name"],
+                    actor=request.user,
                 )
             except ChecklistError as error:
                 problems = error.problems

@@ -244,3 +244,44 @@ def form_add_errors(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, error.messages)
+
+
+class WaiverRequestForm(forms.Form):
+    check_key = forms.ChoiceField(
+        label=_("Check"), error_messages={"required": _("Choose the check to waive.")}
+    )
+    until = forms.DateField(
+        label=_("Until"),
+        widget=forms.DateInput({"type": "date"}),
+        error_messages={"required": _("Give the last day the waiver holds.")},
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea({"rows": 2}),
+        error_messages={"required": _("Give a reason: why the check does not apply for now.")},
+    )
+
+    def __init__(self, *args: Any, checks: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["check_key"].choices = [("", _("— choose —")), *checks]
+
+
+class WaiverDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "approve"), ("deny", "deny")])
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False)
+
+
+class TargetLevelForm(forms.Form):
+    level = forms.CharField(label=_("Target level"), max_length=40, required=False)
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.CharField(label=_("Action"), max_length=60, required=False)
+    person = forms.CharField(label=_("Person"), max_length=150, required=False)
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput({"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput({"type": "date"})
+    )

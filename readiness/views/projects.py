@@ -28,6 +28,7 @@ from readiness.selectors.projects import (
 from readiness.views.backfills import backfill_context
 from readiness.views.common import HtmxHttpRequest, render_partial, role_flags
 from readiness.views.forms import ActionItemForm, AttestationForm, ScheduleForm
+from readiness.views.waivers import levels_context, waivers_context
 
 TEMPLATE = "readiness/project.html"
 
@@ -54,11 +55,14 @@ def project_context(request: HtmxHttpRequest, project: Project) -> dict[str, Any
     """Everything the project page shows, but the run widget."""
     summary = project_summary(project=project)
     checklist = project.current_checklist()
+    groups = result_groups(assessment=summary.latest) if summary.latest else []
+    results = [result for group in groups for result in group.results]
+    latest = [summary.latest] if summary.latest else []
     return {
         "project": project,
         **role_flags(project.user_role),
         "summary": summary,
-        "groups": (result_groups(assessment=summary.latest) if summary.latest else []),
+        "groups": groups,
         "checklist": checklist,
         "manual": manual_panel(
             manual_checks(project=project, checklist=checklist, now=timezone.now())
@@ -72,6 +76,8 @@ def project_context(request: HtmxHttpRequest, project: Project) -> dict[str, Any
         ),
         **chart_context(project, request, summary.latest or summary.claim),
         **backfill_context(project),
+        **waivers_context(request, project),
+        **levels_context(project, latest, results, checklist),
     }
 
 

@@ -26,6 +26,7 @@ def project_schedule(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                 project=project,
                 schedule=form.cleaned_data["schedule"],
                 timezone=form.cleaned_data["timezone"],
+                actor=request.user,
             )
             saved = True
         except ScheduleError as error:

@@ -61,7 +61,10 @@ def team_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if form.is_valid():
         try:
             membership = membership_add(
-                team=team, identifier=form.cleaned_data["who"], role=form.cleaned_data["role"]
+                team=team,
+                identifier=form.cleaned_data["who"],
+                role=form.cleaned_data["role"],
+                actor=request.user,
             )
         except MembershipError as error:
             form.add_error("who", str(error))
@@ -85,7 +88,7 @@ def member_role(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
         return redirect("readiness:team", slug=team.slug)
     try:
         membership = membership_set_role(
-            team=team, membership_id=pk, role=form.cleaned_data["role"]
+            team=team, membership_id=pk, role=form.cleaned_data["role"], actor=request.user
         )
     except MembershipError as error:
         messages.error(request, str(error))
@@ -103,7 +106,7 @@ def member_role(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
 def member_remove(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     team = team_for_user(request.user, slug, role=Role.ADMIN)
     try:
-        membership = membership_remove(team=team, membership_id=pk)
+        membership = membership_remove(team=team, membership_id=pk, actor=request.user)
     except MembershipError as error:
         messages.error(request, str(error))
     else:
@@ -142,6 +145,7 @@ def project_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                     path_prefix=data["path_prefix"],
                     upload=upload.read() if upload else None,
                     upload_name=upload.name if upload else ".readiness.yml",
+                    actor=request.user,
                 )
             except ProjectError as error:
                 for problem in error.all:

@@ -41,6 +41,8 @@ def history_points(project: Project) -> list[dict[str, Any]]:
             "score": a.score,
             "coverage": a.coverage,
             "verdict": a.verdict or None,
+            "level": a.level or None,
+            "waived": [entry["check"] for entry in a.waived],
             "checks": [{"key": r.check_item.key, "status": r.status} for r in a.results.all()],
         }
         for a in assessments
@@ -53,6 +55,10 @@ def history_text(points: list[dict[str, Any]]) -> str:
         return _("No assessment yet.")
     header = [_("#"), _("Date"), _("Revision"), _("Trigger"), _("Status"), _("Score")]
     header += [_("Coverage"), _("Verdict")]
+    # The level column only for a project that has reached a level at some point.
+    leveled = any(p.get("level") for p in points)
+    if leveled:
+        header.append(_("Level"))
     rows = [
         [
             str(p["id"]),
@@ -63,6 +69,7 @@ def history_text(points: list[dict[str, Any]]) -> str:
             format_score(p["score"]),
             format_coverage(p["coverage"]),
             verdict_label(p["verdict"] or ""),
+            *([p["level"] or "–"] if leveled else []),
         ]
         for p in points
     ]

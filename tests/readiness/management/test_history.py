@@ -69,6 +69,8 @@ def test_it_lists_assessments_oldest_first_by_evaluation_date_then_id(checklist)
         "score": 0.0,
         "coverage": 1.0,
         "verdict": "not-ready",
+        "level": None,
+        "waived": [],
         "checks": [{"key": "signature", "status": "fail"}, {"key": "tls", "status": "skip"}],
     }
     assert points[2]["date"] == "2026-02-16T09:00:00+00:00"

@@ -106,5 +106,37 @@ def test_it_runs_a_bounded_number_of_queries_whatever_the_history(
     add_history(world.project, world.checklist, count)
     second = factories.ProjectFactory(team=world.team)
     add_history(second, factories.ChecklistVersionFactory(project=second), count)
-    with django_assert_max_num_queries(10):
+    factories.WaiverFactory(project=second, status="approved")
+    # One more than before waivers: the waivers ending or ended, for every project at once.
+    with django_assert_max_num_queries(11):
         assert client.get(URL).status_code == 200
+
+
+def test_it_announces_waivers_ending_soon_and_those_ended_since(world, login):
+    today = timezone.localdate()
+
+    def waiver(key, until, status="approved"):
+        return factories.WaiverFactory(
+            project=world.project,
+            check_key=key,
+            status=status,
+            until=until,
+            ends_at=timezone.make_aware(
+                dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min)
+            ),
+        )
+
+    waiver("cors-whitelist", today + dt.timedelta(days=3))
+    waiver("production-logger", today - dt.timedelta(days=1), status="expired")
+    waiver("stripe-webhook-signature", today + dt.timedelta(days=40))
+    waiver("cpu-quotas-reviewed", today + dt.timedelta(days=2), status="requested")
+    since = (timezone.now() - dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+
+    html = login().get(URL, {"since": since}).content.decode()
+
+    box = html.split('data-testid="standup-waivers"')[1].split("</div>")[0]
+    assert '<span class="count">2</span>' in box
+    assert "cors-whitelist" in box
+    assert "production-logger" in box and "counts again" in box
+    assert "stripe-webhook-signature" not in box  # ends long after the week
+    assert "cpu-quotas-reviewed" not in box  # only asked for
