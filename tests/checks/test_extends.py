@@ -35,6 +35,9 @@ categories:
 """
 
 
+HEADER = "version: 1\nextends: platform/base\nparams: {service: a}\n"
+
+
 def resolver(files: dict[str, str]):
     def resolve(ref: str) -> tuple[str, str]:
         if ref not in files:
@@ -157,7 +160,7 @@ def test_it_refuses_a_cycle():
 
 
 def test_it_refuses_an_override_of_a_check_the_base_lacks():
-    text = "version: 1\nextends: platform/base\nparams: {service: a}\noverrides:\n  debug-of: {weight: 2}\n"
+    text = HEADER + "overrides:\n  debug-of: {weight: 2}\n"
     assert problems(text) == [
         "project.yml:5 overrides.debug-of: the base platform/base has no check 'debug-of' "
         "(did you mean 'debug-off'?)"
@@ -165,7 +168,7 @@ def test_it_refuses_an_override_of_a_check_the_base_lacks():
 
 
 def test_it_sends_whoever_disables_an_inherited_check_to_a_waiver():
-    text = "version: 1\nextends: platform/base\nparams: {service: a}\noverrides:\n  runbook: {disable: true}\n"
+    text = HEADER + "overrides:\n  runbook: {disable: true}\n"
     [found] = problems(text)
     assert found.startswith(
         "project.yml:5 overrides.runbook.disable: an inherited check cannot be disabled"
@@ -190,7 +193,7 @@ categories:
 
 
 def test_it_refuses_a_level_the_base_does_not_declare_and_levels_of_its_own():
-    text = "version: 1\nextends: platform/base\nparams: {service: a}\nlevels: [x]\noverrides:\n  runbook: {level: platinum}\n"
+    text = HEADER + "levels: [x]\noverrides:\n  runbook: {level: platinum}\n"
     found = problems(text)
     assert found[0].startswith("project.yml:4 levels: the levels come from the base")
     assert found[1] == (
