@@ -255,3 +255,23 @@ class BackfillRequestAdmin(admin.ModelAdmin):
     list_display = ["project", "since", "every", "created_at", "requested_by"]
     list_filter = ["project"]
     readonly_fields = ["revisions"]
+
+
+@admin.register(models.AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the audit trail is append-only, written by readiness.services.audit."""
+
+    list_display = ["at", "team", "actor_name", "action", "target_label", "summary"]
+    list_filter = ["action", "team"]
+    list_select_related = ["team"]
+    search_fields = ["actor_name", "action", "target_label", "summary"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -147,3 +147,14 @@ class BackfillRequestFactory(factory.django.DjangoModelFactory):
     since = dt.date(2026, 1, 1)
     every = "day"
     revisions = factory.LazyFunction(lambda: ["0" * 40])
+
+
+class AuditEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.AuditEntry
+
+    team = factory.SubFactory(TeamFactory)
+    action = "project.schedule"
+    target_label = "Project"
+    before = factory.LazyFunction(lambda: {"schedule": ""})
+    after = factory.LazyFunction(lambda: {"schedule": "30 8 * * 1-5"})

@@ -26,6 +26,7 @@ def test_it_lists_and_opens_every_model_of_the_app(staff):
     factories.ActionItemFactory()
     factories.MembershipFactory()
     factories.BackfillRequestFactory()
+    factories.AuditEntryFactory()
     for model in apps.get_app_config("readiness").get_models():
         meta = model._meta
         listing = staff.get(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
@@ -174,3 +175,23 @@ def test_it_checks_and_normalises_the_subfolder_in_the_admin(staff, tmp_path):
     assert staff.post(url, project_form(project, subfolder="./services/api/")).status_code == 302
     project.refresh_from_db()
     assert project.subfolder == "services/api"
+
+
+def test_the_audit_trail_is_read_only_in_the_admin(staff):
+    entry = factories.AuditEntryFactory()
+
+    change = staff.get(reverse("admin:readiness_auditentry_change", args=[entry.pk]))
+    added = staff.get(reverse("admin:readiness_auditentry_add"))
+    deleted = staff.post(
+        reverse("admin:readiness_auditentry_delete", args=[entry.pk]), {"post": "yes"}
+    )
+    edited = staff.post(
+        reverse("admin:readiness_auditentry_change", args=[entry.pk]), {"summary": "rewritten"}
+    )
+
+    assert change.status_code == 200 and b'name="summary"' not in change.content
+    assert added.status_code == 403
+    assert deleted.status_code == 403
+    assert edited.status_code == 403
+    entry.refresh_from_db()
+    assert entry.summary == ""
