@@ -98,6 +98,28 @@ def load_checklist(
     return _load_source(_decode(text, filename), filename, resolve=resolve, template=template)
 
 
+def decode_checklist(text: str | bytes, *, filename: str) -> str:
+    """The text of a checklist file, or ChecklistError (too large, a BOM, not UTF-8)."""
+    return _decode(text, filename)
+
+
+def load_extension(text: str | bytes, *, filename: str, base: Checklist) -> Checklist:
+    """`base` with what the file `text` adds (`categories:`) and tightens (`overrides:`),
+    as a file that extends `base` would (a campaign's checks). `extends:` is refused there:
+    the base is given. Raises ChecklistError listing every problem."""
+    source = _decode(text, filename)
+    root = _compose(source, filename)
+    reader = Reader(filename)
+    document = _Document(reader, given_base=base)
+    try:
+        checklist = document.checklist(root)
+    except TooLarge:
+        raise ChecklistError([*reader.report()]) from None
+    if reader.problems:
+        raise ChecklistError(reader.report())
+    return checklist
+
+
 def load_checklist_file(path: Path, *, resolve: Resolve | None = None) -> tuple[Checklist, str]:
     """The checklist in `path` and its text; problems name the file as given."""
     filename = str(path)
@@ -258,8 +280,10 @@ class _Document:
         template: bool = False,
         given_params: dict[str, str] | None = None,
         chain: tuple[str, ...] = (),
+        given_base: Checklist | None = None,
     ) -> None:
         self.reader = reader
+        self.given_base = given_base
         self.levels: tuple[str, ...] = ()
         self.resolve = resolve
         self.template = template
@@ -295,10 +319,17 @@ class _Document:
             else {}
         )
         params = {**params, **self.given_params}
-        base = self.base(top, params) if top.given("extends") else None
+        extended = top.given("extends") or self.given_base is not None
+        if self.given_base is not None:
+            self.chain_ref = "the project's checklist"
+            base = self.given_base
+            if top.given("extends"):
+                reader.add(top.items["extends"][0], "extends", "the base is given: leave it out")
+        else:
+            base = self.base(top, params) if top.given("extends") else None
         # A base that could not be read has its problems reported; a name is not one more.
-        default_name = "" if top.given("extends") else REQUIRED
-        if not top.given("extends") and top.given("overrides"):
+        default_name = "" if extended else REQUIRED
+        if not extended and top.given("overrides"):
             reader.add(
                 top.items["overrides"][0],
                 "overrides",
@@ -332,7 +363,7 @@ class _Document:
                     continue
                 self.unique_key("category", category.key, category.line, path, category_lines)
                 categories.append(category)
-        elif not top.given("extends"):
+        elif not extended:
             top.get("categories", Reader.items)  # reports the missing field
         if base is not None:
             overrides = self.overrides(top) if top.given("overrides") else []
@@ -340,7 +371,9 @@ class _Document:
                 shared.merge_extension(
                     reader,
                     base=base,
-                    base_ref=self.chain_ref,
+                    base_ref=self.chain_ref
+                    if self.given_base is not None
+                    else f"the base {self.chain_ref}",
                     categories=categories,
                     overrides=overrides,
                     prefix=params.get(shared.PATH_PREFIX, ""),

@@ -242,7 +242,7 @@ def merge_extension(
             )
         else:
             close = _close(override.key, list(inherited))
-            message = f"the base {base_ref} has no check {override.key!r}{close}"
+            message = f"{base_ref} has no check {override.key!r}{close}"
         reader.add(override.line, override.path, message)
     for category in categories:
         for check in category.checks:
