@@ -96,6 +96,7 @@ class Campaign(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
     # Set when its checks joined the base checklist: from then on they are the base's.
+    joined_at = models.DateTimeField(_("joined the base at"), null=True, blank=True)
     joined_version = models.ForeignKey(
         BaseChecklistVersion,
         on_delete=models.PROTECT,
@@ -118,7 +119,7 @@ class Campaign(models.Model):
 
     @property
     def is_joined(self) -> bool:
-        return self.joined_version_id is not None
+        return self.joined_at is not None
 
     def days_left(self, today: dt.date) -> int:
         return (self.target - today).days

@@ -129,9 +129,7 @@ def checklist_build(
 def campaigns_for(*, team: Team, base_ids: list[int]) -> list[Campaign]:
     """Campaigns under way for a project of `team` extending the bases `base_ids`."""
     scope = Q(teams=team) | Q(base_id__in=base_ids)
-    return list(
-        Campaign.objects.filter(scope, joined_version__isnull=True).distinct().order_by("pk")
-    )
+    return list(Campaign.objects.filter(scope, joined_at__isnull=True).distinct().order_by("pk"))
 
 
 def source_extends(*, checklist_source: str) -> str:
