@@ -420,6 +420,7 @@ def campaign_chart(burnup: Burnup) -> dict[str, Any]:
                 "text": _("target"),
                 "showarrow": False,
                 "yanchor": "bottom",
+                "xanchor": "right",
                 "font": {"size": 11, "color": VERSION_MARK_COLOUR},
             }
         ],

@@ -17,7 +17,14 @@ from django.db.models import Q
 from checks.checklist import MAX_CHECKLIST_BYTES, load_checklist, load_extension
 from checks.extends import BaseNotFound, is_product_ref
 from checks.spec import Checklist
-from readiness.models import BaseChecklistVersion, Campaign, Project, Team, is_git_url
+from readiness.models import (
+    BaseChecklist,
+    BaseChecklistVersion,
+    Campaign,
+    Project,
+    Team,
+    is_git_url,
+)
 
 
 class BaseResolver:
@@ -31,6 +38,8 @@ class BaseResolver:
         # Every product base read, by reference: its version (None: a candidate text).
         self.used: dict[str, BaseChecklistVersion | None] = {}
         self.files: dict[str, str] = {}
+        # The product bases read, candidates included (the campaigns of a base follow it).
+        self.base_ids: set[int] = set()
 
     def __call__(self, ref: str) -> tuple[str, str]:
         if ref.endswith((".yml", ".yaml")):
@@ -40,10 +49,13 @@ class BaseResolver:
                 f"{ref!r} names no base: write <team>/<checklist> for a team's base checklist, "
                 "or a path ending in .yml for a file of the repository"
             )
+        team, slug = ref.split("/")
         if ref in self.candidates:
             self.used[ref] = None
+            base = BaseChecklist.objects.filter(team__slug=team, slug=slug).first()
+            if base is not None:
+                self.base_ids.add(base.pk)
             return self.candidates[ref], f"{ref} (changed)"
-        team, slug = ref.split("/")
         version = (
             BaseChecklistVersion.objects.filter(base__team__slug=team, base__slug=slug)
             .order_by("-number")
@@ -52,6 +64,7 @@ class BaseResolver:
         if version is None:
             raise BaseNotFound(f"no base checklist {ref!r} (team {team!r}, checklist {slug!r})")
         self.used[ref] = version
+        self.base_ids.add(version.base_id)
         return version.source_text, f"{ref} v{version.number}"
 
     def _file(self, ref: str) -> tuple[str, str]:
@@ -107,7 +120,7 @@ def checklist_build(
     checklist = load_checklist(source, filename=filename, resolve=resolver)
     versions = [version for version in resolver.used.values() if version is not None]
     if campaigns is None:
-        campaigns = campaigns_for(team=team, base_ids=[v.base_id for v in versions])
+        campaigns = campaigns_for(team=team, base_ids=sorted(resolver.base_ids))
     applied = []
     for campaign in campaigns:
         checklist = load_extension(

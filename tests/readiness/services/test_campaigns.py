@@ -13,10 +13,11 @@ from django.utils import timezone
 
 from checks.checklist import ChecklistError
 from readiness.models import AuditEntry, BaseChecklist, Campaign, Role
+from readiness.selectors.bases import base_preview
 from readiness.selectors.campaigns import campaign_burnup, campaign_reminders
 from readiness.services.campaigns import CampaignError, campaign_create, campaign_join
 from tests.factories import MembershipFactory, UserFactory
-from tests.readiness.services.organisation import PROJECTS, assess
+from tests.readiness.services.organisation import BASE_V2, PROJECTS, assess
 
 pytestmark = pytest.mark.django_db
 
@@ -110,6 +111,9 @@ def test_a_campaign_over_30_projects_shows_the_right_burn_up(organisation):
 def test_its_checks_join_the_base_from_the_target_date(organisation):
     admin, org, projects = organisation
     campaign = _campaign(org, admin)
+    # A preview of a base change keeps the checks of the campaigns that follow the base.
+    [row, *_rest] = base_preview(base=campaign.base, text=BASE_V2).rows
+    assert row.removed == [] and row.changed == ["readme"]
     with pytest.raises(CampaignError, match="from the target date"):
         campaign_join(campaign=campaign, actor=admin, today=START)
 
