@@ -26,12 +26,15 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode
 
+from checks import extends as shared
 from checks import reader as read
 from checks import registry
+from checks.extends import BaseNotFound, Override, Resolve
 from checks.reader import (
     INVALID,
     MAX_VALUES,
     NULL,
+    REQUIRED,
     TAG,
     Fields,
     Problem,
@@ -53,7 +56,16 @@ MAX_CHECK_NAME_LENGTH = 300
 # Weights are relative; the cap keeps sums of weights far from float overflow.
 MAX_WEIGHT = 1_000.0
 
-TOP_FIELDS = ("version", "name", "ready_at", "levels", "categories")
+TOP_FIELDS = (
+    "version",
+    "name",
+    "extends",
+    "params",
+    "overrides",
+    "ready_at",
+    "levels",
+    "categories",
+)
 CATEGORY_FIELDS = ("key", "name", "weight", "checks")
 COMMON_CHECK_FIELDS = ("key", "name", "description", "type", "weight", "severity", "level")
 MAX_LEVELS = 10
@@ -72,12 +84,43 @@ class ChecklistError(ValueError):
         return (type(self), (self.problems,))
 
 
-def load_checklist(text: str | bytes, *, filename: str = "checklist.yml") -> Checklist:
-    """The checklist `text` describes, or ChecklistError listing every problem."""
-    return _load_source(_decode(text, filename), filename)
+def load_checklist(
+    text: str | bytes,
+    *,
+    filename: str = "checklist.yml",
+    resolve: Resolve | None = None,
+    template: bool = False,
+) -> Checklist:
+    """The checklist `text` describes, or ChecklistError listing every problem. `resolve`
+    reads the base an `extends:` names (checks.extends); without it `extends` is an error.
+    `template`: the file is a base checked on its own, so a `${param}` no `params:` gives
+    is not an error (its projects give it)."""
+    return _load_source(_decode(text, filename), filename, resolve=resolve, template=template)
 
 
-def load_checklist_file(path: Path) -> tuple[Checklist, str]:
+def decode_checklist(text: str | bytes, *, filename: str) -> str:
+    """The text of a checklist file, or ChecklistError (too large, a BOM, not UTF-8)."""
+    return _decode(text, filename)
+
+
+def load_extension(text: str | bytes, *, filename: str, base: Checklist) -> Checklist:
+    """`base` with what the file `text` adds (`categories:`) and tightens (`overrides:`),
+    as a file that extends `base` would (a campaign's checks). `extends:` is refused there:
+    the base is given. Raises ChecklistError listing every problem."""
+    source = _decode(text, filename)
+    root = _compose(source, filename)
+    reader = Reader(filename)
+    document = _Document(reader, given_base=base)
+    try:
+        checklist = document.checklist(root)
+    except TooLarge:
+        raise ChecklistError([*reader.report()]) from None
+    if reader.problems:
+        raise ChecklistError(reader.report())
+    return checklist
+
+
+def load_checklist_file(path: Path, *, resolve: Resolve | None = None) -> tuple[Checklist, str]:
     """The checklist in `path` and its text; problems name the file as given."""
     filename = str(path)
     try:
@@ -88,7 +131,7 @@ def load_checklist_file(path: Path) -> tuple[Checklist, str]:
         problem = Problem(filename, None, "", f"cannot read the file: {reason}")
         raise ChecklistError([problem]) from None
     source = _decode(data, filename)
-    return _load_source(source, filename), source
+    return _load_source(source, filename, resolve=resolve), source
 
 
 def dump_checklist(checklist: Checklist) -> str:
@@ -145,11 +188,22 @@ def _decode(text: str | bytes, filename: str) -> str:
     return text
 
 
-def _load_source(source: str, filename: str) -> Checklist:
+def _load_source(
+    source: str,
+    filename: str,
+    *,
+    resolve: Resolve | None = None,
+    template: bool = False,
+    params: dict[str, str] | None = None,
+    chain: tuple[str, ...] = (),
+) -> Checklist:
     root = _compose(source, filename)
     reader = Reader(filename)
+    document = _Document(
+        reader, resolve=resolve, template=template, given_params=params or {}, chain=chain
+    )
     try:
-        checklist = _Document(reader).checklist(root)
+        checklist = document.checklist(root)
     except TooLarge:
         # Validation stopped half-way: say so after whatever it had found.
         too_large = Problem(
@@ -218,9 +272,26 @@ class _Document:
     """Reads the frame of a checklist (top level, categories, checks) with `reader`; each
     check's own options are read by its type."""
 
-    def __init__(self, reader: Reader) -> None:
+    def __init__(
+        self,
+        reader: Reader,
+        *,
+        resolve: Resolve | None = None,
+        template: bool = False,
+        given_params: dict[str, str] | None = None,
+        chain: tuple[str, ...] = (),
+        given_base: Checklist | None = None,
+    ) -> None:
         self.reader = reader
+        self.given_base = given_base
         self.levels: tuple[str, ...] = ()
+        self.resolve = resolve
+        self.template = template
+        # Params given by the checklists that extend this one (theirs win over ours).
+        self.given_params = given_params or {}
+        self.chain = chain
+        self.weights_given: set[str] = set()
+        self.chain_ref = ""
 
     def checklist(self, root: Node) -> Checklist:
         reader = self.reader
@@ -242,9 +313,45 @@ class _Document:
             )
             return Checklist(name="", categories=())
         top.reject_unknown(TOP_FIELDS)
-        name = top.get("name", read.text)
-        ready_at = top.get("ready_at", read.number(minimum=0.0, maximum=10.0), 8.0)
+        params = (
+            shared.read_params(reader, top.items["params"][1], "params")
+            if top.given("params")
+            else {}
+        )
+        params = {**params, **self.given_params}
+        extended = top.given("extends") or self.given_base is not None
+        if self.given_base is not None:
+            self.chain_ref = "the project's checklist"
+            base = self.given_base
+            if top.given("extends"):
+                reader.add(top.items["extends"][0], "extends", "the base is given: leave it out")
+        else:
+            base = self.base(top, params) if top.given("extends") else None
+        # A base that could not be read has its problems reported; a name is not one more.
+        default_name = "" if extended else REQUIRED
+        if not extended and top.given("overrides"):
+            reader.add(
+                top.items["overrides"][0],
+                "overrides",
+                "needs `extends:`: there is nothing to override",
+            )
+        name = top.get("name", read.text, base.name if base else default_name)
+        ready_at = top.get(
+            "ready_at", read.number(minimum=0.0, maximum=10.0), base.ready_at if base else 8.0
+        )
         self.levels = self.read_levels(top)
+        if base is not None:
+            if top.given("levels"):
+                reader.add(
+                    top.line("levels"),
+                    "levels",
+                    "the levels come from the base this checklist extends; change them there",
+                )
+            self.levels = base.levels
+        if top.given("categories"):
+            shared.params_fill(
+                reader, top.items["categories"][1], "categories", params, template=self.template
+            )
         categories: list[CategorySpec] = []
         category_lines: dict[str, int] = {}
         check_lines: dict[str, int] = {}
@@ -256,11 +363,97 @@ class _Document:
                     continue
                 self.unique_key("category", category.key, category.line, path, category_lines)
                 categories.append(category)
-        else:
+        elif not extended:
             top.get("categories", Reader.items)  # reports the missing field
+        if base is not None:
+            overrides = self.overrides(top) if top.given("overrides") else []
+            categories = list(
+                shared.merge_extension(
+                    reader,
+                    base=base,
+                    base_ref=self.chain_ref
+                    if self.given_base is not None
+                    else f"the base {self.chain_ref}",
+                    categories=categories,
+                    overrides=overrides,
+                    prefix=params.get(shared.PATH_PREFIX, ""),
+                    weights_given=self.weights_given,
+                )
+            )
         return Checklist(
             name=name, categories=tuple(categories), ready_at=ready_at, levels=self.levels
         )
+
+    def base(self, top: Fields, params: dict[str, str]) -> Checklist | None:
+        """The checklist `extends:` names, loaded with this file's params (None when it
+        cannot be: the problems are reported, the base's own at its own lines)."""
+        reader = self.reader
+        ref = top.get("extends", read.text_up_to(300))
+        if ref is INVALID:
+            return None
+        line = top.line("extends")
+        self.chain_ref = ref
+        if ref in self.chain:
+            cycle = " → ".join([*self.chain, ref])
+            reader.add(line, "extends", f"checklists extend each other in a cycle: {cycle}")
+            return None
+        if len(self.chain) >= shared.MAX_DEPTH:
+            reader.add(line, "extends", f"more than {shared.MAX_DEPTH} bases extend each other")
+            return None
+        if self.resolve is None:
+            reader.add(
+                line,
+                "extends",
+                f"cannot read the base {ref!r} here: give the checklist to a project",
+            )
+            return None
+        try:
+            text, filename = self.resolve(ref)
+        except BaseNotFound as exc:
+            reader.add(line, "extends", str(exc))
+            return None
+        try:
+            return _load_source(
+                _decode(text, filename),
+                filename,
+                resolve=self.resolve,
+                template=self.template,
+                params=params,
+                chain=(*self.chain, ref),
+            )
+        except ChecklistError as error:
+            reader.problems.extend(error.problems)
+            reader.add(line, "extends", f"the base {ref!r} has the problems listed")
+            return None
+
+    def overrides(self, top: Fields) -> list[Override]:
+        """`overrides:` as a mapping of inherited check keys to new weight, severity or level."""
+        reader = self.reader
+        fields = reader.fields(top.items["overrides"][1], "overrides")
+        if fields is None:
+            return []
+        found = []
+        for key, (key_node, value_node) in fields.items.items():
+            path = join("overrides", key)
+            changes = reader.fields(value_node, path)
+            if changes is None:
+                continue
+            for name, (name_node, _value) in changes.items.items():
+                if name in shared.DISABLING:
+                    reader.add(name_node, join(path, name), shared.WAIVER_HINT)
+            unknown = {n: v for n, v in changes.items.items() if n not in shared.DISABLING}
+            changes.items = unknown
+            changes.reject_unknown(shared.OVERRIDE_FIELDS, " for an override")
+            override = Override(key=key, line=key_node.start_mark.line + 1, path=path)
+            override.weight = changes.get("weight", _WEIGHT, None)
+            severity = changes.get("severity", read.choice(*Severity), None)
+            override.severity = Severity(severity) if isinstance(severity, str) else None
+            if changes.given("level"):
+                override.level = self.check_level(changes, path)
+            if not override.changes() and not unknown:
+                continue
+            found.append(override)
+        return found
 
     def read_levels(self, top: Fields) -> tuple[str, ...]:
         """The ordered, distinct level names of `levels:` (lowest first); () when absent."""
@@ -303,6 +496,8 @@ class _Document:
         key = fields.get("key", Reader.key)
         name = fields.get("name", read.text, None)
         weight = fields.get("weight", _WEIGHT, 1.0)
+        if fields.given("weight") and key is not INVALID:
+            self.weights_given.add(key)
         checks: list[CheckSpec] = []
         if not fields.given("checks"):
             fields.get("checks", Reader.items, what=" (a category needs at least one check)")

@@ -215,7 +215,7 @@ class CategoryInline(admin.TabularInline):
 class ChecklistVersionAdmin(admin.ModelAdmin):
     list_display = ["project", "number", "name", "ready_at", "created_at"]
     list_filter = ["project"]
-    readonly_fields = ["digest", "created_at"]
+    readonly_fields = ["digest", "created_at", "extends", "bases", "campaigns"]
     inlines = [CategoryInline]
 
 
@@ -381,4 +381,70 @@ class WaiverAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class BaseChecklistVersionInline(admin.TabularInline):
+    model = models.BaseChecklistVersion
+    extra = 0
+    fields = ["number", "created_at", "created_by", "digest"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(models.BaseChecklist)
+class BaseChecklistAdmin(admin.ModelAdmin):
+    """A new version goes through the team's base checklist page, which previews it on every
+    extending project and gives each a new checklist version; here only the name changes."""
+
+    list_display = ["name", "team", "slug", "created_at"]
+    list_filter = ["team"]
+    search_fields = ["name", "slug"]
+    readonly_fields = ["team", "slug", "created_at"]
+    inlines = [BaseChecklistVersionInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(models.BaseChecklistVersion)
+class BaseChecklistVersionAdmin(admin.ModelAdmin):
+    """Immutable, as every checklist version."""
+
+    list_display = ["base", "number", "created_at", "created_by"]
+    list_filter = ["base"]
+    list_select_related = ["base__team", "created_by"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(models.Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    """Its checks, scope and joining are changed through the team's campaign pages, which
+    rebuild the checklists of its projects; here its name, description and dates."""
+
+    list_display = ["name", "team", "start", "target", "base", "joined_at"]
+    list_filter = ["team"]
+    search_fields = ["name", "slug"]
+    readonly_fields = [
+        "team",
+        "slug",
+        "teams",
+        "base",
+        "checks_text",
+        "created_at",
+        "created_by",
+        "joined_at",
+        "joined_version",
+    ]
+
+    def has_add_permission(self, request) -> bool:
         return False

@@ -11,8 +11,9 @@ from typing import Any
 import plotly.graph_objects as go
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
+from readiness.selectors.campaigns import Burnup
 from readiness.selectors.projects import HistoryPoint, Origin, ScoreHistory
 
 # Calm, distinguishable colours; the overall line is the dark, thick one.
@@ -366,3 +367,68 @@ def _checked(trace: dict[str, Any]) -> dict[str, Any]:
     validating (and deep-copying) those would cost more than the rest of the page."""
     go.Scatter({k: v for k, v in trace.items() if k not in POINT_ARRAYS})
     return trace
+
+
+def campaign_chart(burnup: Burnup) -> dict[str, Any]:
+    """A campaign's burn-up: projects passing its checks at the end of each day since its
+    start, the number of projects it covers, and its target date."""
+    days = [day.isoformat() for day in burnup.days]
+    target = burnup.campaign.target.isoformat()
+    traces = [
+        {
+            "type": "scatter",
+            "x": days,
+            "y": burnup.passing,
+            "mode": "lines+markers" if len(days) < 40 else "lines",
+            "line": {"shape": "hv", "color": CATEGORY_COLOURS[1], "width": 3},
+            "name": _("Projects passing"),
+            "hovertemplate": "%{x}: %{y}<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "x": [burnup.campaign.start.isoformat(), max(target, days[-1])],
+            "y": [burnup.total, burnup.total],
+            "mode": "lines",
+            "line": {"dash": "dot", "color": VERSION_MARK_COLOUR},
+            "name": _("Projects in the campaign"),
+            "hoverinfo": "skip",
+        },
+    ]
+    layout = go.Layout(
+        template="none",
+        separators=formats.get_format("DECIMAL_SEPARATOR")
+        + formats.get_format("THOUSAND_SEPARATOR"),
+        yaxis={
+            "range": [0, max(burnup.total, 1) * 1.08],
+            "title": {"text": _("Projects")},
+            "fixedrange": True,
+            "rangemode": "tozero",
+        },
+        xaxis={
+            "type": "date",
+            "range": [burnup.campaign.start.isoformat(), max(target, days[-1])],
+            "fixedrange": True,
+            "tickformat": "%Y-%m-%d",
+        },
+        shapes=[_vertical_line(target, dash="dash")],
+        annotations=[
+            {
+                "x": target,
+                "y": 1,
+                "xref": "x",
+                "yref": "paper",
+                "text": pgettext("campaign", "target"),
+                "showarrow": False,
+                "yanchor": "bottom",
+                "xanchor": "right",
+                "font": {"size": 11, "color": VERSION_MARK_COLOUR},
+            }
+        ],
+        hovermode="closest",
+        margin={"l": 48, "r": 16, "t": 24, "b": 40},
+        legend={"orientation": "h", "y": -0.15},
+        height=340,
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+    )
+    return {"data": [_checked(trace) for trace in traces], "layout": layout.to_plotly_json()}

@@ -173,6 +173,21 @@ class ChecklistVersion(models.Model):
     source_name = models.CharField(_("file name"), max_length=255, default=".readiness.yml")
     digest = models.CharField(_("SHA-256"), max_length=64)
     created_at = models.DateTimeField(_("created at"), default=now)
+    # A shared checklist: the base its file extends (`extends:`), the team bases it was built
+    # from (any depth) and the campaigns whose checks it holds.
+    extends = models.CharField(_("extends"), max_length=300, blank=True, default="")
+    bases = models.ManyToManyField(
+        "readiness.BaseChecklistVersion",
+        blank=True,
+        related_name="checklist_versions",
+        verbose_name=_("base checklist versions"),
+    )
+    campaigns = models.ManyToManyField(
+        "readiness.Campaign",
+        blank=True,
+        related_name="checklist_versions",
+        verbose_name=_("campaigns"),
+    )
 
     class Meta:
         ordering = ["project", "-number"]
@@ -633,3 +648,12 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("audit entries are append-only: they cannot be deleted")
+
+
+# Shared standards live in their own module; re-exported so that `readiness.models` names
+# every model.
+from readiness.models_shared import (  # noqa: E402, F401
+    BaseChecklist,
+    BaseChecklistVersion,
+    Campaign,
+)

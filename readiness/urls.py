@@ -11,6 +11,8 @@ from readiness.views import (
     attestations,
     audit,
     backfills,
+    bases,
+    campaigns,
     checklists,
     health,
     history,
@@ -79,6 +81,19 @@ app_patterns = [
     path("teams/<slug:slug>/members/<int:pk>/role/", teams.member_role, name="member-role"),
     path("teams/<slug:slug>/members/<int:pk>/remove/", teams.member_remove, name="member-remove"),
     path("teams/<slug:slug>/projects/new/", teams.project_new, name="project-new"),
+    path("teams/<slug:slug>/checklists/", bases.base_list, name="bases"),
+    path("teams/<slug:slug>/checklists/<slug:base>/", bases.base_detail, name="base"),
+    path("teams/<slug:slug>/campaigns/", campaigns.campaign_list, name="campaigns"),
+    path(
+        "teams/<slug:slug>/campaigns/<slug:campaign>/",
+        campaigns.campaign_detail,
+        name="campaign",
+    ),
+    path(
+        "teams/<slug:slug>/campaigns/<slug:campaign>/join/",
+        campaigns.campaign_join_view,
+        name="campaign-join",
+    ),
     path("projects/<slug:slug>/backfill/", backfills.project_backfill, name="project-backfill"),
     path("projects/<slug:slug>/backfill/<int:pk>/", backfills.backfill_poll, name="backfill-poll"),
 ]

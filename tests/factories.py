@@ -175,3 +175,34 @@ class WaiverFactory(factory.django.DjangoModelFactory):
         )
     )
     requested_by = factory.SubFactory(UserFactory)
+
+
+class BaseChecklistFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.BaseChecklist
+
+    team = factory.SubFactory(TeamFactory)
+    slug = factory.Sequence(lambda n: f"base-{n}")
+    name = factory.Sequence(lambda n: f"Base {n}")
+
+
+class BaseChecklistVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.BaseChecklistVersion
+
+    base = factory.SubFactory(BaseChecklistFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    source_text = "version: 1\nname: Base\ncategories: []\n"
+    digest = factory.Sequence(lambda n: f"{n:064x}")
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Campaign
+
+    team = factory.SubFactory(TeamFactory)
+    slug = factory.Sequence(lambda n: f"campaign-{n}")
+    name = factory.Sequence(lambda n: f"Campaign {n}")
+    start = dt.date(2026, 11, 2)
+    target = dt.date(2026, 12, 1)
+    checks_text = "version: 1\noverrides:\n  a: {weight: 2}\n"

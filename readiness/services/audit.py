@@ -23,6 +23,9 @@ ACTIONS: dict[str, str] = {
     "membership.remove": _("Member removed"),
     "project.schedule": _("Schedule changed"),
     "project.target_level": _("Target level changed"),
+    "base_checklist.version": _("Base checklist version added"),
+    "campaign.create": _("Campaign created"),
+    "campaign.join": _("Campaign joined the base checklist"),
 }
 
 _LABEL_MAX = 300

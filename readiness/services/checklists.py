@@ -5,20 +5,26 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from checks.checklist import ChecklistError, Problem, dump_checklist, load_checklist
+from checks.checklist import (
+    ChecklistError,
+    Problem,
+    decode_checklist,
+    dump_checklist,
+    load_checklist,
+)
+from checks.extends import Resolve, prefixed_options
 from checks.registry import FILE_CHECK_TYPES
 from checks.spec import CategorySpec, Checklist, CheckSpec, Severity
 from readiness.models import Category, Check, ChecklistVersion, Project
 from readiness.services.audit import audit_record
+from readiness.services.builds import Built, project_build
 
 
 def checklist_digest(source_text: str) -> str:
@@ -37,13 +43,14 @@ def checklist_upload(
     unless it is unchanged. Returns the current version and whether it was created.
     Raises ChecklistError listing every problem (naming `filename`, by default
     `source_name`); nothing is saved then."""
-    checklist = load_checklist(source, filename=filename or source_name)
-    text = source.decode("utf-8") if isinstance(source, bytes) else source
+    text = decode_checklist(source, filename=filename or source_name)
+    built = project_build(project=project, source=text, filename=filename or source_name)
     return checklist_version_save(
         project=project,
-        checklist=checklist,
+        checklist=built.checklist,
         source_text=text,
         source_name=source_name[:255],
+        built=built,
         actor=actor,
     )
 
@@ -77,19 +84,21 @@ def path_prefix_clean(prefix: str) -> str:
     return prefix + "/"
 
 
-def checklist_prefixed(text: str | bytes, *, filename: str, prefix: str) -> tuple[Checklist, str]:
+def checklist_prefixed(
+    text: str | bytes, *, filename: str, prefix: str, resolve: Resolve | None = None
+) -> tuple[Checklist, str]:
     """Load a checklist file and put `prefix` (from path_prefix_clean) before every glob of
     its file checks, for a project whose code lives in that folder. Returns the checklist
     and the text to store: the file as it is without a prefix, else the rewritten file,
     loaded again so that what is stored is valid. Raises ChecklistError."""
-    checklist = load_checklist(text, filename=filename)
+    checklist = load_checklist(text, filename=filename, resolve=resolve)
     if not prefix:
         return checklist, text.decode("utf-8") if isinstance(text, bytes) else text
     categories = tuple(
         dataclasses.replace(
             category,
             checks=tuple(
-                dataclasses.replace(check, options=_prefixed(check.options, prefix))
+                dataclasses.replace(check, options=prefixed_options(check.options, prefix))
                 if check.type in FILE_CHECK_TYPES
                 else check
                 for check in category.checks
@@ -116,20 +125,6 @@ def checklist_prefixed(text: str | bytes, *, filename: str, prefix: str) -> tupl
         ) from None
 
 
-def _prefixed(options: Mapping[str, Any], prefix: str) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for name, value in options.items():
-        if name == "paths" and isinstance(value, list | tuple):
-            result[name] = [prefix + str(glob).lstrip("/") for glob in value]
-        elif isinstance(value, Mapping):
-            result[name] = _prefixed(value, prefix)
-        elif isinstance(value, list | tuple):
-            result[name] = [_prefixed(v, prefix) if isinstance(v, Mapping) else v for v in value]
-        else:
-            result[name] = value
-    return result
-
-
 @transaction.atomic
 def checklist_version_save(
     *,
@@ -138,11 +133,13 @@ def checklist_version_save(
     source_text: str,
     source_name: str = ".readiness.yml",
     actor: AbstractBaseUser | None = None,
+    built: Built | None = None,
 ) -> tuple[ChecklistVersion, bool]:
-    """Store `checklist` as the project's next version unless the file is unchanged, with
-    an entry in the team's audit trail by `actor` (None: the system or the command line).
-    Returns the current version and whether it was created."""
-    digest = checklist_digest(source_text)
+    """Store `checklist` as the project's next version unless the file is unchanged (and,
+    for a `built` checklist, its bases and campaigns too), with an entry in the team's audit
+    trail by `actor` (None: the system or the command line). Returns the current version and
+    whether it was created."""
+    digest = built.digest if built is not None and built.digest else checklist_digest(source_text)
     current = (
         ChecklistVersion.objects.select_for_update()
         .filter(project=project)
@@ -160,7 +157,11 @@ def checklist_version_save(
         source_text=source_text,
         source_name=source_name,
         digest=digest,
+        extends=built.extends if built is not None else "",
     )
+    if built is not None:
+        version.bases.set(built.bases)
+        version.campaigns.set(built.campaigns)
     position = 0
     for category_position, category_spec in enumerate(checklist.categories):
         category = Category.objects.create(

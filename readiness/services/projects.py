@@ -14,9 +14,10 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from checks.checklist import load_checklist_file
+from checks.checklist import decode_checklist, load_checklist_file
 from readiness.models import ChecklistVersion, Project, Team, is_git_url, subfolder_clean
 from readiness.services.audit import audit_record
+from readiness.services.builds import BaseResolver, project_build, source_extends
 from readiness.services.checklists import (
     checklist_prefixed,
     checklist_version_save,
@@ -125,7 +126,8 @@ def project_upsert(
             _("team: %(name)s needs at least one letter or digit") % {"name": team_name}
         )
     # Parse before any write: an invalid file must leave the database untouched.
-    spec, text = load_checklist_file(Path(checklist_path))
+    repo = None if is_git_url(source) else Path(source)
+    _spec, text = load_checklist_file(Path(checklist_path), resolve=BaseResolver(repo=repo))
 
     with transaction.atomic():
         project = Project.objects.select_for_update().filter(slug=slug).first()
@@ -147,8 +149,14 @@ def project_upsert(
         if timezone is not None:
             project.timezone = timezone
         project.save()
+        # With its bases and the campaigns of its team.
+        built = project_build(project=project, source=text, filename=str(checklist_path))
         version, created = checklist_version_save(
-            project=project, checklist=spec, source_text=text, source_name=Path(checklist_path).name
+            project=project,
+            checklist=built.checklist,
+            source_text=text,
+            source_name=Path(checklist_path).name,
+            built=built,
         )
         schedule_sync(project=project)
         after = {"schedule": project.schedule, "timezone": project.timezone}
@@ -203,7 +211,15 @@ def project_add(
         problems.append(ProjectError(_("Pick a starter checklist or upload one."), "starter"))
     if problems:
         raise ProjectError(str(problems[0]), problems[0].field, others=problems[1:])
-    checklist, stored_text = checklist_prefixed(text, filename=filename, prefix=prefix)
+    if prefix and source_extends(checklist_source=decode_checklist(text, filename=filename)):
+        raise ProjectError(
+            _("This checklist extends a base: give its path prefix as params.path_prefix."),
+            "path_prefix",
+        )
+    resolver = BaseResolver(repo=None if is_git_url(source) else Path(source.strip()))
+    _checked, stored_text = checklist_prefixed(
+        text, filename=filename, prefix=prefix, resolve=resolver
+    )
     slug = slug.strip()
     try:
         with transaction.atomic():
@@ -215,12 +231,14 @@ def project_add(
                 ref=ref.strip(),
                 subfolder=subfolder_clean(subfolder),
             )
+            built = project_build(project=project, source=stored_text, filename=filename)
             checklist_version_save(
                 project=project,
-                checklist=checklist,
+                checklist=built.checklist,
                 source_text=stored_text,
                 source_name=filename[:255],
                 actor=actor,
+                built=built,
             )
     except IntegrityError:
         # Another request took the slug between the check and the insert.

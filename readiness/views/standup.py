@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from readiness.permissions import team_for_user
+from readiness.selectors.campaigns import campaign_reminders
 from readiness.selectors.standup import standup_digest
 from readiness.views.common import HtmxHttpRequest, role_flags
 from readiness.views.forms import StandupForm
@@ -31,5 +32,6 @@ def standup(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "since": since,
             "now": now,
             "digests": standup_digest(team=team, since=since, now=now),
+            "reminders": campaign_reminders(team=team, today=timezone.localdate(now)),
         },
     )

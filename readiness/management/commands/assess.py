@@ -25,6 +25,7 @@ from readiness.models import AssessmentStatus, Trigger
 from readiness.queue import QueueUnavailable
 from readiness.reports import assessment_report_data, assessment_text, run_report_data
 from readiness.services.assessments import assessment_create, assessment_start
+from readiness.services.builds import BaseResolver
 from readiness.services.outcomes import run_context
 from readiness.services.runs import assessment_run_inline
 from readiness.verdicts import verdict_label
@@ -103,7 +104,9 @@ class Command(ReadinessCommand):
         if not repo.is_dir():
             raise BadInput(_("--repo %(repo)s: not a folder") % {"repo": repo})
         try:
-            checklist, _text = load_checklist_file(options["checklist"])
+            # Bases: a team's from the product, a file's from the assessed repository.
+            resolve = BaseResolver(repo=repo)
+            checklist, _text = load_checklist_file(options["checklist"], resolve=resolve)
         except ChecklistError as exc:
             raise BadInput(str(exc)) from None
         context = run_context(repo.resolve())

@@ -10,8 +10,14 @@ from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
-from checks.checklist import ChecklistError, load_checklist_file
+from checks.checklist import (
+    MAX_CHECKLIST_BYTES,
+    ChecklistError,
+    decode_checklist,
+    load_checklist_file,
+)
 from readiness.management.base import BadInput, ReadinessCommand
+from readiness.services.builds import project_build, source_extends
 from readiness.services.checklists import checklist_upload
 
 
@@ -29,8 +35,16 @@ class Command(ReadinessCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
         # Validate first: an invalid file is reported in full whatever the project.
+        project = None
         try:
-            checklist, source_text = load_checklist_file(path)
+            if _extends(path):
+                # A shared checklist is read with its project's bases and campaigns.
+                project = self.project(options["project"])
+                source_text = decode_checklist(path.read_bytes(), filename=str(path))
+                built = project_build(project=project, source=source_text, filename=str(path))
+                checklist = built.checklist
+            else:
+                checklist, source_text = load_checklist_file(path)
         except ChecklistError as exc:
             count = len(exc.problems)
             heading = ngettext(
@@ -39,7 +53,7 @@ class Command(ReadinessCommand):
                 count,
             ) % {"file": path, "count": count}
             raise BadInput(f"{heading}\n{exc}") from None
-        project = self.project(options["project"])
+        project = project or self.project(options["project"])
         version, created = checklist_upload(
             project=project, source=source_text, source_name=path.name, filename=str(path)
         )
@@ -61,3 +75,11 @@ class Command(ReadinessCommand):
                 "checks": checks,
             }
         )
+
+
+def _extends(path: Path) -> bool:
+    try:
+        text = path.read_bytes()[: MAX_CHECKLIST_BYTES + 1].decode("utf-8", errors="replace")
+    except OSError:
+        return False  # the loader reports it
+    return bool(source_extends(checklist_source=text))
