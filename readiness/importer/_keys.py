@@ -51,7 +51,7 @@ def text_key(text: str, *, language: str = "", limit: int = 60) -> str:
         stem = slugify_key(" ".join(w for w in [latin, *words] if w), limit=limit - 7)
         return f"{stem}-{_hash(text)}" if stem else f"ja-{_hash(text)}"
     else:
-        key = slugify_key(" ".join(_transliterate(c) for c in text), limit=limit)
+        key = slugify_key("".join(_transliterate(c) for c in text), limit=limit)
     if not key or key.isdigit() or key in GENERIC or re.fullmatch(r"[a-z]?\d+", key):
         return f"{key}-{_hash(text)}" if key else f"k-{_hash(text)}"
     return key

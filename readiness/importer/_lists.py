@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext_lazy as _
+
 from checks.spec import CheckSpec
 from readiness.importer._actions import priority_of_item, read_action_list, read_priority_list
 from readiness.importer._markdown import ListBlock, ListItem, fold, plain, strip_symbols
@@ -22,7 +24,8 @@ from readiness.importer._marks import (
 from readiness.importer._plan import MAX_NAME, ManualItem
 from readiness.importer._scores import DELTA, read_improvements, score_text
 from readiness.importer._state import DocumentWalk
-from readiness.importer._text import one_line
+from readiness.importer._text import BLANK_FIELD, one_line, split_label
+from readiness.importer.notes import UNTRANSLATED
 
 MANUAL_VALID_DAYS = 90
 _IMPROVEMENTS_LABEL = re.compile(r"^(?:ameliorations?|improvements?|gains?|changements?|changes)\b")
@@ -31,6 +34,8 @@ _IMPROVEMENTS_LABEL = re.compile(r"^(?:ameliorations?|improvements?|gains?|chang
 def read_list(walk: DocumentWalk, block: ListBlock, label: str | None) -> None:
     """Hand the list to its reader, from its section, its label and its items."""
     label_folded = fold(label or "")
+    if _blank_fields(walk, block):
+        return
     kind = walk.section_kind()
     if kind:
         read_action_list(walk, block, done=kind == "done")
@@ -130,3 +135,17 @@ def _combined(marks: list[str]) -> str:
         if worst in statuses:
             return "❌" if worst == FAIL else "⚠"
     return "✅"
+
+
+def _blank_fields(walk: DocumentWalk, block: ListBlock) -> bool:
+    """A list of fields left blank ("- 开发负责人: _____"): a sign-off to fill in."""
+    items = block.walk()
+    pairs = [split_label(plain(item.text)) for item in items]
+    if not items or any(key is None or not BLANK_FIELD.match(value) for key, value in pairs):
+        return False
+    for item in items:
+        walk.consume(item.line, item.end_line)
+    walk.note(
+        UNTRANSLATED, block.line, block.end_line, _("fields left blank: a template to fill in")
+    )
+    return True

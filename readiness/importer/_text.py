@@ -80,7 +80,9 @@ _WORD_DATE = re.compile(
 )
 _ENGLISH_DATE = re.compile(r"\b([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})(?!\d)")
 # A field left to fill in: "_____", "____-__-__", "__/__/____", "…", "TBD".
-BLANK_FIELD = re.compile(r"^[\s_./\-–—…:|]*$|^(?:tbd|tbc|n/?a|a definir|a preencher)$")
+BLANK_FIELD = re.compile(
+    r"^\s*(?=.*[_…])[\s_./\-–—…:|]+$|^(?:tbd|tbc|a definir|a preencher|por definir|待填写)$"
+)
 
 
 def find_date(text: str, *, month_first: bool = False) -> dt.date | None:

@@ -70,6 +70,8 @@ def _read_heading(walk: DocumentWalk, heading: Heading) -> None:
         walk.headings.pop()
     walk.headings.append(heading)
     walk.consume(heading.line)
+    if walk.category_level is None or heading.level <= walk.category_level:
+        walk.cwd = ""  # a `cd` carries over to the end of its section
     if heading is walk.title_heading:
         walk.title = clean_heading(heading.text)
         return
@@ -82,8 +84,11 @@ def _read_as_template(walk: DocumentWalk) -> None:
     """No date and no recorded result: a form to fill in. Its items are manual checks
     without attestation, and the marks of its expected results claim nothing."""
     walk.template = True
+    had_claims = bool(walk.claims or walk.unchecked or walk.blank_fields)
     walk.claims.clear()
     walk.pending_claims.clear()
+    if not had_claims:
+        return  # nothing to fill in (a table of requirements): nothing to say
     walk.note(
         WARNING,
         1,
