@@ -82,10 +82,7 @@ def read_check_table(walk: DocumentWalk, table: Table, headers: list[str]) -> No
                 APPROXIMATE,
                 table.line,
                 table.line,
-                _(
-                    "levels ordered lowest first by how few checks require them: "
-                    "%(levels)s"
-                ),
+                _("levels ordered lowest first by how few checks require them: %(levels)s"),
                 levels=", ".join(names),
             )
     category = walk.category()
@@ -101,8 +98,11 @@ def read_check_table(walk: DocumentWalk, table: Table, headers: list[str]) -> No
         parts.extend(_LINK_URL.findall(raw_name))
         level = None
         if levels:
-            marked = [i for i in sorted(levels, key=lambda i: (counts[i], i))
-                      if _is_marked(_cell(cells, i))]
+            marked = [
+                i
+                for i in sorted(levels, key=lambda i: (counts[i], i))
+                if _is_marked(_cell(cells, i))
+            ]
             if marked:
                 level = strip_symbols(plain(table.header[marked[0]]))
             else:

@@ -17,9 +17,30 @@ from readiness.importer._shell import Word, refuse
 from readiness.importer.notes import NoteMessage
 
 _SENDING = ("-d", "--data", "-F", "--form", "-T", "--upload-file", "--json")
-_VALUED = {"-w", "--write-out", "-m", "--max-time", "--connect-timeout", "-H", "--header",
-           "-u", "--user", "-A", "--user-agent", "-e", "--referer", "-X", "--request",
-           "-o", "--output", "-O", "--output-document", "--retry", "-b", "--cookie"}
+_VALUED = {
+    "-w",
+    "--write-out",
+    "-m",
+    "--max-time",
+    "--connect-timeout",
+    "-H",
+    "--header",
+    "-u",
+    "--user",
+    "-A",
+    "--user-agent",
+    "-e",
+    "--referer",
+    "-X",
+    "--request",
+    "-o",
+    "--output",
+    "-O",
+    "--output-document",
+    "--retry",
+    "-b",
+    "--cookie",
+}
 _PLACEHOLDER_HOST = re.compile(
     r"(?:^|\.)(?:example\.(?:com|org|net)|example|test|invalid|local|localdomain|internal)$|"
     r"your|xxx|<|>|\{|\}|\$"

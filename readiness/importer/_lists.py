@@ -74,9 +74,7 @@ def _read_checklist(walk: DocumentWalk, block: ListBlock, *, trailing: bool) -> 
         mark, name = _mark_of(text, trailing)
         if not name:
             continue
-        children = [
-            (child, *_mark_of(plain(child.text), trailing)) for child in _descendants(item)
-        ]
+        children = [(child, *_mark_of(plain(child.text), trailing)) for child in _descendants(item)]
         key = walk.unique_key(walk.key_of(name), "item")
         description = "\n".join(
             f"- {'[x] ' if m and m != UNCHECKED else '[ ] ' if m else ''}{n}"

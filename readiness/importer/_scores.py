@@ -80,7 +80,9 @@ _TOTAL_ROW = re.compile(
     r"^(?:total|global|overall|moyenne|average|score global|score final|score|geral|media|"
     r"promedio|总计|合计|总分|总体|合計|総合)$"
 )
-_SCORE_HEADER = re.compile(r"score|note|nota|pontuacao|puntuacion|rating|%|得分|评分|分数|スコア|点数")
+_SCORE_HEADER = re.compile(
+    r"score|note|nota|pontuacao|puntuacion|rating|%|得分|评分|分数|スコア|点数"
+)
 
 
 def _number(text: str) -> float:
@@ -289,9 +291,7 @@ def read_score_table(
                     OtherScore(point.date, score, number, name[:MAX_CATEGORY_NAME], label)
                 )
             else:
-                _claim_score(
-                    walk, point, key, name[:MAX_CATEGORY_NAME], score, number, label=label
-                )
+                _claim_score(walk, point, key, name[:MAX_CATEGORY_NAME], score, number, label=label)
             walk.consume(number)
 
 

@@ -74,9 +74,7 @@ def read_sql(walk: DocumentWalk, block: CodeBlock) -> None:
         hint = (key_hint(name) or walk.key_of(name)) if name else ""
         key = walk.unique_key(hint, slugify_key(query, limit=60) or "sql-query")
         description = "\n".join(
-            part
-            for part in (NEEDS_DATABASE, expectation.raw if expectation else "", query)
-            if part
+            part for part in (NEEDS_DATABASE, expectation.raw if expectation else "", query) if part
         )
         options: dict[str, object] = {
             "argv": ["psql", "--no-psqlrc", "--tuples-only", "--no-align", "-c", query],

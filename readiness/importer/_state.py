@@ -172,13 +172,17 @@ class DocumentWalk:
         checklist = next((h for h in reversed(sections) if is_checklist_heading(h.text)), None)
         floor = checklist.level if checklist else 0
         stage = next((h for h in sections if h.level > floor and is_stage_heading(h.text)), None)
-        heading = stage or checklist or next(
-            (
-                h
-                for h in self.headings
-                if h.level == self.category_level and h is not self.title_heading
-            ),
-            None,
+        heading = (
+            stage
+            or checklist
+            or next(
+                (
+                    h
+                    for h in self.headings
+                    if h.level == self.category_level and h is not self.title_heading
+                ),
+                None,
+            )
         )
         name = category_name(heading.text) if heading else "General"
         key = self.key_of(name) if heading and name else GENERAL_CATEGORY

@@ -135,9 +135,7 @@ def finish_walk(walk: DocumentWalk) -> None:
         title_date = find_date(walk.title) if walk.title else None
         dated = [p.date for p in walk.points if p.date]
         walk.date = title_date or (max(dated) if dated else None)
-    recorded = bool(walk.points or walk.section_results) or any(
-        item.status for item in walk.manual
-    )
+    recorded = bool(walk.points or walk.section_results) or any(item.status for item in walk.manual)
     if walk.date is None and not recorded:
         _read_as_template(walk)
     elif walk.date is None:
