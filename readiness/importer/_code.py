@@ -26,9 +26,9 @@ from readiness.importer._commands import (
     Plan,
     plan_command,
 )
-from readiness.importer._needs import needs_of, with_needs
 from readiness.importer._expectations import TEST_NUMBER, Expectation, key_hint, read_expectation
 from readiness.importer._markdown import CodeBlock, plain, slugify_key
+from readiness.importer._needs import needs_of, with_needs
 from readiness.importer._plan import MAX_NAME
 from readiness.importer._shell import Refused
 from readiness.importer._sql import SQL_INFOS, read_sql

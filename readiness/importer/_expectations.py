@@ -28,8 +28,9 @@ class Expectation:
 _EXPECT_KEYWORDS = re.compile(
     r"^(?:(?:attendu|resultat attendu|resultats attendus|expected(?: result| output)?|expect|"
     r"doit (?:afficher|retourner|renvoyer|etre)|should (?:print|show|return|output|be)|"
-    r"must (?:return|print|be)|deve (?:retornar|mostrar|ser|dar|terminar|passar)|should (?:pass|succeed|exit)|debe (?:devolver|retornar|"
-    r"mostrar|ser)|deberia (?:devolver|retornar|mostrar|ser)|resultado esperado|esperado|"
+    r"must (?:return|print|be)|deve (?:retornar|mostrar|ser|dar|terminar|passar)|"
+    r"should (?:pass|succeed|exit)|debe (?:devolver|retornar|mostrar|ser)|"
+    r"deberia (?:devolver|retornar|mostrar|ser)|resultado esperado|esperado|"
     r"count)\b|应该返回|应返回|应该为|应为|应该是|预期结果|预期|期望|期待値|期待)"
     r"\s*(?P<separator>[:=：]|->|=>)?"
 )

@@ -70,9 +70,12 @@ def http_plan(words: list[Word]) -> HttpPlan:
             raise refuse(_("%(program)s here sends data or writes a file"), program=argv[0])
         if arg in ("-X", "--request") and i + 1 < len(argv):
             method = argv[i + 1].upper()
-        if arg in ("-o", "--output", "-O", "--output-document") and i + 1 < len(argv):
-            if argv[i + 1] not in ("/dev/null", "-"):
-                raise refuse(_("%(program)s here sends data or writes a file"), program=argv[0])
+        if (
+            arg in ("-o", "--output", "-O", "--output-document")
+            and i + 1 < len(argv)
+            and argv[i + 1] not in ("/dev/null", "-")
+        ):
+            raise refuse(_("%(program)s here sends data or writes a file"), program=argv[0])
         if arg in ("-I", "--head"):
             method = "HEAD"
         if arg in _VALUED:

@@ -73,7 +73,8 @@ _RESULT_RANK = re.compile(
 )
 _CLAIM_RANK = re.compile(
     r"\b(?:self[- ]assessed|claimed|declared|declare|announced|annonce|estimated|estime|"
-    r"initial|target|objectif|meta|goal|auto[- ]?avaliacao|autoevaluacion)\b|自评|自己評価|目标|目標"
+    r"initial|target|objectif|meta|goal|auto[- ]?avaliacao|autoevaluacion)\b|"
+    r"自评|自己評価|目标|目標"
 )
 _EARLIER_WORDS = re.compile(r"^(?:avant|before|previous|precedent|initial|etait|ancien|old)\b")
 _TOTAL_ROW = re.compile(

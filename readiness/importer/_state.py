@@ -17,6 +17,7 @@ from readiness.importer._headings import (
     kind_of_heading,
     priority_of_heading,
 )
+from readiness.importer._keys import text_key
 from readiness.importer._language import document_language
 from readiness.importer._markdown import (
     Block,
@@ -26,7 +27,6 @@ from readiness.importer._markdown import (
     plain,
     strip_symbols,
 )
-from readiness.importer._keys import text_key
 from readiness.importer._plan import (
     MAX_CHECKS,
     ActionDraft,

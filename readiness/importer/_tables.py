@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from readiness.importer._actions import find_priority_column, read_priority_table
 from readiness.importer._check_tables import is_check_table, read_check_table
-from readiness.importer._markdown import Table, fold, plain, strip_symbols
+from readiness.importer._markdown import Table, fold, plain
 from readiness.importer._marks import first_mark
 from readiness.importer._scores import cell_score, read_score_table
 from readiness.importer._state import DocumentWalk

@@ -13,7 +13,6 @@ from readiness.importer._code import read_code
 from readiness.importer._headings import clean_heading
 from readiness.importer._leftovers import merge_notes, note_leftovers
 from readiness.importer._lists import read_list
-from readiness.importer._marks import FAIL
 from readiness.importer._markdown import (
     Block,
     CodeBlock,
@@ -24,6 +23,7 @@ from readiness.importer._markdown import (
     Rule,
     Table,
 )
+from readiness.importer._marks import FAIL
 from readiness.importer._metadata import read_fields, read_front_matter, read_paragraph
 from readiness.importer._plan import ManualItem
 from readiness.importer._scores import resolve_points, score_text
