@@ -185,14 +185,16 @@ def _claim_score(
             )
         return
     if point.score is None:
-        point.score, point.line, point.rank = score, line, rank
+        point.score, point.line, point.rank, point.label = score, line, rank, label
         return
     if point.score == score:
         return
     if rank > point.rank:
-        walk.other_scores.append(OtherScore(point.date, point.score, point.line, "", "", score))
+        walk.other_scores.append(
+            OtherScore(point.date, point.score, point.line, "", point.label, score)
+        )
         replaced, replaced_line = point.score, point.line
-        point.score, point.line, point.rank = score, line, rank
+        point.score, point.line, point.rank, point.label = score, line, rank, label
         walk.note(
             WARNING,
             replaced_line,

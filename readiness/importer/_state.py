@@ -61,6 +61,7 @@ class PointDraft:
     improvements: list[ClaimedImprovement] = field(default_factory=list)
     verdict: str = ""
     rank: int = 0  # how much the document presents the overall score as its result
+    label: str = ""  # the words before the overall score
 
 
 class DocumentWalk:

@@ -81,14 +81,15 @@ def _read_heading(walk: DocumentWalk, heading: Heading) -> None:
 
 
 def _read_as_template(walk: DocumentWalk) -> None:
-    """No date and no recorded result: a form to fill in. Its items are manual checks
-    without attestation, and the marks of its expected results claim nothing."""
-    walk.template = True
-    had_claims = bool(walk.claims or walk.unchecked or walk.blank_fields)
+    """No date and no recorded result: nothing the document says is a result, not even
+    the marks of its expected results. With boxes or fields left to fill in, it is a
+    template: its items are manual checks without attestation."""
     walk.claims.clear()
     walk.pending_claims.clear()
-    if not had_claims:
-        return  # nothing to fill in (a table of requirements): nothing to say
+    # A table of requirements has nothing to fill in: it is no template.
+    walk.template = bool(walk.unchecked or walk.blank_fields)
+    if not walk.template:
+        return
     walk.note(
         WARNING,
         1,
