@@ -59,9 +59,14 @@ def checklist_merge(current: Checklist, new: Checklist) -> Checklist:
     the category of the same key (a category `current` lacks comes after its own). A check
     both have stays as `current` has it; the name and threshold stay `current`'s."""
     keys = {spec.key for spec in current.all_checks()}
+    # The levels stay `current`'s; a checklist without levels takes `new`'s. An added check
+    # whose level the merged checklist lacks is required from its lowest level.
+    levels = current.levels or new.levels
     additions: dict[str, list[CheckSpec]] = {}
     for spec in new.all_checks():
         if spec.key not in keys:
+            if spec.level is not None and spec.level not in levels:
+                spec = dataclasses.replace(spec, level=None)
             additions.setdefault(spec.category, []).append(spec)
     categories = [
         dataclasses.replace(
@@ -79,4 +84,4 @@ def checklist_merge(current: Checklist, new: Checklist) -> Checklist:
                     checks=tuple(additions.pop(category.key)),
                 )
             )
-    return dataclasses.replace(current, categories=tuple(categories))
+    return dataclasses.replace(current, categories=tuple(categories), levels=levels)

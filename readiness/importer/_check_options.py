@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from readiness.importer._commands import CommandPlan, FilePlan, GrepPlan, Plan
+from readiness.importer._commands import CommandPlan, FilePlan, GrepPlan, HttpPlan, Plan
+from readiness.importer._expectations import Expectation
 from readiness.importer.notes import NoteMessage
 
 
@@ -16,6 +17,8 @@ def plan_type(plan: Plan) -> str:
         return "grep"
     if isinstance(plan, FilePlan):
         return "file"
+    if isinstance(plan, HttpPlan):
+        return "http"
     return "command"
 
 
@@ -94,3 +97,25 @@ def file_options(
     if absent != plan.absent:
         options["expect"] = "absent"
     return options, list(plan.approx)
+
+
+def http_options(
+    plan: HttpPlan, expectation: Expectation | None
+) -> tuple[str, dict[str, object], list[NoteMessage], str]:
+    """An http check when the URL is a real one and the document gives the status it
+    expects; else a disabled command saying what it needs. Returns the check's type, its
+    options, what is approximate, and what the command needs."""
+    status = expectation.status_code if expectation else None
+    if plan.real and status is not None:
+        options: dict[str, object] = {"url": plan.url, "expect_status": [status]}
+        if plan.method != "GET":
+            options["method"] = plan.method
+        return "http", options, list(plan.approx), ""
+    command: dict[str, object] = {"argv": list(plan.argv), "enabled": False}
+    if plan.local:
+        needs = "Needs the service running where the checks run (a localhost URL)."
+    elif not plan.real:
+        needs = f"Needs the real address: {plan.url} is a placeholder."
+    else:
+        needs = "The document gives no expected status: an http check needs one."
+    return "command", command, list(plan.approx), needs

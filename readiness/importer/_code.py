@@ -10,19 +10,28 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext_lazy as _
 
 from checks.spec import CheckSpec
-from readiness.importer._check_options import command_options, file_options, grep_options, plan_type
+from readiness.importer._check_options import (
+    command_options,
+    file_options,
+    grep_options,
+    http_options,
+    plan_type,
+)
 from readiness.importer._commands import (
     ChangeDir,
     CommandPlan,
     FilePlan,
     GrepPlan,
+    HttpPlan,
     Plan,
     plan_command,
 )
 from readiness.importer._expectations import TEST_NUMBER, Expectation, key_hint, read_expectation
 from readiness.importer._markdown import CodeBlock, plain, slugify_key
+from readiness.importer._needs import needs_of, with_needs
 from readiness.importer._plan import MAX_NAME
 from readiness.importer._shell import Refused
+from readiness.importer._sql import SQL_INFOS, read_sql
 from readiness.importer._state import DocumentWalk
 from readiness.importer._text import one_line
 from readiness.importer.notes import APPROXIMATE, UNTRANSLATED, NoteMessage
@@ -59,6 +68,9 @@ class _CommandGroup:
 def read_code(walk: DocumentWalk, block: CodeBlock) -> None:
     """A shell block becomes checks; any other code block, a note saying what it is."""
     body = [text for _line, text in block.body]
+    if block.info in SQL_INFOS and block.closed:
+        read_sql(walk, block)
+        return
     if block.info in _SHELL_INFOS or (not block.info and _looks_like_shell(body)):
         _read_shell(walk, block)
         return
@@ -155,9 +167,10 @@ def _read_shell(walk: DocumentWalk, block: CodeBlock) -> None:
             pending_expectation = None
         group.commands.append((number, text))
         walk.consume(number, last)
-    cwd = ""
+    cwd = walk.cwd  # a `cd` in an earlier block of the section carries over
     for group in groups:
         cwd = _translate_group(walk, group, cwd)
+    walk.cwd = cwd
 
 
 def _translate_group(walk: DocumentWalk, group: _CommandGroup, cwd: str) -> str:
@@ -232,22 +245,33 @@ def _group_specs(
         line = entries[0][0]
         plan = entries[0][2]
         commands = "\n".join(f"$ {entry[1]}" for entry in entries)
-        title = (
-            group.title
-            or (expectation.text if expectation else "")
-            or _command_name(plan, entries[0][1])
+        # An expectation that is only "empty", "13" or "200" names nothing.
+        expectation_title = (
+            expectation.text
+            if expectation
+            and not (expectation.absent or expectation.count or expectation.status_code)
+            else ""
         )
+        title = group.title or expectation_title or _command_name(plan, entries[0][1])
         name = title if total == 1 else f"{title} ({index}/{total})"
         description = "\n".join(
             part for part in ((expectation.raw if expectation else ""), commands) if part
         )
         hint = key_hint(group.title) if group.title else ""
+        if group.title and not hint:
+            hint = walk.key_of(TEST_NUMBER.sub("", group.title))
         approx: list[NoteMessage] = []
-        if isinstance(plan, GrepPlan):
+        kind = plan_type(plan)
+        if isinstance(plan, HttpPlan):
+            kind, options, approx, needs = http_options(plan, expectation)
+            description = with_needs(description, needs)
+            fallback = slugify_key(plan.url, limit=60)
+        elif isinstance(plan, GrepPlan):
             options, approx = grep_options(entries, absent, count)
             fallback = slugify_key(plan.pattern.replace(".*", " "), limit=60)
         elif isinstance(plan, CommandPlan):
             options, approx = command_options(entries, absent)
+            description = with_needs(description, needs_of(plan.argv))
             fallback = slugify_key(entries[0][1], limit=60)
         else:
             assert isinstance(plan, FilePlan)
@@ -257,7 +281,7 @@ def _group_specs(
         spec = CheckSpec(
             key=key,
             name=one_line(plain(name), MAX_NAME) or key,
-            type=plan_type(plan),
+            type=kind,
             category=category,
             options=options,
             description=description[:10_000],

@@ -25,6 +25,8 @@ from readiness.importer._grep import (
     parse_grep,
     with_case,
 )
+from readiness.importer._http import HttpPlan, http_plan
+from readiness.importer._needs import needs_of
 from readiness.importer._shell import (
     Op,
     Refused,
@@ -72,7 +74,7 @@ class ChangeDir:
     path: str | None  # None: somewhere the importer cannot follow
 
 
-Plan = GrepPlan | CommandPlan | FilePlan | ChangeDir
+Plan = GrepPlan | CommandPlan | FilePlan | ChangeDir | HttpPlan
 
 
 # Other commands
@@ -370,6 +372,8 @@ def _plan_pipeline(tokens: list[Token], cwd: str) -> Plan:
             return ChangeDir(relative_path(target.text, cwd))
         except Refused:
             return ChangeDir(None)
+    if program in ("curl", "wget") and len(stages) == 1:
+        return http_plan(first)
     if program == "grep" or program in ("egrep", "fgrep"):
         plan: Plan = _grep_plan(first, program, cwd)
     elif program == "cat" and len(stages) > 1 and _program(stages[1][0].text) == "grep":
@@ -385,7 +389,8 @@ def _plan_pipeline(tokens: list[Token], cwd: str) -> Plan:
             if len(stages) > 1:
                 raise refuse(_("a file test in a pipeline"))
             return file_plan
-        if any(w.expands for w in first):
+        expanded = [w.text for w in first if w.expands]
+        if expanded and not needs_of([w.text for w in first]):
             raise refuse(_("the command uses shell expansion ($…, `…`, ~, {a,b})"))
         if any(w.glob for w in first):
             raise refuse(_("the command uses a shell glob, which a check would pass literally"))
@@ -393,6 +398,15 @@ def _plan_pipeline(tokens: list[Token], cwd: str) -> Plan:
         _check_command(argv)
         argv, approx = _in_directory(argv, cwd)
         timeout = LONG_TIMEOUT_S if _program(argv[0]) in _BUILD_PROGRAMS else None
+        if expanded:
+            # A command that needs a database or a cloud account stays, disabled, with
+            # its variables to be replaced before it is enabled.
+            approx.append(
+                NoteMessage(
+                    _("the command uses %(words)s, which a check does not expand: replace it"),
+                    {"words": ", ".join(expanded)},
+                )
+            )
         plan = CommandPlan(argv, approx=approx, timeout_s=timeout)
     for stage in stages[1:]:
         _add_filter(plan, stage)

@@ -12,7 +12,18 @@ from readiness.importer._plan import MAX_CATEGORY_NAME
 # Words of headings (matched on folded text: lowercase, no accents)
 
 
-_NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[ivxlc]+\.|[a-z][.)])\s+", re.IGNORECASE)
+_NUMBERING = re.compile(
+    r"^(?:\d+(?:\.\d+)*\.?\s+|[ivxlc]+\.\s+|[a-z][.)]\s+|\d+\s*[、.．)）]\s*|"
+    r"[（(]?[一二三四五六七八九十百]+[)）]?\s*[、.．]\s*|[（(][一二三四五六七八九十\d]+[)）]\s*)",
+    re.IGNORECASE,
+)
+_CJK_NUMERAL = "一二三四五六七八九十百〇零两0-9"
+# Numbered stages: "ETAPA 3", "Phase 2", "Étape 1", "Step 4", "第二部分", "3. Sécurité".
+_STAGE = re.compile(
+    r"^(?:(?:etapa|etape|phase|fase|stage|step|paso|passo|part|partie|parte|section|secao|"
+    r"seccion)\s+\d+\b|\d+(?:\.\d+)*[.)]?\s+\S|"
+    rf"第[{_CJK_NUMERAL}]+(?:部分|阶段|階段|步|章|节|節|部)|[{_CJK_NUMERAL}]+\s*[、.．])"
+)
 _VERIFICATION = re.compile(
     r"^(?:verifications?|verification|controles?|checks?)(?:\s+(?:de la|des|du|de|d'|of|for))?\s+",
 )
@@ -54,6 +65,11 @@ def category_name(heading: str) -> str:
         text = (text[: found.start()] + " " + text[found.end() :]).strip(" -–—:")
         text = re.sub(r"\s+", " ", text)
     return _sentence_case(text.strip())[:MAX_CATEGORY_NAME]
+
+
+def is_stage_heading(text: str) -> bool:
+    """ "ETAPA 3 - Banco", "Phase 2: Runtime", "第二部分 监控", "一、安全", "3. Sécurité"."""
+    return bool(_STAGE.match(fold(strip_symbols(plain(text)))))
 
 
 def is_checklist_heading(text: str) -> bool:

@@ -64,7 +64,9 @@ def _note_leftover(walk: DocumentWalk, block: Block, first: int, last: int) -> N
         return
     text = plain(walk.lines[first - 1])
     key, _value = split_label(text)
-    if isinstance(block, Paragraph) and key is not None and RESULT_LABEL.match(fold(key)):
+    if walk.lines[first - 1].lstrip().startswith("<!--"):
+        reason = _("HTML comment: not shown to readers")
+    elif isinstance(block, Paragraph) and key is not None and RESULT_LABEL.match(fold(key)):
         reason = _("claimed result of the section: the section's checks measure it now")
     elif isinstance(block, ListBlock):
         reason = _("list without status marks outside a checklist, TODO or DONE section")

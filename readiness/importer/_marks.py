@@ -7,6 +7,8 @@ import re
 PASS = "pass"
 WARN = "warn"
 FAIL = "fail"
+# An unchecked box "[ ]": "not done" only in a list the document says it went through.
+UNCHECKED = "[ ]"
 
 # Decisions: an unchecked box "[ ]" claims the item is not met (fail), as does work still
 # in progress (🔄 ⏳): a readiness checklist only credits what is done.

@@ -64,6 +64,19 @@ class ClaimedPoint:
 
 
 @dataclass(frozen=True)
+class OtherScore:
+    """A score the document gives beside the one kept for its date and category: an
+    earlier or self-assessed figure, a second overall score."""
+
+    date: dt.date | None
+    score: float
+    line: int
+    category: str = ""  # "" for an overall score
+    label: str = ""  # the words before it, or its column's header
+    kept: float | None = None  # the score kept instead
+
+
+@dataclass(frozen=True)
 class ActionDraft:
     title: str
     line: int
@@ -89,6 +102,11 @@ class ImportResult:
     points: tuple[ClaimedPoint, ...]
     action_items: tuple[ActionDraft, ...]
     notes: tuple[Note, ...]
+    other_scores: tuple[OtherScore, ...] = ()
+    levels: tuple[str, ...] = ()
+    date_source: str = ""  # "file name" when the date comes only from the file's name
+    template: bool = False  # a blank template: manual checks, no attestation, no history
+    used_lines: frozenset[int] = frozenset()  # lines turned into something
 
     @property
     def attested_by(self) -> str:

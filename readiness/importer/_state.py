@@ -13,16 +13,18 @@ from checks.spec import CheckSpec
 from readiness.importer._headings import (
     category_name,
     is_checklist_heading,
+    is_stage_heading,
     kind_of_heading,
     priority_of_heading,
 )
+from readiness.importer._keys import text_key
+from readiness.importer._language import document_language
 from readiness.importer._markdown import (
     Block,
     Heading,
     Paragraph,
     parse_blocks,
     plain,
-    slugify_key,
     strip_symbols,
 )
 from readiness.importer._plan import (
@@ -32,6 +34,7 @@ from readiness.importer._plan import (
     ClaimedImprovement,
     DocumentError,
     ManualItem,
+    OtherScore,
 )
 from readiness.importer._text import find_date
 from readiness.importer.notes import Note, NoteMessage, excerpt
@@ -57,6 +60,8 @@ class PointDraft:
     categories: dict[str, ClaimedCategory] = field(default_factory=dict)
     improvements: list[ClaimedImprovement] = field(default_factory=list)
     verdict: str = ""
+    rank: int = 0  # how much the document presents the overall score as its result
+    label: str = ""  # the words before the overall score
 
 
 class DocumentWalk:
@@ -82,6 +87,16 @@ class DocumentWalk:
         self.date: dt.date | None = None
         self.author: str | None = None
         self.status_claim = ""
+        self.language = document_language(text)
+        self.blank_fields: list[tuple[int, str]] = []  # (line, label) of fields left blank
+        self.checked_on: dt.date | None = None  # the date the document says it was checked
+        self.date_source = ""  # "file name" when only the file's name dates the document
+        self.levels: list[str] = []  # the levels of tables of checks, lowest first
+        # Unchecked boxes: (key, line, text, whether their list records results elsewhere).
+        self.unchecked: list[tuple[str, int, str, bool]] = []
+        self.template = False  # no date and no recorded result: a form to fill in
+        self.other_scores: list[OtherScore] = []
+        self.cwd = ""  # where the document's last `cd` left its commands
         self.headings: list[Heading] = []
         self.category_level = self._category_level()
         self.title_heading: Heading | None = None
@@ -110,6 +125,10 @@ class DocumentWalk:
         if not text.endswith((":", "：")):
             return None
         return strip_symbols(text.rstrip(" :："))
+
+    def section_headings(self) -> list[Heading]:
+        """The headings above the current block, the title's aside."""
+        return [h for h in self.headings if h is not self.title_heading]
 
     def path_key(self) -> tuple[int, ...]:
         return tuple(h.line for h in self.headings)
@@ -141,19 +160,33 @@ class DocumentWalk:
     def in_checklist_section(self) -> bool:
         return any(is_checklist_heading(h.text) for h in self.headings)
 
+    def key_of(self, text: str) -> str:
+        """A key for a check or category named `text`, in any script."""
+        return text_key(text, language=self.language)
+
     def category(self) -> CategoryDraft:
-        heading = next(
-            (h for h in reversed(self.headings) if is_checklist_heading(h.text)), None
-        ) or next(
-            (
-                h
-                for h in self.headings
-                if h.level == self.category_level and h is not self.title_heading
-            ),
-            None,
+        """The category of the current block: the outermost numbered stage heading
+        ("ETAPA 3", "Phase 2", "第二部分", "## 3. Sécurité") below the nearest checklist
+        heading, else that checklist heading, else the heading at the document's category
+        level."""
+        sections = self.section_headings()
+        checklist = next((h for h in reversed(sections) if is_checklist_heading(h.text)), None)
+        floor = checklist.level if checklist else 0
+        stage = next((h for h in sections if h.level > floor and is_stage_heading(h.text)), None)
+        heading = (
+            stage
+            or checklist
+            or next(
+                (
+                    h
+                    for h in self.headings
+                    if h.level == self.category_level and h is not self.title_heading
+                ),
+                None,
+            )
         )
         name = category_name(heading.text) if heading else "General"
-        key = slugify_key(name) or GENERAL_CATEGORY
+        key = self.key_of(name) if heading and name else GENERAL_CATEGORY
         if key not in self.categories:
             self.categories[key] = CategoryDraft(key, name or key)
         return self.categories[key]

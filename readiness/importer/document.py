@@ -102,6 +102,11 @@ def import_document(data: bytes | str, *, source_name: str = "document.md") -> I
         points=points,
         action_items=tuple(walk.actions),
         notes=tuple(notes),
+        other_scores=tuple(walk.other_scores),
+        levels=tuple(walk.levels),
+        date_source=walk.date_source,
+        template=walk.template,
+        used_lines=frozenset(walk.consumed),
     )
 
 
@@ -120,4 +125,4 @@ def _checklist_of(walk: DocumentWalk) -> Checklist | None:
     if not categories:
         return None
     name = one_line(walk.title or PurePath(walk.source_name).stem or "Readiness", MAX_CATEGORY_NAME)
-    return Checklist(name=name, categories=tuple(categories))
+    return Checklist(name=name, categories=tuple(categories), levels=tuple(walk.levels))

@@ -116,6 +116,22 @@ def import_report_data(
             }
             for point in result.points
         ],
+        "other_scores": [
+            {
+                "date": other.date.isoformat() if other.date else None,
+                "category": other.category,
+                "label": other.label,
+                "score": other.score,
+                "score_text": format_score(other.score),
+                "kept": other.kept,
+                "kept_text": format_score(other.kept) if other.kept is not None else "",
+                "line": other.line,
+            }
+            for other in result.other_scores
+        ],
+        "levels": list(result.levels),
+        "date_source": result.date_source,
+        "template": result.template,
         "notes": [{**note.as_dict(), "kind_label": kind_label(note.kind)} for note in result.notes],
         "saved": summary is not None,
         "project": summary.project.slug if summary else None,

@@ -229,7 +229,10 @@ def import_report_markdown(data: Mapping[str, Any]) -> str:
     fields: list[tuple[str, str]] = []
     if data["title"]:
         fields.append((_("Document"), data["title"]))
-    fields.append((_("Date"), data["date"] or _("not given")))
+    date = data["date"] or _("not given")
+    if data.get("date_source") == "file name":
+        date = _("%(date)s, from the file name") % {"date": date}
+    fields.append((_("Date"), date))
     fields.append(
         (
             _("Author"),
@@ -298,6 +301,15 @@ def import_report_markdown(data: Mapping[str, Any]) -> str:
                 )
             for improvement in point["improvements"]:
                 out.append(f"  - {improvement['text']}")
+    if data.get("levels"):
+        out += [
+            "",
+            _("Levels (lowest first): %(levels)s") % {"levels": ", ".join(data["levels"])},
+        ]
+    if data.get("other_scores"):
+        out += ["", "## " + _("Other scores in the document (not kept)"), ""]
+        for other in data["other_scores"]:
+            out.append(f"- {_other_score(other)} ({_line(other['line'])})")
     for kind, title in (
         (WARNING, _("Warnings")),
         (APPROXIMATE, _("Approximate translations")),
@@ -314,6 +326,21 @@ def import_report_markdown(data: Mapping[str, Any]) -> str:
                 text += f" — `{quoted}`"
             out.append(text)
     return "\n".join(out) + "\n"
+
+
+def _other_score(other: Mapping[str, Any]) -> str:
+    """ "2025-11-17 · Security · Claimed: 9/10 (kept: 8/10)"."""
+    parts = [other["date"] or _("no date")]
+    if other["category"]:
+        parts.append(other["category"])
+    score = other["score_text"]
+    if other["label"] and other["label"] != other["category"]:
+        score = f"{other['label']}: {score}"
+    parts.append(score)
+    text = " · ".join(parts)
+    if other["kept_text"]:
+        text += " " + _("(kept: %(score)s)") % {"score": other["kept_text"]}
+    return text
 
 
 def _line(line: int) -> str:

@@ -10,6 +10,7 @@ from readiness.models import ActionItem, Assessment, Attestation, ChecklistVersi
 from readiness.services.checklists import checklist_upload
 from tests import factories
 from tests.readiness.importer.conftest import SEED, read_doc
+from tests.readiness.importer.test_corpus import CORPUS
 
 pytestmark = pytest.mark.django_db
 
@@ -296,3 +297,27 @@ def test_every_page_shows_a_scoreless_point_that_holds_expired_marks(member, pro
         f"/teams/{project.team.slug}/standup/",
     ):
         assert editor.get(url).status_code == 200, url
+
+
+@time_machine.travel("2026-01-15T09:00:00+00:00", tick=False)
+@pytest.mark.parametrize(
+    ("language", "other", "levels"),
+    [
+        ("en", "Other scores in the document (not kept)", "Levels, lowest first:"),
+        ("fr", "Autres scores du document (non retenus)", "Niveaux, du plus bas au plus haut :"),
+    ],
+)
+def test_the_preview_lists_the_other_scores_and_the_levels(
+    member, project, language, other, levels
+):
+    editor = member(Role.EDITOR)
+    scores = (CORPUS / "scores-en-conflicting.md").read_bytes()
+    html = upload(editor, "scores.md", scores, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert other in html
+    listed = re.search(r'data-testid="import-other-scores">(.*?)</ul>', html, re.S).group(1)
+    assert listed.count("<li>") == 5
+    assert "9.1" in listed or "9,1" in listed
+    table = (CORPUS / "levels-fr-paliers.md").read_bytes()
+    html = upload(editor, "paliers.md", table, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert levels in html
+    assert re.search(r'data-testid="import-levels">.*Bronze.*Argent.*Or', html)
