@@ -13,7 +13,7 @@ from typing import Any
 from django import template
 from django.utils import formats, timezone
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy, pgettext, pgettext_lazy
 from django.utils.translation import gettext as _
 
@@ -226,7 +226,7 @@ def level_badge(level: str | None, levels: Sequence[str] | None, target: str = "
     """The achieved level among the checklist's `levels` ("Level silver", or "No level yet"),
     with the target when one is set; nothing when the checklist has no levels."""
     if not levels:
-        return format_html("")
+        return mark_safe("")
     rank = list(levels).index(level) + 1 if level in levels else 0
     reached = bool(target) and target in levels and rank >= list(levels).index(target) + 1
     text = _("Level %(level)s") % {"level": level} if level else _("No level yet")
