@@ -81,7 +81,7 @@ def test_of_several_overall_scores_the_verified_one_stands_and_the_others_are_li
     assert point.score == 8.4
     assert [c.score for c in point.categories] == [8]
     others = {(o.category, o.label, o.score) for o in result.other_scores}
-    assert ("", "", 9.1) in others
+    assert ("", "Self-assessed score", 9.1) in others
     assert ("Security", "Claimed", 9) in others
 
 
