@@ -120,7 +120,7 @@ def test_it_validates_a_new_type_with_its_declared_readers(with_echo: None) -> N
         (
             "categories[0].checks[0].loud",
             "unknown field for a echo check; allowed: key, name, description, type, weight, "
-            "severity, said, times",
+            "severity, level, said, times",
         ),
         ("categories[0].checks[0].said", "is required for an echo check"),
         ("categories[0].checks[0].times", "must be 1..3, not 5"),
