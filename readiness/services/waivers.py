@@ -193,7 +193,9 @@ def _decide(
     now = now or timezone.now()
     with transaction.atomic():
         waiver = (
-            Waiver.objects.select_for_update().select_related("project__team").get(pk=waiver.pk)
+            Waiver.objects.select_for_update(of=("self",))
+            .select_related("project__team")
+            .get(pk=waiver.pk)
         )
         if user.pk == waiver.requested_by_id:
             raise WaiverRefused(_("Nobody approves or denies their own waiver request."))
@@ -244,7 +246,8 @@ def waivers_expire(*, now: dt.datetime | None = None) -> int:
     count = 0
     with transaction.atomic():
         due = (
-            Waiver.objects.select_for_update()
+            # Only the waivers' rows: PostgreSQL locks no row of a nullable join (project).
+            Waiver.objects.select_for_update(of=("self",))
             .select_related("team", "project")
             .filter(status=WaiverStatus.APPROVED, ends_at__lte=now)
         )
