@@ -250,7 +250,12 @@ SAFE_IDIOMS = Fixture(
         "src/orders/migrations/0001_initial.py": "",
         "src/orders/tests.py": "",
         "requirements/base.txt": "django==5.2.9\ndjango-environ==0.12.0\n",
-        "pyproject.toml": '[project]\nrequires-python = ">=3.12"\n[tool.ruff]\ntarget-version = "py312"\n',
+        "pyproject.toml": """
+            [project]
+            requires-python = ">=3.12"
+            [tool.ruff]
+            target-version = "py312"
+        """,
         ".gitlab-ci.yml": "test: {}\n",
         "README.rst": "Run pytest.\n",
     },
@@ -295,7 +300,12 @@ def test_it_reports_an_unsafe_fallback_with_its_line(tmp_path):
 def test_its_runtime_check_asks_the_base_url(tmp_path):
     outcomes = assert_statuses(
         "django-service",
-        Fixture(**{**SAFE_IDIOMS.__dict__, "expected": {**SAFE_IDIOMS.expected, "admin-login-answers": "fail"}}),
+        Fixture(
+            **{
+                **SAFE_IDIOMS.__dict__,
+                "expected": {**SAFE_IDIOMS.expected, "admin-login-answers": "fail"},
+            }
+        ),
         tmp_path / "r",
         base_url="http://127.0.0.1:9",
     )

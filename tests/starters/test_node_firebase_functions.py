@@ -36,8 +36,8 @@ EXTENSIONS = Fixture(
                 type: string
         """,
         "ext-payments/functions/package.json": '{"name": "ext-payments"}\n',
-        "ext-payments/functions/src/config.ts": "export default { key: process.env.STRIPE_API_KEY };\n",
-        "ext-payments/functions/src/logs.ts": "export const start = () => console.log('starting');\n",
+        "ext-payments/functions/src/config.ts": "export default {key: process.env.STRIPE_KEY};\n",
+        "ext-payments/functions/src/logs.ts": "export const start = () => console.log('go');\n",
         "ext-invoices/extension.yaml": "resources: []\n",
         "ext-invoices/functions/src/index.ts": "export const sendInvoice = onCall(() => {});\n",
     },
@@ -119,7 +119,10 @@ CODELAB_VARIANTS = Fixture(
         "reactfire-end/functions/package.json": '{"engines": {"node": "18"}}\n',
         "reactfire-end/functions/index.js": """
             const { onDocumentWritten } = require("firebase-functions/v2/firestore");
-            exports.updateRating = onDocumentWritten({ document: "r/{id}", maxInstances: 10 }, () => {});
+            exports.updateRating = onDocumentWritten(
+              { document: "r/{id}", maxInstances: 10 },
+              () => {},
+            );
         """,
     },
     expected={
