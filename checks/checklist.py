@@ -33,6 +33,7 @@ from checks.reader import (
     MAX_VALUES,
     NULL,
     TAG,
+    Fields,
     Problem,
     Reader,
     TooLarge,
@@ -52,9 +53,11 @@ MAX_CHECK_NAME_LENGTH = 300
 # Weights are relative; the cap keeps sums of weights far from float overflow.
 MAX_WEIGHT = 1_000.0
 
-TOP_FIELDS = ("version", "name", "ready_at", "categories")
+TOP_FIELDS = ("version", "name", "ready_at", "levels", "categories")
 CATEGORY_FIELDS = ("key", "name", "weight", "checks")
-COMMON_CHECK_FIELDS = ("key", "name", "description", "type", "weight", "severity")
+COMMON_CHECK_FIELDS = ("key", "name", "description", "type", "weight", "severity", "level")
+MAX_LEVELS = 10
+MAX_LEVEL_NAME_LENGTH = 40
 _WEIGHT = read.number(above=0.0, maximum=MAX_WEIGHT)
 
 
@@ -94,6 +97,10 @@ def dump_checklist(checklist: Checklist) -> str:
         "version": FORMAT_VERSION,
         "name": checklist.name,
         "ready_at": plain_number(checklist.ready_at),
+    }
+    if checklist.levels:
+        document["levels"] = _Flow(checklist.levels)
+    document |= {
         "categories": [_dump_category(category) for category in checklist.categories],
     }
     return yaml.dump(
@@ -213,6 +220,7 @@ class _Document:
 
     def __init__(self, reader: Reader) -> None:
         self.reader = reader
+        self.levels: tuple[str, ...] = ()
 
     def checklist(self, root: Node) -> Checklist:
         reader = self.reader
@@ -236,6 +244,7 @@ class _Document:
         top.reject_unknown(TOP_FIELDS)
         name = top.get("name", read.text)
         ready_at = top.get("ready_at", read.number(minimum=0.0, maximum=10.0), 8.0)
+        self.levels = self.read_levels(top)
         categories: list[CategorySpec] = []
         category_lines: dict[str, int] = {}
         check_lines: dict[str, int] = {}
@@ -249,7 +258,30 @@ class _Document:
                 categories.append(category)
         else:
             top.get("categories", Reader.items)  # reports the missing field
-        return Checklist(name=name, categories=tuple(categories), ready_at=ready_at)
+        return Checklist(
+            name=name, categories=tuple(categories), ready_at=ready_at, levels=self.levels
+        )
+
+    def read_levels(self, top: Fields) -> tuple[str, ...]:
+        """The ordered, distinct level names of `levels:` (lowest first); () when absent."""
+        if not top.given("levels"):
+            return ()
+        reader = self.reader
+        node = top.items["levels"][1]
+        levels: list[str] = []
+        items = reader.items(node, "levels", minimum=1, noun="level")
+        if len(items) > MAX_LEVELS:
+            reader.add(node, "levels", f"lists more than {MAX_LEVELS} levels")
+            return ()
+        for item, path in items:
+            level = reader.text(item, path, limit=MAX_LEVEL_NAME_LENGTH)
+            if level is INVALID:
+                continue
+            if level in levels:
+                reader.add(item, path, f"duplicate level {level!r}")
+                continue
+            levels.append(level)
+        return tuple(levels)
 
     def unique_key(
         self, noun: str, key: Any, line: int | None, path: str, seen: dict[str, int]
@@ -303,6 +335,7 @@ class _Document:
         weight = fields.get("weight", _WEIGHT, 1.0)
         severity = fields.get("severity", read.choice(*Severity), Severity.MEDIUM)
         check_type = fields.get("type", read.choice(*sorted(registry.names())))
+        level = self.check_level(fields, path)
         options: dict[str, Any] = {}
         if check_type is not INVALID:
             declared = registry.get(check_type)
@@ -321,8 +354,31 @@ class _Document:
             severity=Severity(severity) if severity is not INVALID else INVALID,
             options=options,
             description=description,
+            level=level,
             line=node.start_mark.line + 1,
         )
+
+    def check_level(self, fields: Fields, path: str) -> str | None:
+        if not fields.given("level"):
+            return None
+        level = fields.get("level", read.text_up_to(MAX_LEVEL_NAME_LENGTH))
+        if level is INVALID:
+            return None
+        if not self.levels:
+            self.reader.add(
+                fields.line("level"),
+                join(path, "level"),
+                "a check's level needs the checklist's `levels:` list at the top of the file",
+            )
+            return None
+        if level not in self.levels:
+            self.reader.add(
+                fields.line("level"),
+                join(path, "level"),
+                f"{level!r} is not one of the checklist's levels: {', '.join(self.levels)}",
+            )
+            return None
+        return level
 
 
 # Writing
@@ -368,6 +424,8 @@ def _dump_check(check: CheckSpec) -> dict[str, Any]:
         data["weight"] = plain_number(check.weight)
     if check.severity != Severity.MEDIUM:
         data["severity"] = str(check.severity)
+    if check.level is not None:
+        data["level"] = check.level
     declared = registry.get(check.type)
     defaults = declared.defaults()
     order = declared.field_names

@@ -60,6 +60,9 @@ class CheckSpec:
     severity: Severity = Severity.MEDIUM
     options: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
+    # The lowest level of the checklist's `levels` that requires this check; None: the
+    # checklist's lowest level (or no levels at all).
+    level: str | None = None
     # Where the check was written; not part of its identity (a reformatted file is the same).
     line: int | None = field(default=None, compare=False)
 
@@ -79,10 +82,18 @@ class Checklist:
     categories: tuple[CategorySpec, ...]
     ready_at: float = 8.0
     version: int = 1
+    # Ordered levels, lowest first (`levels: [bronze, silver, gold]`); empty: no levels.
+    levels: tuple[str, ...] = ()
 
     def all_checks(self) -> Iterator[CheckSpec]:
         for category in self.categories:
             yield from category.checks
+
+    def level_of(self, check: CheckSpec) -> str | None:
+        """The level that first requires `check`: its own, else the lowest; None without levels."""
+        if not self.levels:
+            return None
+        return check.level or self.levels[0]
 
     def check(self, key: str) -> CheckSpec:
         for spec in self.all_checks():

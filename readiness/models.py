@@ -202,6 +202,8 @@ class ChecklistVersion(models.Model):
     number = models.PositiveIntegerField(_("version"))
     name = models.CharField(_("name"), max_length=200)
     ready_at = models.FloatField(_("ready at"), default=8.0)
+    # The checklist's ordered levels, lowest first (`levels:`); empty: no levels.
+    levels = models.JSONField(_("levels"), default=list, blank=True)
     source_text = models.TextField(_("checklist file"))
     source_name = models.CharField(_("file name"), max_length=255, default=".readiness.yml")
     digest = models.CharField(_("SHA-256"), max_length=64)
@@ -258,6 +260,8 @@ class Check(models.Model):
     )
     # The type's own fields, validated and normalised by checks.checklist.
     options = models.JSONField(_("options"), default=dict)
+    # The level that first requires the check (`level:`); blank: the checklist's lowest.
+    level = models.CharField(_("level"), max_length=40, blank=True, default="")
     line = models.PositiveIntegerField(_("line in file"), null=True, blank=True)
     position = models.PositiveIntegerField(_("position"), default=0)
 

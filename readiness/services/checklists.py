@@ -139,6 +139,7 @@ def checklist_version_save(
         number=(current.number + 1) if current else 1,
         name=checklist.name,
         ready_at=checklist.ready_at,
+        levels=list(checklist.levels),
         source_text=source_text,
         source_name=source_name,
         digest=digest,
@@ -165,6 +166,7 @@ def checklist_version_save(
                     weight=spec.weight,
                     severity=str(spec.severity),
                     options=dict(spec.options),
+                    level=spec.level or "",
                     line=spec.line,
                     position=position,
                 )
@@ -184,6 +186,7 @@ def checklist_spec(version: ChecklistVersion) -> Checklist:
     return Checklist(
         name=version.name,
         ready_at=version.ready_at,
+        levels=tuple(version.levels),
         categories=tuple(
             CategorySpec(
                 key=c.key, name=c.name, weight=c.weight, checks=tuple(checks_by_category[c.pk])
@@ -203,5 +206,6 @@ def check_spec(check: Check, category_key: str) -> CheckSpec:
         severity=Severity(check.severity),
         options=check.options,
         description=check.description,
+        level=check.level or None,
         line=check.line,
     )

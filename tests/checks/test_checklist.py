@@ -328,7 +328,7 @@ def test_it_rejects_an_unknown_field_and_lists_the_allowed_ones() -> None:
 
     assert (problem.line, problem.path) == (9, "categories[0].checks[0].patern")
     assert "did you mean 'pattern'" in problem.message
-    assert "allowed: key, name, description, type, weight, severity, paths, pattern" in (
+    assert "allowed: key, name, description, type, weight, severity, level, paths, pattern" in (
         problem.message
     )
 
