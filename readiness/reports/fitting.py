@@ -56,8 +56,15 @@ def fit_text(summary: Mapping[str, Any]) -> str:
             }
         )
     lines.append(
-        _("Placed: %(placed)s checks of %(checks)s.")
-        % {"placed": summary["placed"], "checks": summary["checks"]}
+        _(
+            "Placed in this layout: %(placed)s checks; not placed: %(missing)s; the other "
+            "%(others)s read no path (runtime, manual)."
+        )
+        % {
+            "placed": summary["placed"],
+            "missing": len(summary["not_placed"]),
+            "others": summary["checks"] - summary["placed"] - len(summary["not_placed"]),
+        }
     )
     if summary["not_placed"]:
         lines.append(_("Not placed, left as the starter has them:"))
