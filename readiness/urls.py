@@ -10,6 +10,7 @@ from readiness.views import (
     assessments,
     attestations,
     backfills,
+    base_urls,
     checklists,
     health,
     history,
@@ -28,6 +29,7 @@ app_patterns = [
     path("projects/<slug:slug>/chart/", projects.project_chart, name="project-chart"),
     path("projects/<slug:slug>/run/", runs.project_run, name="project-run"),
     path("projects/<slug:slug>/schedule/", schedules.project_schedule, name="project-schedule"),
+    path("projects/<slug:slug>/base-url/", base_urls.project_base_url, name="project-base-url"),
     path(
         "projects/<slug:slug>/attestations/",
         attestations.attestation_create,
@@ -65,6 +67,7 @@ app_patterns = [
     path("teams/<slug:slug>/members/<int:pk>/role/", teams.member_role, name="member-role"),
     path("teams/<slug:slug>/members/<int:pk>/remove/", teams.member_remove, name="member-remove"),
     path("teams/<slug:slug>/projects/new/", teams.project_new, name="project-new"),
+    path("teams/<slug:slug>/projects/new/detect/", teams.project_detect, name="project-detect"),
     path("projects/<slug:slug>/backfill/", backfills.project_backfill, name="project-backfill"),
     path("projects/<slug:slug>/backfill/<int:pk>/", backfills.backfill_poll, name="backfill-poll"),
 ]

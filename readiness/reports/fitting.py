@@ -57,8 +57,8 @@ def fit_text(summary: Mapping[str, Any]) -> str:
         )
     lines.append(
         _(
-            "Placed in this layout: %(placed)s checks; not placed: %(missing)s; the other "
-            "%(others)s read no path (runtime, manual)."
+            "Placed in this layout: %(placed)s checks; not placed: %(missing)s; "
+            "%(others)s others read no file (runtime, manual and command checks)."
         )
         % {
             "placed": summary["placed"],

@@ -36,8 +36,11 @@ from readiness.services.sources import (
     source_check,
     source_check_subfolder,
 )
+from readiness.services.starters import FitError, starter_fit
 
 DEFAULT_TEAM = "default"
+# The starter choice "fitted to the source": detected and placed by services.starters.
+DETECT = "detect"
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 
 
@@ -184,7 +187,8 @@ def project_add(
     upload_name: str = ".readiness.yml",
 ) -> Project:
     """A project added from the dashboard: its checklist is the starter file `starter` of
-    the checklists folder with every file check's globs under `path_prefix`, or the
+    the checklists folder with every file check's globs under `path_prefix`, the starter
+    detected and fitted to the source (`starter` DETECT, a local folder), or the
     uploaded file. Raises ProjectError (naming the field) or ChecklistError (every problem
     of the file, with its line); nothing is saved then."""
     problems: list[ProjectError] = []
@@ -202,7 +206,24 @@ def project_add(
         problems.append(ProjectError(str(error), "path_prefix"))
     text: str | bytes = upload or b""
     filename = upload_name
-    if starter:
+    if starter == DETECT:
+        if prefix:
+            problems.append(
+                ProjectError(
+                    _("Leave the path prefix empty: detection places the paths itself."),
+                    "path_prefix",
+                )
+            )
+        if not problems:
+            try:
+                fitted = starter_fit(
+                    repo=detection_folder(source=source, subfolder=subfolder), dry_run=False
+                )
+            except (FitError, ValueError) as error:
+                problems.append(ProjectError(str(error), "starter"))
+            else:
+                text, filename = fitted.text, f"{fitted.fit.main.starter.name}.yml"
+    elif starter:
         try:
             text, filename = starter_path(starter).read_bytes(), starter
         except ValueError as error:
@@ -235,6 +256,39 @@ def project_add(
         raise ProjectError(
             _("A project with the slug %(slug)s already exists.") % {"slug": slug}, "slug"
         ) from None
+    return project
+
+
+def detection_folder(*, source: str, subfolder: str = "") -> Path:
+    """The folder detection reads for a project's source: a local folder (and its
+    subfolder). ValueError naming what is wrong: a git URL, no such folder."""
+    source = source.strip()
+    if not source or is_git_url(source) or "://" in source:
+        raise ValueError(
+            _(
+                "Detection reads a local folder: pick a starter for a git URL (or run "
+                "init_checklist on a clone)."
+            )
+        )
+    folder = Path(source)
+    if not folder.is_absolute() or not folder.is_dir():
+        raise ValueError(_("%(path)s is not a folder") % {"path": source})
+    folder = folder / subfolder_clean(subfolder) if subfolder.strip() else folder
+    if not folder.is_dir():
+        raise ValueError(_("%(path)s is not a folder") % {"path": folder})
+    return folder
+
+
+def project_base_url_set(*, project: Project, base_url: str) -> Project:
+    """Set the project's base URL (filled into `${base_url}`; "" turns runtime checks off,
+    `skip` "no base URL set"). Raises ProjectError on the field "base_url" naming what is
+    wrong; nothing is saved then."""
+    try:
+        value = base_url_clean(base_url)
+    except ValidationError as error:
+        raise ProjectError(" ".join(error.messages), "base_url") from None
+    project.base_url = value
+    project.save(update_fields=["base_url"])
     return project
 
 

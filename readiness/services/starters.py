@@ -22,7 +22,7 @@ from checks.registry import HISTORY_CHECK_TYPES
 from checks.runner import run_checklist
 from checks.spec import Checklist, Outcome
 from checks.starters import Fit, FitError, fit
-from readiness.reports.assessments import run_report_data
+from readiness.scored import checklist_scorecard
 from readiness.services.outcomes import run_context
 
 NOT_IN_PREVIEW = gettext_noop("not run in the preview: it runs with the project")
@@ -33,7 +33,7 @@ __all__ = ["FitError", "StarterFit", "starter_fit"]
 @dataclass(frozen=True)
 class StarterFit:
     """A fitted checklist: how it was made (`fit`), its file (`text`), and its dry run
-    (`report`, the document of `assess --json`)."""
+    (`report`: score, coverage, verdict and each check's status; empty without one)."""
 
     fit: Fit
     text: str
@@ -48,6 +48,7 @@ def starter_fit(
     extras: bool = True,
     base_url: str = "",
     slow_checks: bool = True,
+    dry_run: bool = True,
 ) -> StarterFit:
     """Detect what fits `repo`, fit it, and dry-run it. `slow_checks` off: http, command
     and threshold checks are `skip` "not run in the preview". Raises FitError naming what
@@ -56,6 +57,8 @@ def starter_fit(
     fitted = fit(repo, folder, starter=starter, extras=extras)
     text = fit_header(fitted) + dump_checklist(fitted.checklist)
     checklist = load_checklist(text, filename=f"{fitted.main.starter.name}.yml")
+    if not dry_run:
+        return StarterFit(fit=fitted, text=text, checklist=checklist, report={})
     context = run_context(repo.resolve(), placeholders={"base_url": base_url} if base_url else {})
     only = None if slow_checks else HISTORY_CHECK_TYPES
     outcomes = run_checklist(checklist, context, only_types=only)
@@ -65,7 +68,13 @@ def starter_fit(
             key: skipped if outcome.details.get("not_evaluable") else outcome
             for key, outcome in outcomes.items()
         }
-    report = run_report_data(checklist, outcomes, None)
+    card = checklist_scorecard(checklist, outcomes)
+    report = {
+        "score": card.score,
+        "coverage": card.coverage,
+        "verdict": card.verdict,
+        "statuses": {key: str(outcome.status) for key, outcome in outcomes.items()},
+    }
     return StarterFit(fit=fitted, text=text, checklist=checklist, report=report)
 
 
@@ -127,5 +136,5 @@ def fit_summary(fitted: StarterFit) -> dict[str, Any]:
         "score": report["score"],
         "coverage": report["coverage"],
         "verdict": report["verdict"],
-        "statuses": {c["key"]: c["status"] for c in report["checks"]},
+        "statuses": report["statuses"],
     }

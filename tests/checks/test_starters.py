@@ -193,7 +193,7 @@ def test_it_names_what_is_wrong(folder, tmp_path):
     with pytest.raises(FitError, match="no such folder"):
         fit(tmp_path / "missing", folder)
     repo = repo_with(tmp_path, {"notes.txt": "hello\n"})
-    with pytest.raises(FitError, match="no starter fits.*--starter"):
+    with pytest.raises(FitError, match=r"no starter fits.*--starter"):
         fit(repo, folder)
-    with pytest.raises(FitError, match="--starter rails: no such starter .*django-service"):
+    with pytest.raises(FitError, match=r"--starter rails: no such starter .*django-service"):
         fit(repo, folder, starter="rails")
