@@ -152,8 +152,8 @@ class Command(ReadinessCommand):
         if options["base_url"]:
             raise BadInput(
                 _(
-                    "--project uses the project's own base URL (set it in the admin): drop "
-                    "--base-url"
+                    "--project uses the project's own base URL (set it on the project's page "
+                    "or with add_project --base-url): drop --base-url"
                 )
             )
         if options["rev"]:
