@@ -382,9 +382,7 @@ DEBUG_DEFAULT_TRUE = r"^DEBUG\s*=.*\(.*,\s*'True'\)"
 
 
 def test_a_forbidden_pattern_that_matches_nowhere_leaves_the_check_to_its_pattern(scan):
-    outcome = scan(
-        {"settings.py": SETTINGS_SAFE}, grep(DEBUG_READ, forbid=DEBUG_DEFAULT_TRUE)
-    )["g"]
+    outcome = scan({"settings.py": SETTINGS_SAFE}, grep(DEBUG_READ, forbid=DEBUG_DEFAULT_TRUE))["g"]
 
     assert outcome.status == Status.PASS
     assert spots(outcome) == [("settings.py", 2, "DEBUG = os.getenv('DEBUG', '') == '1'")]
@@ -404,9 +402,9 @@ def test_a_forbidden_match_fails_the_check_with_its_lines_whatever_the_pattern_f
 def test_the_forbidden_pattern_searches_every_file_of_the_paths_and_follows_ignore_case(scan):
     files = {"a.py": "DEBUG = getenv('DEBUG')\n", "b.py": "debug = x('d', 'True')\n"}
 
-    outcome = scan(
-        files, grep(DEBUG_READ, ["*.py"], forbid=DEBUG_DEFAULT_TRUE, ignore_case=True)
-    )["g"]
+    outcome = scan(files, grep(DEBUG_READ, ["*.py"], forbid=DEBUG_DEFAULT_TRUE, ignore_case=True))[
+        "g"
+    ]
     only_a = scan(files, grep(DEBUG_READ, ["a.py"], forbid=DEBUG_DEFAULT_TRUE))["g"]
 
     assert outcome.status == Status.FAIL
