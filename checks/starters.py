@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from checks.checklist import load_checklist_file
+from checks.messages import gettext_noop
 from checks.paths import PathIndex
 from checks.registry import FILE_CHECK_TYPES
 from checks.spec import CategorySpec, Checklist, CheckSpec
@@ -53,7 +54,7 @@ class Marker:
 class Starter:
     name: str  # the file's stem in checklists/
     kind: str  # SERVICE or INFRA
-    title: str  # what it is, for people: "Django service"
+    title: str  # what it is, for people: "Django service" (translated where shown)
     markers: tuple[Marker, ...]
 
 
@@ -67,7 +68,7 @@ STARTERS: tuple[Starter, ...] = (
     Starter(
         "django-service",
         SERVICE,
-        "Django service",
+        gettext_noop("Django service"),
         (
             Marker("**/manage.py", "(?i)django"),
             Marker("**/settings.py", _DJANGO_SETTINGS, up=1),
@@ -79,7 +80,7 @@ STARTERS: tuple[Starter, ...] = (
     Starter(
         "node-firebase-functions",
         SERVICE,
-        "Firebase project with Cloud Functions",
+        gettext_noop("Firebase project with Cloud Functions"),
         (
             Marker("**/firebase.json"),
             Marker("**/extension.yaml"),
@@ -94,18 +95,20 @@ STARTERS: tuple[Starter, ...] = (
     Starter(
         "spring-boot-service",
         SERVICE,
-        "Spring Boot service",
+        gettext_noop("Spring Boot service"),
         (
             Marker("**/pom.xml", _SPRING),
             Marker("**/build.gradle", _SPRING),
             Marker("**/build.gradle.kts", _SPRING),
         ),
     ),
-    Starter("go-service", SERVICE, "Go service", (Marker("**/go.mod", r"(?m)^module\s"),)),
+    Starter(
+        "go-service", SERVICE, gettext_noop("Go service"), (Marker("**/go.mod", r"(?m)^module\s"),)
+    ),
     Starter(
         "python-web-service",
         SERVICE,
-        "FastAPI or Flask service",
+        gettext_noop("FastAPI or Flask service"),
         (
             Marker("**/requirements*.txt", _PY_WEB),
             Marker("**/requirements/*.txt", _PY_WEB, up=1),
@@ -116,13 +119,13 @@ STARTERS: tuple[Starter, ...] = (
     Starter(
         "node-express-service",
         SERVICE,
-        "Node.js HTTP service (Express, Fastify, Koa, NestJS)",
+        gettext_noop("Node.js HTTP service (Express, Fastify, Koa, NestJS)"),
         (Marker("**/package.json", r'"(?:express|fastify|koa|@nestjs/core|@hapi/hapi)"\s*:'),),
     ),
     Starter(
         "dockerfile",
         INFRA,
-        "Dockerfile",
+        gettext_noop("Dockerfile"),
         (
             Marker("**/Dockerfile"),
             Marker("**/Dockerfile.*"),
@@ -133,20 +136,20 @@ STARTERS: tuple[Starter, ...] = (
     Starter(
         "github-actions",
         INFRA,
-        "GitHub Actions",
+        gettext_noop("GitHub Actions"),
         (Marker(".github/workflows/*.yml", up=2), Marker(".github/workflows/*.yaml", up=2)),
     ),
     Starter(
         "kubernetes",
         INFRA,
-        "Kubernetes manifests and Helm charts",
+        gettext_noop("Kubernetes manifests and Helm charts"),
         (
             Marker("**/Chart.yaml"),
             Marker("**/*.yaml", _K8S_KIND),
             Marker("**/*.yml", _K8S_KIND),
         ),
     ),
-    Starter("terraform", INFRA, "Terraform", (Marker("**/*.tf"),)),
+    Starter("terraform", INFRA, gettext_noop("Terraform"), (Marker("**/*.tf"),)),
 )
 
 

@@ -33,7 +33,11 @@ def fit_text(summary: Mapping[str, Any]) -> str:
     main = summary["starter"]
     lines = [
         _("Detected: %(title)s in %(folder)s (%(starter)s.yml)")
-        % {"title": main["title"], "folder": folder_text(main["root"]), "starter": main["starter"]}
+        % {
+            "title": _(main["title"]),
+            "folder": folder_text(main["root"]),
+            "starter": main["starter"],
+        }
     ]
     if main["files"]:
         lines.append("  " + ", ".join(main["files"]))
@@ -41,7 +45,7 @@ def fit_text(summary: Mapping[str, Any]) -> str:
         lines.append(
             _("Added as a category: %(title)s in %(folder)s (%(starter)s.yml)")
             % {
-                "title": extra["title"],
+                "title": _(extra["title"]),
                 "folder": folder_text(extra["root"]),
                 "starter": extra["starter"],
             }
@@ -50,7 +54,7 @@ def fit_text(summary: Mapping[str, Any]) -> str:
         lines.append(
             _("Also fits, not included: %(title)s in %(folders)s (--starter %(starter)s)")
             % {
-                "title": other["title"],
+                "title": _(other["title"]),
                 "folders": ", ".join(folder_text(r) for r in other["roots"]),
                 "starter": other["starter"],
             }
