@@ -11,6 +11,7 @@ from readiness.views import (
     attestations,
     audit,
     backfills,
+    base_urls,
     bases,
     campaigns,
     checklists,
@@ -32,6 +33,7 @@ app_patterns = [
     path("projects/<slug:slug>/chart/", projects.project_chart, name="project-chart"),
     path("projects/<slug:slug>/run/", runs.project_run, name="project-run"),
     path("projects/<slug:slug>/schedule/", schedules.project_schedule, name="project-schedule"),
+    path("projects/<slug:slug>/base-url/", base_urls.project_base_url, name="project-base-url"),
     path(
         "projects/<slug:slug>/attestations/",
         attestations.attestation_create,
@@ -94,6 +96,7 @@ app_patterns = [
         campaigns.campaign_join_view,
         name="campaign-join",
     ),
+    path("teams/<slug:slug>/projects/new/detect/", teams.project_detect, name="project-detect"),
     path("projects/<slug:slug>/backfill/", backfills.project_backfill, name="project-backfill"),
     path("projects/<slug:slug>/backfill/<int:pk>/", backfills.backfill_poll, name="backfill-poll"),
 ]

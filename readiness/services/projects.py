@@ -10,12 +10,20 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from checks.checklist import decode_checklist, load_checklist_file
-from readiness.models import ChecklistVersion, Project, Team, is_git_url, subfolder_clean
+from readiness.models import (
+    ChecklistVersion,
+    Project,
+    Team,
+    base_url_clean,
+    is_git_url,
+    subfolder_clean,
+)
 from readiness.services.audit import audit_record
 from readiness.services.builds import BaseResolver, project_build, source_extends
 from readiness.services.checklists import (
@@ -31,8 +39,11 @@ from readiness.services.sources import (
     source_check,
     source_check_subfolder,
 )
+from readiness.services.starters import FitError, starter_fit
 
 DEFAULT_TEAM = "default"
+# The starter choice "fitted to the source": detected and placed by services.starters.
+DETECT = "detect"
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 
 
@@ -96,6 +107,7 @@ def project_upsert(
     checklist_path: str | Path,
     ref: str | None = None,
     subfolder: str | None = None,
+    base_url: str | None = None,
     team_name: str | None = None,
     name: str | None = None,
     schedule: str | None = None,
@@ -121,6 +133,13 @@ def project_upsert(
         raise ProjectError(problem)
     if subfolder is not None:
         subfolder = _subfolder_for_cli(source, ref or "", subfolder)
+    if base_url is not None:
+        try:
+            base_url = base_url_clean(base_url)
+        except ValidationError as error:
+            raise ProjectError(
+                _("base URL: %(error)s") % {"error": " ".join(error.messages)}
+            ) from None
     if team_name is not None and not slugify(team_name):
         raise ProjectError(
             _("team: %(name)s needs at least one letter or digit") % {"name": team_name}
@@ -144,6 +163,8 @@ def project_upsert(
             project.ref = ref
         if subfolder is not None:
             project.subfolder = subfolder
+        if base_url is not None:
+            project.base_url = base_url
         if schedule is not None:
             project.schedule = schedule.strip()
         if timezone is not None:
@@ -181,6 +202,7 @@ def project_add(
     source: str,
     ref: str,
     subfolder: str = "",
+    base_url: str = "",
     starter: str = "",
     path_prefix: str = "",
     upload: str | bytes | None = None,
@@ -188,7 +210,8 @@ def project_add(
     actor: AbstractBaseUser | None = None,
 ) -> Project:
     """A project added from the dashboard: its checklist is the starter file `starter` of
-    the checklists folder with every file check's globs under `path_prefix`, or the
+    the checklists folder with every file check's globs under `path_prefix`, the starter
+    detected and fitted to the source (`starter` DETECT, a local folder), or the
     uploaded file. Raises ProjectError (naming the field) or ChecklistError (every problem
     of the file, with its line); nothing is saved then."""
     problems: list[ProjectError] = []
@@ -197,12 +220,33 @@ def project_add(
     except ProjectError as error:
         problems.extend(error.all)
     try:
+        base_url = base_url_clean(base_url)
+    except ValidationError as error:
+        problems.append(ProjectError(" ".join(error.messages), "base_url"))
+    try:
         prefix = path_prefix_clean(path_prefix)
     except ValueError as error:
         problems.append(ProjectError(str(error), "path_prefix"))
     text: str | bytes = upload or b""
     filename = upload_name
-    if starter:
+    if starter == DETECT:
+        if prefix:
+            problems.append(
+                ProjectError(
+                    _("Leave the path prefix empty: detection places the paths itself."),
+                    "path_prefix",
+                )
+            )
+        if not problems:
+            try:
+                fitted = starter_fit(
+                    repo=detection_folder(source=source, subfolder=subfolder), dry_run=False
+                )
+            except (FitError, ValueError) as error:
+                problems.append(ProjectError(str(error), "starter"))
+            else:
+                text, filename = fitted.text, f"{fitted.fit.main.starter.name}.yml"
+    elif starter:
         try:
             text, filename = starter_path(starter).read_bytes(), starter
         except ValueError as error:
@@ -230,6 +274,7 @@ def project_add(
                 source=_normalised_source(source.strip()),
                 ref=ref.strip(),
                 subfolder=subfolder_clean(subfolder),
+                base_url=base_url,
             )
             built = project_build(project=project, source=stored_text, filename=filename)
             checklist_version_save(
@@ -245,6 +290,39 @@ def project_add(
         raise ProjectError(
             _("A project with the slug %(slug)s already exists.") % {"slug": slug}, "slug"
         ) from None
+    return project
+
+
+def detection_folder(*, source: str, subfolder: str = "") -> Path:
+    """The folder detection reads for a project's source: a local folder (and its
+    subfolder). ValueError naming what is wrong: a git URL, no such folder."""
+    source = source.strip()
+    if not source or is_git_url(source) or "://" in source:
+        raise ValueError(
+            _(
+                "Detection reads a local folder: pick a starter for a git URL (or run "
+                "init_checklist on a clone)."
+            )
+        )
+    folder = Path(source)
+    if not folder.is_absolute() or not folder.is_dir():
+        raise ValueError(_("%(path)s is not a folder") % {"path": source})
+    folder = folder / subfolder_clean(subfolder) if subfolder.strip() else folder
+    if not folder.is_dir():
+        raise ValueError(_("%(path)s is not a folder") % {"path": folder})
+    return folder
+
+
+def project_base_url_set(*, project: Project, base_url: str) -> Project:
+    """Set the project's base URL (filled into `${base_url}`; "" turns runtime checks off,
+    `skip` "no base URL set"). Raises ProjectError on the field "base_url" naming what is
+    wrong; nothing is saved then."""
+    try:
+        value = base_url_clean(base_url)
+    except ValidationError as error:
+        raise ProjectError(" ".join(error.messages), "base_url") from None
+    project.base_url = value
+    project.save(update_fields=["base_url"])
     return project
 
 

@@ -467,3 +467,16 @@ def progress_label(done: int, total: int) -> SafeString:
     return format_html(
         "{}", _("%(done)s of %(total)s checks done") % {"done": done, "total": total}
     )
+
+
+@register.filter
+def translate_text(text: str) -> str:
+    """`text` in the reader's language: a word the engine marked for the catalogue (a
+    starter's title)."""
+    return _(text)
+
+
+@register.filter
+def folder_name(root: str) -> str:
+    """A repository folder as people read it: `sos/`, or `/` for the root."""
+    return f"{root}/" if root else "/"

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from checks.checklist import MAX_CHECKLIST_BYTES
 from readiness.models import (
+    BASE_URL_HELP,
     SOURCE_HELP,
     SUBFOLDER_MAX,
     AttestationStatus,
@@ -21,6 +22,7 @@ from readiness.models import (
     Verdict,
 )
 from readiness.selectors.history import HISTORY_PAGE_SIZE, HISTORY_PAGE_SIZES, HistoryFilters
+from readiness.services.projects import DETECT
 
 
 class AttestationForm(forms.Form):
@@ -58,6 +60,13 @@ class ScheduleForm(forms.Form):
         help_text=_("Five cron fields, e.g. 30 8 * * 1-5 (weekdays at 8:30). Empty: none."),
     )
     timezone = forms.CharField(label=_("Time zone"), max_length=64, initial="UTC")
+
+
+class BaseUrlForm(forms.Form):
+    # Checked by the service (base_url_clean), which names what is wrong.
+    base_url = forms.CharField(
+        label=_("Base URL"), max_length=500, required=False, help_text=BASE_URL_HELP
+    )
 
 
 class ChecklistUploadForm(forms.Form):
@@ -117,6 +126,12 @@ class ProjectAddForm(forms.Form):
             "Empty: the repository's root."
         ),
     )
+    base_url = forms.CharField(
+        label=_("Base URL"),
+        max_length=500,
+        required=False,
+        help_text=BASE_URL_HELP,
+    )
     starter = forms.ChoiceField(label=_("Starter checklist"), required=False)
     path_prefix = forms.CharField(
         label=_("Path prefix"),
@@ -133,6 +148,7 @@ class ProjectAddForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["starter"].choices = [
             ("", _("None: I upload my own")),
+            (DETECT, _("Detected from the source, fitted to its layout")),
             *[(filename, f"{title} ({filename})") for filename, title in starters],
         ]
 

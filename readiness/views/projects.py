@@ -27,7 +27,7 @@ from readiness.selectors.projects import (
 )
 from readiness.views.backfills import backfill_context
 from readiness.views.common import HtmxHttpRequest, render_partial, role_flags
-from readiness.views.forms import ActionItemForm, AttestationForm, ScheduleForm
+from readiness.views.forms import ActionItemForm, AttestationForm, BaseUrlForm, ScheduleForm
 from readiness.views.waivers import levels_context, waivers_context
 
 TEMPLATE = "readiness/project.html"
@@ -71,6 +71,7 @@ def project_context(request: HtmxHttpRequest, project: Project) -> dict[str, Any
         "items": action_items(project=project),
         "today": timezone.localdate(),
         "action_item_form": ActionItemForm(),
+        "base_url_form": BaseUrlForm(initial={"base_url": project.base_url}),
         "schedule_form": ScheduleForm(
             initial={"schedule": project.schedule, "timezone": project.timezone}
         ),

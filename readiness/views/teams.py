@@ -5,24 +5,26 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from checks.checklist import ChecklistError
-from readiness.models import Role, Team
+from readiness.models import Role, Team, base_url_clean
 from readiness.permissions import team_for_user
 from readiness.selectors.checklists import starter_checklists
 from readiness.selectors.teams import team_members, team_projects
-from readiness.services.projects import ProjectError, project_add
+from readiness.services.projects import DETECT, ProjectError, detection_folder, project_add
+from readiness.services.starters import FitError, fit_summary, starter_fit
 from readiness.services.teams import (
     MembershipError,
     membership_add,
     membership_remove,
     membership_set_role,
 )
-from readiness.views.common import HtmxHttpRequest, render_page, role_flags
+from readiness.views.common import HtmxHttpRequest, render_page, render_partial, role_flags
 from readiness.views.forms import MemberAddForm, MemberRoleForm, ProjectAddForm
 
 TEMPLATE = "readiness/team.html"
@@ -141,6 +143,7 @@ def project_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                     source=data["source"],
                     ref=data["ref"],
                     subfolder=data["subfolder"],
+                    base_url=data["base_url"],
                     starter=data["starter"],
                     path_prefix=data["path_prefix"],
                     upload=upload.read() if upload else None,
@@ -170,10 +173,49 @@ def project_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "team": team,
             "form": form,
             "project_fields": [
-                form[name] for name in ("name", "slug", "source", "ref", "subfolder")
+                form[name] for name in ("name", "slug", "source", "ref", "subfolder", "base_url")
             ],
             "checklist_fields": [form[name] for name in ("starter", "path_prefix", "file")],
             "problems": problems,
         },
         partial="form",
+    )
+
+
+@login_required
+@require_POST
+def project_detect(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """The add-project form's "Detect" step: which starter fits the source (a local
+    folder) and where, and the dry run of the fitted checklist (file and manual checks).
+    Nothing is saved."""
+    team = team_for_user(request.user, slug, role=Role.ADMIN)
+    starters = starter_checklists()
+    form = ProjectAddForm(request.POST, starters=starters)
+    form.is_valid()
+    data = form.cleaned_data
+    detection, error = None, ""
+    try:
+        base_url = base_url_clean(data.get("base_url", ""))
+    except ValidationError:
+        base_url = ""  # the field says what is wrong when the form is sent
+    try:
+        folder = detection_folder(
+            source=data.get("source", ""), subfolder=data.get("subfolder", "")
+        )
+        detection = fit_summary(starter_fit(repo=folder, base_url=base_url, slow_checks=False))
+    except (FitError, ValueError) as problem:
+        error = str(problem)
+    if detection is not None:
+        form = ProjectAddForm(initial={"starter": DETECT, "path_prefix": ""}, starters=starters)
+    return render_partial(
+        request,
+        "readiness/project_new.html",
+        {
+            "team": team,
+            "form": form,
+            "detection": detection,
+            "detection_error": error,
+            "starter_field": form["starter"],
+        },
+        partial="detection",
     )

@@ -371,3 +371,57 @@ def test_it_validates_its_fields_when_loaded(fields: str, path: str, message: st
 
     assert [p.path for p in problems] == [f"categories[0].checks[0].{path}"]
     assert message in problems[0].message
+
+
+# forbid: a second pattern that must not match in the same files
+
+SETTINGS_SAFE = "import os\nDEBUG = os.getenv('DEBUG', '') == '1'\n"
+SETTINGS_UNSAFE = "import os\nDEBUG = envbool('DEBUG', 'True')\n"
+DEBUG_READ = r"^DEBUG\s*=.*(?:env|getenv)\w*\("
+DEBUG_DEFAULT_TRUE = r"^DEBUG\s*=.*\(.*,\s*'True'\)"
+
+
+def test_a_forbidden_pattern_that_matches_nowhere_leaves_the_check_to_its_pattern(scan):
+    outcome = scan({"settings.py": SETTINGS_SAFE}, grep(DEBUG_READ, forbid=DEBUG_DEFAULT_TRUE))["g"]
+
+    assert outcome.status == Status.PASS
+    assert spots(outcome) == [("settings.py", 2, "DEBUG = os.getenv('DEBUG', '') == '1'")]
+
+
+def test_a_forbidden_match_fails_the_check_with_its_lines_whatever_the_pattern_found(scan):
+    files = {"settings.py": SETTINGS_UNSAFE, "other.py": "DEBUG = getenv('DEBUG')\n"}
+
+    outcome = scan(files, grep(DEBUG_READ, forbid=DEBUG_DEFAULT_TRUE))["g"]
+
+    assert outcome.status == Status.FAIL
+    assert outcome.summary == "1 match of the forbidden pattern in 1 file"
+    assert spots(outcome) == [("settings.py", 2, "DEBUG = envbool('DEBUG', 'True')")]
+    assert outcome.details["forbidden_matches"] == 1
+
+
+def test_the_forbidden_pattern_searches_every_file_of_the_paths_and_follows_ignore_case(scan):
+    files = {"a.py": "DEBUG = getenv('DEBUG')\n", "b.py": "debug = x('d', 'True')\n"}
+
+    outcome = scan(files, grep(DEBUG_READ, ["*.py"], forbid=DEBUG_DEFAULT_TRUE, ignore_case=True))[
+        "g"
+    ]
+    only_a = scan(files, grep(DEBUG_READ, ["a.py"], forbid=DEBUG_DEFAULT_TRUE))["g"]
+
+    assert outcome.status == Status.FAIL
+    assert [path for path, _line, _text in spots(outcome)] == ["b.py"]
+    assert only_a.status == Status.PASS
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ("expect: absent\nforbid: y", "applies to expect: present only"),
+        ("each_file: true\nforbid: y", "cannot be used with each_file"),
+        ("forbid: 'a(b'", "unbalanced parenthesis"),
+    ],
+)
+def test_it_refuses_a_forbid_it_cannot_apply_naming_the_field(fields, message):
+    problems = problems_of(one_check(f"type: grep\npaths: [a]\npattern: x\n{fields}"))
+
+    assert [p.path for p in problems] == ["categories[0].checks[0].forbid"]
+    assert message in problems[0].message

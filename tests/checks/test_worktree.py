@@ -171,14 +171,71 @@ def test_it_lists_everything_when_asked_not_to_follow_gitignore(ignoring):
     assert tree.ignored() is None
 
 
+def without_venv(paths) -> set[str]:
+    return {path for path in paths if not path.startswith(".venv/")}
+
+
 def test_it_lists_a_plain_folder_whole_whatever_its_gitignore_says(tmp_path):
     assert git_head(tmp_path) is None  # not inside a working tree
     write(tmp_path, {**IGNORING, **IGNORED})
     tree = WorkingTree(tmp_path)
 
-    assert set(listing(tree)) == set(IGNORING) | set(IGNORED)
+    # Its .gitignore is not read (debug.log stays); only the default exclusions apply.
+    assert set(listing(tree)) == without_venv(set(IGNORING) | set(IGNORED))
+    assert "debug.log" in listing(tree)
     assert tree.ignored() is None
     assert tree.ignore_note is None
+
+
+DEPENDENCIES = {
+    "node_modules/left-pad/index.js": "x\n",
+    "apps/web/node_modules/react/index.js": "x\n",
+    ".venv/lib/site.py": "x\n",
+    "services/api/venv/bin/activate": "x\n",
+    "vendor/github.com/x/y.go": "x\n",
+    "dist/app.js": "x\n",
+    "apps/web/build/static/main.js": "x\n",
+}
+OWN = {
+    "app.py": "x\n",
+    "apps/web/src/index.js": "x\n",
+    "docs/build": "a file named build is kept\n",
+    "src/distribution.py": "x\n",
+    "src/vendors/list.py": "x\n",
+}
+
+
+def test_a_plain_folder_leaves_out_dependency_and_build_folders_at_any_depth(tmp_path):
+    write(tmp_path, {**DEPENDENCIES, **OWN})
+
+    assert set(listing(WorkingTree(tmp_path))) == set(OWN)
+    assert WorkingTree(tmp_path).excluded_names == {
+        "node_modules",
+        ".venv",
+        "venv",
+        "vendor",
+        "dist",
+        "build",
+    }
+
+
+def test_the_default_exclusions_can_be_turned_off(tmp_path):
+    write(tmp_path, {**DEPENDENCIES, **OWN})
+
+    everything = set(DEPENDENCIES) | set(OWN)
+    assert set(listing(WorkingTree(tmp_path, default_exclusions=False))) == everything
+    assert set(listing(WorkingTree(tmp_path, respect_gitignore=False))) == everything
+
+
+def test_a_working_tree_follows_git_rather_than_the_default_exclusions(repo):
+    # A committed vendor/ is the project's: git lists it, so the scan reads it.
+    write(repo, {"vendor/lib.go": "x\n", "app.go": "x\n", "node_modules/x.js": "x\n"})
+    git(repo, "add", "vendor/lib.go", "app.go")
+    git(repo, "commit", "-q", "-m", "start")
+    tree = WorkingTree(repo)
+
+    assert sorted(listing(tree)) == ["app.go", "node_modules/x.js", "vendor/lib.go"]
+    assert tree.excluded_names == frozenset()
 
 
 def test_it_lists_a_subfolder_of_a_working_tree_whole(ignoring):
@@ -193,7 +250,8 @@ def test_it_lists_everything_and_says_why_when_git_cannot_tell(ignoring, monkeyp
     monkeypatch.setenv("PATH", "")  # no git to ask
     tree = WorkingTree(ignoring)
 
-    assert set(listing(tree)) == set(IGNORING) | set(IGNORED) | {"src/notes.txt"}
+    # Listed as a plain folder: whole, but for the default exclusions.
+    assert set(listing(tree)) == without_venv(set(IGNORING) | set(IGNORED) | {"src/notes.txt"})
     assert "git is not installed" in tree.ignore_note
 
 

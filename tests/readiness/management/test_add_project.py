@@ -271,3 +271,56 @@ def test_it_returns_the_project_version_and_whether_the_version_is_new(source, c
 def test_it_treats_every_scp_like_source_as_a_git_url(source):
     assert models.Project(source=source).is_git_url
     assert not models.Project(source="/srv/checkouts/repo").is_git_url
+
+
+@pytest.mark.django_db
+def test_base_url_is_stored_clean_and_kept_when_an_update_omits_it(source, checklist_file):
+    code, _out, err = run_command(
+        "add_project",
+        "shop",
+        "--source",
+        str(source),
+        "--checklist",
+        str(checklist_file),
+        "--base-url",
+        " https://shop.example.com/ ",
+    )
+    assert code == 0, err
+    assert models.Project.objects.get(slug="shop").base_url == "https://shop.example.com"
+
+    code, _out, _err = run_command(
+        "add_project", "shop", "--source", str(source), "--checklist", str(checklist_file)
+    )
+    assert code == 0
+    assert models.Project.objects.get(slug="shop").base_url == "https://shop.example.com"
+
+    code, _out, _err = run_command(
+        "add_project",
+        "shop",
+        "--source",
+        str(source),
+        "--checklist",
+        str(checklist_file),
+        "--base-url",
+        "",
+    )
+    assert code == 0
+    assert models.Project.objects.get(slug="shop").base_url == ""
+
+
+@pytest.mark.django_db
+def test_a_bad_base_url_exits_2_naming_it_and_saves_nothing(source, checklist_file):
+    code, _out, err = run_command(
+        "add_project",
+        "shop",
+        "--source",
+        str(source),
+        "--checklist",
+        str(checklist_file),
+        "--base-url",
+        "https://user:secret@shop.example.com",
+    )
+
+    assert code == 2
+    assert "base URL: Give the URL without a query, fragment or credentials." in err
+    assert row_counts() == {name: 0 for name in row_counts()}

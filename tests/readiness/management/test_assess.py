@@ -618,3 +618,67 @@ def test_it_exits_2_and_stores_nothing_when_the_queue_is_unavailable(project, br
     assert out == ""
     assert "queue unavailable" in err
     assert row_counts() == before
+
+
+# --base-url: the address filled into ${base_url}
+
+BASE_URL_CHECKLIST = checklist(
+    category(
+        "runtime",
+        {"key": "health", "type": "http", "url": "${base_url}/health", "expect_status": 200},
+        {"key": "readme", "type": "file", "paths": ["README.md"]},
+    )
+)
+
+
+def health_of(out: str) -> dict:
+    return next(c for c in json.loads(out)["checks"] if c["key"] == "health")
+
+
+@pytest.mark.django_db
+def test_base_url_fills_the_runtime_checks_and_without_it_they_are_skipped(tmp_path, repo, server):
+    path = write_checklist(tmp_path / "c.yml", BASE_URL_CHECKLIST)
+    args = ["assess", "--checklist", str(path), "--repo", str(repo), "--json"]
+
+    code, with_url, _err = run_command(*args, "--base-url", f"{server}/")
+    code_without, without, _err = run_command(*args)
+
+    assert (code, code_without) == (0, 0)
+    assert health_of(with_url)["status"] == "pass"
+    assert f"{server}/health" in json.dumps(health_of(with_url))
+    assert health_of(without)["status"] == "skip"
+    assert health_of(without)["summary"] == "no base URL set"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("ftp://example.com", "--base-url: Give an http:// or https:// URL with a host."),
+        ("https://example.com/?a=1", "--base-url: Give the URL without a query"),
+    ],
+)
+def test_a_bad_base_url_exits_2_naming_it(tmp_path, repo, value, message):
+    path = write_checklist(tmp_path / "c.yml", BASE_URL_CHECKLIST)
+
+    code, out, err = run_command(
+        "assess", "--checklist", str(path), "--repo", str(repo), "--base-url", value
+    )
+
+    assert code == 2
+    assert message in err
+    assert out == ""
+
+
+@pytest.mark.django_db
+def test_base_url_cannot_be_combined_with_project(tmp_path, repo):
+    path = write_checklist(tmp_path / "c.yml", BASE_URL_CHECKLIST)
+    run_command("add_project", "svc", "--source", str(repo), "--checklist", str(path))
+
+    code, _out, err = run_command(
+        "assess", "--project", "svc", "--base-url", "https://svc.example.com"
+    )
+
+    assert code == 2
+    assert "--project uses the project's own base URL" in err
+    assert models.Assessment.objects.count() == 0

@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from checks.checklist import ChecklistError
+from checks.checklist import ChecklistError, load_checklist_file
 from readiness.models import ChecklistVersion, Project
 from readiness.services.projects import ProjectError, project_add
 from readiness.services.sources import SourceError, source_check
@@ -41,21 +41,23 @@ def add(team, **fields):
     return project_add(team=team, **values)
 
 
-def test_it_adds_a_project_with_a_starter_whose_file_globs_are_prefixed(team, repo):
+def test_it_adds_a_project_with_a_starter_whose_file_globs_are_prefixed(team, repo, settings):
     project = add(team, source=str(repo.root), starter="django-service.yml", path_prefix="/api/")
     version = project.current_checklist()
     assert (project.team, project.source, version.number) == (team, str(repo.root), 1)
     checks = {check.key: check for check in version.checks.all()}
+    starter = load_checklist_file(settings.READINESS_STARTERS_DIR / "django-service.yml")[0]
+    settings_globs = starter.check("debug-from-environment").options["paths"]
     assert checks["debug-from-environment"].options["paths"] == [
-        "api/*/settings.py",
-        "api/*/settings/*.py",
+        f"api/{glob}" for glob in settings_globs
     ]
-    sources = checks["migrations-match-django"].options["sources"]
-    assert sources[1]["paths"] == ["api/*/migrations/0*.py"]
+    assert checks["debug-from-environment"].options["paths"][0] == "api/**/settings.py"
+    sources = checks["python-version-consistent"].options["sources"]
+    assert sources[1]["paths"] == ["api/pyproject.toml"]
     # Checks that read no file are as the starter has them.
     assert checks["no-missing-migrations"].options["argv"][0] == ".venv/bin/python"
     assert version.source_name == "django-service.yml"
-    assert "api/*/settings.py" in version.source_text
+    assert "api/**/settings.py" in version.source_text
 
 
 def test_it_keeps_the_starter_file_as_it_is_without_a_prefix(team, repo, settings):
