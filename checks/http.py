@@ -47,6 +47,7 @@ from checks.checktype import CheckType, Kind, option
 from checks.messages import OR_LIST, Message, gettext_noop, joined, message, timed_out
 from checks.outbound import OutboundPolicy, Refused, resolve
 from checks.patterns import PatternError, compile_pattern
+from checks.placeholders import Unfilled, fill, unfilled
 from checks.reader import INVALID, Reader, join
 from checks.spec import CheckSpec, Evidence, Outcome, RunContext, Status, clip
 
@@ -353,7 +354,10 @@ def network_problem(
 
 def run_http(spec: CheckSpec, options: HttpOptions, ctx: RunContext) -> Outcome:
     """Request `options.url` and compare the response with the expectations."""
-    url = options.url
+    try:
+        url = fill(options.url, ctx.placeholders)
+    except Unfilled as exc:
+        return unfilled(exc)
     method = options.method
     timeout_s = options.timeout_s
     expect_status = options.expect_status

@@ -21,6 +21,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from checks.paths import glob_problem
+from checks.placeholders import sample
 from checks.patterns import pattern_problem
 
 MAX_VALUES = 100_000
@@ -356,8 +357,13 @@ class Reader:
         value = self.text(node, path, limit=MAX_URL_LENGTH)
         if value is INVALID:
             return INVALID
+        # `${base_url}/health`: the rest of the URL is checked around a stand-in.
+        checked = sample(value)
+        if "${" in checked:
+            self.add(node, path, "has a placeholder that is not ${name} (a-z, 0-9, _)")
+            return INVALID
         try:
-            parts = urlsplit(value)
+            parts = urlsplit(checked)
             parts.port  # noqa: B018 (raises ValueError on a bad port)
         except ValueError as exc:
             self.add(node, path, f"is not a valid URL ({exc})")
@@ -368,7 +374,7 @@ class Reader:
         if not parts.hostname:
             self.add(node, path, "must name a host")
             return INVALID
-        if any(c.isspace() for c in value):
+        if any(c.isspace() for c in checked):
             self.add(node, path, "must not contain spaces")
             return INVALID
         return value

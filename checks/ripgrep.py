@@ -43,19 +43,19 @@ def ripgrep_binary() -> str | None:
     return shutil.which("rg")
 
 
-def rg_exclusions(ignored: Ignored | None) -> list[str]:
+def rg_exclusions(ignored: Ignored | None, names: Iterable[str] = ()) -> list[str]:
     """`--glob` arguments that keep rg out of what git ignores: anchored at the search root
     by a leading `/` (rg 14 reads override globs as gitignore lines), a directory with a
     trailing `/`, glob characters escaped. Only a speed-up, since rg's output is taken for
     listed files only: a name a glob cannot spell safely (a control character, bytes that
     are not UTF-8) and anything beyond the limits are left to that filter. Directories come
-    first: they hold the bulk."""
+    first: they hold the bulk. `names`: folder names left out at any depth (unanchored)."""
+    globs = [f"--glob=!{name}/" for name in sorted(names)]
     if ignored is None:
-        return []
-    globs: list[str] = []
+        return globs
     size = 0
-    for names, tail in ((ignored.directories, "/"), (ignored.files, "")):
-        for name in sorted(names):
+    for listed, tail in ((ignored.directories, "/"), (ignored.files, "")):
+        for name in sorted(listed):
             if not name.isprintable():
                 continue
             escaped = "".join("\\" + c if c in _GLOB_SPECIAL else c for c in name)

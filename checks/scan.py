@@ -131,7 +131,7 @@ class _Scanner:
         ripgrep = None
         running = [item for item in self.compiled.values() if not item.clock.stopped]
         if isinstance(self.tree, WorkingTree) and running:
-            exclusions = rg_exclusions(self.tree.ignored())
+            exclusions = rg_exclusions(self.tree.ignored(), self.tree.excluded_names)
             # Half the time: when rg gives up, the Python engine needs time to find the
             # pattern that made it slow.
             ripgrep = Ripgrep(

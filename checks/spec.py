@@ -193,3 +193,5 @@ class RunContext:
     # Which addresses http checks and threshold URLs may reach.
     outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
     attestations: Mapping[str, Sequence[Attestation]] = field(default_factory=dict)
+    # The project's values for `${name}` placeholders (checks.placeholders): base_url.
+    placeholders: Mapping[str, str] = field(default_factory=dict)

@@ -15,6 +15,8 @@ value strictly beyond a `fail_*` limit is `fail`, beyond a `warn_*` limit `warn`
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import math
 import os
@@ -32,6 +34,7 @@ from checks.checktype import CheckType, Kind, nested, option
 from checks.http import MAX_BODY_BYTES, FetchError, fetch, network_problem
 from checks.messages import COMMA_LIST, Message, gettext_noop, joined, message
 from checks.outbound import Refused
+from checks.placeholders import Unfilled, fill, unfilled
 from checks.reader import INVALID, Fields, Reader, join, plain_number
 from checks.spec import CheckSpec, Evidence, Outcome, RunContext, Status, clip
 
@@ -266,6 +269,11 @@ def run_threshold(spec: CheckSpec, options: ThresholdOptions, ctx: RunContext) -
     json_path = source.json_path
     steps = parse_json_path(json_path)
     timeout_s = options.timeout_s
+    if source.url is not None:
+        try:
+            source = dataclasses.replace(source, url=fill(source.url, ctx.placeholders))
+        except Unfilled as exc:
+            return unfilled(exc)
     try:
         raw, label = _read_source(source, ctx, timeout_s)
         try:

@@ -34,6 +34,9 @@ logger = logging.getLogger(__name__)
 
 _IGNORED_OUTPUT = 64 << 20
 NESTED_REPOSITORY_REASON = "nested git repository (not scanned)"
+# Folders of dependencies, virtualenvs and build output, left out at any depth of a folder
+# git's rules do not apply to (what a .gitignore would say of them in nearly every project).
+DEFAULT_EXCLUDED = frozenset({"node_modules", ".venv", "venv", "vendor", "dist", "build"})
 
 
 class Ignored(NamedTuple):
@@ -54,10 +57,20 @@ class WorkingTree:
     files either). A plain folder, or a subfolder of a working tree, is listed whole: the
     enclosing repository's rules may have nothing to do with it (the assessment's own
     checkouts of a commit are such folders). If git cannot say what it ignores, the
-    directory is listed whole and `ignore_note` says why."""
+    directory is listed whole and `ignore_note` says why.
+
+    Where git's rules do not apply, folders named in DEFAULT_EXCLUDED (`node_modules/`,
+    `.venv/`, `venv/`, `vendor/`, `dist/`, `build/`) are left out at any depth, unless
+    `default_exclusions` is off: an exact checkout of a commit keeps them, so that it sees
+    what git holds (a committed `vendor/`), as a backfilled point of the same commit does."""
 
     def __init__(
-        self, root: Path, *, max_files: int = MAX_FILES, respect_gitignore: bool = True
+        self,
+        root: Path,
+        *,
+        max_files: int = MAX_FILES,
+        respect_gitignore: bool = True,
+        default_exclusions: bool = True,
     ) -> None:
         self.root = Path(root)
         if not self.root.is_dir():
@@ -65,6 +78,7 @@ class WorkingTree:
         self._real_root = os.path.realpath(self.root)
         self._max_files = max_files
         self.respect_gitignore = respect_gitignore
+        self.default_exclusions = default_exclusions
         self.ignore_note: str | None = None
         self._ignored: Ignored | None = None
         self._ignored_read = False
@@ -86,6 +100,13 @@ class WorkingTree:
             if self.respect_gitignore:
                 self._ignored = self._read_ignored()
         return self._ignored
+
+    @property
+    def excluded_names(self) -> frozenset[str]:
+        """Names of folders left out at any depth (see the class)."""
+        if self.respect_gitignore and self.default_exclusions and self.ignored() is None:
+            return DEFAULT_EXCLUDED
+        return frozenset()
 
     def _read_ignored(self) -> Ignored | None:
         # Only the top of a working tree holds a .git entry: other folders need no git.
@@ -130,6 +151,7 @@ class WorkingTree:
         self._targets = {}
         ignored = self.ignored()
         leave_out = ignored.directories | ignored.files if ignored is not None else frozenset()
+        excluded_names = self.excluded_names
         count = 0
         stack = [("", self._real_root)]
         while stack:
@@ -153,7 +175,8 @@ class WorkingTree:
                     continue
                 try:
                     if item.is_dir(follow_symlinks=False):
-                        stack.append((rel + "/", item.path))
+                        if item.name not in excluded_names:
+                            stack.append((rel + "/", item.path))
                         continue
                     if item.is_file(follow_symlinks=False):
                         entry = FileEntry(rel, item.stat(follow_symlinks=False).st_size)

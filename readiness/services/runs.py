@@ -286,7 +286,7 @@ def _scan(state: SourceState | SourceError, specs: Sequence[CheckSpec]) -> dict[
     if isinstance(state, SourceError):
         return {spec.key: source_unavailable(state) for spec in specs}
     try:
-        tree = WorkingTree(state.path)
+        tree = WorkingTree(state.path, default_exclusions=not state.checkout)
     except TreeError as exc:
         return {spec.key: source_unavailable(exc) for spec in specs}
     try:

@@ -48,6 +48,9 @@ class SourceError(Exception):
 class SourceState:
     path: Path
     revision: str  # "" for a plain folder
+    # An exact checkout of `revision` (in the cache): it holds what git holds, committed
+    # `vendor/` or `build/` folders included, so the scan keeps them (checks.worktree).
+    checkout: bool = False
 
 
 def source_prepare(*, project: Project, revision: str = "") -> SourceState:
@@ -66,7 +69,7 @@ def source_prepare(*, project: Project, revision: str = "") -> SourceState:
         with _locked(root):
             mirror = _fetched(root, project.source, revision)
             sha = _resolve(mirror, revision or project.ref or "HEAD")
-            return SourceState(path=_checked_out(root, mirror, sha), revision=sha)
+            return SourceState(path=_checked_out(root, mirror, sha), revision=sha, checkout=True)
     path = Path(project.source)
     if not path.is_dir():
         raise SourceError(f"source {project.source}: no such folder on this machine")
@@ -84,7 +87,7 @@ def source_prepare(*, project: Project, revision: str = "") -> SourceState:
         return SourceState(path=path, revision=head)
     root = _cache_root(project)
     with _locked(root):
-        return SourceState(path=_checked_out(root, path, sha), revision=sha)
+        return SourceState(path=_checked_out(root, path, sha), revision=sha, checkout=True)
 
 
 def source_within(*, state: SourceState, subfolder: str) -> SourceState:
@@ -100,7 +103,7 @@ def source_within(*, state: SourceState, subfolder: str) -> SourceState:
         raise SourceError(f"no folder {subfolder} {where}")
     if not path.resolve().is_relative_to(state.path.resolve()):
         raise SourceError(f"folder {subfolder} {where} leads outside the repository")
-    return SourceState(path=path, revision=state.revision)
+    return SourceState(path=path, revision=state.revision, checkout=state.checkout)
 
 
 def source_time_limit(project: Project) -> float:
