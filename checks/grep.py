@@ -23,6 +23,9 @@ Semantics:
   every binary file is listed, as it can neither satisfy nor break the check. Bytes that
   are not UTF-8 are matched as they are; evidence shows them as U+FFFD and the files are
   listed in `details["non_utf8_files"]`.
+- `forbid` (with `expect: present`): a second pattern, searched in the same files, that
+  must not match: any match fails the check with its lines, whatever `pattern` found
+  (`DEBUG` read from the environment, but not with a default of True).
 - `paths` matching no file at all is an `error` ("paths matched no file"), as is a scope
   where no file could be searched.
 """
@@ -61,10 +64,17 @@ class GrepOptions:
     each_file: bool = option(read.boolean, False)
     multiline: bool = option(read.boolean, False)
     ignore_case: bool = option(read.boolean, False)
+    forbid: str | None = option(read.pattern(searched=True), None)
 
     @property
     def matcher(self) -> Matcher:
         return Matcher(self.pattern, self.ignore_case, self.multiline)
+
+    @property
+    def forbidden(self) -> Matcher | None:
+        if self.forbid is None:
+            return None
+        return Matcher(self.forbid, self.ignore_case, self.multiline)
 
 
 def _check(reader: Reader, f: Fields, options: dict[str, Any]) -> None:
@@ -76,6 +86,23 @@ def _check(reader: Reader, f: Fields, options: dict[str, Any]) -> None:
         ignore_case=options["ignore_case"],
         multiline=options["multiline"],
     )
+    if options["forbid"] is not None:
+        read.flagged_pattern(
+            reader,
+            f.line("forbid"),
+            join(f.path, "forbid"),
+            options["forbid"],
+            ignore_case=options["ignore_case"],
+            multiline=options["multiline"],
+        )
+        if options["expect"] == "absent":
+            reader.add(
+                f.line("forbid"),
+                join(f.path, "forbid"),
+                "applies to expect: present only (write the pattern itself with absent)",
+            )
+        if options["each_file"]:
+            reader.add(f.line("forbid"), join(f.path, "forbid"), "cannot be used with each_file")
     low, high = options["min_count"], options["max_count"]
     if options["expect"] == "absent":
         for name in ("min_count", "max_count"):
@@ -94,7 +121,10 @@ def _check(reader: Reader, f: Fields, options: dict[str, Any]) -> None:
 
 
 def _uses(options: GrepOptions) -> tuple[Use, ...]:
-    return (Use(options.paths, options.matcher, options.each_file),)
+    uses = (Use(options.paths, options.matcher, options.each_file),)
+    if options.forbidden is not None:
+        uses += (Use(options.paths, options.forbidden, False),)
+    return uses
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:
@@ -150,13 +180,28 @@ def _expected(options: GrepOptions) -> Message:
 
 def _evaluate(options: GrepOptions, found: Found) -> Outcome:
     """The outcome of a grep check over the files the scan found for it."""
-    (use,) = _uses(options)
+    use, *forbid = _uses(options)
     scope = found.scope(use)
     problem = no_file_outcome(scope, options.paths)
     if problem:
         return problem
     if options.each_file:
         return _evaluate_each(options, scope)
+    if forbid:
+        forbidden = found.scope(forbid[0])
+        bad = sorted(path for path, hit in forbidden.matches.items() if hit.count)
+        if bad:
+            count = sum(forbidden.matches[path].count for path in bad)
+            return Outcome.said(
+                Status.FAIL,
+                message(
+                    gettext_noop("%(matches)s of the forbidden pattern in %(files)s"),
+                    matches=_matches_text(count),
+                    files=files_text(len(bad)),
+                ),
+                _hits(forbidden, bad),
+                {"forbidden_matches": count, "files": forbidden.searched},
+            )
     total = sum(found.count for found in scope.matches.values())
     truncated = any(found.truncated for found in scope.matches.values())
     matching = sorted(path for path, found in scope.matches.items() if found.count)

@@ -21,8 +21,8 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from checks.paths import glob_problem
-from checks.placeholders import sample
 from checks.patterns import pattern_problem
+from checks.placeholders import sample
 
 MAX_VALUES = 100_000
 MAX_PROBLEMS = 200

@@ -16,7 +16,6 @@ value strictly beyond a `fail_*` limit is `fail`, beyond a `warn_*` limit `warn`
 from __future__ import annotations
 
 import dataclasses
-
 import json
 import math
 import os

@@ -44,6 +44,7 @@ class ProjectAdminForm(forms.ModelForm):
             "source",
             "ref",
             "subfolder",
+            "base_url",
             "schedule",
             "timezone",
             "created_at",
@@ -62,6 +63,9 @@ class ProjectAdminForm(forms.ModelForm):
         except SourceError as error:
             raise forms.ValidationError(str(error)) from None
         return source
+
+    def clean_base_url(self) -> str:
+        return models.base_url_clean(self.cleaned_data["base_url"])
 
     def clean_subfolder(self) -> str:
         try:
@@ -93,7 +97,16 @@ class ProjectAdminForm(forms.ModelForm):
 @admin.register(models.Project)
 class ProjectAdmin(admin.ModelAdmin):
     form = ProjectAdminForm
-    list_display = ["name", "slug", "team", "source", "subfolder", "schedule", "timezone"]
+    list_display = [
+        "name",
+        "slug",
+        "team",
+        "source",
+        "subfolder",
+        "base_url",
+        "schedule",
+        "timezone",
+    ]
     list_filter = ["team"]
     search_fields = ["name", "slug", "source"]
     prepopulated_fields = {"slug": ["name"]}

@@ -4,6 +4,7 @@ per-check results and denormalised per-category scores, attestations and action 
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -111,6 +112,36 @@ SUBFOLDER_HELP = _(
 )
 
 
+BASE_URL_HELP = _(
+    "Where the running service answers, e.g. https://api.example.com: runtime checks ask "
+    "${base_url} there. Empty: they are skipped (no base URL set)."
+)
+
+
+def base_url_clean(value: str) -> str:
+    """`value` without surrounding spaces or a trailing /, or ValidationError: an http(s)
+    URL with a host, no query, fragment or credentials."""
+    value = value.strip().rstrip("/")
+    if not value:
+        return ""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (raises ValueError on a bad port)
+    except ValueError as exc:
+        raise ValidationError(_("Not a valid URL: %(problem)s") % {"problem": exc}) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError(_("Give an http:// or https:// URL with a host."))
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValidationError(_("Give the URL without a query, fragment or credentials."))
+    if any(c.isspace() for c in value):
+        raise ValidationError(_("A URL has no spaces."))
+    return value
+
+
+def validate_base_url(value: str) -> None:
+    base_url_clean(value)
+
+
 class Project(models.Model):
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="projects")
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
@@ -126,6 +157,15 @@ class Project(models.Model):
         default="",
         help_text=SUBFOLDER_HELP,
         validators=[validate_subfolder],
+    )
+    # The running service's address, filled into checks' ${base_url} (checks.placeholders).
+    base_url = models.CharField(
+        _("base URL"),
+        max_length=500,
+        blank=True,
+        default="",
+        help_text=BASE_URL_HELP,
+        validators=[validate_base_url],
     )
     schedule = models.CharField(
         _("schedule"), max_length=100, blank=True, help_text=_("Cron expression, e.g. 30 8 * * 1-5")
@@ -144,6 +184,10 @@ class Project(models.Model):
     @property
     def is_git_url(self) -> bool:
         return is_git_url(self.source)
+
+    def placeholders(self) -> dict[str, str]:
+        """The values of this project for checks' `${name}` placeholders."""
+        return {"base_url": self.base_url} if self.base_url else {}
 
     def current_checklist(self) -> ChecklistVersion | None:
         return self.checklist_versions.order_by("-number").first()

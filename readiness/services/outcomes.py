@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -69,10 +70,12 @@ def outcome_evaluate(spec: CheckSpec, context: RunContext) -> Outcome:
     return runner.run_check(spec, context)
 
 
-def run_context(repo: Path) -> RunContext:
-    """The engine's context for checks reading `repo`, with this deployment's limits."""
+def run_context(repo: Path, *, placeholders: Mapping[str, str] | None = None) -> RunContext:
+    """The engine's context for checks reading `repo`, with this deployment's limits and
+    the project's `${name}` values (checks.placeholders)."""
     return RunContext(
         repo=repo,
+        placeholders=dict(placeholders or {}),
         now=timezone.now(),
         allow_commands=settings.READINESS_ALLOW_COMMANDS,
         sandbox=command_sandbox(),

@@ -9,12 +9,20 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from checks.checklist import load_checklist_file
-from readiness.models import ChecklistVersion, Project, Team, is_git_url, subfolder_clean
+from readiness.models import (
+    ChecklistVersion,
+    Project,
+    Team,
+    base_url_clean,
+    is_git_url,
+    subfolder_clean,
+)
 from readiness.services.checklists import (
     checklist_prefixed,
     checklist_version_save,
@@ -93,6 +101,7 @@ def project_upsert(
     checklist_path: str | Path,
     ref: str | None = None,
     subfolder: str | None = None,
+    base_url: str | None = None,
     team_name: str | None = None,
     name: str | None = None,
     schedule: str | None = None,
@@ -118,6 +127,13 @@ def project_upsert(
         raise ProjectError(problem)
     if subfolder is not None:
         subfolder = _subfolder_for_cli(source, ref or "", subfolder)
+    if base_url is not None:
+        try:
+            base_url = base_url_clean(base_url)
+        except ValidationError as error:
+            raise ProjectError(
+                _("base URL: %(error)s") % {"error": " ".join(error.messages)}
+            ) from None
     if team_name is not None and not slugify(team_name):
         raise ProjectError(
             _("team: %(name)s needs at least one letter or digit") % {"name": team_name}
@@ -139,6 +155,8 @@ def project_upsert(
             project.ref = ref
         if subfolder is not None:
             project.subfolder = subfolder
+        if base_url is not None:
+            project.base_url = base_url
         if schedule is not None:
             project.schedule = schedule.strip()
         if timezone is not None:
@@ -159,6 +177,7 @@ def project_add(
     source: str,
     ref: str,
     subfolder: str = "",
+    base_url: str = "",
     starter: str = "",
     path_prefix: str = "",
     upload: str | bytes | None = None,
@@ -173,6 +192,10 @@ def project_add(
         project_fields_check(slug=slug, name=name, source=source, ref=ref, subfolder=subfolder)
     except ProjectError as error:
         problems.extend(error.all)
+    try:
+        base_url = base_url_clean(base_url)
+    except ValidationError as error:
+        problems.append(ProjectError(" ".join(error.messages), "base_url"))
     try:
         prefix = path_prefix_clean(path_prefix)
     except ValueError as error:
@@ -199,6 +222,7 @@ def project_add(
                 source=_normalised_source(source.strip()),
                 ref=ref.strip(),
                 subfolder=subfolder_clean(subfolder),
+                base_url=base_url,
             )
             checklist_version_save(
                 project=project,

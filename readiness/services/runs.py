@@ -321,13 +321,17 @@ class _SlowContext:
 
 def _slow_context(assessment: Assessment, specs: Iterable[CheckSpec]) -> _SlowContext:
     # A URL source is not a folder, but a check that reads no file never looks at it.
-    plain = run_context(Path(assessment.project.source))
+    project = assessment.project
+    plain = run_context(Path(project.source), placeholders=project.placeholders())
     if not any(reads_repository(spec, plain) for spec in specs):
         return _SlowContext(plain=plain, files=plain)
     state = _source_or_problem(assessment)
     if isinstance(state, SourceError):
         return _SlowContext(plain=plain, files=state)
-    return _SlowContext(plain=plain, files=run_context(state.path))
+    return _SlowContext(
+        plain=plain,
+        files=run_context(state.path, placeholders=project.placeholders()),
+    )
 
 
 def _evaluate_slow(spec: CheckSpec, contexts: _SlowContext) -> Outcome:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from checks.checklist import MAX_CHECKLIST_BYTES
 from readiness.models import (
+    BASE_URL_HELP,
     SOURCE_HELP,
     SUBFOLDER_MAX,
     AttestationStatus,
@@ -116,6 +117,12 @@ class ProjectAddForm(forms.Form):
             "as the root (its paths, commands and files; no path prefix needed below). "
             "Empty: the repository's root."
         ),
+    )
+    base_url = forms.CharField(
+        label=_("Base URL"),
+        max_length=500,
+        required=False,
+        help_text=BASE_URL_HELP,
     )
     starter = forms.ChoiceField(label=_("Starter checklist"), required=False)
     path_prefix = forms.CharField(

@@ -138,6 +138,7 @@ def project_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                     source=data["source"],
                     ref=data["ref"],
                     subfolder=data["subfolder"],
+                    base_url=data["base_url"],
                     starter=data["starter"],
                     path_prefix=data["path_prefix"],
                     upload=upload.read() if upload else None,
@@ -166,7 +167,7 @@ def project_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "team": team,
             "form": form,
             "project_fields": [
-                form[name] for name in ("name", "slug", "source", "ref", "subfolder")
+                form[name] for name in ("name", "slug", "source", "ref", "subfolder", "base_url")
             ],
             "checklist_fields": [form[name] for name in ("starter", "path_prefix", "file")],
             "problems": problems,

@@ -111,9 +111,13 @@ def differences(outcomes: Mapping[str, Outcome], expected: Mapping[str, str]) ->
         got = str(outcome.status) if outcome is not None else "(no such check)"
         want = expected.get(key, "(not in expected)")
         if got != want:
-            where = "; ".join(
-                f"{item.path}:{item.line} {item.text.strip()}" for item in outcome.evidence[:3]
-            ) if outcome is not None else ""
+            where = (
+                "; ".join(
+                    f"{item.path}:{item.line} {item.text.strip()}" for item in outcome.evidence[:3]
+                )
+                if outcome is not None
+                else ""
+            )
             summary = outcome.summary if outcome is not None else ""
             lines.append(f"{key}: {got}, expected {want} — {summary} {where}".rstrip())
     return lines

@@ -32,6 +32,14 @@ class Command(ReadinessCommand):
                 "services/api (empty: the root)."
             ),
         )
+        parser.add_argument(
+            "--base-url",
+            metavar="URL",
+            help=_(
+                "Where the running service answers, e.g. https://api.example.com: fills "
+                "${base_url} in runtime checks (empty: they are skipped)."
+            ),
+        )
         parser.add_argument("--checklist", required=True, type=Path, metavar="FILE")
         parser.add_argument(
             "--team", metavar="NAME", help=_('Team (created if missing; "default").')
@@ -49,6 +57,7 @@ class Command(ReadinessCommand):
                 source=options["source"],
                 ref=options["ref"],
                 subfolder=options["subfolder"],
+                base_url=options["base_url"],
                 checklist_path=options["checklist"],
                 team_name=options["team"],
                 name=options["name"],

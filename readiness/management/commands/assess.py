@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -21,7 +22,7 @@ from checks.runner import run_checklist
 from checks.tree import TreeError
 from readiness.formatting import format_score
 from readiness.management.base import BadInput, PolicyFailure, ReadinessCommand
-from readiness.models import AssessmentStatus, Trigger
+from readiness.models import AssessmentStatus, Trigger, base_url_clean
 from readiness.queue import QueueUnavailable
 from readiness.reports import assessment_report_data, assessment_text, run_report_data
 from readiness.services.assessments import assessment_create, assessment_start
@@ -72,6 +73,15 @@ class Command(ReadinessCommand):
             help=_("Exit 1 when the score is below X or the verdict is not ready."),
         )
         parser.add_argument(
+            "--base-url",
+            metavar="URL",
+            default="",
+            help=_(
+                "Where the running service answers: fills ${base_url} in runtime checks "
+                "(without it they are skipped). A project uses its own base URL."
+            ),
+        )
+        parser.add_argument(
             "--project",
             metavar="SLUG",
             help=_("Assess a registered project and record the assessment in its history."),
@@ -106,7 +116,12 @@ class Command(ReadinessCommand):
             checklist, _text = load_checklist_file(options["checklist"])
         except ChecklistError as exc:
             raise BadInput(str(exc)) from None
-        context = run_context(repo.resolve())
+        try:
+            base_url = base_url_clean(options["base_url"])
+        except ValidationError as error:
+            raise BadInput(f"--base-url: {' '.join(error.messages)}") from None
+        placeholders = {"base_url": base_url} if base_url else {}
+        context = run_context(repo.resolve(), placeholders=placeholders)
         tree = None
         try:
             if options["rev"]:
@@ -133,6 +148,13 @@ class Command(ReadinessCommand):
         if options["checklist"] is not None or options["repo"] is not None:
             raise BadInput(
                 _("--project uses the project's own checklist and source: drop --checklist/--repo")
+            )
+        if options["base_url"]:
+            raise BadInput(
+                _(
+                    "--project uses the project's own base URL (set it in the admin): drop "
+                    "--base-url"
+                )
             )
         if options["rev"]:
             # A project's history holds what its source is now (or, for past commits, what

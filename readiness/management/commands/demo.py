@@ -47,8 +47,6 @@ DEMO_USERNAME = "demo"
 # Documented in the README: the demo runs on a developer's machine, on 127.0.0.1.
 DEMO_PASSWORD = "readiness-demo"
 STARTER_CHECKLIST = Path("checklists") / "django-service.yml"
-# Where the starter checklist expects the service; the demo aims it at READINESS_BIND.
-STARTER_URL = "http://127.0.0.1:8000/"
 AFTER_WEB_WAIT_SECONDS = 60
 # Before any commit: the backfill covers the whole first-parent history.
 HISTORY_START = "1970-01-01"
@@ -132,6 +130,7 @@ class Command(ReadinessCommand):
                 checklist_path=_checklist(),
                 team_name=DEMO_TEAM,
                 name=_("readiness (this repository)"),
+                base_url=settings.READINESS_LOCAL_URL,
             )
         except ValueError as exc:  # an invalid starter checklist names file:line keypath
             raise BadInput(str(exc)) from None
@@ -204,19 +203,12 @@ class Command(ReadinessCommand):
 
 
 def _checklist() -> Path:
-    """The starter checklist, with its checks of the running service aimed at this web
-    server: a copy in the data folder when READINESS_BIND is not the starter's address."""
+    """The starter checklist; its checks of the running service ask the project's base URL,
+    which the demo sets to this web server (READINESS_BIND)."""
     starter = Path(settings.BASE_DIR) / STARTER_CHECKLIST
     if not starter.is_file():
         raise BadInput(_("the starter checklist %(path)s is missing") % {"path": starter})
-    text = starter.read_text(encoding="utf-8")
-    aimed = text.replace(STARTER_URL, settings.READINESS_LOCAL_URL)
-    if aimed == text:
-        return starter
-    copy = Path(settings.DATA_DIR) / "demo" / starter.name
-    copy.parent.mkdir(parents=True, exist_ok=True)
-    copy.write_text(aimed, encoding="utf-8")
-    return copy
+    return starter
 
 
 def _check_address_free() -> None:
