@@ -15,6 +15,11 @@ ALL_PASS = {
     "no-secrets-in-env-or-arg": "pass",
     "base-image-pinned": "pass",
     "dockerignore": "pass",
+    "no-add-from-url": "pass",
+    "no-pipe-to-shell": "pass",
+    "copy-not-add": "pass",
+    "exec-form-command": "pass",
+    "no-ssh-server": "pass",
     "health-checked": "pass",
 }
 
@@ -88,6 +93,11 @@ BOUTIQUE = Fixture(
             ENV PYTHONUNBUFFERED=1
             ENTRYPOINT ["python", "email_server.py"]
         """,
+        "src/loadgenerator/Dockerfile": """
+            FROM python:3.14.6-slim@sha256:b877e50bd90d AS base
+            FROM base
+            ENTRYPOINT locust --host="http://${FRONTEND_ADDR}" --headless -u "${USERS:-10}"
+        """,
         "src/frontend/.dockerignore": "*.md\n",
         "kubernetes-manifests/frontend.yaml": """
             kind: Deployment
@@ -101,7 +111,12 @@ BOUTIQUE = Fixture(
                         path: /_healthz
         """,
     },
-    {**ALL_PASS, "non-root-user": "fail", "base-image-pinned": "fail"},
+    {
+        **ALL_PASS,
+        "non-root-user": "fail",
+        "base-image-pinned": "fail",
+        "exec-form-command": "fail",
+    },
 )
 
 # Shaped like PiggyMetrics: a Dockerfile per Spring service on `java:8-jre` (a tag, if an
@@ -136,7 +151,7 @@ PIGGYMETRICS = Fixture(
                 image: sqshq/piggymetrics-config
         """,
     },
-    {**ALL_PASS, "non-root-user": "fail", "dockerignore": "fail"},
+    {**ALL_PASS, "non-root-user": "fail", "dockerignore": "fail", "copy-not-add": "fail"},
 )
 
 # A Node service whose Dockerfile switches to root again after creating its user, passes
@@ -151,7 +166,11 @@ CARELESS_NODE = Fixture(
             ARG NPM_TOKEN
             ENV NODE_ENV=production DB_PASSWORD=postgres
             ENV TOKEN_TTL=3600
+            ADD https://example.com/tools/jq.tgz /opt/
+            ADD --checksum=sha256:0123abcd https://example.com/tools/yq.tgz /opt/
+            RUN curl -fsSL https://example.com/install.sh | bash
             RUN useradd -m app
+            EXPOSE 3000 22
             USER app
             RUN npm ci
             USER root
@@ -171,6 +190,9 @@ CARELESS_NODE = Fixture(
         "non-root-user": "fail",
         "no-secrets-in-env-or-arg": "fail",
         "base-image-pinned": "fail",
+        "no-add-from-url": "fail",
+        "no-pipe-to-shell": "fail",
+        "no-ssh-server": "fail",
     },
 )
 
@@ -186,6 +208,8 @@ def test_it_lists_each_offending_line(tmp_path):
     outcomes = run_starter(STARTER, build(CARELESS_NODE, tmp_path / "node"))
     secrets = outcomes["no-secrets-in-env-or-arg"].evidence
     assert [(item.path, item.line) for item in secrets] == [("Dockerfile", 2), ("Dockerfile", 3)]
+    downloads = outcomes["no-add-from-url"].evidence
+    assert [(item.path, item.line) for item in downloads] == [("Dockerfile", 5)]
     outcomes = run_starter(STARTER, build(BOUTIQUE, tmp_path / "boutique"))
     bases = outcomes["base-image-pinned"].evidence
     assert [(item.path, item.line) for item in bases] == [("src/frontend/Dockerfile", 6)]

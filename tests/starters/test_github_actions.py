@@ -16,6 +16,10 @@ ALL_PASS = {
     "no-write-all-permissions": "pass",
     "no-privileged-checkout-of-pr-code": "pass",
     "no-untrusted-input-in-scripts": "pass",
+    "workflows-linted": "pass",
+    "no-secrets-inherit": "pass",
+    "no-insecure-commands": "pass",
+    "job-timeouts": "pass",
     "dependency-updates": "pass",
 }
 
@@ -80,7 +84,7 @@ SCORECARD = Fixture(
               - package-ecosystem: "github-actions"
         """,
     },
-    ALL_PASS,
+    {**ALL_PASS, "workflows-linted": "fail", "job-timeouts": "fail"},
 )
 
 # Shaped like Online Boutique: actions by tag (GitHub's own exempt, google-github-actions
@@ -132,6 +136,8 @@ BOUTIQUE = Fixture(
         "actions-pinned-by-sha": "fail",
         "permissions-declared": "fail",
         "no-privileged-checkout-of-pr-code": "fail",
+        "workflows-linted": "fail",
+        "job-timeouts": "fail",
     },
 )
 
@@ -165,6 +171,11 @@ TRIAGE_BOT = Fixture(
                       ref: ${{ github.head_ref }}
                   - uses: some-org/labeler@main
                   - run: npm test
+                    env:
+                      ACTIONS_ALLOW_UNSECURE_COMMANDS: true
+              release:
+                uses: ./.github/workflows/release.yml
+                secrets: inherit
         """,
     },
     {
@@ -173,6 +184,10 @@ TRIAGE_BOT = Fixture(
         "no-write-all-permissions": "fail",
         "no-privileged-checkout-of-pr-code": "fail",
         "no-untrusted-input-in-scripts": "fail",
+        "workflows-linted": "fail",
+        "no-secrets-inherit": "fail",
+        "no-insecure-commands": "fail",
+        "job-timeouts": "fail",
         "dependency-updates": "fail",
     },
 )
@@ -202,10 +217,48 @@ PODINFO = Fixture(
         """,
         ".github/dependabot.yaml": "updates:\n  - package-ecosystem: github-actions\n",
     },
+    {**ALL_PASS, "workflows-linted": "fail", "job-timeouts": "fail"},
+)
+
+# Shaped like the full-stack FastAPI template: workflows hardened with zizmor (run in its
+# own workflow; `# zizmor: ignore` comments on purposeful triggers), `permissions: {}` at
+# the top and per job, timeouts on every job, a pull_request_target bot that only reads
+# the event, Dependabot.
+FULL_STACK = Fixture(
+    "full-stack-fastapi-template",
+    "the full-stack FastAPI template (.github/workflows hardened with zizmor)",
+    {
+        ".github/workflows/zizmor.yml": f"""
+            on: [push, pull_request]
+            permissions: {{}}
+            jobs:
+              zizmor:
+                timeout-minutes: 10
+                permissions:
+                  security-events: write
+                steps:
+                  - name: Run zizmor
+                    uses: zizmorcore/zizmor-action@{SHA} # v0.5.6
+        """,
+        ".github/workflows/issue-manager.yml": f"""
+            on:
+              pull_request_target: # zizmor: ignore[dangerous-triggers]
+                types: [labeled]
+            permissions: {{}}
+            jobs:
+              issue-manager:
+                timeout-minutes: 5
+                permissions:
+                  issues: write
+                steps:
+                  - uses: tiangolo/issue-manager@{SHA} # 0.8.1
+        """,
+        ".github/dependabot.yml": "updates:\n  - package-ecosystem: github-actions\n",
+    },
     ALL_PASS,
 )
 
-FIXTURES = [SCORECARD, BOUTIQUE, TRIAGE_BOT, PODINFO]
+FIXTURES = [SCORECARD, BOUTIQUE, TRIAGE_BOT, PODINFO, FULL_STACK]
 
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=lambda fixture: fixture.name)

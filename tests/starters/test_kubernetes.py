@@ -17,6 +17,8 @@ ALL_PASS = {
     "image-tags-pinned": "pass",
     "runs-as-non-root": "pass",
     "no-privileged-containers": "pass",
+    "read-only-root-filesystem": "pass",
+    "no-host-namespaces": "pass",
     "workloads-found": "pass",
     "resources-declared": "pass",
     "liveness-probe": "pass",
@@ -39,6 +41,8 @@ GOOD_DEPLOYMENT = textwrap.dedent("""
           containers:
           - name: web
             image: registry.example.com/shop/web:1.4.2
+        securityContext:
+          readOnlyRootFilesystem: true
             args:
             - --port=8080
             livenessProbe:
@@ -55,6 +59,10 @@ GOOD_DEPLOYMENT = textwrap.dedent("""
               limits:
                 memory: 128Mi
 """).lstrip()
+
+WRITABLE_DEPLOYMENT = GOOD_DEPLOYMENT.replace(
+    "readOnlyRootFilesystem: true", "readOnlyRootFilesystem: false"
+)
 
 PDB = textwrap.dedent("""
     apiVersion: policy/v1
@@ -159,7 +167,12 @@ PODINFO = Fixture(
                           image: ghcr.io/stefanprodan/podinfo:6.14.1
         """,
     },
-    {**ALL_PASS, "image-tags-pinned": "fail", "runs-as-non-root": "fail"},
+    {
+        **ALL_PASS,
+        "image-tags-pinned": "fail",
+        "runs-as-non-root": "fail",
+        "read-only-root-filesystem": "fail",
+    },
 )
 
 # Shaped like Online Boutique (microservices-demo): one file per service holding a
@@ -202,10 +215,13 @@ metadata:
                   containers:
                   - name: main
                     image: us-docker.pkg.dev/boutique/loadgenerator:v0.10.3
+                    securityContext:
+                      readOnlyRootFilesystem: true
                     resources:
                       requests:
                         cpu: 300m
         """,
+        "kustomize/components/shopping-assistant/assistant.yaml": WRITABLE_DEPLOYMENT,
         "kustomize/components/without-loadgenerator/delete-loadgenerator.patch.yaml": """
             apiVersion: apps/v1
             kind: Deployment
@@ -224,6 +240,7 @@ metadata:
     },
     {
         **ALL_PASS,
+        "read-only-root-filesystem": "fail",
         "liveness-probe": "fail",
         "readiness-probe": "fail",
         "pod-disruption-budget": "fail",
@@ -299,6 +316,7 @@ ARGOCD_EXAMPLES = Fixture(
         **ALL_PASS,
         "image-tags-pinned": "fail",
         "runs-as-non-root": "fail",
+        "read-only-root-filesystem": "fail",
         "resources-declared": "fail",
         "liveness-probe": "fail",
         "readiness-probe": "fail",
@@ -326,6 +344,7 @@ HARDENED = Fixture(
                       image: postgres:18.3@sha256:0123456789abcdef
                       securityContext:
                         runAsUser: 999
+                        readOnlyRootFilesystem: true
                       livenessProbe: {exec: {command: [pg_isready]}}
                       readinessProbe: {exec: {command: [pg_isready]}}
                       resources: {requests: {memory: 256Mi}, limits: {memory: 512Mi}}""",

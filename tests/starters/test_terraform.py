@@ -13,6 +13,7 @@ STARTER = "terraform"
 ALL_PASS = {
     "no-hardcoded-credentials": "pass",
     "no-state-committed": "pass",
+    "no-admin-ports-open-to-the-internet": "pass",
     "remote-state": "pass",
     "required-version": "pass",
     "providers-versioned": "pass",
@@ -252,12 +253,27 @@ CARELESS = Fixture(
               default = "1h"
             }
         """,
+        "network.tf": """
+            resource "aws_security_group_rule" "ssh" {
+              type        = "ingress"
+              from_port   = 22
+              to_port     = 22
+              protocol    = "tcp"
+              cidr_blocks = ["0.0.0.0/0"]
+            }
+            resource "aws_security_group_rule" "https" {
+              from_port   = 443
+              to_port     = 443
+              cidr_blocks = ["0.0.0.0/0"]
+            }
+        """,
         "terraform.tfstate": '{"version": 4}\n',
         ".gitlab-ci.yml": "plan:\n  script:\n    - terraform plan\n",
     },
     {
         "no-hardcoded-credentials": "fail",
         "no-state-committed": "fail",
+        "no-admin-ports-open-to-the-internet": "fail",
         "remote-state": "fail",
         "required-version": "fail",
         "providers-versioned": "fail",
