@@ -91,6 +91,7 @@ def test_it_loads_the_issue_example_with_every_default_filled() -> None:
                             "each_file": False,
                             "multiline": False,
                             "ignore_case": False,
+                            "forbid": None,
                         },
                     ),
                 ),
