@@ -91,6 +91,7 @@ def test_it_loads_the_issue_example_with_every_default_filled() -> None:
                             "each_file": False,
                             "multiline": False,
                             "ignore_case": False,
+                            "forbid": None,
                         },
                     ),
                 ),
@@ -543,11 +544,19 @@ def test_it_ships_valid_starter_checklists(path: Path) -> None:
     assert load_checklist(dump_checklist(checklist)) == checklist
 
 
-def test_it_ships_the_three_starter_checklists() -> None:
+def test_it_ships_the_starter_checklists() -> None:
     assert [p.name for p in STARTERS] == [
         "django-service.yml",
+        "dockerfile.yml",
+        "github-actions.yml",
+        "go-service.yml",
         "http-service.yml",
+        "kubernetes.yml",
+        "node-express-service.yml",
         "node-firebase-functions.yml",
+        "python-web-service.yml",
+        "spring-boot-service.yml",
+        "terraform.yml",
     ]
 
 
