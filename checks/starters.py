@@ -59,8 +59,12 @@ class Starter:
 
 
 _DJANGO_SETTINGS = r"(?m)^\s*(?:INSTALLED_APPS|ROOT_URLCONF|MIDDLEWARE)\s*[=+]"
-_PY_WEB = r"(?im)^\s*[\"']?(fastapi|flask|starlette|quart|litestar)\b"
-_SPRING = r"spring-boot|org\.springframework\.boot"
+# A requirement line, or an item of a one-line list (`dependencies = ["fastapi>=0.114"]`).
+_PY_WEB = r"(?im)(?:^|[\[,])\s*[\"']?(fastapi|flask|starlette|quart|litestar)\b"
+# A package of a lock file (poetry.lock, uv.lock).
+_PY_WEB_LOCKED = r'(?im)^name = "(fastapi|flask|starlette|quart|litestar)"'
+# Maven and Gradle coordinates, or a Gradle version catalog's alias (`libs.plugins.spring.boot`).
+_SPRING = r"spring[-.]boot|org\.springframework\.boot"
 _K8S_KIND = r"(?m)^kind:\s*(Deployment|StatefulSet|DaemonSet|CronJob|Job|Pod|Service|Ingress)\b"
 
 # Service starters first, most specific first: the first that fits is the checklist's base.
@@ -114,6 +118,8 @@ STARTERS: tuple[Starter, ...] = (
             Marker("**/requirements/*.txt", _PY_WEB, up=1),
             Marker("**/pyproject.toml", _PY_WEB),
             Marker("**/Pipfile", _PY_WEB),
+            Marker("**/poetry.lock", _PY_WEB_LOCKED),
+            Marker("**/uv.lock", _PY_WEB_LOCKED),
         ),
     ),
     Starter(
@@ -149,7 +155,12 @@ STARTERS: tuple[Starter, ...] = (
             Marker("**/*.yml", _K8S_KIND),
         ),
     ),
-    Starter("terraform", INFRA, gettext_noop("Terraform"), (Marker("**/*.tf"),)),
+    Starter(
+        "terraform",
+        INFRA,
+        gettext_noop("Terraform"),
+        (Marker("**/*.tf"), Marker("**/terragrunt.hcl")),
+    ),
 )
 
 

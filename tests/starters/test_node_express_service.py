@@ -68,6 +68,7 @@ EXPRESS_BOILERPLATE = Fixture(
                 "node": ">=12.0.0"
               },
               "dependencies": {
+                "express": "^4.17.1",
                 "express-rate-limit": "^5.0.0",
                 "helmet": "^4.1.0",
                 "winston": "^3.2.1"
@@ -127,6 +128,7 @@ HACKATHON_STARTER = Fixture(
                 "node": ">=24.18.0"
               },
               "dependencies": {
+                "express": "^5.1.0",
                 "express-rate-limit": "^8.6.0",
                 "lusca": "^1.7.0",
                 "morgan": "^1.10.1"
@@ -179,7 +181,7 @@ EXPRESS_REALWORLD = Fixture(
         """,
         "src/tests/services/auth.service.test.ts": "describe('AuthService', () => {});\n",
         "e2e/src/support/test-setup.ts": "const host = process.env.HOST ?? 'localhost';\n",
-        "package.json": '{\n  "scripts": {\n    "test": "nx test"\n  }\n}\n',
+        "package.json": '{\n  "dependencies": {\n    "express": "^4.18.2"\n  },\n  "scripts": {\n    "test": "nx test"\n  }\n}\n',
         "package-lock.json": '{\n  "lockfileVersion": 3\n}\n',
     },
     {
@@ -231,7 +233,7 @@ BULLETPROOF = Fixture(
         """,
         "src/app.ts": "async function startServer() {\n  app.listen(config.port);\n}\n",
         "tests/sample.test.ts": "describe('Sample Test', () => {});\n",
-        "package.json": '{\n  "dependencies": {\n    "winston": "^3.3.3"\n  }\n}\n',
+        "package.json": '{\n  "dependencies": {\n    "express": "^4.17.1",\n    "winston": "^3.3.3"\n  }\n}\n',
         "package-lock.json": '{\n  "lockfileVersion": 1\n}\n',
         ".circleci/config.yml": """
             jobs:
@@ -278,6 +280,7 @@ HARDENED = Fixture(
         "apps/api/package.json": """
             {
               "dependencies": {
+                "@nestjs/core": "^10.0.0",
                 "@nestjs/throttler": "^5.0.0",
                 "pino": "^9.0.0"
               }

@@ -192,6 +192,7 @@ FLASK_CTFD = {
         "#    uv export --frozen --no-dev --output-file requirements.txt\n"
         "alembic==1.16.4\n    # via\n    #   flask-migrate\n"
         "async-timeout==5.0.1 ; python_full_version <= '3.11.2'\n    # via redis\n"
+        "flask==3.1.1\n    # via\n    #   ctfd\n    #   flask-migrate\n"
     ),
     "uv.lock": 'version = 1\n\n[[package]]\nname = "alembic"\nversion = "1.16.4"\n',
     "docker-entrypoint.sh": "exec gunicorn 'CTFd:create_app()' --bind '0.0.0.0:8000'\n",
