@@ -44,7 +44,9 @@ SPECS = [
         },
     ),
     CheckSpec("readme", "readme", "file", "c", options={"paths": ["README.md"]}),
-    CheckSpec("no-backup", "no-backup", "file", "c", options={"paths": ["**/*.bak"], "expect": "absent"}),
+    CheckSpec(
+        "no-backup", "no-backup", "file", "c", options={"paths": ["**/*.bak"], "expect": "absent"}
+    ),
     CheckSpec(
         "tests",
         "tests",
@@ -147,7 +149,7 @@ def _from_scratch(root: Path, sha: str, subfolder: str = ""):
     try:
         with GitRevision(root, sha, subfolder=subfolder) as tree:
             return _plain(run_file_checks(SPECS, tree, max_file_bytes=LIMIT))
-    except Exception as exc:  # noqa: BLE001 - compared by type and text
+    except Exception as exc:
         return (type(exc).__name__, str(exc))
 
 

@@ -1,0 +1,169 @@
+"""Backfilled points written in batches: one transaction per batch of evaluated commits.
+
+Each point gets the rows a one-point backfill writes through assessment_create, the claim
+and store steps and assessment_finalize (the assessment, done, dated at its commit time;
+one result per check; one score per category), scored by the same functions; only the
+number of statements differs. A batch is written whole or not at all, so the points stored
+are the resume point of an interrupted backfill: the next run evaluates the others."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from checks.messages import message
+from checks.registry import HISTORY_CHECK_TYPES
+from checks.spec import Outcome, Status
+from readiness.models import (
+    Assessment,
+    AssessmentStatus,
+    CategoryScore,
+    Check,
+    ChecklistVersion,
+    CheckResult,
+    Project,
+    Trigger,
+)
+from readiness.scored import scored_check
+from readiness.scoring import ScoreCard, score_checks
+from readiness.services.assessments import assessment_decided, attestations_for
+from readiness.services.outcomes import outcome_fields
+
+_STORED = [AssessmentStatus.PENDING, AssessmentStatus.RUNNING, AssessmentStatus.DONE]
+
+
+class EvaluatedPoint(NamedTuple):
+    sha: str
+    committed_at: dt.datetime
+    outcomes: Mapping[str, Outcome]  # file check outcomes by key
+
+
+class BatchWriter:
+    """Writes batches of evaluated points of one project and checklist version. Loads the
+    checks, categories and attestations once, and reuses what consecutive points share:
+    the stored fields of an outcome carried over, the scores of the same statuses."""
+
+    def __init__(self, *, project: Project, checklist: ChecklistVersion) -> None:
+        self.project = project
+        self.checklist = checklist
+        self.checks: list[Check] = list(
+            checklist.checks.select_related("category").order_by("position")
+        )
+        categories = list(checklist.categories.order_by("position"))
+        self.weights = {category.key: category.weight for category in categories}
+        self.names = {category.key: category.name for category in categories}
+        self.attestations = attestations_for(project=project, checks=self.checks)
+        self._fields: dict[int, tuple[Outcome, dict[str, Any]]] = {}
+        self._cards: dict[tuple[str, ...], ScoreCard] = {}
+        self._missing = Outcome.error(message(gettext_noop("the checker returned nothing")))
+
+    def write(self, points: Sequence[EvaluatedPoint]) -> list[Assessment]:
+        """Store `points` in one transaction and return the new assessments, oldest first.
+        A point already stored (by a concurrent run or task) is left as it is and not
+        returned."""
+        if not points:
+            return []
+        now = timezone.now()
+        self._fields.clear()  # their finished_at is this batch's
+        with transaction.atomic():
+            # The project row serialises concurrent backfills of one project, so that the
+            # check for existing points and the creation of new ones cannot interleave.
+            Project.objects.select_for_update().filter(pk=self.project.pk).first()
+            stored = set(
+                Assessment.objects.filter(
+                    project=self.project,
+                    checklist=self.checklist,
+                    trigger=Trigger.BACKFILL,
+                    status__in=_STORED,
+                    revision__in=[point.sha for point in points],
+                ).values_list("revision", flat=True)
+            )
+            fresh = [point for point in points if point.sha not in stored]
+            built = [self._build(point, now) for point in fresh]
+            assessments = Assessment.objects.bulk_create([a for a, _, _ in built])
+            results: list[CheckResult] = []
+            scores: list[CategoryScore] = []
+            for assessment, rows, card in built:
+                for row in rows:
+                    row.assessment = assessment
+                results.extend(rows)
+                scores.extend(
+                    CategoryScore(
+                        assessment=assessment,
+                        key=category.key,
+                        name=self.names.get(category.key, category.key),
+                        weight=category.weight,
+                        score=category.score,
+                        coverage=category.coverage,
+                        position=position,
+                    )
+                    for position, category in enumerate(card.categories)
+                )
+            CheckResult.objects.bulk_create(results, batch_size=2000)
+            CategoryScore.objects.bulk_create(scores, batch_size=2000)
+        return assessments
+
+    def _build(
+        self, point: EvaluatedPoint, now: dt.datetime
+    ) -> tuple[Assessment, list[CheckResult], ScoreCard]:
+        decided = assessment_decided(
+            project=self.project,
+            checks=self.checks,
+            evaluated_at=point.committed_at,
+            only_types=HISTORY_CHECK_TYPES,
+            attestations=self.attestations,
+        )
+        rows = []
+        statuses = []
+        for check in self.checks:
+            outcome = decided.get(check.pk)
+            # Results decided at creation have no attempt; the others were claimed once.
+            attempts = 0 if outcome is not None else 1
+            if outcome is None:
+                outcome = point.outcomes.get(check.key) or self._missing
+            fields = self._stored_fields(outcome, now)
+            rows.append(CheckResult(check_item=check, attempts=attempts, started_at=now, **fields))
+            statuses.append(fields["status"])
+        card = self._scorecard(tuple(statuses))
+        assessment = Assessment(
+            project=self.project,
+            checklist=self.checklist,
+            revision=point.sha,
+            trigger=Trigger.BACKFILL,
+            status=AssessmentStatus.DONE,
+            evaluated_at=point.committed_at,
+            created_at=now,
+            started_at=now,
+            finished_at=now,
+            checks_total=len(rows),
+            checks_done=len(rows),
+            score=card.score,
+            coverage=card.coverage,
+            verdict=card.verdict,
+            verdict_reasons=[dict(reason) for reason in card.reasons],
+        )
+        return assessment, rows, card
+
+    def _stored_fields(self, outcome: Outcome, now: dt.datetime) -> dict[str, Any]:
+        known = self._fields.get(id(outcome))
+        if known is None or known[0] is not outcome:
+            known = self._fields[id(outcome)] = (outcome, outcome_fields(outcome, now))
+        return known[1]
+
+    def _scorecard(self, statuses: tuple[str, ...]) -> ScoreCard:
+        card = self._cards.get(statuses)
+        if card is None:
+            card = self._cards[statuses] = score_checks(
+                [
+                    scored_check(check, Status(status).value)
+                    for check, status in zip(self.checks, statuses, strict=True)
+                ],
+                self.weights,
+                ready_at=self.checklist.ready_at,
+            )
+        return card
