@@ -59,6 +59,8 @@ EVERY = (EVERY_DAY, EVERY_COMMIT)
 BACKFILL_POINT_TASK = "readiness.tasks.backfill_point_task"
 BACKFILL_CHUNK_TASK = "readiness.tasks.backfill_chunk_task"
 BATCH_POINTS = 100  # points written per transaction
+# Blobs whose results a run keeps beyond the current files (renamed, copied, reverted).
+CACHE_BLOBS = 50_000
 CHUNK_POINTS = 250  # consecutive points per task when a range is sent to the workers
 # Up to this many points, one task per point: short ranges spread over every worker.
 CHUNK_ABOVE = 2 * CHUNK_POINTS // 10
@@ -113,11 +115,13 @@ def backfill_run(
     progress: Progress | None = None,
     announce: Callable[[int, int], None] | None = None,
     cache: BlobCache | None = None,
+    collect: bool = True,
 ) -> list[Assessment]:
     """Backfill the points of the plan that are not stored yet, in this process, and return
-    the new assessments oldest first. `announce(points in range, points to evaluate)` is
-    called once the plan is known, `progress(done, total, assessment)` after each point.
-    All points share `cache` (a new one by default): each blob is scanned once."""
+    the new assessments oldest first (none without `collect`: a long history then holds
+    no more than a batch of them). `announce(points in range, points to evaluate)` is
+    called once the plan is known, `progress(done, total, assessment)` after each point
+    stored. All points share `cache` (a new one by default): each blob is scanned once."""
     checklist = _current_checklist(project)
     specs = _file_specs(checklist)
     git_dir = _git_dir(project)
@@ -125,12 +129,13 @@ def backfill_run(
     pending = backfill_pending(project=project, plan=plan, checklist=checklist)
     if announce is not None:
         announce(len(plan), len(pending))
-    cache = cache if cache is not None else BlobCache()
+    cache = cache if cache is not None else BlobCache(max_blobs=CACHE_BLOBS)
     created = []
     index = 0
     for assessments in _walk_and_store(project, checklist, specs, git_dir, pending, cache):
         for assessment in assessments:
-            created.append(assessment)
+            if collect:
+                created.append(assessment)
             index += 1
             if progress is not None:
                 progress(index, len(pending), assessment)
@@ -161,7 +166,8 @@ def backfill_chunk(*, project_id: int, revisions: Sequence[str]) -> int:
     git_dir = _git_dir(project, revision=revisions[-1] if revisions else "")
     points = _points(git_dir, revisions)
     pending = backfill_pending(project=project, plan=points, checklist=checklist)
-    stored = _walk_and_store(project, checklist, specs, git_dir, pending, BlobCache())
+    cache = BlobCache(max_blobs=CACHE_BLOBS)
+    stored = _walk_and_store(project, checklist, specs, git_dir, pending, cache)
     return sum(len(assessments) for assessments in stored)
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -35,6 +35,20 @@ from readiness.services.assessments import assessment_decided, attestations_for
 from readiness.services.outcomes import outcome_fields
 
 _STORED = [AssessmentStatus.PENDING, AssessmentStatus.RUNNING, AssessmentStatus.DONE]
+# The columns of a result row after its assessment, in the order _build gives them.
+_RESULT_COLUMNS = [
+    "check_item",
+    "attempts",
+    "status",
+    "credit",
+    "summary",
+    "evidence",
+    "details",
+    "duration_ms",
+    "lease_expires_at",
+    "started_at",
+    "finished_at",
+]
 
 
 class EvaluatedPoint(NamedTuple):
@@ -86,31 +100,35 @@ class BatchWriter:
             fresh = [point for point in points if point.sha not in stored]
             built = [self._build(point, now) for point in fresh]
             assessments = Assessment.objects.bulk_create([a for a, _, _ in built])
-            results: list[CheckResult] = []
-            scores: list[CategoryScore] = []
+            results: list[tuple[Any, ...]] = []
+            scores: list[tuple[Any, ...]] = []
             for assessment, rows, card in built:
-                for row in rows:
-                    row.assessment = assessment
-                results.extend(rows)
+                results.extend((assessment.pk, *row) for row in rows)
                 scores.extend(
-                    CategoryScore(
-                        assessment=assessment,
-                        key=category.key,
-                        name=self.names.get(category.key, category.key),
-                        weight=category.weight,
-                        score=category.score,
-                        coverage=category.coverage,
-                        position=position,
+                    (
+                        assessment.pk,
+                        category.key,
+                        self.names.get(category.key, category.key),
+                        category.weight,
+                        category.score,
+                        category.coverage,
+                        position,
                     )
                     for position, category in enumerate(card.categories)
                 )
-            CheckResult.objects.bulk_create(results, batch_size=2000)
-            CategoryScore.objects.bulk_create(scores, batch_size=2000)
+            # Plain inserts of prepared values: a model instance per row would cost more
+            # than the rest of a point.
+            _insert(CheckResult, ["assessment", *_RESULT_COLUMNS], results)
+            _insert(
+                CategoryScore,
+                ["assessment", "key", "name", "weight", "score", "coverage", "position"],
+                scores,
+            )
         return assessments
 
     def _build(
         self, point: EvaluatedPoint, now: dt.datetime
-    ) -> tuple[Assessment, list[CheckResult], ScoreCard]:
+    ) -> tuple[Assessment, list[tuple[Any, ...]], ScoreCard]:
         decided = assessment_decided(
             project=self.project,
             checks=self.checks,
@@ -126,9 +144,9 @@ class BatchWriter:
             attempts = 0 if outcome is not None else 1
             if outcome is None:
                 outcome = point.outcomes.get(check.key) or self._missing
-            fields = self._stored_fields(outcome, now)
-            rows.append(CheckResult(check_item=check, attempts=attempts, started_at=now, **fields))
-            statuses.append(fields["status"])
+            status, values = self._stored_fields(outcome, now)
+            rows.append((check.pk, attempts, *values))
+            statuses.append(status)
         card = self._scorecard(tuple(statuses))
         assessment = Assessment(
             project=self.project,
@@ -149,10 +167,17 @@ class BatchWriter:
         )
         return assessment, rows, card
 
-    def _stored_fields(self, outcome: Outcome, now: dt.datetime) -> dict[str, Any]:
+    def _stored_fields(self, outcome: Outcome, now: dt.datetime) -> tuple[str, tuple[Any, ...]]:
+        """The status and the prepared values of _RESULT_COLUMNS[2:] of a result row that
+        finished at `now` with `outcome` (prepared once per outcome and batch)."""
         known = self._fields.get(id(outcome))
         if known is None or known[0] is not outcome:
-            known = self._fields[id(outcome)] = (outcome, outcome_fields(outcome, now))
+            fields = outcome_fields(outcome, now)
+            fields["started_at"] = now
+            values = tuple(
+                _prepared(CheckResult, name, fields[name]) for name in _RESULT_COLUMNS[2:]
+            )
+            known = self._fields[id(outcome)] = (outcome, (fields["status"], values))
         return known[1]
 
     def _scorecard(self, statuses: tuple[str, ...]) -> ScoreCard:
@@ -167,3 +192,21 @@ class BatchWriter:
                 ready_at=self.checklist.ready_at,
             )
         return card
+
+
+def _prepared(model: type[models.Model], name: str, value: Any) -> Any:
+    """`value` of the field `name` as the database takes it (JSON, dates)."""
+    return model._meta.get_field(name).get_db_prep_save(value, connection)
+
+
+def _insert(model: type[models.Model], names: Sequence[str], rows: Sequence[tuple]) -> None:
+    """Insert prepared `rows` (values of the fields `names`, in order) into `model`."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in names)
+    marks = ", ".join(["%s"] * len(names))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})", rows
+        )
