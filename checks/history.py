@@ -66,9 +66,62 @@ class _UseState:
     paths: list[str] = field(default_factory=list)
     matches: dict[str, FileMatches] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    # Running sums over `matches`, each file's part added or taken back as it changes, so
+    # that a check reads them without walking every file (see _LiveScope).
+    total: int = 0
+    truncated: int = 0  # files whose count stopped at a limit
+    matching: list[str] = field(default_factory=list)  # files with a match, sorted
+    non_utf8: list[str] = field(default_factory=list)  # sorted
 
     def scope(self) -> Scope:
-        return Scope(list(self.paths), dict(self.matches), dict(self.skipped))
+        return _LiveScope(self.paths, self.matches, self.skipped, state=self)
+
+    def set_found(self, path: str, found: FileMatches | None) -> None:
+        """What the matcher finds in `path` now (None: nothing, or not searched)."""
+        old = self.matches.get(path, NO_MATCHES)
+        if found is None:
+            self.matches.pop(path, None)
+            found = NO_MATCHES
+        else:
+            self.matches[path] = found
+        if old is found:
+            return
+        self.total += found.count - old.count
+        self.truncated += found.truncated - old.truncated
+        _update(self.matching, path, bool(old.count), bool(found.count))
+        _update(self.non_utf8, path, old.non_utf8, found.non_utf8)
+
+
+def _update(paths: list[str], path: str, was: bool, now: bool) -> None:
+    """Keep `path` in the sorted list `paths` exactly when `now`, given it was when `was`."""
+    if was and not now:
+        del paths[bisect.bisect_left(paths, path)]
+    elif now and not was:
+        bisect.insort(paths, path)
+
+
+@dataclass(frozen=True)
+class _LiveScope(Scope):
+    """A use's scope as the walk keeps it, read in place (a check only reads it, during
+    its evaluation), its sums answered from the running ones."""
+
+    state: _UseState | None = None
+
+    def total(self) -> int:
+        assert self.state is not None
+        return self.state.total
+
+    def truncated(self) -> bool:
+        assert self.state is not None
+        return self.state.truncated > 0
+
+    def matching(self) -> list[str]:
+        assert self.state is not None
+        return list(self.state.matching)
+
+    def non_utf8(self) -> list[str]:
+        assert self.state is not None
+        return list(self.state.non_utf8)
 
 
 class _Traced:
@@ -269,7 +322,7 @@ class HistoryScan:
         for index in uses:
             state = self.use_states[index]
             del state.paths[bisect.bisect_left(state.paths, path)]
-            state.matches.pop(path, None)
+            state.set_found(path, None)
             state.skipped.pop(path, None)
             self._dirty_uses.add(index)
         if uses:
@@ -310,10 +363,7 @@ class HistoryScan:
                 state.skipped.pop(path, None)
             else:
                 state.skipped[path] = reason
-            if found is None:
-                state.matches.pop(path, None)
-            else:
-                state.matches[path] = found
+            state.set_found(path, found)
             self._dirty_uses.add(index)
 
     def _apply(
