@@ -9,6 +9,7 @@ are the resume point of an interrupted backfill: the next run evaluates the othe
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -51,6 +52,9 @@ _RESULT_COLUMNS = [
 ]
 
 
+_DATES = ("lease_expires_at", "started_at", "finished_at")  # None, the batch's time, and again
+
+
 class EvaluatedPoint(NamedTuple):
     sha: str
     committed_at: dt.datetime
@@ -74,6 +78,7 @@ class BatchWriter:
         self.attestations = attestations_for(project=project, checks=self.checks)
         self._fields: dict[int, tuple[Outcome, dict[str, Any]]] = {}
         self._cards: dict[tuple[str, ...], ScoreCard] = {}
+        self._dates: dict[dt.datetime, dict[str, Any]] = {}
         self._missing = Outcome.error(message(gettext_noop("the checker returned nothing")))
 
     def write(self, points: Sequence[EvaluatedPoint]) -> list[Assessment]:
@@ -174,8 +179,16 @@ class BatchWriter:
         if known is None or known[0] is not outcome:
             fields = outcome_fields(outcome, now)
             fields["started_at"] = now
+            # The same dates for the whole batch: prepared once.
+            dates = self._dates.get(now)
+            if dates is None:
+                self._dates = {
+                    now: {name: _prepared(CheckResult, name, fields[name]) for name in _DATES}
+                }
+                dates = self._dates[now]
             values = tuple(
-                _prepared(CheckResult, name, fields[name]) for name in _RESULT_COLUMNS[2:]
+                dates[name] if name in dates else _prepared(CheckResult, name, fields[name])
+                for name in _RESULT_COLUMNS[2:]
             )
             known = self._fields[id(outcome)] = (outcome, (fields["status"], values))
         return known[1]
@@ -196,7 +209,12 @@ class BatchWriter:
 
 def _prepared(model: type[models.Model], name: str, value: Any) -> Any:
     """`value` of the field `name` as the database takes it (JSON, dates)."""
-    return model._meta.get_field(name).get_db_prep_save(value, connection)
+    return _field(model, name).get_db_prep_save(value, connection)
+
+
+@functools.cache
+def _field(model: type[models.Model], name: str) -> models.Field:
+    return model._meta.get_field(name)
 
 
 def _insert(model: type[models.Model], names: Sequence[str], rows: Sequence[tuple]) -> None:
