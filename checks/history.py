@@ -263,6 +263,9 @@ class HistoryScan:
                     self.use_states.append(_UseState(use, self.keys[use.matcher]))
                 indices.append(self.use_index[use])
             self.plan_uses.append(tuple(indices))
+        self._all_globs = list(
+            dict.fromkeys(glob for state in self.use_states for glob in state.use.globs)
+        )
         self.files: dict[str, str] = {}  # path -> blob id
         self.special: dict[str, str] = {}  # symlinks and submodules: path -> mode
         self.hidden = 0  # entries in .git folders: they make a subfolder exist
@@ -281,10 +284,14 @@ class HistoryScan:
     def _member(self, path: str) -> tuple[tuple[int, ...], tuple[str, ...]]:
         known = self._membership.get(path)
         if known is None:
+            # Each distinct glob once: many uses share their globs.
+            matched: dict[str, bool] = {}
+            for glob in self._all_globs:
+                matched[glob] = glob_matches(glob, path)
             uses = tuple(
                 index
                 for index, state in enumerate(self.use_states)
-                if any(glob_matches(glob, path) for glob in state.use.globs)
+                if any(matched[glob] for glob in state.use.globs)
             )
             globs = tuple(glob for glob in self.globs if glob_matches(glob, path))
             known = self._membership[path] = (uses, globs)
