@@ -202,9 +202,9 @@ def _evaluate(options: GrepOptions, found: Found) -> Outcome:
                 _hits(forbidden, bad),
                 {"forbidden_matches": count, "files": forbidden.searched},
             )
-    total = sum(found.count for found in scope.matches.values())
-    truncated = any(found.truncated for found in scope.matches.values())
-    matching = sorted(path for path, found in scope.matches.items() if found.count)
+    total = scope.total()
+    truncated = scope.truncated()
+    matching = scope.matching()
     details: dict[str, Any] = {
         "matches": total,
         "files": scope.searched,
@@ -268,7 +268,7 @@ def _evaluate_each(options: GrepOptions, scope: Scope) -> Outcome:
             failing.append(path)
     searched = scope.searched
     details: dict[str, Any] = {
-        "matches": sum(found.count for found in scope.matches.values()),
+        "matches": scope.total(),
         "files": searched,
         "failing_files": len(failing),
         **skipped_details(scope),
@@ -324,7 +324,7 @@ def _evaluate_each(options: GrepOptions, scope: Scope) -> Outcome:
             files=_searched_files(searched),
             expected=_expected(options),
         )
-    matching = sorted(path for path, found in scope.matches.items() if found.count)
+    matching = scope.matching()
     return Outcome.said(Status.PASS, with_skipped(summary, scope), _hits(scope, matching), details)
 
 

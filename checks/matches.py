@@ -61,6 +61,25 @@ class Scope:
     def found(self, path: str) -> FileMatches:
         return self.matches.get(path, NO_MATCHES)
 
+    # Sums over the files with matches. A scope kept up to date file by file (the history
+    # walk, checks.history) answers them from its running totals instead.
+
+    def total(self) -> int:
+        """The matches of every file, added up."""
+        return sum(found.count for found in self.matches.values())
+
+    def truncated(self) -> bool:
+        """Whether some file's count stopped at a limit."""
+        return any(found.truncated for found in self.matches.values())
+
+    def matching(self) -> list[str]:
+        """The files with at least one match, sorted."""
+        return sorted(path for path, found in self.matches.items() if found.count)
+
+    def non_utf8(self) -> list[str]:
+        """The files whose matches hold bytes that are not UTF-8, sorted."""
+        return sorted(path for path, found in self.matches.items() if found.non_utf8)
+
 
 @dataclass(frozen=True)
 class Use:

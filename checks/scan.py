@@ -40,9 +40,10 @@ from typing import Any
 
 from checks import registry
 from checks.blobcache import BlobCache, BlobRecord, LastScan, Listing
-from checks.budget import DEFAULT_PATTERN_SECONDS, Cancel
+from checks.blobmatch import BlobMatcher
+from checks.budget import DEFAULT_PATTERN_SECONDS
 from checks.checktype import CheckType, Kind
-from checks.compiled import BINARY_HIT, NOT_EXAMINED, Compiled, Group, Tally
+from checks.compiled import Compiled, Tally
 from checks.matches import BINARY_REASON, NO_MATCHES, FileMatches, Matcher, Scope, Use
 from checks.messages import Message, counted, gettext_noop, message
 from checks.paths import PathIndex
@@ -123,7 +124,7 @@ class _Scanner:
         self.blind: set[str] = set()
         self.unsearchable: dict[str, str] = {}
         self.missing: dict[str, MissingObject] = {}
-        self.groups: dict[tuple[tuple[Compiled, ...], bool], Group] = {}
+        self.matcher = BlobMatcher(seconds)
 
     # listing and selection
 
@@ -318,13 +319,6 @@ class _Scanner:
         searched = {item for i, item in enumerate(members) if counting[i] is not None}
         return searched, nominated
 
-    def _group(self, members: Sequence[Compiled], multiline: bool) -> Group:
-        key = (tuple(members), multiline)
-        group = self.groups.get(key)
-        if group is None:
-            group = self.groups[key] = Group(members, multiline=multiline, seconds=self.seconds)
-        return group
-
     def _python(
         self,
         needs: Mapping[str, int],
@@ -414,7 +408,7 @@ class _Scanner:
                     yield first, data, []
                 else:
                     members = members_of[first.blob or first.path]
-                    yield first, data, self._prefilter(data, members, first.path)
+                    yield first, data, self.matcher.prefilter(data, members, first.path)
 
         for first, data, candidates in read_ahead(prefiltered(), size=_data_size):
             content = first.blob or first.path
@@ -430,7 +424,7 @@ class _Scanner:
                     )
                 continue
             binary = b"\x00" in data[:BINARY_PROBE_BYTES]
-            found = self._match(data, members_of[content], binary, candidates, first.path)
+            found = self.matcher.match(data, members_of[content], binary, candidates, first.path)
             record = records[content] or BlobRecord(binary)
             for item, matches in found.items():
                 if matches is not NO_MATCHES and not matches.truncated:
@@ -490,59 +484,6 @@ class _Scanner:
                 matches = record.found.get(item.key)
             if matches is not None:
                 self.results[item][path] = matches
-
-    def _prefilter(self, data: bytes, members: Sequence[Compiled], path: str) -> list[Compiled]:
-        """The members that run over the whole file `path` and match somewhere in it."""
-        whole = [item for item in members if not item.per_line and not item.clock.stopped]
-        found = []
-        for multiline in (False, True):
-            group = [item for item in whole if item.matcher.multiline == multiline]
-            if group:
-                found += self._group(group, multiline).matching(data, path)
-        return found
-
-    def _match(
-        self,
-        data: bytes,
-        members: Sequence[Compiled],
-        binary: bool,
-        candidates: Sequence[Compiled],
-        path: str,
-    ) -> dict[Compiled, FileMatches]:
-        """What each of `members` finds in `data`, the file `path`; `candidates` are the
-        whole-file members that `_prefilter` found matching. A member stopped for its time
-        has NOT_EXAMINED, which is not kept."""
-        found: dict[Compiled, FileMatches] = dict.fromkeys(members, NO_MATCHES)
-        cost = len(data)
-        for item in candidates:
-            result = item.clock.run(
-                lambda cancel, item=item: self._tally(item, data, binary, cancel),
-                path=path,
-                cost=cost * item.size,
-            )
-            found[item] = NOT_EXAMINED if result is None else result
-        lines: list[bytes] | None = None
-        for item in members:
-            if item.clock.stopped:
-                found[item] = NOT_EXAMINED
-            elif item.per_line:
-                lines = data.split(b"\n") if lines is None else lines
-                result = item.clock.run(
-                    lambda cancel, item=item, lines=lines: _per_line(item, lines, binary, cancel),
-                    path=path,
-                    cost=cost * item.size,
-                )
-                found[item] = NOT_EXAMINED if result is None else result
-        return found
-
-    def _tally(self, item: Compiled, data: bytes, binary: bool, cancel: Cancel) -> FileMatches:
-        if binary:
-            return BINARY_HIT  # only whether it matched matters for a binary file
-        if item.budget <= 0:
-            return NOT_EXAMINED
-        tally = Tally(item)
-        tally.scan(data, cancel=cancel)
-        return tally.result()
 
     def _probe_binary(self) -> None:
         """Binary status of files it matters for that no engine read: files with a match
@@ -632,14 +573,7 @@ class _Scanner:
         content the repository lacks; None when it can be evaluated."""
         clock = self.compiled[use.matcher].clock
         if clock.slow_on is not None:
-            return Outcome.error(
-                message(
-                    gettext_noop("pattern too slow on %(file)s (stopped after %(seconds)s s)"),
-                    file=clock.slow_on,
-                    seconds=f"{clock.limit:g}",
-                ),
-                too_slow=clock.slow_on,
-            )
+            return too_slow_outcome(clock.slow_on, clock.limit)
         if not self.missing:
             return None
         lacking = [path for path in self.scope_paths(use.globs) if path in self.missing]
@@ -662,33 +596,24 @@ class _Scanner:
         return Outcome.error(summary, missing_objects=lacking[:MAX_LISTED_MISSING])
 
 
-def _per_line(item: Compiled, lines: list[bytes], binary: bool, cancel: Cancel) -> FileMatches:
-    """What a pattern that must run line by line finds in the `lines` of a file."""
-    tally = Tally(item)
-    for number, line in enumerate(lines, 1):
-        if cancel.is_set:
-            break
-        if item.regex.search(line) is not None:
-            if binary:
-                return BINARY_HIT
-            tally.scan(line, number)
-    return tally.result()
+def too_slow_outcome(path: str, seconds: float) -> Outcome:
+    """The error of a check whose pattern ran out of time on the file `path`."""
+    return Outcome.error(
+        message(
+            gettext_noop("pattern too slow on %(file)s (stopped after %(seconds)s s)"),
+            file=path,
+            seconds=f"{seconds:g}",
+        ),
+        too_slow=path,
+    )
 
 
-def run_file_checks(
-    specs: Sequence[CheckSpec],
-    tree: Tree,
-    *,
-    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
-    cache: BlobCache | None = None,
-    pattern_seconds: float = DEFAULT_PATTERN_SECONDS,
-) -> dict[str, Outcome]:
-    """Outcomes of the grep, file and consistency checks `specs`, keyed by check key, from
-    one shared pass over `tree` (a WorkingTree, a GitRevision, or anything with `files()`
-    and `read()`). A check whose options are unusable, or whose evaluation fails, gets an
-    `error` outcome with the reason; a tree that cannot be listed makes every check an
-    `error`. Each outcome's `duration_ms` is the time of the whole shared scan."""
-    started = time.perf_counter()
+def plan_file_checks(
+    specs: Sequence[CheckSpec], pattern_seconds: float, cache: BlobCache | None = None
+) -> tuple[dict[str, Outcome], list[_Plan], dict[Matcher, Compiled]]:
+    """The plans of the checks `specs` and their patterns compiled (one Compiled per
+    distinct matcher, stopped when `cache` remembers it too slow), with the `error`
+    outcome of each check whose options or pattern are unusable."""
     outcomes: dict[str, Outcome] = {}
     plans: list[_Plan] = []
     compiled: dict[Matcher, Compiled] = {}
@@ -710,6 +635,24 @@ def run_file_checks(
             outcomes[spec.key] = Outcome.error(f"invalid {spec.type} check: {exc}")
             continue
         plans.append(plan)
+    return outcomes, plans, compiled
+
+
+def run_file_checks(
+    specs: Sequence[CheckSpec],
+    tree: Tree,
+    *,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    cache: BlobCache | None = None,
+    pattern_seconds: float = DEFAULT_PATTERN_SECONDS,
+) -> dict[str, Outcome]:
+    """Outcomes of the grep, file and consistency checks `specs`, keyed by check key, from
+    one shared pass over `tree` (a WorkingTree, a GitRevision, or anything with `files()`
+    and `read()`). A check whose options are unusable, or whose evaluation fails, gets an
+    `error` outcome with the reason; a tree that cannot be listed makes every check an
+    `error`. Each outcome's `duration_ms` is the time of the whole shared scan."""
+    started = time.perf_counter()
+    outcomes, plans, compiled = plan_file_checks(specs, pattern_seconds, cache)
     if plans:
         scanner = _Scanner(tree, plans, compiled, max_file_bytes, cache, pattern_seconds)
         try:

@@ -30,7 +30,7 @@ def skipped_details(scope: Scope) -> dict[str, Any]:
             {"path": path, "reason": reason} for path, reason in items[:MAX_LISTED_FILES]
         ]
         details["skipped_count"] = len(items)
-    non_utf8 = sorted(path for path, found in scope.matches.items() if found.non_utf8)
+    non_utf8 = scope.non_utf8()
     if non_utf8:
         details["non_utf8_files"] = non_utf8[:MAX_LISTED_FILES]
     return details

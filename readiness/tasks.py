@@ -13,7 +13,7 @@ from django.db import InterfaceError, OperationalError
 from readiness.models import Project, Trigger
 from readiness.queue import QueueUnavailable
 from readiness.services.assessments import AssessmentError, assessment_start
-from readiness.services.backfill import backfill_point
+from readiness.services.backfill import backfill_chunk, backfill_point
 from readiness.services.runs import assessment_run_check, assessment_run_file_checks
 from readiness.services.sweeper import assessment_sweep
 from readiness.services.waivers import waivers_expire
@@ -80,3 +80,10 @@ def scheduled_assessment(project_id: int) -> int | None:
 def backfill_point_task(project_id: int, revision: str) -> int:
     """Backfill one past commit of a project (idempotent: a stored point is kept)."""
     return backfill_point(project_id=project_id, revision=revision).pk
+
+
+@shared_task(**_DB_RETRY)
+def backfill_chunk_task(project_id: int, revisions: list[str]) -> int:
+    """Backfill consecutive past commits of a project in one incremental walk
+    (idempotent: stored points are kept); returns the number of points stored."""
+    return backfill_chunk(project_id=project_id, revisions=revisions)

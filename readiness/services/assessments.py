@@ -134,15 +134,55 @@ def _decided_at_creation(check: Check) -> bool:
     return check.type not in FILE_CHECK_TYPES and check.type not in SLOW_CHECK_TYPES
 
 
+def assessment_decided(
+    *,
+    project: Project,
+    checks: Sequence[Check],
+    evaluated_at: dt.datetime,
+    only_types: frozenset[str] | None,
+    attestations: Sequence[Attestation],
+) -> dict[int, Outcome]:
+    """The outcomes that assessment_create decides for a point evaluated at
+    `evaluated_at`, by check id: checks whose type is not in `only_types` (not evaluable)
+    and manual checks, from `attestations` (the project's rows for them, oldest first,
+    loaded once for many points). Other checks are left to be run."""
+    manual = [c for c in checks if _decided_at_creation(c) and _evaluable(c, only_types)]
+    decided = _decide_at_creation(project, manual, evaluated_at, attestations)
+    for check in checks:
+        if not _evaluable(check, only_types):
+            decided[check.pk] = not_evaluable()
+    return decided
+
+
+def attestations_for(*, project: Project, checks: Sequence[Check]) -> list[Attestation]:
+    """The project's attestations of `checks` that are manual, oldest first (of two made at
+    once, the later row counts)."""
+    keys = [c.key for c in checks if _decided_at_creation(c)]
+    if not keys:
+        return []
+    return list(
+        Attestation.objects.filter(project=project, check_key__in=keys).order_by(
+            "attested_at", "id"
+        )
+    )
+
+
 def _decide_at_creation(
-    project: Project, checks: Sequence[Check], now: dt.datetime
+    project: Project,
+    checks: Sequence[Check],
+    now: dt.datetime,
+    loaded: Sequence[Attestation] | None = None,
 ) -> dict[int, Outcome]:
     if not checks:
         return {}
     attestations: dict[str, list[AttestationSpec]] = {}
-    rows = Attestation.objects.filter(
-        project=project, check_key__in=[c.key for c in checks], attested_at__lte=now
-    ).order_by("attested_at", "id")  # oldest first: of two made at once, the later row counts
+    if loaded is None:
+        rows = Attestation.objects.filter(
+            project=project, check_key__in=[c.key for c in checks], attested_at__lte=now
+        ).order_by("attested_at", "id")  # oldest first: of two made at once, the later counts
+    else:
+        keys = {c.key for c in checks}
+        rows = [row for row in loaded if row.check_key in keys and row.attested_at <= now]
     for row in rows:
         attestations.setdefault(row.check_key, []).append(
             AttestationSpec(

@@ -1,20 +1,26 @@
 """Backfill: evaluate the file checks of a project's checklist at past commits, so that its
 history starts long before the first live assessment.
 
-Files are read from git objects (no checkout), and one BlobCache is shared by all the
-points of a run: consecutive commits share almost all their blobs, so each blob is scanned
-once whatever the number of points. Every point is stored as an assessment dated at its
-commit time. Manual checks are decided by the attestations valid at that time; the checks
-that history cannot evaluate (checks.registry.HISTORY_CHECK_TYPES says which can) are
-recorded as `error` "not evaluable on history", so that coverage says what was measured
-(below 100% whenever such checks exist) and the point reads "file checks only"."""
+Files are read from git objects (no checkout). The points of a run are walked in order by
+checks.history: each commit is evaluated from the paths that changed since the previous
+point, each new blob is read and matched once, and a check whose files did not change
+keeps its result. Points are written BATCH_POINTS at a time, one transaction per batch
+(readiness.services.backfill_store), so an interrupted run keeps the batches it wrote
+and the next run evaluates only the rest. With the workers, a long range is sent in chunks
+of CHUNK_POINTS consecutive points, one task each. Every point is stored as an assessment
+dated at its commit time. Manual checks are decided by the attestations valid at that
+time; the checks that history cannot evaluate (checks.registry.HISTORY_CHECK_TYPES says
+which can) are recorded as `error` "not evaluable on history", so that coverage says what
+was measured (below 100% whenever such checks exist) and the point reads "file checks
+only"."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import subprocess
 import zoneinfo
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -22,8 +28,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from checks.blobcache import BlobCache
-from checks.git import git_resolve, git_run
+from checks.git import check_rev, git_resolve, git_run
 from checks.gitrevision import GitRevision
+from checks.history import HistoryScan
 from checks.registry import FILE_CHECK_TYPES, HISTORY_CHECK_TYPES
 from checks.scan import run_file_checks
 from checks.spec import CheckSpec, Outcome
@@ -39,6 +46,7 @@ from readiness.models import (
 from readiness.queue import TaskCall, queue_send
 from readiness.services import sources
 from readiness.services.assessments import assessment_create, assessment_finalize
+from readiness.services.backfill_store import BatchWriter, EvaluatedPoint
 from readiness.services.checklists import checklist_spec
 from readiness.services.outcomes import checker_failed, scan_limits, source_unavailable
 from readiness.services.runs import assessment_record_outcomes
@@ -49,6 +57,13 @@ EVERY_DAY = "day"
 EVERY_COMMIT = "commit"
 EVERY = (EVERY_DAY, EVERY_COMMIT)
 BACKFILL_POINT_TASK = "readiness.tasks.backfill_point_task"
+BACKFILL_CHUNK_TASK = "readiness.tasks.backfill_chunk_task"
+BATCH_POINTS = 100  # points written per transaction
+# Blobs whose results a run keeps beyond the current files (renamed, copied, reverted).
+CACHE_BLOBS = 50_000
+CHUNK_POINTS = 250  # consecutive points per task when a range is sent to the workers
+# Up to this many points, one task per point: short ranges spread over every worker.
+CHUNK_ABOVE = 2 * CHUNK_POINTS // 10
 _STORED = [AssessmentStatus.PENDING, AssessmentStatus.RUNNING, AssessmentStatus.DONE]
 
 Progress = Callable[[int, int, Assessment], None]
@@ -100,11 +115,13 @@ def backfill_run(
     progress: Progress | None = None,
     announce: Callable[[int, int], None] | None = None,
     cache: BlobCache | None = None,
+    collect: bool = True,
 ) -> list[Assessment]:
     """Backfill the points of the plan that are not stored yet, in this process, and return
-    the new assessments oldest first. `announce(points in range, points to evaluate)` is
-    called once the plan is known, `progress(done, total, assessment)` after each point.
-    All points share `cache` (a new one by default): each blob is scanned once."""
+    the new assessments oldest first (none without `collect`: a long history then holds
+    no more than a batch of them). `announce(points in range, points to evaluate)` is
+    called once the plan is known, `progress(done, total, assessment)` after each point
+    stored. All points share `cache` (a new one by default): each blob is scanned once."""
     checklist = _current_checklist(project)
     specs = _file_specs(checklist)
     git_dir = _git_dir(project)
@@ -112,12 +129,14 @@ def backfill_run(
     pending = backfill_pending(project=project, plan=plan, checklist=checklist)
     if announce is not None:
         announce(len(plan), len(pending))
-    cache = cache if cache is not None else BlobCache()
+    cache = cache if cache is not None else BlobCache(max_blobs=CACHE_BLOBS)
     created = []
-    for index, point in enumerate(pending, start=1):
-        assessment = _backfill_point(project, checklist, specs, git_dir, point, cache)
-        if assessment is not None:
-            created.append(assessment)
+    index = 0
+    for assessments in _walk_and_store(project, checklist, specs, git_dir, pending, cache):
+        for assessment in assessments:
+            if collect:
+                created.append(assessment)
+            index += 1
             if progress is not None:
                 progress(index, len(pending), assessment)
     return created
@@ -137,18 +156,47 @@ def backfill_point(*, project_id: int, revision: str) -> Assessment:
     return assessment or _stored(project, checklist, [point.sha]).get(status=AssessmentStatus.DONE)
 
 
+def backfill_chunk(*, project_id: int, revisions: Sequence[str]) -> int:
+    """Backfill consecutive points (full commit ids, oldest first) in one walk: the body
+    of the Celery task that `backfill --queue` sends for long ranges. Idempotent: points
+    already stored are skipped. Returns the number of points stored."""
+    project = Project.objects.get(pk=project_id)
+    checklist = _current_checklist(project)
+    specs = _file_specs(checklist)
+    git_dir = _git_dir(project, revision=revisions[-1] if revisions else "")
+    points = _points(git_dir, revisions)
+    pending = backfill_pending(project=project, plan=points, checklist=checklist)
+    cache = BlobCache(max_blobs=CACHE_BLOBS)
+    stored = _walk_and_store(project, checklist, specs, git_dir, pending, cache)
+    return sum(len(assessments) for assessments in stored)
+
+
 def backfill_enqueue(*, project: Project, plan: Sequence[BackfillPoint]) -> list[str]:
-    """Send one readiness.tasks.backfill_point_task per point of `plan` not stored yet;
-    returns their commits. Raises QueueUnavailable when the broker cannot be reached."""
+    """Send the points of `plan` not stored yet to the workers; returns their commits. Up
+    to CHUNK_ABOVE points, one readiness.tasks.backfill_point_task each; beyond, chunks of
+    CHUNK_POINTS consecutive points, one readiness.tasks.backfill_chunk_task each (a chunk
+    is walked incrementally, as a run in one process is). Raises QueueUnavailable when the
+    broker cannot be reached."""
     pending = backfill_pending(project=project, plan=plan)
     if not pending:
         return []
-    queue_send(
-        calls=[
+    if len(pending) <= CHUNK_ABOVE:
+        calls = [
             TaskCall(BACKFILL_POINT_TASK, kwargs={"project_id": project.pk, "revision": p.sha})
             for p in pending
         ]
-    )
+    else:
+        calls = [
+            TaskCall(
+                BACKFILL_CHUNK_TASK,
+                kwargs={
+                    "project_id": project.pk,
+                    "revisions": [p.sha for p in pending[start : start + CHUNK_POINTS]],
+                },
+            )
+            for start in range(0, len(pending), CHUNK_POINTS)
+        ]
+    queue_send(calls=calls)
     return [point.sha for point in pending]
 
 
@@ -198,8 +246,10 @@ def _backfill_point(
     git_dir: Path,
     point: BackfillPoint,
     cache: BlobCache,
+    outcomes: dict[str, Outcome] | None = None,
 ) -> Assessment | None:
-    """Store and score one point; None when it was already done (by a concurrent run)."""
+    """Store and score one point (with `outcomes` when they are known already); None when
+    it was already done (by a concurrent run)."""
     with transaction.atomic():
         # The project row serialises concurrent backfills of one project, so that the
         # check for an existing point and the creation of a new one cannot interleave.
@@ -216,13 +266,86 @@ def _backfill_point(
         )
     # Results are written through the assessment's conditional claim and store steps, so
     # a duplicate delivery of the same point writes nothing twice; the last write scores.
-    assessment_record_outcomes(
-        assessment=assessment,
-        outcomes=_evaluate(specs, git_dir, point, cache, subfolder=project.subfolder),
-    )
+    if outcomes is None:
+        outcomes = _evaluate(specs, git_dir, point, cache, subfolder=project.subfolder)
+    assessment_record_outcomes(assessment=assessment, outcomes=outcomes)
     assessment_finalize(assessment_id=assessment.pk)
     assessment.refresh_from_db()
     return assessment
+
+
+def _walk_and_store(
+    project: Project,
+    checklist: ChecklistVersion,
+    specs: Sequence[CheckSpec],
+    git_dir: Path,
+    pending: Sequence[BackfillPoint],
+    cache: BlobCache,
+) -> Iterator[list[Assessment]]:
+    """Evaluate `pending` in one walk and store them a batch at a time; yields each
+    batch's new assessments once committed. A point left unfinished by an earlier run
+    (rows pending) is finished through the one-point path."""
+    unfinished = set(
+        _stored(project, checklist, [point.sha for point in pending])
+        .exclude(status=AssessmentStatus.DONE)
+        .values_list("revision", flat=True)
+    )
+    writer = BatchWriter(project=project, checklist=checklist)
+    batch: list[EvaluatedPoint] = []
+    for point, outcomes in _walked(project, specs, git_dir, pending, cache):
+        if point.sha in unfinished:
+            finished = _backfill_point(project, checklist, specs, git_dir, point, cache, outcomes)
+            yield [finished] if finished is not None else []
+            continue
+        batch.append(EvaluatedPoint(point.sha, point.committed_at, outcomes))
+        if len(batch) >= BATCH_POINTS:
+            yield writer.write(batch)
+            batch = []
+    yield writer.write(batch)
+
+
+def _walked(
+    project: Project,
+    specs: Sequence[CheckSpec],
+    git_dir: Path,
+    points: Sequence[BackfillPoint],
+    cache: BlobCache,
+) -> Iterator[tuple[BackfillPoint, dict[str, Outcome]]]:
+    """The outcomes at each of `points`, from an incremental walk. Should the walk itself
+    fail, the points it did not reach are evaluated one by one."""
+    scan = HistoryScan(git_dir, specs, subfolder=project.subfolder, cache=cache, **scan_limits())
+    done = 0
+    try:
+        for (_sha, found), point in zip(
+            scan.walk([point.sha for point in points]), points, strict=True
+        ):
+            if isinstance(found, TreeError):
+                # No evidence at this commit: every file check says why.
+                yield point, {spec.key: source_unavailable(found) for spec in specs}
+            else:
+                yield point, found
+            done += 1
+    except (TreeError, OSError, subprocess.SubprocessError):
+        logger.exception("backfill walk of %s stopped; evaluating point by point", project.slug)
+        for point in points[done:]:
+            yield point, _evaluate(specs, git_dir, point, cache, subfolder=project.subfolder)
+
+
+def _points(git_dir: Path, revisions: Sequence[str]) -> list[BackfillPoint]:
+    """The commits `revisions` with their commit times, in the order given."""
+    if not revisions:
+        return []
+    try:
+        for revision in revisions:
+            check_rev(revision)
+    except TreeError as exc:
+        raise BackfillError(str(exc)) from None
+    completed = git_run(git_dir, "log", "--no-walk=unsorted", "--format=%H %ct", *revisions, "--")
+    if completed.returncode != 0:
+        raise BackfillError(
+            _("git log: %(error)s") % {"error": completed.stderr.decode("utf-8", "replace")[-500:]}
+        )
+    return _parse_points(completed.stdout)
 
 
 def _evaluate(
@@ -351,8 +474,12 @@ def _first_parent_commits(git_dir: Path, tip: str) -> list[BackfillPoint]:
         raise BackfillError(
             _("git log: %(error)s") % {"error": completed.stderr.decode("utf-8", "replace")[-500:]}
         )
+    return _parse_points(completed.stdout)
+
+
+def _parse_points(output: bytes) -> list[BackfillPoint]:
     points = []
-    for line in completed.stdout.decode("ascii", "replace").splitlines():
+    for line in output.decode("ascii", "replace").splitlines():
         sha, _sep, stamp = line.partition(" ")
         points.append(BackfillPoint(sha, dt.datetime.fromtimestamp(int(stamp), tz=dt.UTC)))
     return points

@@ -181,7 +181,10 @@ EXPRESS_REALWORLD = Fixture(
         """,
         "src/tests/services/auth.service.test.ts": "describe('AuthService', () => {});\n",
         "e2e/src/support/test-setup.ts": "const host = process.env.HOST ?? 'localhost';\n",
-        "package.json": '{\n  "dependencies": {\n    "express": "^4.18.2"\n  },\n  "scripts": {\n    "test": "nx test"\n  }\n}\n',
+        "package.json": (
+            '{\n  "dependencies": {\n    "express": "^4.18.2"\n  },\n'
+            '  "scripts": {\n    "test": "nx test"\n  }\n}\n'
+        ),
         "package-lock.json": '{\n  "lockfileVersion": 3\n}\n',
     },
     {
@@ -233,7 +236,10 @@ BULLETPROOF = Fixture(
         """,
         "src/app.ts": "async function startServer() {\n  app.listen(config.port);\n}\n",
         "tests/sample.test.ts": "describe('Sample Test', () => {});\n",
-        "package.json": '{\n  "dependencies": {\n    "express": "^4.17.1",\n    "winston": "^3.3.3"\n  }\n}\n',
+        "package.json": (
+            '{\n  "dependencies": {\n    "express": "^4.17.1",\n'
+            '    "winston": "^3.3.3"\n  }\n}\n'
+        ),
         "package-lock.json": '{\n  "lockfileVersion": 1\n}\n',
         ".circleci/config.yml": """
             jobs:

@@ -73,17 +73,28 @@ class Command(ReadinessCommand):
                 )
                 self._enqueue(project, plan)
                 return
-            created = backfill_run(
+            created = 0
+            report = self._progress(project)
+
+            def progress(done: int, total: int, assessment: Assessment) -> None:
+                nonlocal created
+                created += 1
+                report(done, total, assessment)
+
+            # The points are reported as they are stored, not kept: a long history then
+            # needs no more memory than a short one.
+            backfill_run(
                 project=project,
                 since=since,
                 until=until,
                 every=options["every"],
-                progress=self._progress(project),
+                progress=progress,
                 announce=self._announce,
+                collect=False,
             )
         except BackfillError as exc:
             raise BadInput(str(exc)) from None
-        self.stdout.write(_("Backfilled %(count)s points.") % {"count": len(created)})
+        self.stdout.write(_("Backfilled %(count)s points.") % {"count": created})
 
     def _announce(self, total: int, pending: int) -> None:
         self.stdout.write(
