@@ -237,8 +237,7 @@ BULLETPROOF = Fixture(
         "src/app.ts": "async function startServer() {\n  app.listen(config.port);\n}\n",
         "tests/sample.test.ts": "describe('Sample Test', () => {});\n",
         "package.json": (
-            '{\n  "dependencies": {\n    "express": "^4.17.1",\n'
-            '    "winston": "^3.3.3"\n  }\n}\n'
+            '{\n  "dependencies": {\n    "express": "^4.17.1",\n    "winston": "^3.3.3"\n  }\n}\n'
         ),
         "package-lock.json": '{\n  "lockfileVersion": 1\n}\n',
         ".circleci/config.yml": """
