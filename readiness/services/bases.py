@@ -10,8 +10,11 @@ from django.utils.text import slugify
 from checks.checklist import ChecklistError, Problem, decode_checklist, load_checklist
 from readiness.models import BaseChecklist, BaseChecklistVersion, ChecklistVersion, Project, Team
 from readiness.services.audit import audit_record
-from readiness.services.builds import BaseResolver, project_build
-from readiness.services.checklists import checklist_digest, checklist_version_save
+from readiness.services.builds import BaseResolver
+from readiness.services.checklists import (
+    checklist_digest,
+    checklist_version_rebuild,
+)
 
 
 def base_checklist_check(*, source: str | bytes, filename: str) -> str:
@@ -91,24 +94,7 @@ def projects_rebuild(*, base: BaseChecklist) -> list[ChecklistVersion]:
     and the bases' current versions. Raises ChecklistError naming the project."""
     updated = []
     for project, current in extending_projects(base=base):
-        try:
-            built = project_build(
-                project=project, source=current.source_text, filename=current.source_name
-            )
-        except ChecklistError as error:
-            raise ChecklistError(
-                [
-                    Problem(f"{project.slug}: {p.file}", p.line, p.path, p.message)
-                    for p in error.problems
-                ]
-            ) from None
-        version, created = checklist_version_save(
-            project=project,
-            checklist=built.checklist,
-            source_text=current.source_text,
-            source_name=current.source_name,
-            built=built,
-        )
-        if created:
+        version = checklist_version_rebuild(project=project, current=current)
+        if version is not None:
             updated.append(version)
     return updated

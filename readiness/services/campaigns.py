@@ -18,8 +18,7 @@ from checks.checklist import ChecklistError, Problem, decode_checklist
 from readiness.models import BaseChecklist, Campaign, ChecklistVersion, Project, Team
 from readiness.services.audit import audit_record
 from readiness.services.bases import base_checklist_save, extending_projects
-from readiness.services.builds import project_build
-from readiness.services.checklists import checklist_version_save
+from readiness.services.checklists import checklist_version_rebuild
 
 
 class CampaignError(ValueError):
@@ -129,25 +128,8 @@ def _projects_rebuild(projects: list[Project]) -> list[ChecklistVersion]:
         current = project.current_checklist()
         if current is None:
             continue
-        try:
-            built = project_build(
-                project=project, source=current.source_text, filename=current.source_name
-            )
-        except ChecklistError as error:
-            raise ChecklistError(
-                [
-                    Problem(f"{project.slug}: {p.file}", p.line, p.path, p.message)
-                    for p in error.problems
-                ]
-            ) from None
-        version, created = checklist_version_save(
-            project=project,
-            checklist=built.checklist,
-            source_text=current.source_text,
-            source_name=current.source_name,
-            built=built,
-        )
-        if created:
+        version = checklist_version_rebuild(project=project, current=current)
+        if version is not None:
             updated.append(version)
     return updated
 

@@ -125,6 +125,33 @@ def checklist_prefixed(
         ) from None
 
 
+def checklist_version_rebuild(
+    *, project: Project, current: ChecklistVersion
+) -> ChecklistVersion | None:
+    """A new version of `project`'s checklist built again from its file (`current`) and the
+    current versions of its bases and campaigns; None when nothing changed. Raises
+    ChecklistError whose problems name the project."""
+    try:
+        built = project_build(
+            project=project, source=current.source_text, filename=current.source_name
+        )
+    except ChecklistError as error:
+        raise ChecklistError(
+            [
+                Problem(f"{project.slug}: {p.file}", p.line, p.path, p.message)
+                for p in error.problems
+            ]
+        ) from None
+    version, created = checklist_version_save(
+        project=project,
+        checklist=built.checklist,
+        source_text=current.source_text,
+        source_name=current.source_name,
+        built=built,
+    )
+    return version if created else None
+
+
 @transaction.atomic
 def checklist_version_save(
     *,
