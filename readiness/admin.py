@@ -461,3 +461,32 @@ class CampaignAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(models.ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Read-only but for revoking: a token is made on the team page or with `manage.py
+    api_token create`, which shows its secret once (only its hash is stored)."""
+
+    list_display = ["name", "team", "scope", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["scope", "team"]
+    list_select_related = ["team"]
+    search_fields = ["name", "prefix"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=gettext_lazy("Revoke the selected tokens"), permissions=["view"])
+    def revoke(self, request, queryset) -> None:
+        from readiness.services.api_tokens import api_token_revoke
+
+        for token in queryset:
+            api_token_revoke(token=token, by=request.user)
+        self.message_user(request, _("%(count)d token(s) revoked.") % {"count": len(queryset)})

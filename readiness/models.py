@@ -696,6 +696,7 @@ class AuditEntry(models.Model):
 
 # Shared standards live in their own module; re-exported so that `readiness.models` names
 # every model.
+from readiness.models_api import ApiToken, TokenScope  # noqa: E402, F401
 from readiness.models_shared import (  # noqa: E402, F401
     BaseChecklist,
     BaseChecklistVersion,

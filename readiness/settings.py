@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "csp",
     "axes",
+    # django-ninja: the API's interactive docs use its bundled Swagger UI (no CDN).
+    "ninja",
     "readiness",
 ]
 

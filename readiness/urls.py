@@ -5,6 +5,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic.base import RedirectView
 
+from readiness.api.app import api
 from readiness.views import (
     action_items,
     assessments,
@@ -104,6 +105,7 @@ app_patterns = [
 urlpatterns = [
     path("", include((app_patterns, "readiness"))),
     path("health/", health.health, name="health"),
+    path("api/v1/", api.urls),
     # Browsers and tools ask for /favicon.ico whatever the page links to.
     path("favicon.ico", RedirectView.as_view(url=static("readiness/favicon.ico"), permanent=False)),
     path("admin/", admin.site.urls),

@@ -206,3 +206,14 @@ class CampaignFactory(factory.django.DjangoModelFactory):
     start = dt.date(2026, 11, 2)
     target = dt.date(2026, 12, 1)
     checks_text = "version: 1\noverrides:\n  a: {weight: 2}\n"
+
+
+class ApiTokenFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ApiToken
+
+    team = factory.SubFactory(TeamFactory)
+    name = factory.Sequence(lambda n: f"token-{n}")
+    scope = models.TokenScope.READ
+    prefix = "rdy_abcdef"
+    token_hash = factory.Sequence(lambda n: f"{n:064x}")

@@ -26,6 +26,8 @@ ACTIONS: dict[str, str] = {
     "base_checklist.version": _("Base checklist version added"),
     "campaign.create": _("Campaign created"),
     "campaign.join": _("Campaign joined the base checklist"),
+    "api_token.create": _("API token created"),
+    "api_token.revoke": _("API token revoked"),
 }
 
 _LABEL_MAX = 300

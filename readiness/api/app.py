@@ -1,0 +1,24 @@
+"""The REST API under /api/v1/ (django-ninja): typed schemas, OpenAPI generated from the
+code at /api/v1/openapi.json, interactive docs at /api/v1/docs from our own static files
+(django-ninja's bundled Swagger UI, no CDN). One router module per resource, added here."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from readiness.api.auth import API_AUTH
+from readiness.api.problems import install_problem_handlers
+from readiness.api.projects import router as projects_router
+
+api = NinjaAPI(
+    title="readiness",
+    version="1",
+    description="How ready a team's services are for production, with evidence.",
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+    auth=API_AUTH,
+)
+install_problem_handlers(api)
+
+api.add_router("/projects/", projects_router)
