@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.db.models import OuterRef
 
 from checks.manual import MANUAL
+from readiness.downsample import lttb_indices
 from readiness.models import (
     ActionItem,
     ActionItemStatus,
@@ -28,8 +29,10 @@ CHART_RANGES = {"90d": 90, "1y": 365, "all": None}
 DEFAULT_CHART_RANGE = "90d"
 # The default range falls back to everything when it would show fewer points than this.
 CHART_MIN_POINTS = 2
-# A chart over years of daily points is thinned to this many, evenly spread.
-CHART_MAX_POINTS = 400
+# A chart over years of daily points draws at most about this many per series (measured,
+# backfilled, claimed), chosen by LTTB to keep the line's shape; zooming in, or the
+# history table, reaches every point.
+CHART_MAX_POINTS = 1000
 OPEN_ACTION_ITEMS_LIMIT = 100
 DONE_ACTION_ITEMS_LIMIT = 5
 
@@ -123,29 +126,52 @@ class ScoreHistory:
     # (key, name) in checklist order, and each category's score by assessment id.
     categories: list[tuple[str, str]]
     category_scores: dict[str, dict[int, float | None]] = field(default_factory=dict)
+    # How many points the range holds; more than `points` when the chart is downsampled.
+    total: int = 0
+
+    @property
+    def downsampled(self) -> bool:
+        return self.total > len(self.points)
 
 
-def _thinned(rows: list, limit: int) -> list:
-    """At most `limit` rows, evenly spread, always keeping the first and the last."""
-    if len(rows) <= limit:
-        return rows
-    step = (len(rows) - 1) / (limit - 1)
-    return [rows[round(i * step)] for i in range(limit)]
+def downsampled(points: list[HistoryPoint], limit: int) -> list[HistoryPoint]:
+    """At most about `limit` points per origin, chosen by LTTB on the overall score, plus
+    every point where the checklist version changes (so its mark stays where it was), in
+    time order. Short series are returned whole."""
+    kept: list[HistoryPoint] = []
+    for origin in Origin.ALL:
+        series = [p for p in points if p.origin == origin]
+        if len(series) <= limit:
+            kept.extend(series)
+            continue
+        xs = [p.evaluated_at.timestamp() for p in series]
+        chosen = set(lttb_indices(xs, [p.score for p in series], limit))
+        chosen.update(
+            i
+            for i in range(1, len(series))
+            if series[i].checklist_number != series[i - 1].checklist_number
+        )
+        kept.extend(series[i] for i in sorted(chosen))
+    if len(kept) == len(points):
+        return points
+    return sorted(kept, key=lambda p: (p.evaluated_at, p.assessment_id))
 
 
-def score_history(*, project: Project, since: dt.datetime | None) -> ScoreHistory:
-    """Overall and per-category scores of the project's finished assessments evaluated at
-    or after `since` (all when None), oldest first, from the assessment and per-category
-    rows only (2 queries)."""
+def score_history(
+    *, project: Project, since: dt.datetime | None, until: dt.datetime | None = None
+) -> ScoreHistory:
+    """Overall and per-category scores of the project's finished assessments evaluated
+    from `since` through `until` (open ends when None), oldest first, downsampled past
+    CHART_MAX_POINTS per series, from the assessment and per-category rows only (2 queries)."""
     rows = Assessment.objects.filter(project=project, status=AssessmentStatus.DONE)
     if since is not None:
         rows = rows.filter(evaluated_at__gte=since)
-    values = list(
-        rows.order_by("evaluated_at", "id").values_list(
-            "pk", "evaluated_at", "revision", "score", "trigger", "claimed", "checklist__number"
-        )
+    if until is not None:
+        rows = rows.filter(evaluated_at__lte=until)
+    values = rows.order_by("evaluated_at", "id").values_list(
+        "pk", "evaluated_at", "revision", "score", "trigger", "claimed", "checklist__number"
     )
-    points = [
+    every = [
         HistoryPoint(
             assessment_id=pk,
             evaluated_at=at,
@@ -154,8 +180,9 @@ def score_history(*, project: Project, since: dt.datetime | None) -> ScoreHistor
             origin=origin_of(trigger=trigger, claimed=claimed),
             checklist_number=number,
         )
-        for pk, at, revision, score, trigger, claimed, number in _thinned(values, CHART_MAX_POINTS)
+        for pk, at, revision, score, trigger, claimed, number in values
     ]
+    points = downsampled(every, CHART_MAX_POINTS)
     names: dict[str, tuple[int, str]] = {}
     scores: dict[str, dict[int, float | None]] = defaultdict(dict)
     order = {point.assessment_id: index for index, point in enumerate(points)}
@@ -168,7 +195,9 @@ def score_history(*, project: Project, since: dt.datetime | None) -> ScoreHistor
         names[key] = (position, name)
         scores[key][assessment_id] = score
     categories = [(key, name) for key, (_, name) in sorted(names.items(), key=lambda i: i[1][0])]
-    return ScoreHistory(points=points, categories=categories, category_scores=dict(scores))
+    return ScoreHistory(
+        points=points, categories=categories, category_scores=dict(scores), total=len(every)
+    )
 
 
 # An attestation that lapses within this is listed with the ones awaited.
@@ -176,16 +205,23 @@ EXPIRING_SOON = dt.timedelta(days=30)
 
 
 def chart_history(
-    *, project: Project, latest_at: dt.datetime | None, chart_range: str | None
+    *,
+    project: Project,
+    latest_at: dt.datetime | None,
+    chart_range: str | None,
+    window: tuple[dt.datetime, dt.datetime] | None = None,
 ) -> tuple[str, ScoreHistory | None]:
     """The range shown and the points of the chart that ends at the latest assessment
     (`latest_at`). An unknown or absent range is the default one, which shows everything
     when it would hold fewer than two points, so that the chart never opens empty on a
-    project with older data (2 queries, 4 in that case)."""
+    project with older data (2 queries, 4 in that case). A `window` (a zoom into a
+    downsampled chart) shows the points between its two moments, within `chart_range`."""
     asked = chart_range if chart_range in CHART_RANGES else None
     shown = asked or DEFAULT_CHART_RANGE
     if latest_at is None:
         return shown, None
+    if window is not None:
+        return shown, score_history(project=project, since=window[0], until=window[1])
     days = CHART_RANGES[shown]
     since = latest_at - dt.timedelta(days=days) if days else None
     history = score_history(project=project, since=since)

@@ -3,6 +3,7 @@ contexts also serve its other endpoints (runs, attestations, action items, sched
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -33,14 +34,32 @@ from readiness.views.waivers import levels_context, waivers_context
 TEMPLATE = "readiness/project.html"
 
 
+def chart_window(request: HtmxHttpRequest) -> tuple[dt.datetime, dt.datetime] | None:
+    """The zoom window `from`–`to` of the request (wall-clock times of the user's zone, as
+    plotly.js sends them), or None when absent or not two ordered moments."""
+    moments = []
+    for name in ("from", "to"):
+        try:
+            moment = dt.datetime.fromisoformat(request.GET.get(name, "").strip())
+        except ValueError:
+            return None
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        moments.append(moment)
+    start, end = moments
+    return (start, end) if start < end else None
+
+
 def chart_context(project: Project, request: HtmxHttpRequest, latest: Assessment | None) -> dict:
-    """The score chart over the range the request asks for; the project page and the
-    history page show it."""
+    """The score chart over the range the request asks for, or over a zoom window inside
+    it; the project page and the history page show it."""
+    window = chart_window(request)
     # The window ends at the latest point, so a project not run lately still has a chart.
     chart_range, history = chart_history(
         project=project,
         latest_at=latest.evaluated_at if latest else None,
         chart_range=request.GET.get("range"),
+        window=window,
     )
     return {
         "chart_range": chart_range,
@@ -48,6 +67,9 @@ def chart_context(project: Project, request: HtmxHttpRequest, latest: Assessment
         "chart": score_chart(history) if history and history.points else None,
         # The hint under the chart explains only the styles it draws.
         "chart_origins": {p.origin for p in history.points} if history else set(),
+        "chart_window": window if history else None,
+        "chart_points_shown": len(history.points) if history else 0,
+        "chart_points_total": history.total if history else 0,
     }
 
 
@@ -109,4 +131,6 @@ def project_chart(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     project = project_for_user(request.user, slug)
     latest = latest_done([project.pk], count=1)[project.pk]
     context = chart_context(project, request, latest[0] if latest else None)
+    # A zoom on the history page keeps that page's links and clicks.
+    context["chart_on_history"] = request.GET.get("on") == "history"
     return render_partial(request, TEMPLATE, {"project": project, **context}, partial="chart")

@@ -86,6 +86,26 @@
         if (panel) panel.scrollIntoView({ behavior: "smooth", block: "start" });
       });
     });
+    zoomFromServer(div);
+  }
+
+  // A downsampled chart (or a zoom into one) asks the server for every point of the window
+  // the user drags across; a double-click on a zoomed chart goes back to the whole range.
+  function zoomFromServer(div) {
+    if (!div.dataset.zoomUrl || typeof htmx === "undefined") return;
+    if (!div.dataset.downsampled && !div.dataset.windowed) return;
+    div.on("plotly_relayout", function (event) {
+      var url = div.dataset.zoomUrl;
+      if (event["xaxis.range[0]"] && event["xaxis.range[1]"]) {
+        // Every point of a zoom into a whole chart is drawn already.
+        if (!div.dataset.downsampled) return;
+        url += "&from=" + encodeURIComponent(event["xaxis.range[0]"]) +
+          "&to=" + encodeURIComponent(event["xaxis.range[1]"]);
+      } else if (!(event["xaxis.autorange"] && div.dataset.windowed)) {
+        return;
+      }
+      htmx.ajax("GET", url, { target: "#chart", swap: "outerHTML" });
+    });
   }
 
   function initCharts(root) {

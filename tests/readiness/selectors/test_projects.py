@@ -15,13 +15,28 @@ def project(db):
     return factories.ProjectFactory()
 
 
-def test_it_thins_a_long_chart_evenly_keeping_both_ends(project):
+def test_it_downsamples_a_long_chart_keeping_both_ends_and_a_lone_drop(project):
     version = factories.ChecklistVersionFactory(project=project)
-    history = add_history(project, version, projects.CHART_MAX_POINTS + 50)
-    points = projects.score_history(project=project, since=None).points
-    assert len(points) == projects.CHART_MAX_POINTS
-    assert points[0].assessment_id == history[0].pk
-    assert points[-1].assessment_id == history[-1].pk
+    history = add_history(project, version, projects.CHART_MAX_POINTS + 500)
+    drop = history[777]
+    type(drop).objects.filter(pk=drop.pk).update(score=0.5)
+    chart = projects.score_history(project=project, since=None)
+    assert len(chart.points) == projects.CHART_MAX_POINTS
+    assert chart.total == projects.CHART_MAX_POINTS + 500 and chart.downsampled
+    ids = [p.assessment_id for p in chart.points]
+    assert ids[0] == history[0].pk and ids[-1] == history[-1].pk
+    assert drop.pk in ids
+
+
+def test_a_zoom_window_holds_every_point_between_its_ends(project):
+    version = factories.ChecklistVersionFactory(project=project)
+    history = add_history(project, version, projects.CHART_MAX_POINTS + 500)
+    start, end = history[100].evaluated_at, history[160].evaluated_at
+    _, chart = projects.chart_history(
+        project=project, latest_at=history[-1].evaluated_at, chart_range="all", window=(start, end)
+    )
+    assert [p.assessment_id for p in chart.points] == [a.pk for a in history[100:161]]
+    assert not chart.downsampled
 
 
 def test_it_limits_the_chart_to_a_time_window(project):

@@ -83,6 +83,44 @@ def test_it_renders_the_chart_fragment_for_another_range(world, login, latest):
     assert 'aria-current="true">All' in html
 
 
+def _figure(html):
+    return json.loads(html.split('type="application/json">')[1].split("</script>")[0])
+
+
+def test_a_ten_year_chart_draws_about_a_thousand_points_and_says_how_to_see_them_all(world, login):
+    add_history(world.project, world.checklist, 3650)
+    html = login().get(url("project-chart", "payments-api") + "?range=all", headers=HTMX)
+    html = html.content.decode()
+    overall = _figure(html)["data"][0]
+    assert 1000 <= len(overall["x"]) <= 1010  # plus the line's gap markers, if any
+    assert 'data-downsampled="true"' in html
+    assert "Drawing 1,000 of 3,650 points" in html
+
+
+def test_a_zoom_into_a_downsampled_chart_draws_every_point_of_its_window(world, login):
+    history = add_history(world.project, world.checklist, 3650)
+    start = timezone.localtime(history[2000].evaluated_at).strftime("%Y-%m-%d %H:%M:%S.%f")
+    end = timezone.localtime(history[2030].evaluated_at).strftime("%Y-%m-%d %H:%M:%S.%f")
+    response = login().get(
+        url("project-chart", "payments-api"),
+        {"range": "all", "from": start, "to": end},
+        headers=HTMX,
+    )
+    html = response.content.decode()
+    ids = [point[0] for point in _figure(html)["data"][0]["customdata"] if point]
+    assert ids == [a.pk for a in history[2000:2031]]
+    assert "Zoomed in:" in html and "Show the whole range" in html
+    assert "data-downsampled" not in html and 'data-windowed="true"' in html
+
+
+@pytest.mark.parametrize(
+    "window", [{"from": "nope", "to": "2026-01-01"}, {"from": "2026-02-01", "to": "2026-01-01"}]
+)
+def test_a_bad_zoom_window_shows_the_whole_range(world, login, latest, window):
+    response = login().get(url("project-chart", "payments-api"), {"range": "all", **window})
+    assert response.status_code == 200 and "Zoomed in:" not in response.content.decode()
+
+
 def test_it_limits_the_default_chart_to_the_last_90_days(world, login):
     add_history(world.project, world.checklist, 200)
     html = login().get(url("project", "payments-api")).content.decode()
