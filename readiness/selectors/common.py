@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from readiness.models import Assessment, AssessmentStatus, Category, CategoryScore, CheckResult
@@ -58,6 +59,21 @@ def _newest_done(project_id: int, at_or_before: dt.datetime | None) -> QuerySet:
     return newest.order_by("-evaluated_at", "-id").values("pk")
 
 
+def _one_of(subqueries: list[QuerySet]) -> Q:
+    """Assessments whose id is returned by one of `subqueries` (each an indexed LIMIT
+    subquery of ids). PostgreSQL gets them as one UNION ALL, which it answers with an
+    index lookup per id; given an OR of IN-subqueries it would walk the whole table
+    testing each row against them. SQLite, which cannot take a LIMIT inside a compound
+    SELECT, answers the OR with one lookup per subquery."""
+    if len(subqueries) > 1 and connection.features.supports_slicing_ordering_in_compound:
+        first, *rest = subqueries
+        return Q(pk__in=first.union(*rest, all=True))
+    condition = Q()
+    for subquery in subqueries:
+        condition |= Q(pk__in=subquery)
+    return condition
+
+
 def latest_done(
     project_ids: Sequence[int], *, count: int, at_or_before: dt.datetime | None = None
 ) -> dict[int, list[Assessment]]:
@@ -66,9 +82,7 @@ def latest_done(
     not the length of their history."""
     if not project_ids:
         return {}
-    condition = Q()
-    for project_id in project_ids:
-        condition |= Q(pk__in=_newest_done(project_id, at_or_before)[:count])
+    condition = _one_of([_newest_done(pid, at_or_before)[:count] for pid in project_ids])
     found: dict[int, list[Assessment]] = {project_id: [] for project_id in project_ids}
     for assessment in (
         Assessment.objects.filter(condition)
@@ -105,11 +119,11 @@ def latest_measured(
     claimed by a document), and each project's latest claimed point, in one query."""
     if not project_ids:
         return {}
-    condition = Q()
+    subqueries = []
     for project_id in project_ids:
         newest = _newest_done(project_id, at_or_before)
-        condition |= Q(pk__in=newest.filter(claimed=False)[:count])
-        condition |= Q(pk__in=newest.filter(claimed=True)[:1])
+        subqueries += [newest.filter(claimed=False)[:count], newest.filter(claimed=True)[:1]]
+    condition = _one_of(subqueries)
     measured: dict[int, list[Assessment]] = {project_id: [] for project_id in project_ids}
     claims: dict[int, Assessment] = {}
     for assessment in (
