@@ -27,7 +27,7 @@ from readiness.sso.team_map import TeamRule, team_roles
 logger = logging.getLogger(__name__)
 
 _USERNAME_MAX = 150
-_NOT_IN_USERNAME = re.compile(r"[^\w.@+-]")
+_NOT_IN_USERNAME = re.compile(r"[^\w.@+-]+")
 
 
 class SsoRefused(Exception):
@@ -122,11 +122,12 @@ def _free_username(claims: Mapping[str, Any], verified: bool) -> str:
     model = get_user_model()
     candidates = [claims.get("preferred_username"), claims.get("email") if verified else None]
     candidates.append(f"sso-{claims['sub']}")
-    names = [
-        _NOT_IN_USERNAME.sub("-", value.strip())[:_USERNAME_MAX]
+    cleaned = (
+        _NOT_IN_USERNAME.sub("-", value).strip("-")[:_USERNAME_MAX]
         for value in candidates
-        if isinstance(value, str) and value.strip()
-    ]
+        if isinstance(value, str)
+    )
+    names = [name for name in cleaned if name]
     for name in names:
         if not model.objects.filter(username=name).exists():
             return name
