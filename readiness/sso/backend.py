@@ -146,7 +146,7 @@ class SsoBackend(OIDCAuthenticationBackend):
             # OpenID Connect Core §5.3.2: userinfo of another subject is refused.
             if userinfo.get("sub") != payload["sub"]:
                 raise SuspiciousOperation("userinfo is about another subject")
-            claims.update(userinfo)
+            claims.update({name: value for name, value in userinfo.items() if value is not None})
         with transaction.atomic():
             user = sso_user_resolve(issuer=settings.READINESS_OIDC_ISSUER, claims=claims)
             if not user.is_active:

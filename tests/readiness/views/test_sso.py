@@ -358,3 +358,14 @@ def test_refused_sign_ins_count_as_failed_logins_of_the_address_without_a_user_n
     # The password form of a user from that address is another pair: still open.
     local = Client().post(reverse("login"), {"username": "camille", "password": PASSWORD})
     assert local.status_code == 302
+
+
+def test_groups_only_in_the_id_token_count_too(sso, teams):
+    sso.user = {name: value for name, value in alice().items() if name != "groups"}
+    sso.id_token_extra = {"groups": ["data"]}
+    client = Client()
+
+    sso_login(client, sso)
+
+    # data from the id_token; example.com (verified) from userinfo.
+    assert roles(user_of(client)) == {"data": "editor", "platform": "viewer"}
