@@ -177,6 +177,17 @@ class ProjectAdminForm(forms.ModelForm):
         return cleaned
 
 
+@admin.register(models.SsoIdentity)
+class SsoIdentityAdmin(admin.ModelAdmin):
+    """Links made at single sign-on; deleting one lets the next sign-in link again."""
+
+    list_display = ["user", "subject", "issuer", "created_at", "last_login_at"]
+    list_filter = ["issuer"]
+    search_fields = ["subject", "user__username", "user__email"]
+    autocomplete_fields = ["user"]
+    readonly_fields = ["created_at", "last_login_at"]
+
+
 @admin.register(models.Project)
 class ProjectAdmin(admin.ModelAdmin):
     form = ProjectAdminForm

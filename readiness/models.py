@@ -101,6 +101,33 @@ class Membership(models.Model):
         return f"{self.user} · {self.team} ({self.role})"
 
 
+class SsoIdentity(models.Model):
+    """A user's account at the single sign-on provider: `subject` (the `sub` claim) is the
+    provider's identifier for them, stable when their name or e-mail address changes."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_identities"
+    )
+    issuer = models.CharField(_("issuer"), max_length=500)
+    subject = models.CharField(_("subject"), max_length=255)
+    created_at = models.DateTimeField(_("created at"), default=now)
+    last_login_at = models.DateTimeField(_("last login"), default=now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "subject"], name="sso_identity_unique_issuer_subject"
+            ),
+            # One account at a provider per user: a second one would be a takeover.
+            models.UniqueConstraint(fields=["issuer", "user"], name="sso_identity_unique_user"),
+        ]
+        verbose_name = _("single sign-on identity")
+        verbose_name_plural = _("single sign-on identities")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.subject}"
+
+
 SOURCE_HELP = _(
     "The absolute path of a folder on the server (read as it is, or a git working tree), "
     "or a git URL (https, http, ssh, git, file, or user@host:path); it must answer when "

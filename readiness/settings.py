@@ -7,6 +7,7 @@ from pathlib import Path
 import dj_database_url
 import plotly
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from checks.sandbox import SANDBOX_KINDS
@@ -22,6 +23,7 @@ from readiness.env import (
     envstr,
     local_url,
 )
+from readiness.sso.config import SIGN_ALGORITHMS, oidc_issuer, oidc_name, oidc_team_rules
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(envstr("READINESS_DATA_DIR", str(BASE_DIR / "var"))).resolve()
@@ -129,6 +131,37 @@ AXES_LOCKOUT_CALLABLE = "readiness.login_limits.lockout_response"
 # The client's address: REMOTE_ADDR, or the header a trusted proxy sets when one is named.
 AXES_CLIENT_IP_CALLABLE = "readiness.login_limits.client_ip"
 READINESS_CLIENT_IP_HEADER = envstr("READINESS_CLIENT_IP_HEADER", "")
+
+# Single sign-on with OpenID Connect (mozilla-django-oidc), on when READINESS_OIDC_ISSUER is
+# set; local accounts keep working beside it. The provider's endpoints come from its
+# discovery document at the first sign-in, kept READINESS_OIDC_DISCOVERY_SECONDS; nothing
+# but that provider is contacted. READINESS_OIDC_TEAM_MAP turns claims into team roles at
+# each sign-in (syntax in readiness/sso/team_map.py). See the README's "Single sign-on".
+READINESS_OIDC_ISSUER = oidc_issuer("READINESS_OIDC_ISSUER")
+READINESS_OIDC_NAME = oidc_name("READINESS_OIDC_NAME", READINESS_OIDC_ISSUER)
+READINESS_OIDC_TEAM_RULES = oidc_team_rules("READINESS_OIDC_TEAM_MAP", READINESS_OIDC_ISSUER)
+READINESS_OIDC_DISCOVERY_SECONDS = envint("READINESS_OIDC_DISCOVERY_SECONDS", 3600, minimum=0)
+OIDC_RP_CLIENT_ID = envstr("READINESS_OIDC_CLIENT_ID", "").strip()
+OIDC_RP_CLIENT_SECRET = envstr("READINESS_OIDC_CLIENT_SECRET", "")
+if READINESS_OIDC_ISSUER:
+    for _name, _value in [
+        ("READINESS_OIDC_CLIENT_ID", OIDC_RP_CLIENT_ID),
+        ("READINESS_OIDC_CLIENT_SECRET", OIDC_RP_CLIENT_SECRET),
+    ]:
+        if not _value:
+            raise ImproperlyConfigured(
+                f"{_name} is empty: single sign-on (READINESS_OIDC_ISSUER) needs the client "
+                "id and secret the provider gave this application"
+            )
+    AUTHENTICATION_BACKENDS.append("readiness.sso.backend.SsoBackend")
+OIDC_RP_SIGN_ALGO = envchoice(
+    "READINESS_OIDC_SIGN_ALGORITHM", "rs256", [a.lower() for a in SIGN_ALGORITHMS]
+).upper()
+OIDC_RP_SCOPES = envstr("READINESS_OIDC_SCOPES", "openid email profile")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = envint("READINESS_OIDC_TIMEOUT_SECONDS", 10, minimum=1)
+OIDC_VERIFY_SSL = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso-callback"
 
 # HTTPS, for a deployment behind a proxy that terminates TLS. The proxy must set
 # X-Forwarded-Proto itself on every request (overwriting whatever the client sent):

@@ -1,4 +1,5 @@
-"""Every URL of the dashboard, the admin, login, the language picker and the favicon."""
+"""Every URL of the dashboard, the admin, login (and single sign-on), the language picker and
+the favicon."""
 
 from django.contrib import admin
 from django.templatetags.static import static
@@ -109,6 +110,7 @@ urlpatterns = [
     # Browsers and tools ask for /favicon.ico whatever the page links to.
     path("favicon.ico", RedirectView.as_view(url=static("readiness/favicon.ico"), permanent=False)),
     path("admin/", admin.site.urls),
+    path("accounts/sso/", include("readiness.sso.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

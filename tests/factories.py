@@ -36,6 +36,15 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = models.Role.VIEWER
 
 
+class SsoIdentityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.SsoIdentity
+
+    user = factory.SubFactory(UserFactory)
+    issuer = "https://login.example.com"
+    subject = factory.Sequence(lambda n: f"sub-{n}")
+
+
 class ProjectFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Project
