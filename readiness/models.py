@@ -694,8 +694,12 @@ class AuditEntry(models.Model):
         raise AppendOnlyError("audit entries are append-only: they cannot be deleted")
 
 
-# Shared standards live in their own module; re-exported so that `readiness.models` names
-# every model.
+# Shared standards and notifications live in their own modules; re-exported so that
+# `readiness.models` names every model.
+from readiness.models_notify import (  # noqa: E402, F401
+    NotificationChannel,
+    NotificationDelivery,
+)
 from readiness.models_shared import (  # noqa: E402, F401
     BaseChecklist,
     BaseChecklistVersion,

@@ -206,3 +206,14 @@ class CampaignFactory(factory.django.DjangoModelFactory):
     start = dt.date(2026, 11, 2)
     target = dt.date(2026, 12, 1)
     checks_text = "version: 1\noverrides:\n  a: {weight: 2}\n"
+
+
+class NotificationChannelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.NotificationChannel
+
+    project = factory.SubFactory(ProjectFactory)
+    kind = "webhook"
+    url = "http://127.0.0.1:9/hook"
+    secret = "whsec-0123456789abcdef"
+    rules = factory.LazyFunction(lambda: ["regression", "verdict", "critical"])

@@ -26,6 +26,9 @@ ACTIONS: dict[str, str] = {
     "base_checklist.version": _("Base checklist version added"),
     "campaign.create": _("Campaign created"),
     "campaign.join": _("Campaign joined the base checklist"),
+    "notification.add": _("Notification channel added"),
+    "notification.change": _("Notification channel changed"),
+    "notification.remove": _("Notification channel removed"),
 }
 
 _LABEL_MAX = 300
