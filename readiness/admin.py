@@ -461,3 +461,7 @@ class CampaignAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+# Notifications keep their admin in their own module.
+from readiness import admin_notify  # noqa: E402, F401

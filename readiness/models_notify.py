@@ -26,6 +26,12 @@ class NotifyRule(models.TextChoices):
 TEST_RULE = "test"
 
 
+def rule_label(rule: str) -> str:
+    if rule == TEST_RULE:
+        return str(_("Test"))
+    return str(NotifyRule(rule).label) if rule in NotifyRule.values else rule
+
+
 class ChannelKind(models.TextChoices):
     WEBHOOK = "webhook", _("Signed webhook")
     APPRISE = "apprise", _("Chat or e-mail (Apprise)")
@@ -85,6 +91,10 @@ class NotificationChannel(models.Model):
     @property
     def secret_hint(self) -> str:
         return secret_hint(self.secret)
+
+    @property
+    def rule_labels(self) -> list[str]:
+        return [rule_label(rule) for rule in self.rules]
 
     @property
     def target_label(self) -> str:
@@ -148,3 +158,7 @@ class NotificationDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.rule} {self.subject} → channel {self.channel_id}: {self.status}"
+
+    @property
+    def rule_label(self) -> str:
+        return rule_label(self.rule)

@@ -217,3 +217,13 @@ class NotificationChannelFactory(factory.django.DjangoModelFactory):
     url = "http://127.0.0.1:9/hook"
     secret = "whsec-0123456789abcdef"
     rules = factory.LazyFunction(lambda: ["regression", "verdict", "critical"])
+
+
+class NotificationDeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.NotificationDelivery
+
+    channel = factory.SubFactory(NotificationChannelFactory)
+    rule = "verdict"
+    subject = factory.Sequence(lambda n: f"assessment:{n}")
+    payload = factory.LazyFunction(lambda: {"event": "verdict", "summary": "changed"})

@@ -152,12 +152,15 @@ def channel_audit(channel: NotificationChannel) -> dict[str, Any]:
 def channel_changed(
     *,
     channel: NotificationChannel,
-    before: dict[str, Any],
+    before: dict[str, Any] | None,
     actor: AbstractBaseUser | AnonymousUser | None,
 ) -> None:
-    """Audit a channel saved elsewhere (the admin) when it changed from `before`."""
+    """Audit a channel saved elsewhere (the admin): added when `before` is None, changed
+    when it differs from `before` (channel_audit of the stored row)."""
     after = channel_audit(channel)
-    if after != before:
+    if before is None:
+        _audit(channel, actor, "notification.add", None, after)
+    elif after != before:
         _audit(channel, actor, "notification.change", before, after)
 
 

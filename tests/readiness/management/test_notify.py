@@ -73,28 +73,46 @@ def test_the_secret_may_come_from_the_environment(shop, monkeypatch):
     assert NotificationChannel.objects.get().secret == SECRET
 
 
+HOOK = ["--webhook", "https://h.example.com/"]
+SIGNED = [*HOOK, "--secret", SECRET]
+CHAT = ["--apprise", "json://h/x"]
+
+
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
         (
-            ["--on", "regression,sometimes", "--webhook", "https://h.example.com/", "--secret", SECRET],
-            "--on: unknown rule sometimes; choose among regression, verdict, critical, expiring, missed",
+            ["--on", "regression,sometimes", *SIGNED],
+            "--on: unknown rule sometimes; choose among "
+            "regression, verdict, critical, expiring, missed",
         ),
-        (["--on", " , ", "--webhook", "https://h.example.com/", "--secret", SECRET], "--on: name at least one rule"),
-        (["--on", "verdict", "--webhook", "https://h.example.com/"], "--secret: a webhook needs a secret"),
-        (["--on", "verdict", "--webhook", "https://h.example.com/", "--secret", "short"], "--secret: give between 16 and 200"),
-        (["--on", "verdict", "--webhook", "ftp://h.example.com/", "--secret", SECRET], "--webhook: ftp://h.example.com/: give an http:// or https:// URL"),
-        (["--on", "verdict", "--webhook", "https://h.example.com:99999/", "--secret", SECRET], "--webhook: https://h.example.com:99999/: not a valid URL"),
-        (["--on", "verdict", "--apprise", "nosuchservice://x/y"], "--apprise: Apprise does not know nosuchservice://"),
+        (["--on", " , ", *SIGNED], "--on: name at least one rule"),
+        (["--on", "verdict", *HOOK], "--secret: a webhook needs a secret"),
+        (["--on", "verdict", *HOOK, "--secret", "short"], "--secret: give between 16 and 200"),
+        (
+            ["--on", "verdict", "--webhook", "ftp://h.example.com/", "--secret", SECRET],
+            "--webhook: ftp://h.example.com/: give an http:// or https:// URL",
+        ),
+        (
+            ["--on", "verdict", "--webhook", "https://h.example.com:99999/", "--secret", SECRET],
+            "--webhook: https://h.example.com:99999/: not a valid URL",
+        ),
+        (
+            ["--on", "verdict", "--apprise", "nosuchservice://x/y"],
+            "--apprise: Apprise does not know nosuchservice://",
+        ),
         (["--on", "verdict", "--apprise", "not a url"], "--apprise: not an Apprise URL"),
-        (["--on", "verdict", "--apprise", "json://h/x", "--secret", SECRET], "--secret: only a webhook takes a secret"),
-        (["--on", "regression", "--apprise", "json://h/x", "--min-drop", "0"], "--min-drop: give a drop above 0"),
-        (["--on", "expiring", "--apprise", "json://h/x", "--days", "0"], "--days: give between 1 and 365 days"),
-        (["--on", "verdict", "--webhook", "https://h.example.com/", "--secret-env", "NOT_SET_ANYWHERE"], "--secret-env NOT_SET_ANYWHERE: the variable is not set"),
+        (["--on", "verdict", *CHAT, "--secret", SECRET], "--secret: only a webhook takes a secret"),
+        (["--on", "regression", *CHAT, "--min-drop", "0"], "--min-drop: give a drop above 0"),
+        (["--on", "expiring", *CHAT, "--days", "0"], "--days: give between 1 and 365 days"),
+        (
+            ["--on", "verdict", *HOOK, "--secret-env", "NOT_SET_ANYWHERE"],
+            "--secret-env NOT_SET_ANYWHERE: the variable is not set",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_input_exits_2_naming_the_flag_and_saves_nothing(shop, flags, message):
-    code, out, err = add(*flags)
+    code, _out, err = add(*flags)
 
     assert code == 2
     assert err.startswith(message), err
@@ -130,7 +148,7 @@ def test_list_shows_the_channels_without_their_secrets(shop):
 def test_remove_deletes_the_channel_with_an_audit_entry(shop):
     channel = factories.NotificationChannelFactory(project=shop)
 
-    code, out, _err = run_command("notify", "remove", str(channel.pk))
+    code, _out, _err = run_command("notify", "remove", str(channel.pk))
 
     assert code == 0
     assert not NotificationChannel.objects.exists()
