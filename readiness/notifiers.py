@@ -34,7 +34,6 @@ from urllib.parse import urlsplit
 import httpx
 
 from checks.http import FetchError, fetch, network_problem
-from checks.messages import render
 from checks.outbound import OutboundPolicy, Refused
 
 USER_AGENT = "readiness-notify/1"
@@ -102,11 +101,11 @@ def webhook_post(url: str, *, secret: str, body: bytes, policy: OutboundPolicy) 
             headers=webhook_headers(secret, body),
         )
     except Refused as exc:
-        return Sent(ok=False, error=render(exc.message), retry=False)
+        return Sent(ok=False, error=str(exc.message), retry=False)
     except FetchError as exc:
         return Sent(ok=False, error=str(exc), retry=False)
     except (httpx.TransportError, httpx.TooManyRedirects) as exc:
-        return Sent(ok=False, error=render(network_problem(exc, TIMEOUT_S)))
+        return Sent(ok=False, error=str(network_problem(exc, TIMEOUT_S)))
     if 200 <= fetched.status < 300:
         return Sent(ok=True, response_code=fetched.status)
     return Sent(
