@@ -228,9 +228,13 @@ def fetch(
     timeout_s: float,
     max_bytes: int = MAX_BODY_BYTES,
     follow_redirects: bool = False,
+    content: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Fetched:
     """One request (and, with `follow_redirects`, up to MAX_REDIRECTS more), each
-    connection to an address `policy` allows, body capped at `max_bytes`. Raises
+    connection to an address `policy` allows, body capped at `max_bytes`. `content` is
+    the request's body and `headers` are added to the request's (a notification's POST
+    uses both; checks send neither). Raises
     FetchError for a URL that is not http(s), outbound.Refused for an address the policy
     refuses, httpx.TooManyRedirects past MAX_REDIRECTS, and httpx.TransportError
     subclasses for network problems (httpx.TimeoutException when the whole exchange
@@ -246,7 +250,18 @@ def fetch(
 
     def exchange() -> None:
         try:
-            result.append(_fetch(url, method, network, timeout_s, max_bytes, follow_redirects))
+            result.append(
+                _fetch(
+                    url,
+                    method,
+                    network,
+                    timeout_s,
+                    max_bytes,
+                    follow_redirects,
+                    content,
+                    headers or {},
+                )
+            )
         except BaseException as exc:  # raised again in the caller's thread
             result.append(exc)
         finally:
@@ -279,9 +294,11 @@ def _fetch(
     timeout_s: float,
     max_bytes: int,
     follow_redirects: bool,
+    content: bytes | None,
+    extra_headers: Mapping[str, str],
 ) -> Fetched:
     parsed = _parsed(url)
-    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
+    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity", **extra_headers}
     transport = httpx.HTTPTransport(verify=_tls_context(), trust_env=False)
     # httpx takes no network backend; its transport's pool is replaced by one that has
     # the policy's and the deadline's (httpcore's ConnectionPool and NetworkBackend are
@@ -294,7 +311,7 @@ def _fetch(
         started = time.perf_counter()
         while True:
             try:
-                with client.stream(method, parsed, headers=headers) as response:
+                with client.stream(method, parsed, headers=headers, content=content) as response:
                     location = response.headers.get("location")
                     if not (follow_redirects and response.is_redirect and location):
                         latency_ms = (time.perf_counter() - started) * 1000

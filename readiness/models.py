@@ -721,9 +721,13 @@ class AuditEntry(models.Model):
         raise AppendOnlyError("audit entries are append-only: they cannot be deleted")
 
 
-# Shared standards live in their own module; re-exported so that `readiness.models` names
-# every model.
+# API tokens, notifications and shared standards live in their own modules; re-exported
+# so that `readiness.models` names every model.
 from readiness.models_api import ApiToken, TokenScope  # noqa: E402, F401
+from readiness.models_notify import (  # noqa: E402, F401
+    NotificationChannel,
+    NotificationDelivery,
+)
 from readiness.models_shared import (  # noqa: E402, F401
     BaseChecklist,
     BaseChecklistVersion,

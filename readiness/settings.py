@@ -278,6 +278,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 300.0},
     },
+    # Notifications: attestations about to expire, scheduled runs that did not happen, and
+    # deliveries whose message was lost (readiness/services/notify.py).
+    "readiness-notify-sweep": {
+        "task": "readiness.tasks.notify_sweep_task",
+        "schedule": 300.0,
+        "options": {"expires": 300.0},
+    },
 }
 
 # The web server: the Procfile's gunicorn listens on READINESS_BIND; this machine reaches it
@@ -304,6 +311,14 @@ READINESS_HARD_LIMIT_MARGIN_SECONDS = envint("READINESS_HARD_LIMIT_MARGIN_SECOND
 # defaults; and, when given, the only networks they may reach (denied ones excepted).
 READINESS_OUTBOUND_DENY = envnetworks("READINESS_OUTBOUND_DENY") or ()
 READINESS_OUTBOUND_ALLOW = envnetworks("READINESS_OUTBOUND_ALLOW")
+# Notifications (readiness/services/notify.py): attempts per delivery (with a backoff
+# between them), how late a scheduled run may start before it is reported missed, and
+# the dashboard's public address, so that notifications link to it (empty: paths only).
+READINESS_NOTIFY_MAX_ATTEMPTS = envint("READINESS_NOTIFY_MAX_ATTEMPTS", 5, minimum=1)
+READINESS_NOTIFY_MISSED_GRACE_SECONDS = envint(
+    "READINESS_NOTIFY_MISSED_GRACE_SECONDS", 900, minimum=60
+)
+READINESS_PUBLIC_URL = envstr("READINESS_PUBLIC_URL", "")
 # The starter checklists offered when a project is added from the dashboard.
 READINESS_STARTERS_DIR = BASE_DIR / "checklists"
 READINESS_MAX_UPLOAD_BYTES = envint("READINESS_MAX_UPLOAD_BYTES", 10 * 1024 * 1024, minimum=1024)

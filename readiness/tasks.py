@@ -7,13 +7,14 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError
 
 from readiness.models import Project, Trigger
 from readiness.queue import QueueUnavailable
 from readiness.services.assessments import AssessmentError, assessment_start
 from readiness.services.backfill import backfill_chunk, backfill_point
+from readiness.services.notify import delivery_attempt, notifications_for_assessment, notify_sweep
 from readiness.services.runs import assessment_run_check, assessment_run_file_checks
 from readiness.services.sweeper import assessment_sweep
 from readiness.services.waivers import waivers_expire
@@ -87,3 +88,31 @@ def backfill_chunk_task(project_id: int, revisions: list[str]) -> int:
     """Backfill consecutive past commits of a project in one incremental walk
     (idempotent: stored points are kept); returns the number of points stored."""
     return backfill_chunk(project_id=project_id, revisions=revisions)
+
+
+@shared_task(**_DB_RETRY)
+def notify_assessment_task(assessment_id: int) -> int:
+    """Evaluate the notification rules for a finished assessment and send what is due
+    (idempotent: a delivery exists once per channel, rule and assessment); returns the
+    number of deliveries created."""
+    return len(notifications_for_assessment(assessment_id=assessment_id))
+
+
+@shared_task(bind=True, **_DB_RETRY)
+def send_notification_task(self: Task, delivery_id: int) -> str:
+    """One attempt at a notification delivery; a failure another attempt may fix comes
+    back after a backoff (the delivery row counts the attempts and bounds them)."""
+    attempt = delivery_attempt(delivery_id=delivery_id)
+    if attempt.retry_in is not None:
+        raise self.retry(countdown=attempt.retry_in, max_retries=None)
+    return attempt.status
+
+
+@shared_task(acks_late=False)
+def notify_sweep_task() -> dict[str, int]:
+    """Time-based notification rules, and deliveries whose message was lost (beat runs it)."""
+    try:
+        return asdict(notify_sweep())
+    except QueueUnavailable as exc:
+        logger.warning("notify sweep: %s", exc)
+        return {}

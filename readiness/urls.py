@@ -20,6 +20,7 @@ from readiness.views import (
     health,
     history,
     imports,
+    notifications,
     overview,
     projects,
     runs,
@@ -100,6 +101,21 @@ app_patterns = [
     ),
     path("teams/<slug:slug>/projects/new/detect/", teams.project_detect, name="project-detect"),
     path("projects/<slug:slug>/backfill/", backfills.project_backfill, name="project-backfill"),
+    path(
+        "projects/<slug:slug>/notifications/",
+        notifications.channel_create,
+        name="notification-create",
+    ),
+    path(
+        "projects/<slug:slug>/notifications/<int:pk>/remove/",
+        notifications.channel_delete,
+        name="notification-remove",
+    ),
+    path(
+        "projects/<slug:slug>/notifications/<int:pk>/test/",
+        notifications.channel_test,
+        name="notification-test",
+    ),
     path("projects/<slug:slug>/backfill/<int:pk>/", backfills.backfill_poll, name="backfill-poll"),
 ]
 

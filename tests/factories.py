@@ -226,3 +226,22 @@ class ApiTokenFactory(factory.django.DjangoModelFactory):
     scope = models.TokenScope.READ
     prefix = "rdy_abcdef"
     token_hash = factory.Sequence(lambda n: f"{n:064x}")
+class NotificationChannelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.NotificationChannel
+
+    project = factory.SubFactory(ProjectFactory)
+    kind = "webhook"
+    url = "http://127.0.0.1:9/hook"
+    secret = "whsec-0123456789abcdef"
+    rules = factory.LazyFunction(lambda: ["regression", "verdict", "critical"])
+
+
+class NotificationDeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.NotificationDelivery
+
+    channel = factory.SubFactory(NotificationChannelFactory)
+    rule = "verdict"
+    subject = factory.Sequence(lambda n: f"assessment:{n}")
+    payload = factory.LazyFunction(lambda: {"event": "verdict", "summary": "changed"})

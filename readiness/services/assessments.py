@@ -39,6 +39,7 @@ from readiness.models import (
 from readiness.queue import QueueUnavailable, TaskCall, queue_check, queue_send
 from readiness.scored import scored_check
 from readiness.scoring import ScoreCard, score_checks
+from readiness.services.notify import notify_after_finalise
 from readiness.services.outcomes import outcome_evaluate, outcome_fields, result_spec
 from readiness.services.waivers import waived_snapshot, waivers_in_force
 
@@ -294,6 +295,7 @@ def assessment_finalize(*, assessment_id: int) -> bool:
             )
             for position, category in enumerate(card.categories)
         )
+        notify_after_finalise(assessment=assessment)
     return True
 
 

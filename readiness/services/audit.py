@@ -28,6 +28,9 @@ ACTIONS: dict[str, str] = {
     "campaign.join": _("Campaign joined the base checklist"),
     "api_token.create": _("API token created"),
     "api_token.revoke": _("API token revoked"),
+    "notification.add": _("Notification channel added"),
+    "notification.change": _("Notification channel changed"),
+    "notification.remove": _("Notification channel removed"),
 }
 
 _LABEL_MAX = 300

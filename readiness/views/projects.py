@@ -29,6 +29,7 @@ from readiness.selectors.projects import (
 from readiness.views.backfills import backfill_context
 from readiness.views.common import HtmxHttpRequest, render_partial, role_flags
 from readiness.views.forms import ActionItemForm, AttestationForm, BaseUrlForm, ScheduleForm
+from readiness.views.notifications import notifications_context
 from readiness.views.waivers import levels_context, waivers_context
 
 TEMPLATE = "readiness/project.html"
@@ -99,6 +100,7 @@ def project_context(request: HtmxHttpRequest, project: Project) -> dict[str, Any
         ),
         **chart_context(project, request, summary.latest or summary.claim),
         **backfill_context(project),
+        **notifications_context(project),
         **waivers_context(request, project),
         **levels_context(project, latest, results, checklist),
     }
