@@ -501,5 +501,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         for token in queryset:
             api_token_revoke(token=token, by=request.user)
         self.message_user(request, _("%(count)d token(s) revoked.") % {"count": len(queryset)})
+
+
 # Notifications keep their admin in their own module.
 from readiness import admin_notify  # noqa: E402, F401

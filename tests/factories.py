@@ -226,6 +226,8 @@ class ApiTokenFactory(factory.django.DjangoModelFactory):
     scope = models.TokenScope.READ
     prefix = "rdy_abcdef"
     token_hash = factory.Sequence(lambda n: f"{n:064x}")
+
+
 class NotificationChannelFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.NotificationChannel
