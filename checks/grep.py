@@ -120,13 +120,12 @@ def _check(reader: Reader, f: Fields, options: dict[str, Any]) -> None:
                 ignore_case=options["ignore_case"],
                 multiline=options["multiline"],
             )
-    if options["forbid"] is not None:
-        if options["expect"] == "absent":
-            reader.add(
-                f.line("forbid"),
-                join(f.path, "forbid"),
-                "applies to expect: present only (write the pattern itself with absent)",
-            )
+    if options["forbid"] is not None and options["expect"] == "absent":
+        reader.add(
+            f.line("forbid"),
+            join(f.path, "forbid"),
+            "applies to expect: present only (write the pattern itself with absent)",
+        )
     if options["each_file"] is True and options["each_directory"] is True:
         reader.add(
             f.line("each_directory"),

@@ -11,8 +11,8 @@ from typing import Any
 
 from checks import reader as read
 from checks.matches import Scope
-from checks.paths import PathIndex
 from checks.messages import Message, counted, gettext_noop, message
+from checks.paths import PathIndex
 from checks.spec import Outcome, Status
 
 MAX_LISTED_FILES = 50
