@@ -323,7 +323,7 @@ SPLIT_SETTINGS = Fixture(
                 "django.middleware.security.SecurityMiddleware",
                 "django.middleware.csrf.CsrfViewMiddleware",
             )
-            DATABASES = {"default": {"NAME": config("POSTGRES_DB"), "HOST": config("DJANGO_DATABASE_HOST")}}
+            DATABASES = {"default": {"NAME": config("POSTGRES_DB")}}
         """,
         "server/settings/components/logging.py": "LOGGING = {'version': 1}\n",
         "server/settings/components/testing.py": 'SECRET_KEY = "test-only"\nDEBUG = True\n',
