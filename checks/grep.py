@@ -29,7 +29,8 @@ Semantics:
 - `where` (with `each_file` or `each_directory`): a second pattern that picks which files
   (or directories, through any of their files) are held to the test; the others are not
   judged (each Terraform root configuration, the directory declaring a `provider`, must
-  have a backend; its modules need none). When `where` picks nothing the check is `skip`.
+  have a backend; its modules need none). When `where` picks nothing the check is `skip`,
+  also when `exclude` left no file to pick from.
 - `forbid` (with `expect: present`): a second pattern, searched in the same files, that
   must not match: any match fails the check with its lines, whatever `pattern` found
   (`DEBUG` read from the environment, but not with a default of True), in every mode.
@@ -223,7 +224,11 @@ def _expected(options: GrepOptions) -> Message:
 def _evaluate(options: GrepOptions, found: Found) -> Outcome:
     """The outcome of a grep check over the files the scan found for it."""
     use, *others = _uses(options)
-    scope = without(found.scope(use), options.exclude)
+    selected = found.scope(use)
+    scope = without(selected, options.exclude)
+    if options.where is not None and selected.paths and not scope.paths:
+        # Every file was excluded: `where` has nothing to pick, as in a module repository.
+        return _evaluate_each(options, scope, [])
     problem = no_file_outcome(scope, options.paths)
     if problem:
         return problem

@@ -542,6 +542,18 @@ def test_where_that_picks_nothing_makes_the_check_skip(scan):
     assert by_file["g"].summary == "no file matches `where`"
 
 
+def test_where_skips_when_exclude_left_nothing_to_pick_from(scan):
+    files = {"modules/vpc/main.tf": 'provider "aws" {}\n'}
+    check = grep(BACKEND, ["**/*.tf"], each_directory=True, where=PROVIDER, exclude=["modules"])
+
+    outcome = scan(files, check)["g"]
+    nowhere = scan({"a.py": "x\n"}, check)["g"]
+
+    assert outcome.status == Status.SKIP
+    assert nowhere.status == Status.ERROR
+    assert nowhere.summary == "paths matched no file"
+
+
 def test_where_picks_the_files_held_to_the_test_with_each_file(scan):
     files = {
         "deploy.yaml": "kind: Deployment\nresources:\n",
