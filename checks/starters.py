@@ -159,7 +159,12 @@ STARTERS: tuple[Starter, ...] = (
         "terraform",
         INFRA,
         gettext_noop("Terraform"),
-        (Marker("**/*.tf"), Marker("**/terragrunt.hcl")),
+        (
+            Marker("**/*.tf"),
+            Marker("**/terragrunt.hcl"),
+            # Terragrunt's root configuration: its folder holds every environment's.
+            Marker("**/root.hcl", r"(?m)^\s*remote_state\s*\{"),
+        ),
     ),
 )
 

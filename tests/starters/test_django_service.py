@@ -309,7 +309,7 @@ SPLIT_SETTINGS = Fixture(
     name="split-settings",
     modelled_on="wemake-services/wemake-django-template (django-split-settings)",
     files={
-        "manage.py": "",
+        "manage.py": "from django.core.management import execute_from_command_line\n",
         "server/settings/__init__.py": """
             from os import environ
             from split_settings.tools import include, optional
