@@ -9,6 +9,7 @@ this check (a special file, a symlink to a directory), but a symlink that leads 
 repository (to `/etc/passwd`), into `.git`, to nothing or round a loop is no file of the
 repository, present for no glob, in a working tree as in a git revision; directories that
 could not be listed are reported in `details["unlisted"]`, since what they hold is unknown.
+`exclude` globs leave entries out: an entry they select is found by no glob of `paths`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from checks import reader as read
 from checks.checktype import CheckType, Kind, option
 from checks.matches import Found
 from checks.messages import Message, counted, gettext_noop, message
-from checks.scopes import EXPECT, MAX_LISTED_FILES, with_note
+from checks.scopes import EXCLUDE, EXPECT, MAX_LISTED_FILES, excluded, with_note
 from checks.spec import MAX_EVIDENCE_ITEMS, Evidence, Outcome, Status
 
 
@@ -30,10 +31,14 @@ class FileOptions:
     paths: tuple[str, ...] = option(read.globs, note=" for a file check")
     expect: str = option(EXPECT, "present")
     match: str = option(read.choice("all", "any"), "all")
+    exclude: tuple[str, ...] = option(EXCLUDE, ())
 
 
 def _evaluate(options: FileOptions, scan: Found) -> Outcome:
     found = [scan.found(glob) for glob in options.paths]
+    if options.exclude:
+        dropped = excluded(sorted({path for paths in found for path in paths}), options.exclude)
+        found = [[path for path in paths if path not in dropped] for paths in found]
     return evaluate(options, found, scan.unlisted(options.paths))
 
 

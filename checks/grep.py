@@ -23,15 +23,25 @@ Semantics:
   every binary file is listed, as it can neither satisfy nor break the check. Bytes that
   are not UTF-8 are matched as they are; evidence shows them as U+FFFD and the files are
   listed in `details["non_utf8_files"]`.
+- With `each_directory: true` the test applies to every directory holding files in scope,
+  on its own: the matches of its files (not those of its subdirectories) are added up;
+  the evidence lists the directories that fail it.
+- `where` (with `each_file` or `each_directory`): a second pattern that picks which files
+  (or directories, through any of their files) are held to the test; the others are not
+  judged (each Terraform root configuration, the directory declaring a `provider`, must
+  have a backend; its modules need none). When `where` picks nothing the check is `skip`,
+  also when `exclude` left no file to pick from.
 - `forbid` (with `expect: present`): a second pattern, searched in the same files, that
   must not match: any match fails the check with its lines, whatever `pattern` found
-  (`DEBUG` read from the environment, but not with a default of True).
+  (`DEBUG` read from the environment, but not with a default of True), in every mode.
+- `exclude`: globs of files that `paths` selects but the check leaves out (test settings).
 - `paths` matching no file at all is an `error` ("paths matched no file"), as is a scope
   where no file could be searched.
 """
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -42,11 +52,13 @@ from checks.matches import Found, Matcher, Scope, Use
 from checks.messages import Message, counted, gettext_noop, message
 from checks.reader import Fields, Reader, join
 from checks.scopes import (
+    EXCLUDE,
     EXPECT,
     files_text,
     no_file_outcome,
     skipped_details,
     with_skipped,
+    without,
 )
 from checks.spec import MAX_EVIDENCE_ITEMS, Evidence, Outcome, Status
 
@@ -65,6 +77,9 @@ class GrepOptions:
     multiline: bool = option(read.boolean, False)
     ignore_case: bool = option(read.boolean, False)
     forbid: str | None = option(read.pattern(searched=True), None)
+    exclude: tuple[str, ...] = option(EXCLUDE, ())
+    each_directory: bool = option(read.boolean, False)
+    where: str | None = option(read.pattern(searched=True), None)
 
     @property
     def matcher(self) -> Matcher:
@@ -76,6 +91,16 @@ class GrepOptions:
             return None
         return Matcher(self.forbid, self.ignore_case, self.multiline)
 
+    @property
+    def selector(self) -> Matcher | None:
+        if self.where is None:
+            return None
+        return Matcher(self.where, self.ignore_case, self.multiline)
+
+    @property
+    def each(self) -> bool:
+        return self.each_file or self.each_directory
+
 
 def _check(reader: Reader, f: Fields, options: dict[str, Any]) -> None:
     read.flagged_pattern(
@@ -86,23 +111,39 @@ def _check(reader: Reader, f: Fields, options: dict[str, Any]) -> None:
         ignore_case=options["ignore_case"],
         multiline=options["multiline"],
     )
-    if options["forbid"] is not None:
-        read.flagged_pattern(
-            reader,
+    for name in ("forbid", "where"):
+        if options[name] is not None:
+            read.flagged_pattern(
+                reader,
+                f.line(name),
+                join(f.path, name),
+                options[name],
+                ignore_case=options["ignore_case"],
+                multiline=options["multiline"],
+            )
+    if options["forbid"] is not None and options["expect"] == "absent":
+        reader.add(
             f.line("forbid"),
             join(f.path, "forbid"),
-            options["forbid"],
-            ignore_case=options["ignore_case"],
-            multiline=options["multiline"],
+            "applies to expect: present only (write the pattern itself with absent)",
         )
-        if options["expect"] == "absent":
-            reader.add(
-                f.line("forbid"),
-                join(f.path, "forbid"),
-                "applies to expect: present only (write the pattern itself with absent)",
-            )
-        if options["each_file"]:
-            reader.add(f.line("forbid"), join(f.path, "forbid"), "cannot be used with each_file")
+    if options["each_file"] is True and options["each_directory"] is True:
+        reader.add(
+            f.line("each_directory"),
+            join(f.path, "each_directory"),
+            "cannot be used with each_file (choose files or directories)",
+        )
+    if (
+        options["where"] is not None
+        and options["each_file"] is not True
+        and options["each_directory"] is not True
+    ):
+        reader.add(
+            f.line("where"),
+            join(f.path, "where"),
+            "needs each_file or each_directory (it picks the files or directories held to "
+            "the test)",
+        )
     low, high = options["min_count"], options["max_count"]
     if options["expect"] == "absent":
         for name in ("min_count", "max_count"):
@@ -121,9 +162,11 @@ def _check(reader: Reader, f: Fields, options: dict[str, Any]) -> None:
 
 
 def _uses(options: GrepOptions) -> tuple[Use, ...]:
-    uses = (Use(options.paths, options.matcher, options.each_file),)
-    if options.forbidden is not None:
-        uses += (Use(options.paths, options.forbidden, False),)
+    """The pattern's use, then those of `forbid` and `where` when given."""
+    uses = (Use(options.paths, options.matcher, options.each),)
+    for matcher in (options.forbidden, options.selector):
+        if matcher is not None:
+            uses += (Use(options.paths, matcher, False),)
     return uses
 
 
@@ -180,15 +223,17 @@ def _expected(options: GrepOptions) -> Message:
 
 def _evaluate(options: GrepOptions, found: Found) -> Outcome:
     """The outcome of a grep check over the files the scan found for it."""
-    use, *forbid = _uses(options)
-    scope = found.scope(use)
+    use, *others = _uses(options)
+    selected = found.scope(use)
+    scope = without(selected, options.exclude)
+    if options.where is not None and selected.paths and not scope.paths:
+        # Every file was excluded: `where` has nothing to pick, as in a module repository.
+        return _evaluate_each(options, scope, [])
     problem = no_file_outcome(scope, options.paths)
     if problem:
         return problem
-    if options.each_file:
-        return _evaluate_each(options, scope)
-    if forbid:
-        forbidden = found.scope(forbid[0])
+    if options.forbid is not None:
+        forbidden = without(found.scope(others[0]), options.exclude)
         bad = sorted(path for path, hit in forbidden.matches.items() if hit.count)
         if bad:
             count = sum(forbidden.matches[path].count for path in bad)
@@ -202,6 +247,13 @@ def _evaluate(options: GrepOptions, found: Found) -> Outcome:
                 _hits(forbidden, bad),
                 {"forbidden_matches": count, "files": forbidden.searched},
             )
+    if options.each:
+        selector = None
+        if options.where is not None:
+            selector = without(found.scope(others[-1]), options.exclude)
+        if options.each_directory:
+            return _evaluate_each(options, scope, _by_directory(scope, selector))
+        return _evaluate_each(options, scope, _by_file(scope, selector))
     total = scope.total()
     truncated = scope.truncated()
     matching = scope.matching()
@@ -255,48 +307,102 @@ def _evaluate(options: GrepOptions, found: Found) -> Outcome:
     )
 
 
-def _evaluate_each(options: GrepOptions, scope: Scope) -> Outcome:
-    failing: list[str] = []
-    undecided: list[str] = []
+# A unit an `each_` check judges on its own (a file, or a directory), with its searched files.
+_Unit = tuple[str, list[str]]
+
+
+def _by_file(scope: Scope, selector: Scope | None) -> list[_Unit]:
+    return [
+        (path, [path])
+        for path in scope.paths
+        if path not in scope.skipped and (selector is None or selector.found(path).count)
+    ]
+
+
+def _by_directory(scope: Scope, selector: Scope | None) -> list[_Unit]:
+    units: dict[str, list[str]] = {}
     for path in scope.paths:
-        if path in scope.skipped:
-            continue
-        found = scope.found(path)
-        if not _certain(found.count, found.truncated, options):
-            undecided.append(path)
-        elif not _within(found.count, options):
-            failing.append(path)
-    searched = scope.searched
+        if path not in scope.skipped:
+            units.setdefault(posixpath.dirname(path), []).append(path)
+    if selector is not None:
+        picked = {posixpath.dirname(path) for path in selector.matching()}
+        units = {directory: files for directory, files in units.items() if directory in picked}
+    return sorted(units.items())
+
+
+def _units_text(count: int, directories: bool, *, searched: bool = False) -> Message:
+    if not directories:
+        return _searched_files(count) if searched else files_text(count)
+    return counted(
+        count, gettext_noop("%(count)s directory"), gettext_noop("%(count)s directories")
+    )
+
+
+def _shown(unit: str, directories: bool) -> str:
+    return (unit or ".") + "/" if directories else unit
+
+
+def _evaluate_each(options: GrepOptions, scope: Scope, units: list[_Unit]) -> Outcome:
+    directories = options.each_directory
+    if not units:
+        # Only `where` leaves nothing to judge: without it, no_file_outcome said so before.
+        return Outcome.said(
+            Status.SKIP,
+            message(
+                gettext_noop("no directory has a file matching `where`")
+                if directories
+                else gettext_noop("no file matches `where`")
+            ),
+            details={"files": scope.searched, **skipped_details(scope)},
+        )
+    failing: list[_Unit] = []
+    undecided: list[_Unit] = []
+    for unit in units:
+        count = sum(scope.found(path).count for path in unit[1])
+        truncated = any(scope.found(path).truncated for path in unit[1])
+        if not _certain(count, truncated, options):
+            undecided.append(unit)
+        elif not _within(count, options):
+            failing.append(unit)
+    judged = len(units)
     details: dict[str, Any] = {
         "matches": scope.total(),
-        "files": searched,
-        "failing_files": len(failing),
+        "files": scope.searched,
+        ("failing_directories" if directories else "failing_files"): len(failing),
         **skipped_details(scope),
     }
+    if directories:
+        details["directories"] = judged
+    if options.where is not None:
+        details["picked"] = judged
     simple = options.min_count in (None, 0, 1) and options.max_count is None
     if options.expect == "absent":
-        evidence = _hits(scope, failing)
+        evidence = _hits(scope, [path for _, files in failing for path in files])
         problem = message(
             gettext_noop("%(failing)s of %(files)s have a match, expected none"),
             failing=len(failing),
-            files=files_text(searched),
+            files=_units_text(judged, directories),
         )
     else:
         evidence = tuple(
-            Evidence(path, None, plural(scope.found(path).count, "match", "matches"))
-            for path in failing[:MAX_EVIDENCE_ITEMS]
+            Evidence(
+                _shown(unit, directories),
+                None,
+                plural(sum(scope.found(path).count for path in files), "match", "matches"),
+            )
+            for unit, files in failing[:MAX_EVIDENCE_ITEMS]
         )
         problem = (
             message(
                 gettext_noop("%(failing)s of %(files)s have no match"),
                 failing=len(failing),
-                files=files_text(searched),
+                files=_units_text(judged, directories),
             )
             if simple
             else message(
                 gettext_noop("%(failing)s of %(files)s do not have %(expected)s matches"),
                 failing=len(failing),
-                files=files_text(searched),
+                files=_units_text(judged, directories),
                 expected=_expected(options),
             )
         )
@@ -308,23 +414,28 @@ def _evaluate_each(options: GrepOptions, scope: Scope) -> Outcome:
             Status.ERROR,
             message(
                 gettext_noop("too many matches to count in %(files)s"),
-                files=files_text(len(undecided)),
+                files=_units_text(len(undecided), directories),
             ),
             details=details,
         )
     if options.expect == "absent":
         summary = message(
-            gettext_noop("no match in any of %(files)s"), files=_searched_files(searched)
+            gettext_noop("no match in any of %(files)s"),
+            files=_units_text(judged, directories, searched=True),
         )
     elif simple:
-        summary = message(gettext_noop("all %(files)s match"), files=_searched_files(searched))
+        summary = message(
+            gettext_noop("all %(files)s match"),
+            files=_units_text(judged, directories, searched=True),
+        )
     else:
         summary = message(
             gettext_noop("all %(files)s have %(expected)s matches"),
-            files=_searched_files(searched),
+            files=_units_text(judged, directories, searched=True),
             expected=_expected(options),
         )
-    matching = scope.matching()
+    judged_files = {path for _, files in units for path in files}
+    matching = [path for path in scope.matching() if path in judged_files]
     return Outcome.said(Status.PASS, with_skipped(summary, scope), _hits(scope, matching), details)
 
 

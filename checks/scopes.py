@@ -1,6 +1,7 @@
 """What the file checks say alike about a scope: files not searched, paths matching nothing.
 
-Also the `expect` field grep and file checks share.
+Also the fields grep and file checks share: `expect`, and `exclude` (globs of files that
+`paths` selects but the check leaves out: test settings, example configurations).
 """
 
 from __future__ import annotations
@@ -11,10 +12,33 @@ from typing import Any
 from checks import reader as read
 from checks.matches import Scope
 from checks.messages import Message, counted, gettext_noop, message
+from checks.paths import PathIndex
 from checks.spec import Outcome, Status
 
 MAX_LISTED_FILES = 50
 EXPECT = read.choice("present", "absent")
+EXCLUDE = read.globs
+
+
+def excluded(paths: Sequence[str], exclude: Sequence[str]) -> set[str]:
+    """The entries of `paths` that a glob of `exclude` selects."""
+    if not exclude or not paths:
+        return set()
+    index = PathIndex(paths)
+    return {path for glob in exclude for path in index.select(glob)}
+
+
+def without(scope: Scope, exclude: Sequence[str]) -> Scope:
+    """`scope` without the files `exclude` selects: they are neither searched, nor skipped,
+    nor counted."""
+    dropped = excluded(scope.paths, exclude)
+    if not dropped:
+        return scope
+    return Scope(
+        [path for path in scope.paths if path not in dropped],
+        {path: found for path, found in scope.matches.items() if path not in dropped},
+        {path: reason for path, reason in scope.skipped.items() if path not in dropped},
+    )
 
 
 def files_text(count: int) -> Message:

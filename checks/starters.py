@@ -31,13 +31,17 @@ from checks.messages import gettext_noop
 from checks.paths import PathIndex
 from checks.registry import FILE_CHECK_TYPES
 from checks.spec import CategorySpec, Checklist, CheckSpec
-from checks.tree import TreeError
+from checks.tree import Tree, TreeError
 from checks.worktree import WorkingTree
 
 SERVICE = "service"
 INFRA = "infra"
 # Bytes of a marker file read to look for its content pattern.
 _MARKER_BYTES = 256 * 1024
+# Marker files read per starter for their content, shallowest first, so that detection
+# stays bounded on a huge repository (every YAML file may be a Kubernetes manifest); the
+# files left unread are counted in the detection and reported.
+MAX_MARKER_READS = 1_000
 
 
 @dataclass(frozen=True)
@@ -159,7 +163,12 @@ STARTERS: tuple[Starter, ...] = (
         "terraform",
         INFRA,
         gettext_noop("Terraform"),
-        (Marker("**/*.tf"), Marker("**/terragrunt.hcl")),
+        (
+            Marker("**/*.tf"),
+            Marker("**/terragrunt.hcl"),
+            # Terragrunt's root configuration: its folder holds every environment's.
+            Marker("**/root.hcl", r"(?m)^\s*remote_state\s*\{"),
+        ),
     ),
 )
 
@@ -176,6 +185,9 @@ class Detection:
     starter: Starter
     roots: tuple[str, ...]
     files: tuple[str, ...]
+    # Candidate marker files not read once MAX_MARKER_READS was reached: their folders may
+    # hold more of this stack.
+    unread: int = 0
 
     @property
     def root(self) -> str:
@@ -249,11 +261,12 @@ def _parents(folder: str) -> list[str]:
 
 class _Files:
     """The repository's files as a check sees them (git-ignored and dependency folders
-    left out), with the contents of marker files read on demand."""
+    left out), with the contents of marker files read on demand. `tree`: another tree
+    than the working tree at `repo` (a git revision, read without a checkout)."""
 
-    def __init__(self, repo: Path) -> None:
+    def __init__(self, repo: Path, tree: Tree | None = None) -> None:
         try:
-            self.tree = WorkingTree(repo)
+            self.tree = tree if tree is not None else WorkingTree(repo)
             self.entries = {entry.path: entry for entry in self.tree.files()}
         except (TreeError, OSError) as error:
             raise FitError(f"{repo}: {error}") from None
@@ -261,6 +274,14 @@ class _Files:
 
     def select(self, glob: str) -> list[str]:
         return self.index.select(glob)
+
+    def exists(self, path: str) -> bool:
+        """Whether `path` (relative) is a file or folder of the repository: on disk for a
+        working tree (an ignored `.venv/` counts, as a command would find it), else in
+        the tree's files."""
+        if isinstance(self.tree, WorkingTree):
+            return (self.tree.root / path).exists()
+        return bool(self.index.select(posixpath.normpath(path)))
 
     def text(self, path: str) -> str:
         try:
@@ -270,29 +291,47 @@ class _Files:
         return data.decode("utf-8", errors="replace")
 
 
-def detect(repo: Path, starters: Sequence[Starter]) -> list[Detection]:
-    """Every starter of `starters` that fits `repo`, in the table's order."""
+def detect(
+    repo: Path, starters: Sequence[Starter], *, limit: int = MAX_MARKER_READS
+) -> list[Detection]:
+    """Every starter of `starters` that fits `repo`, in the table's order; at most `limit`
+    marker files read per starter."""
     files = _Files(repo)
-    return _detect(files, starters)
+    return _detect(files, starters, limit=limit)
 
 
-def _detect(files: _Files, starters: Sequence[Starter]) -> list[Detection]:
+def _depth_first(path: str) -> tuple[int, str]:
+    return path.count("/"), path
+
+
+def _detect(
+    files: _Files, starters: Sequence[Starter], *, limit: int = MAX_MARKER_READS
+) -> list[Detection]:
     found = []
     for starter in starters:
         roots: set[str] = set()
         shown: list[str] = []
+        reads = unread = 0
         for marker in starter.markers:
             pattern = re.compile(marker.content) if marker.content else None
-            for path in files.select(marker.glob):
-                if pattern is not None and not pattern.search(files.text(path)):
-                    continue
+            paths = files.select(marker.glob)
+            if pattern is not None:
+                paths = sorted(paths, key=_depth_first)
+            for path in paths:
+                if pattern is not None:
+                    if reads == limit:
+                        unread += 1
+                        continue
+                    reads += 1
+                    if not pattern.search(files.text(path)):
+                        continue
                 folder = posixpath.dirname(path)
                 for _ in range(marker.up):
                     folder = posixpath.dirname(folder)
                 roots.add(folder)
                 shown.append(path)
         if roots:
-            found.append(Detection(starter, tuple(sorted(roots)), tuple(sorted(shown)[:5])))
+            found.append(Detection(starter, tuple(sorted(roots)), tuple(sorted(shown)[:5]), unread))
     return found
 
 
@@ -302,12 +341,16 @@ def fit(
     *,
     starter: str | None = None,
     extras: bool = True,
+    tree: Tree | None = None,
+    limit: int = MAX_MARKER_READS,
 ) -> Fit:
     """The checklist for `repo`: the named service starter, or the first of the table that
     fits, plus (with `extras`) the infrastructure starters that fit, each placed in its
-    layout. `folder` holds the starter files. Raises FitError naming what is wrong: no
-    such folder, an unknown starter, nothing that fits."""
-    if not repo.is_dir():
+    layout. `folder` holds the starter files. `tree`: the files to read instead of the
+    working tree at `repo` (a git revision of a clone, `repo` then names it in messages);
+    `limit`: marker files read per starter. Raises FitError naming what is wrong: no such
+    folder, an unknown starter, nothing that fits."""
+    if tree is None and not repo.is_dir():
         raise FitError(f"{repo}: no such folder")
     table = available(folder)
     by_name = {s.name: s for s in table}
@@ -318,8 +361,8 @@ def fit(
         else:
             names = ", ".join(sorted({*by_name, *others}))
             raise FitError(f"--starter {starter}: no such starter (one of: {names})")
-    files = _Files(repo)
-    detections = _detect(files, table)
+    files = _Files(repo, tree)
+    detections = _detect(files, table, limit=limit)
     services = [d for d in detections if d.starter.kind == SERVICE]
     if starter is not None:
         chosen = by_name[starter]
@@ -384,7 +427,7 @@ def _belonging(detection: Detection, root: str, foreign: list[str]) -> Detection
     if not mine:
         return None
     files = tuple(f for f in detection.files if any(_within(posixpath.dirname(f), r) for r in mine))
-    return Detection(detection.starter, mine, files)
+    return Detection(detection.starter, mine, files, detection.unread)
 
 
 def _placed(result: Fit, files: _Files, checklist: Checklist, name: str, root: str) -> Checklist:
@@ -477,12 +520,11 @@ def _place_command(result: Fit, files: _Files, check: CheckSpec, name: str, root
     """A command runs at the repository's root: its relative paths that exist only under
     `root` are rewritten there; one found nowhere is reported."""
     argv = list(check.options.get("argv") or [])
-    repo = files.tree.root
     moved, missing = [], []
     for index, arg in enumerate(argv):
-        if not _path_like(arg) or (repo / arg).exists():
+        if not _path_like(arg) or files.exists(arg):
             continue
-        if (repo / root / arg).exists():
+        if files.exists(f"{root}/{arg}"):
             argv[index] = f"{root}/{arg}"
             moved.append(arg)
         else:

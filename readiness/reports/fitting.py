@@ -9,6 +9,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from checks.starters import MAX_MARKER_READS
 from readiness.formatting import score_line
 from readiness.verdicts import verdict_label
 
@@ -59,6 +60,19 @@ def fit_text(summary: Mapping[str, Any]) -> str:
                 "starter": other["starter"],
             }
         )
+    for detection in (main, *summary["extras"]):
+        if detection.get("unread"):
+            lines.append(
+                _(
+                    "%(title)s: %(count)s candidate files not read (detection reads at most "
+                    "%(limit)s per starter), so its folders may be incomplete."
+                )
+                % {
+                    "title": _(detection["title"]),
+                    "count": detection["unread"],
+                    "limit": MAX_MARKER_READS,
+                }
+            )
     lines.append(
         _(
             "Placed in this layout: %(placed)s checks; not placed: %(missing)s; "

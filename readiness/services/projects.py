@@ -39,7 +39,7 @@ from readiness.services.sources import (
     source_check,
     source_check_subfolder,
 )
-from readiness.services.starters import FitError, starter_fit
+from readiness.services.starters import FitError, starter_fit_source
 
 DEFAULT_TEAM = "default"
 # The starter choice "fitted to the source": detected and placed by services.starters.
@@ -239,8 +239,8 @@ def project_add(
             )
         if not problems:
             try:
-                fitted = starter_fit(
-                    repo=detection_folder(source=source, subfolder=subfolder), dry_run=False
+                fitted = starter_fit_source(
+                    source=source, ref=ref, subfolder=subfolder, dry_run=False
                 )
             except (FitError, ValueError) as error:
                 problems.append(ProjectError(str(error), "starter"))
@@ -291,26 +291,6 @@ def project_add(
             _("A project with the slug %(slug)s already exists.") % {"slug": slug}, "slug"
         ) from None
     return project
-
-
-def detection_folder(*, source: str, subfolder: str = "") -> Path:
-    """The folder detection reads for a project's source: a local folder (and its
-    subfolder). ValueError naming what is wrong: a git URL, no such folder."""
-    source = source.strip()
-    if not source or is_git_url(source) or "://" in source:
-        raise ValueError(
-            _(
-                "Detection reads a local folder: pick a starter for a git URL (or run "
-                "init_checklist on a clone)."
-            )
-        )
-    folder = Path(source)
-    if not folder.is_absolute() or not folder.is_dir():
-        raise ValueError(_("%(path)s is not a folder") % {"path": source})
-    folder = folder / subfolder_clean(subfolder) if subfolder.strip() else folder
-    if not folder.is_dir():
-        raise ValueError(_("%(path)s is not a folder") % {"path": folder})
-    return folder
 
 
 def project_base_url_set(*, project: Project, base_url: str) -> Project:

@@ -7,6 +7,7 @@ no terminal prompt, and only the transports a project may use."""
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import re
 import shutil
@@ -34,6 +35,8 @@ FETCH_TIMEOUT_S = 600
 LOCAL_TIMEOUT_S = 60
 # A form waits for this answer: a reachable remote lists its refs in well under this.
 LS_REMOTE_TIMEOUT_S = 20
+# Detection fetches one commit's trees (no file contents) before the form can answer.
+SNAPSHOT_TIMEOUT_S = 120
 # Checkouts kept per project: the newest few, so that tasks of recent assessments still
 # find theirs while the cache does not grow without bound.
 KEEP_CHECKOUTS = 3
@@ -127,6 +130,42 @@ def source_git_dir(*, project: Project, revision: str = "") -> Path:
     root = _cache_root(project)
     with _locked(root):
         return _fetched(root, project.source, revision)
+
+
+def source_snapshot(*, source: str, ref: str = "") -> tuple[Path, str]:
+    """One commit of the git URL `source` (`ref`, else its default branch) to read without
+    a checkout, for detection before any project exists: the git directory of a cached
+    shallow, blob-less clone (READINESS_GIT_CACHE_DIR/detect/<hash of the URL>/repo.git)
+    and the commit's sha. File contents are fetched as they are read (checks.gitrevision).
+    Raises SourceError naming what is wrong."""
+    _check_url(source)
+    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:32]
+    root = Path(settings.READINESS_GIT_CACHE_DIR) / "detect" / digest
+    root.mkdir(parents=True, exist_ok=True)
+    with _locked(root):
+        mirror = root / "repo.git"
+        if not (mirror / "HEAD").is_file():
+            shutil.rmtree(mirror, ignore_errors=True)
+            _git(["init", "--quiet", "--bare", str(mirror)])
+            _git(["-C", str(mirror), "remote", "add", "origin", "--", source])
+        if _SHA.match(ref) and _has_commit(mirror, ref):
+            return mirror, ref
+        _git(
+            [
+                "-C",
+                str(mirror),
+                "fetch",
+                "--quiet",
+                "--depth=1",
+                "--filter=blob:none",
+                "--no-tags",
+                "origin",
+                "--end-of-options",
+                ref or "HEAD",
+            ],
+            timeout=SNAPSHOT_TIMEOUT_S,
+        )
+        return mirror, _resolve(mirror, "FETCH_HEAD")
 
 
 def source_check(*, source: str, ref: str = "") -> None:

@@ -5,7 +5,11 @@ the deployment's starters folder, writes the fitted file (with a header that say
 detected), loads it again so that what is offered is valid, and runs it on the repository
 the way `assess --checklist --repo` does, for the score and coverage to show before anyone
 saves it. The dashboard's preview leaves out the slow checks (http, command, threshold):
-a form answers at once, and they run with the project."""
+a form answers at once, and they run with the project.
+
+A git URL is read without a checkout: one commit of a cached shallow, blob-less clone
+(sources.source_snapshot), whose files are fetched as detection and the dry run read
+them; its slow checks are not run either, having no working tree to run in."""
 
 from __future__ import annotations
 
@@ -15,19 +19,24 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from checks.checklist import dump_checklist, load_checklist
+from checks.gitrevision import GitRevision
 from checks.messages import gettext_noop, message
 from checks.registry import HISTORY_CHECK_TYPES
 from checks.runner import run_checklist
 from checks.spec import Checklist, Outcome
-from checks.starters import Fit, FitError, fit
+from checks.starters import MAX_MARKER_READS, Fit, FitError, fit
+from checks.tree import Tree, TreeError
+from readiness.models import is_git_url, subfolder_clean
 from readiness.scored import checklist_scorecard
 from readiness.services.outcomes import run_context
+from readiness.services.sources import SourceError, source_snapshot
 
 NOT_IN_PREVIEW = gettext_noop("not run in the preview: it runs with the project")
 
-__all__ = ["FitError", "StarterFit", "starter_fit"]
+__all__ = ["FitError", "StarterFit", "starter_fit", "starter_fit_source"]
 
 
 @dataclass(frozen=True)
@@ -49,19 +58,21 @@ def starter_fit(
     base_url: str = "",
     slow_checks: bool = True,
     dry_run: bool = True,
+    tree: Tree | None = None,
 ) -> StarterFit:
     """Detect what fits `repo`, fit it, and dry-run it. `slow_checks` off: http, command
-    and threshold checks are `skip` "not run in the preview". Raises FitError naming what
+    and threshold checks are `skip` "not run in the preview". `tree`: the files to read
+    instead of the working tree at `repo` (a git revision). Raises FitError naming what
     is wrong (no such folder, unknown starter, nothing fits)."""
     folder = Path(settings.READINESS_STARTERS_DIR)
-    fitted = fit(repo, folder, starter=starter, extras=extras)
+    fitted = fit(repo, folder, starter=starter, extras=extras, tree=tree)
     text = fit_header(fitted) + dump_checklist(fitted.checklist)
     checklist = load_checklist(text, filename=f"{fitted.main.starter.name}.yml")
     if not dry_run:
         return StarterFit(fit=fitted, text=text, checklist=checklist, report={})
     context = run_context(repo.resolve(), placeholders={"base_url": base_url} if base_url else {})
-    only = None if slow_checks else HISTORY_CHECK_TYPES
-    outcomes = run_checklist(checklist, context, only_types=only)
+    only = None if slow_checks and tree is None else HISTORY_CHECK_TYPES
+    outcomes = run_checklist(checklist, context, only_types=only, tree=tree)
     if only is not None:
         skipped = Outcome.skip(message(NOT_IN_PREVIEW))
         outcomes = {
@@ -78,6 +89,70 @@ def starter_fit(
     return StarterFit(fit=fitted, text=text, checklist=checklist, report=report)
 
 
+def starter_fit_source(
+    *,
+    source: str,
+    ref: str = "",
+    subfolder: str = "",
+    starter: str | None = None,
+    extras: bool = True,
+    base_url: str = "",
+    slow_checks: bool = True,
+    dry_run: bool = True,
+) -> StarterFit:
+    """`starter_fit` on a project's source: a local folder (and its subfolder), or one
+    commit of a git URL (`ref`, else its default branch) read without a checkout. Raises
+    FitError naming what is wrong: no such folder, a remote that cannot be read, a
+    subfolder the commit lacks, nothing that fits."""
+    source = source.strip()
+    if not is_git_url(source):
+        try:
+            repo = detection_folder(source=source, subfolder=subfolder)
+        except ValueError as error:
+            raise FitError(str(error)) from None
+        return starter_fit(
+            repo=repo,
+            starter=starter,
+            extras=extras,
+            base_url=base_url,
+            slow_checks=slow_checks,
+            dry_run=dry_run,
+        )
+    try:
+        mirror, sha = source_snapshot(source=source, ref=ref.strip())
+        revision = GitRevision(mirror, sha, subfolder=subfolder.strip().strip("/"))
+    except (SourceError, TreeError) as error:
+        raise FitError(f"{source}: {error}") from None
+    with revision:
+        return starter_fit(
+            repo=mirror,
+            starter=starter,
+            extras=extras,
+            base_url=base_url,
+            slow_checks=False,
+            dry_run=dry_run,
+            tree=revision,
+        )
+
+
+def detection_folder(*, source: str, subfolder: str = "") -> Path:
+    """The folder detection reads for a project's local source (and its subfolder).
+    ValueError naming what is wrong: not a local folder, no such folder (a git URL is
+    read by starter_fit_source)."""
+    source = source.strip()
+    if not source or is_git_url(source):
+        raise ValueError(
+            _("Give the source to detect from: a folder on this machine or a git URL.")
+        )
+    folder = Path(source)
+    if not folder.is_absolute() or not folder.is_dir():
+        raise ValueError(_("%(path)s is not a folder") % {"path": source})
+    folder = folder / subfolder_clean(subfolder) if subfolder.strip() else folder
+    if not folder.is_dir():
+        raise ValueError(_("%(path)s is not a folder") % {"path": folder})
+    return folder
+
+
 def fit_header(fitted: Fit) -> str:
     """The comment on top of a fitted file: where it comes from and what was detected
     (English, like the starters' own comments)."""
@@ -90,6 +165,12 @@ def fit_header(fitted: Fit) -> str:
     ]
     lines += [
         f"# {d.starter.title}: {_where(d.root)} ({', '.join(d.files)})" for d in fitted.extras
+    ]
+    lines += [
+        f"# {d.starter.title}: {d.unread} candidate files not read (at most "
+        f"{MAX_MARKER_READS} per starter): its folders may be incomplete"
+        for d in (main, *fitted.extras)
+        if d.unread
     ]
     lines += [
         f"# Also fits, not included: {d.starter.name} in {', '.join(_where(r) for r in d.roots)}"
@@ -119,6 +200,7 @@ def fit_summary(fitted: StarterFit) -> dict[str, Any]:
             "root": d.root,
             "roots": list(d.roots),
             "files": list(d.files),
+            "unread": d.unread,
         }
 
     report = fitted.report

@@ -16,8 +16,8 @@ from readiness.models import Role, Team, base_url_clean
 from readiness.permissions import team_for_user
 from readiness.selectors.checklists import starter_checklists
 from readiness.selectors.teams import team_members, team_projects
-from readiness.services.projects import DETECT, ProjectError, detection_folder, project_add
-from readiness.services.starters import FitError, fit_summary, starter_fit
+from readiness.services.projects import DETECT, ProjectError, project_add
+from readiness.services.starters import FitError, fit_summary, starter_fit_source
 from readiness.services.teams import (
     MembershipError,
     membership_add,
@@ -186,7 +186,8 @@ def project_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def project_detect(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The add-project form's "Detect" step: which starter fits the source (a local
-    folder) and where, and the dry run of the fitted checklist (file and manual checks).
+    folder, or a git URL's commit read without a checkout) and where, and the dry run of
+    the fitted checklist (file and manual checks).
     Nothing is saved."""
     team = team_for_user(request.user, slug, role=Role.ADMIN)
     starters = starter_checklists()
@@ -199,10 +200,15 @@ def project_detect(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     except ValidationError:
         base_url = ""  # the field says what is wrong when the form is sent
     try:
-        folder = detection_folder(
-            source=data.get("source", ""), subfolder=data.get("subfolder", "")
+        detection = fit_summary(
+            starter_fit_source(
+                source=data.get("source", ""),
+                ref=data.get("ref", ""),
+                subfolder=data.get("subfolder", ""),
+                base_url=base_url,
+                slow_checks=False,
+            )
         )
-        detection = fit_summary(starter_fit(repo=folder, base_url=base_url, slow_checks=False))
     except (FitError, ValueError) as problem:
         error = str(problem)
     if detection is not None:

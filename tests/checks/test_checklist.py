@@ -92,6 +92,9 @@ def test_it_loads_the_issue_example_with_every_default_filled() -> None:
                             "multiline": False,
                             "ignore_case": False,
                             "forbid": None,
+                            "exclude": [],
+                            "each_directory": False,
+                            "where": None,
                         },
                     ),
                 ),
@@ -110,7 +113,10 @@ def test_it_records_the_line_of_each_category_and_check() -> None:
 @pytest.mark.parametrize(
     ("fields", "expected"),
     [
-        ('type: file\npaths: ["a.txt"]', {"paths": ["a.txt"], "expect": "present", "match": "all"}),
+        (
+            'type: file\npaths: ["a.txt"]',
+            {"paths": ["a.txt"], "expect": "present", "match": "all", "exclude": []},
+        ),
         (
             "type: consistency\nsources:\n"
             "  - {paths: [a.ts], pattern: 'region: (\\w+)'}\n"

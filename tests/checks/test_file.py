@@ -162,3 +162,23 @@ def test_it_reads_how_a_file_check_combines_its_paths() -> None:
     assert load_checklist(dump_checklist(checklist)) == checklist
     (problem,) = problems_of(one_check("type: file\npaths: [a]\nmatch: some"))
     assert problem.path.endswith(".match")
+
+
+def test_excluded_entries_are_found_by_no_glob(tmp_path):
+    write(tmp_path, ["app/tests/test_a.py", "tests/settings.py"])
+
+    present = file_check(["**/test_*.py"], WorkingTree(tmp_path), exclude=["**/tests/**"])
+    absent = file_check(
+        ["**/settings.py"], WorkingTree(tmp_path), expect="absent", exclude=["tests"]
+    )
+
+    assert present.status == Status.FAIL
+    assert present.summary == "missing: **/test_*.py"
+    assert absent.status == Status.PASS
+
+
+def test_it_refuses_an_unusable_exclude_glob_at_its_line():
+    problems = problems_of(one_check("type: file\npaths: [a]\nexclude: ['/etc']"))
+
+    assert [(p.line, p.path) for p in problems] == [(9, "categories[0].checks[0].exclude[0]")]
+    assert "absolute path" in problems[0].message

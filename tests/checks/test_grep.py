@@ -416,7 +416,6 @@ def test_the_forbidden_pattern_searches_every_file_of_the_paths_and_follows_igno
     ("fields", "message"),
     [
         ("expect: absent\nforbid: y", "applies to expect: present only"),
-        ("each_file: true\nforbid: y", "cannot be used with each_file"),
         ("forbid: 'a(b'", "unbalanced parenthesis"),
     ],
 )
@@ -425,3 +424,182 @@ def test_it_refuses_a_forbid_it_cannot_apply_naming_the_field(fields, message):
 
     assert [p.path for p in problems] == ["categories[0].checks[0].forbid"]
     assert message in problems[0].message
+
+
+def test_a_forbidden_match_fails_a_check_of_each_file_too(scan):
+    files = {"a.py": "DEBUG = getenv('DEBUG')\n", "b.py": SETTINGS_UNSAFE}
+
+    outcome = scan(files, grep(DEBUG_READ, ["*.py"], forbid=DEBUG_DEFAULT_TRUE, each_file=True))[
+        "g"
+    ]
+
+    assert outcome.status == Status.FAIL
+    assert outcome.summary == "1 match of the forbidden pattern in 1 file"
+
+
+# exclude: files the paths select but the check leaves out
+
+
+def test_excluded_files_are_neither_searched_nor_counted(scan):
+    files = {
+        "app/settings.py": "DEBUG = False\n",
+        "app/tests/settings.py": "DEBUG = True\n",
+        "app/settings_test/settings.py": "DEBUG = True\n",
+    }
+    check = grep(r"DEBUG = True", ["**/settings.py"], expect="absent")
+    excluded = grep(
+        r"DEBUG = True",
+        ["**/settings.py"],
+        key="x",
+        expect="absent",
+        exclude=["**/tests/**", "**/*_test/**"],
+    )
+
+    outcomes = scan(files, check, excluded)
+
+    assert outcomes["g"].status == Status.FAIL
+    assert outcomes["x"].status == Status.PASS
+    assert outcomes["x"].summary == "no match in 1 searched file"
+    assert outcomes["x"].details["files"] == 1
+
+
+def test_a_scope_excluded_entirely_matches_no_file(scan):
+    outcome = scan({"tests/a.py": "x\n"}, grep("x", ["**/*.py"], exclude=["tests"]))["g"]
+
+    assert outcome.status == Status.ERROR
+    assert outcome.summary == "paths matched no file"
+
+
+def test_an_excluded_file_cannot_break_a_forbid(scan):
+    files = {"settings.py": SETTINGS_SAFE, "tests/settings.py": SETTINGS_UNSAFE}
+
+    outcome = scan(
+        files,
+        grep(DEBUG_READ, ["**/settings.py"], forbid=DEBUG_DEFAULT_TRUE, exclude=["tests/**"]),
+    )["g"]
+
+    assert outcome.status == Status.PASS
+
+
+# each_directory and where: each directory (or file) a second pattern picks, on its own
+
+ROOT_OK = {"live/prod/main.tf": 'provider "aws" {}\n', "live/prod/backend.tf": 'backend "s3" {}\n'}
+BACKEND = r'backend "\w+"'
+PROVIDER = r'provider "\w+"'
+
+
+def test_each_directory_adds_up_the_matches_of_its_files_only(scan):
+    files = {**ROOT_OK, "live/prod/nested/main.tf": 'provider "aws" {}\n'}
+
+    outcome = scan(files, grep(BACKEND, ["**/*.tf"], each_directory=True))["g"]
+
+    assert outcome.status == Status.FAIL
+    assert outcome.summary == "1 of 2 directories have no match"
+    assert spots(outcome) == [("live/prod/nested/", None, "0 matches")]
+    assert outcome.details["failing_directories"] == 1
+    assert outcome.details["directories"] == 2
+
+
+def test_where_picks_the_directories_held_to_the_test(scan):
+    files = {
+        **ROOT_OK,
+        "live/staging/main.tf": 'provider "aws" {}\n',
+        "modules/vpc/main.tf": 'variable "cidr" {}\n',
+        "main.tf": 'module "x" {}\n',
+    }
+
+    outcome = scan(files, grep(BACKEND, ["**/*.tf"], each_directory=True, where=PROVIDER))["g"]
+
+    assert outcome.status == Status.FAIL
+    assert outcome.summary == "1 of 2 directories have no match"
+    assert spots(outcome) == [("live/staging/", None, "0 matches")]
+    assert outcome.details["picked"] == 2
+
+
+def test_where_passes_when_every_picked_directory_matches_and_names_the_root_dot(scan):
+    files = {"main.tf": 'provider "aws" {}\nbackend "s3" {}\n', "modules/a/main.tf": "x\n"}
+
+    outcome = scan(files, grep(BACKEND, ["**/*.tf"], each_directory=True, where=PROVIDER))["g"]
+    failing = scan(
+        {"main.tf": 'provider "aws" {}\n'}, grep(BACKEND, ["**/*.tf"], each_directory=True)
+    )["g"]
+
+    assert outcome.status == Status.PASS
+    assert outcome.summary == "all 1 directory match"
+    assert spots(outcome) == [("main.tf", 2, 'backend "s3" {}')]
+    assert spots(failing) == [("./", None, "0 matches")]
+
+
+def test_where_that_picks_nothing_makes_the_check_skip(scan):
+    files = {"main.tf": 'variable "a" {}\n', "outputs.tf": 'output "b" {}\n'}
+
+    by_directory = scan(files, grep(BACKEND, ["**/*.tf"], each_directory=True, where=PROVIDER))
+    by_file = scan(files, grep(BACKEND, ["**/*.tf"], each_file=True, where=PROVIDER))
+
+    assert by_directory["g"].status == Status.SKIP
+    assert by_directory["g"].summary == "no directory has a file matching `where`"
+    assert by_file["g"].status == Status.SKIP
+    assert by_file["g"].summary == "no file matches `where`"
+
+
+def test_where_skips_when_exclude_left_nothing_to_pick_from(scan):
+    files = {"modules/vpc/main.tf": 'provider "aws" {}\n'}
+    check = grep(BACKEND, ["**/*.tf"], each_directory=True, where=PROVIDER, exclude=["modules"])
+
+    outcome = scan(files, check)["g"]
+    nowhere = scan({"a.py": "x\n"}, check)["g"]
+
+    assert outcome.status == Status.SKIP
+    assert nowhere.status == Status.ERROR
+    assert nowhere.summary == "paths matched no file"
+
+
+def test_where_picks_the_files_held_to_the_test_with_each_file(scan):
+    files = {
+        "deploy.yaml": "kind: Deployment\nresources:\n",
+        "svc.yaml": "kind: Service\n",
+        "bad.yaml": "kind: Deployment\n",
+    }
+
+    outcome = scan(files, grep("resources:", ["*.yaml"], each_file=True, where="kind: Deployment"))[
+        "g"
+    ]
+
+    assert outcome.status == Status.FAIL
+    assert outcome.summary == "1 of 2 files have no match"
+    assert spots(outcome) == [("bad.yaml", None, "0 matches")]
+
+
+def test_where_leaves_excluded_files_out(scan):
+    files = {**ROOT_OK, "examples/basic/main.tf": 'provider "aws" {}\n'}
+
+    outcome = scan(
+        files,
+        grep(BACKEND, ["**/*.tf"], each_directory=True, where=PROVIDER, exclude=["examples/**"]),
+    )["g"]
+
+    assert outcome.status == Status.PASS
+
+
+@pytest.mark.parametrize(
+    ("fields", "path", "message"),
+    [
+        ("where: y", "where", "needs each_file or each_directory"),
+        (
+            "each_file: true\neach_directory: true",
+            "each_directory",
+            "cannot be used with each_file",
+        ),
+        ("each_directory: yes please", "each_directory", "must be"),
+        ("each_file: true\nwhere: 'a(b'", "where", "unbalanced parenthesis"),
+        ("exclude: []", "exclude", "at least one path glob"),
+        ("exclude: ['../x']", "exclude[0]", "leaves the repository"),
+        ("exclude: {a: b}", "exclude", "must be"),
+    ],
+)
+def test_it_refuses_each_directory_where_and_exclude_it_cannot_apply(fields, path, message):
+    problems = problems_of(one_check(f"type: grep\npaths: [a]\npattern: x\n{fields}"))
+
+    assert [p.path for p in problems] == [f"categories[0].checks[0].{path}"]
+    assert message in problems[0].message
+    assert problems[0].line is not None

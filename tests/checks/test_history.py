@@ -32,6 +32,8 @@ SPECS = [
     grep("block", r"BEGIN\s+END", ["**/*.txt"], multiline=True),
     grep("none-match", r"NEVER-THERE", ["nowhere/*"]),
     grep("debug-off", r"DEBUG = False", ["**/*.py"], forbid=r"DEBUG = True"),
+    grep("todo-not-tests", r"TODO", ["**/*.py"], exclude=["tests/**", "**/test_*.py"]),
+    grep("each-dir", r"def \w+", ["**/*.py"], each_directory=True, where=r"^import \w+"),
     CheckSpec(
         "region",
         "region",

@@ -207,6 +207,14 @@ HEADLESS_API = Fixture(
         "shop/account/models.py": "class User: pass\n",
         "shop/account/migrations/0001_initial.py": "",
         "shop/account/tests/test_account.py": "",
+        # Test settings are meant to be unsafe: excluded from the settings checks.
+        "shop/tests/settings.py": """
+            from ..settings import *
+            SECRET_KEY = "NOTREALLY"
+            DEBUG = True
+            ALLOWED_HOSTS = ["*"]
+        """,
+        "shop/tests/urls.py": "urlpatterns = [path('hook/', csrf_exempt(view))]\n",
         ".github/workflows/tests.yaml": "on: push\n",
         "README.md": "A headless shop.\n",
         "CONTRIBUTING.md": "We use pytest.\n",
@@ -293,7 +301,84 @@ SAFE_IDIOMS = Fixture(
     },
 )
 
-FIXTURES = [ENV_HELPERS, SETTINGS_PACKAGE, HEADLESS_API, SAFE_IDIOMS]
+# django-split-settings as wemake-django-template lays it out: components/ merged by
+# settings/__init__.py, environments/ chosen by DJANGO_ENV, which defaults to development
+# (so DEBUG is never read from the environment: forgetting DJANGO_ENV turns debug on);
+# test and CI settings with literal keys beside them, and a reusable example project.
+SPLIT_SETTINGS = Fixture(
+    name="split-settings",
+    modelled_on="wemake-services/wemake-django-template (django-split-settings)",
+    files={
+        "manage.py": "from django.core.management import execute_from_command_line\n",
+        "server/settings/__init__.py": """
+            from os import environ
+            from split_settings.tools import include, optional
+            _ENV = environ.get("DJANGO_ENV") or "development"
+            include("components/*.py", "environments/{0}.py".format(_ENV))
+        """,
+        "server/settings/components/common.py": """
+            from server.settings.components import config
+            SECRET_KEY = config("DJANGO_SECRET_KEY")
+            MIDDLEWARE = (
+                "django.middleware.security.SecurityMiddleware",
+                "django.middleware.csrf.CsrfViewMiddleware",
+            )
+            DATABASES = {"default": {"NAME": config("POSTGRES_DB")}}
+        """,
+        "server/settings/components/logging.py": "LOGGING = {'version': 1}\n",
+        "server/settings/components/testing.py": 'SECRET_KEY = "test-only"\nDEBUG = True\n',
+        "server/settings/environments/development.py": """
+            DEBUG = True
+            ALLOWED_HOSTS = ["*"]
+        """,
+        "server/settings/environments/production.py": """
+            from server.settings.components import config
+            DEBUG = False
+            ALLOWED_HOSTS = [config("DOMAIN_NAME")]
+        """,
+        "server/settings/environments/test.py": 'SECRET_KEY = "x"\nALLOWED_HOSTS = ["*"]\n',
+        "server/settings/ci.py": 'SECRET_KEY = "ci"\n',
+        "server/urls.py": "urlpatterns = [path('health/', include(health_urls))]\n",
+        "server/apps/main/models.py": "",
+        "server/apps/main/migrations/0001_initial.py": "",
+        "server/apps/main/views.py": "",
+        "tests/test_apps/test_main/test_views.py": "",
+        "example/settings.py": 'SECRET_KEY = "example"\nDEBUG = True\n',
+        "poetry.lock": '[[package]]\nname = "django"\nversion = "5.2.9"\n',
+        "pyproject.toml": """
+            [project]
+            requires-python = ">=3.12"
+            dependencies = ["django~=5.2.9", "django-split-settings"]
+            [tool.ruff]
+            target-version = "py312"
+        """,
+        ".gitlab-ci.yml": "test:\n  script: pytest\n",
+        "README.md": "Run `pytest` to test.\n",
+    },
+    expected={
+        **RUNTIME_AND_PEOPLE,
+        "debug-from-environment": "fail",  # chosen by the module, development by default
+        "debug-never-hardcoded-true": "pass",  # development.py and testing.py are left out
+        "secret-key-from-environment": "pass",  # test.py, testing.py, ci.py left out
+        "csrf-middleware": "pass",
+        "no-csrf-exempt": "pass",
+        "security-middleware": "pass",
+        "allowed-hosts-restricted": "pass",  # only development.py and test.py say "*"
+        "requirements-pinned": "pass",  # poetry.lock
+        "django-lts": "pass",
+        "python-version-consistent": "pass",
+        "migrations-committed": "pass",
+        "database-from-environment": "pass",
+        "logging-configured": "pass",
+        "no-print-in-app-code": "pass",
+        "health-endpoint": "pass",
+        "tests-exist": "pass",
+        "ci-configured": "pass",
+        "readme-explains-tests": "pass",
+    },
+)
+
+FIXTURES = [ENV_HELPERS, SETTINGS_PACKAGE, HEADLESS_API, SAFE_IDIOMS, SPLIT_SETTINGS]
 
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=lambda fixture: fixture.name)

@@ -16,8 +16,9 @@ import pytest
 import yaml
 
 from checks.checklist import load_checklist
+from checks.starters import STARTERS, detect
 from tests.readiness.repo_builders import run_command
-from tests.starters.repos import CHECKLISTS, Fixture, build
+from tests.starters.repos import CHECKLISTS, Fixture, build, git
 
 HERE = Path(__file__).resolve().parent
 SERVICE_STARTERS = {
@@ -184,3 +185,81 @@ def test_it_fits_firebase_functions_in_a_subfolder(tmp_path):
     assert summary["statuses"]["max-instances"] == "pass"
     assert summary["statuses"]["lockfile-committed"] == "pass"
     assert summary["coverage"] >= 0.8
+
+
+# A git URL: one commit read from a shallow, blob-less clone, without a checkout.
+
+
+@pytest.mark.django_db
+def test_it_fits_a_git_url_from_its_head_commit_as_it_fits_the_folder(tmp_path):
+    repo = build(DJANGO_MONOREPO, tmp_path / "mono")
+    (repo / "sos" / "uncommitted.py").write_text("print('not in the commit')\n")
+    _code, from_folder, _text = init(repo)
+    output = tmp_path / "remote.readiness.yml"
+
+    code, out, err = run_command(
+        "init_checklist", "--repo", f"file://{repo}", "--output", str(output), "--json"
+    )
+
+    assert code == 0, err
+    summary = json.loads(out.splitlines()[0])
+    assert summary["starter"]["starter"] == "django-service"
+    assert summary["starter"]["root"] == "sos"
+    assert paths_of(output.read_text(), "debug-from-environment")[0] == "sos/**/settings.py"
+    # File checks read the commit as the folder's run read the working tree; runtime and
+    # command checks are not run without a working tree.
+    for key, status in summary["statuses"].items():
+        if from_folder["statuses"][key] != "skip":
+            assert status == from_folder["statuses"][key], key
+    assert summary["statuses"]["admin-login-answers"] == "skip"
+    cached = list((tmp_path / "git-cache" / "detect").glob("*/repo.git"))
+    assert len(cached) == 1
+    assert not any(cached[0].glob("**/settings.py"))  # no work tree was written
+
+
+@pytest.mark.django_db
+def test_it_reads_the_ref_of_a_git_url(tmp_path):
+    repo = build(DJANGO_MONOREPO, tmp_path / "mono")
+    git(repo, "tag", "v1")
+    git(repo, "rm", "-q", "-r", "sos")
+    (repo / "go.mod").write_text("module example.com/svc\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "now a Go service")
+
+    head = run_command("init_checklist", "--repo", f"file://{repo}", "--json")
+    tagged = run_command("init_checklist", "--repo", f"file://{repo}", "--ref", "v1", "--json")
+
+    assert json.loads(head[2].splitlines()[-1])["starter"]["starter"] == "go-service"
+    assert json.loads(tagged[2].splitlines()[-1])["starter"]["starter"] == "django-service"
+
+
+@pytest.mark.django_db
+def test_it_says_why_a_git_url_cannot_be_read(tmp_path):
+    code, _out, err = run_command(
+        "init_checklist", "--repo", f"file://{tmp_path / 'nowhere'}", "--json"
+    )
+    folder_ref = run_command("init_checklist", "--repo", str(tmp_path), "--ref", "main")
+
+    assert code == 2
+    assert "nowhere" in err
+    assert folder_ref[0] == 2
+    assert "--ref: only with a git URL" in folder_ref[2]
+
+
+# Bounded work: marker files read for their content are capped per starter.
+
+
+def test_detection_reads_at_most_the_cap_of_marker_files_shallowest_first(tmp_path):
+    deployment = "apiVersion: apps/v1\nkind: Deployment\n"
+    files = {f"config/c{n}.yaml": "a: 1\n" for n in range(4)}
+    files["deploy/app.yaml"] = deployment
+    files["deploy/deep/er/app.yaml"] = deployment
+    repo = build(Fixture("yamls", "many YAML files", files, {}), tmp_path / "yamls")
+
+    (capped,) = [d for d in detect(repo, STARTERS, limit=5) if d.starter.name == "kubernetes"]
+    (whole,) = [d for d in detect(repo, STARTERS) if d.starter.name == "kubernetes"]
+
+    assert capped.roots == ("deploy",)  # the deepest manifest was not read
+    assert capped.unread == 1
+    assert whole.roots == ("deploy", "deploy/deep/er")
+    assert whole.unread == 0

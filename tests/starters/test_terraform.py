@@ -125,8 +125,9 @@ TERRAGRUNT_LIVE = Fixture(
     },
 )
 
-# Shaped like terraform-aws-modules' EKS module: the module at the root with submodules
-# and examples (no backend: a module has no state, so remote-state fails, a known limit),
+# Shaped like terraform-aws-modules' EKS module: the module at the root with submodules,
+# examples and tests that configure providers but no backend (a module has no state, and
+# examples and tests are not roots to deploy, so remote-state has nothing to judge),
 # pre-commit-terraform hooks run in CI, a Packer template whose plugin source is no module,
 # credentials passed as variables.
 EKS_MODULE = Fixture(
@@ -142,8 +143,16 @@ EKS_MODULE = Fixture(
         """,
         "modules/karpenter/versions.tf": VERSIONS_TF,
         "examples/eks-auto-mode/main.tf": """
+            provider "aws" {
+              region = local.region
+            }
             module "eks" {
               source = "../.."
+            }
+        """,
+        "tests/eks-managed-node-group/main.tf": """
+            provider "aws" {
+              region = local.region
             }
         """,
         "examples/eks-hybrid-nodes/ami/plugins.pkr.hcl": """
@@ -170,12 +179,14 @@ EKS_MODULE = Fixture(
                   - id: terraform_fmt
         """,
     },
-    {**ALL_PASS, "remote-state": "fail"},
+    {**ALL_PASS, "remote-state": "skip"},
 )
 
 # Shaped like Online Boutique's terraform/: a GKE root configuration with registry modules
 # pinned by `~>`, a committed terraform.tfvars without secrets, CI's own configuration
-# with a gcs backend, `terraform validate` in a workflow.
+# with a gcs backend, `terraform validate` in a workflow. The quickstart root in
+# terraform/ keeps its state locally: a second root without a backend, which the
+# repository-wide check passed because CI's root has one.
 BOUTIQUE = Fixture(
     "online-boutique-terraform",
     "Online Boutique (terraform/ quickstart, .github/terraform/ for CI)",
@@ -188,6 +199,10 @@ BOUTIQUE = Fixture(
                   version = "7.43.0"
                 }
               }
+            }
+            provider "google" {
+              project = var.gcp_project_id
+              region  = var.region
             }
         """,
         "terraform/main.tf": """
@@ -212,7 +227,7 @@ BOUTIQUE = Fixture(
                   - run: terraform init -backend=false && terraform validate
         """,
     },
-    ALL_PASS,
+    {**ALL_PASS, "remote-state": "fail"},
 )
 
 # A root configuration with the classic mistakes: a provider key and a database password
@@ -284,7 +299,91 @@ CARELESS = Fixture(
     },
 )
 
-FIXTURES = [LEARN_EKS, TERRAGRUNT_LIVE, EKS_MODULE, BOUTIQUE, CARELESS]
+# Environments as root configurations beside their modules: production has an s3 backend,
+# staging was copied from it and lost its backend.tf; the modules they call have none.
+ENVIRONMENTS = Fixture(
+    "environments-one-without-backend",
+    "an environments/ + modules/ layout where one root lost its backend",
+    {
+        "environments/production/backend.tf": """
+            terraform {
+              backend "s3" {
+                bucket = "acme-state"
+                key    = "production/terraform.tfstate"
+              }
+            }
+        """,
+        "environments/production/main.tf": """
+            provider "aws" {
+              region = "eu-west-1"
+            }
+            module "network" {
+              source = "../../modules/network"
+            }
+        """,
+        "environments/production/versions.tf": VERSIONS_TF,
+        "environments/staging/main.tf": """
+            provider "aws" {
+              region = "eu-west-1"
+            }
+            module "network" {
+              source = "../../modules/network"
+            }
+        """,
+        "environments/staging/versions.tf": VERSIONS_TF,
+        "modules/network/main.tf": 'resource "aws_vpc" "this" {\n  cidr_block = var.cidr\n}\n',
+        "modules/network/versions.tf": VERSIONS_TF,
+        ".github/workflows/plan.yml": "jobs:\n  plan:\n    steps:\n      - run: terraform plan\n",
+    },
+    {**ALL_PASS, "remote-state": "fail"},
+)
+
+# The same layout once staging has its backend (and HCP Terraform's `cloud` block for a
+# third root): every root is judged, and passes.
+ENVIRONMENTS_OK = Fixture(
+    "environments-all-with-backends",
+    "an environments/ + modules/ layout with a backend in every root",
+    {
+        **ENVIRONMENTS.files,
+        "environments/staging/backend.tf": 'terraform {\n  backend "s3" {}\n}\n',
+        "environments/sandbox/main.tf": """
+            terraform {
+              cloud {
+                organization = "acme"
+              }
+            }
+            provider "aws" {}
+        """,
+        "environments/sandbox/versions.tf": VERSIONS_TF,
+    },
+    ALL_PASS,
+)
+
+# A repository of modules only (modules/<name>/ with variables, outputs and versions, no
+# provider, no backend): nothing there is applied, so remote-state does not apply.
+MODULES_ONLY = Fixture(
+    "modules-only",
+    "a company's shared modules repository (modules/ only)",
+    {
+        "modules/vpc/main.tf": 'resource "aws_vpc" "this" {\n  cidr_block = var.cidr\n}\n',
+        "modules/vpc/variables.tf": 'variable "cidr" {\n  type = string\n}\n',
+        "modules/vpc/outputs.tf": 'output "id" {\n  value = aws_vpc.this.id\n}\n',
+        "modules/vpc/versions.tf": VERSIONS_TF,
+        ".pre-commit-config.yaml": "repos:\n  - repo: https://github.com/antonbabenko/pre-commit-terraform\n",
+    },
+    {**ALL_PASS, "remote-state": "skip"},
+)
+
+FIXTURES = [
+    LEARN_EKS,
+    TERRAGRUNT_LIVE,
+    EKS_MODULE,
+    BOUTIQUE,
+    CARELESS,
+    ENVIRONMENTS,
+    ENVIRONMENTS_OK,
+    MODULES_ONLY,
+]
 
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=lambda fixture: fixture.name)
@@ -303,3 +402,20 @@ def test_it_lists_each_credential_and_unpinned_source(tmp_path):
     ]
     sources = outcomes["modules-pinned"].evidence
     assert [(item.path, item.line) for item in sources] == [("main.tf", 14), ("main.tf", 17)]
+
+
+def test_it_lists_each_root_configuration_without_a_backend(tmp_path):
+    outcomes = run_starter(STARTER, build(ENVIRONMENTS, tmp_path / "environments"))
+    boutique = run_starter(STARTER, build(BOUTIQUE, tmp_path / "boutique"))
+
+    assert [item.path for item in outcomes["remote-state"].evidence] == ["environments/staging/"]
+    assert outcomes["remote-state"].summary == "1 of 2 directories have no match"
+    assert [item.path for item in boutique["remote-state"].evidence] == ["terraform/"]
+
+
+def test_a_local_backend_fails_with_its_line(tmp_path):
+    outcomes = run_starter(STARTER, build(CARELESS, tmp_path / "careless"))
+
+    assert [(item.path, item.line) for item in outcomes["remote-state"].evidence] == [
+        ("main.tf", 2)
+    ]

@@ -11,9 +11,9 @@ from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
 from readiness.management.base import BadInput, ReadinessCommand
-from readiness.models import base_url_clean
+from readiness.models import base_url_clean, is_git_url
 from readiness.reports.fitting import fit_text
-from readiness.services.starters import FitError, fit_summary, starter_fit
+from readiness.services.starters import FitError, fit_summary, starter_fit, starter_fit_source
 
 
 class Command(ReadinessCommand):
@@ -25,7 +25,20 @@ class Command(ReadinessCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--repo", type=Path, required=True, help=_("Repository (a folder)."))
+        parser.add_argument(
+            "--repo",
+            required=True,
+            help=_(
+                "Repository: a folder, or a git URL (one commit read without a checkout; "
+                "runtime and command checks are not run in its dry run)."
+            ),
+        )
+        parser.add_argument(
+            "--ref",
+            default="",
+            metavar="REF",
+            help=_("With a git URL: the branch, tag or commit to read (default: its HEAD)."),
+        )
         parser.add_argument(
             "--starter",
             metavar="NAME",
@@ -59,9 +72,13 @@ class Command(ReadinessCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        repo: Path = options["repo"]
-        if not repo.is_dir():
+        source: str = options["repo"]
+        remote = is_git_url(source)
+        repo = Path(source)
+        if not remote and not repo.is_dir():
             raise BadInput(_("--repo %(repo)s: no such folder") % {"repo": repo})
+        if options["ref"] and not remote:
+            raise BadInput(_("--ref: only with a git URL as --repo"))
         output: Path | None = options["output"]
         if output is not None:
             if output.is_dir():
@@ -80,14 +97,23 @@ class Command(ReadinessCommand):
             base_url = base_url_clean(options["base_url"])
         except ValidationError as error:
             raise BadInput(f"--base-url: {' '.join(error.messages)}") from None
-        self.stderr.write(_("Fitting a starter to %(repo)s…") % {"repo": repo}, style_func=None)
+        self.stderr.write(_("Fitting a starter to %(repo)s…") % {"repo": source}, style_func=None)
         try:
-            fitted = starter_fit(
-                repo=repo,
-                starter=options["starter"],
-                extras=not options["no_extras"],
-                base_url=base_url,
-            )
+            if remote:
+                fitted = starter_fit_source(
+                    source=source,
+                    ref=options["ref"],
+                    starter=options["starter"],
+                    extras=not options["no_extras"],
+                    base_url=base_url,
+                )
+            else:
+                fitted = starter_fit(
+                    repo=repo,
+                    starter=options["starter"],
+                    extras=not options["no_extras"],
+                    base_url=base_url,
+                )
         except FitError as error:
             raise BadInput(str(error)) from None
         summary = fit_summary(fitted)

@@ -3,7 +3,7 @@
 from django.urls import reverse
 
 from readiness.models import ChecklistVersion, Project, Role
-from tests.starters.repos import write_files
+from tests.starters.repos import git, write_files
 
 HTMX = {"HX-Request": "true"}
 MONOREPO = {
@@ -51,16 +51,57 @@ def test_detect_says_why_it_cannot_read_the_source(world, login, tmp_path):
     ).content.decode()
     remote = client.post(
         url("project-detect", "payments"),
-        {"source": "https://example.com/repo.git"},
+        {"source": f"file://{tmp_path / 'no-repo.git'}"},
         headers=HTMX,
+    ).content.decode()
+    blank = client.post(
+        url("project-detect", "payments"), {"source": " "}, headers=HTMX
     ).content.decode()
     empty = client.post(
         url("project-detect", "payments"), {"source": str(tmp_path)}, headers=HTMX
     ).content.decode()
 
     assert f"{tmp_path / 'nope'} is not a folder" in missing
-    assert "Detection reads a local folder" in remote
+    assert f"file://{tmp_path / 'no-repo.git'}: git fetch" in remote
+    assert "Give the source to detect from" in blank
     assert "no starter fits" in empty
+
+
+def test_detect_reads_a_git_url_without_a_checkout(world, login, tmp_path):
+    repo = tmp_path / "repo"
+    write_files(repo, MONOREPO)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "m")
+
+    response = login(Role.ADMIN).post(
+        url("project-detect", "payments"), {"source": f"file://{repo}"}, headers=HTMX
+    )
+
+    html = response.content.decode()
+    assert "<strong>Django service</strong> in <code>sos/</code>" in html
+    assert 'data-testid="detection-score"' in html
+    assert not Project.objects.filter(source=f"file://{repo}").exists()
+
+
+def test_the_detected_starter_of_a_git_url_saves_the_fitted_checklist(world, login, tmp_path):
+    repo = tmp_path / "repo"
+    write_files(repo, MONOREPO)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "m")
+
+    response = login(Role.ADMIN).post(
+        url("project-new", "payments"),
+        {"name": "Orders", "slug": "orders", "source": f"file://{repo}", "starter": "detect"},
+    )
+
+    assert response.status_code == 302
+    version = Project.objects.get(slug="orders").current_checklist()
+    assert version.source_text.startswith("# Fitted by init_checklist")
+    assert version.checks.get(key="debug-from-environment").options["paths"][0] == (
+        "sos/**/settings.py"
+    )
 
 
 def test_detect_is_in_french_for_a_french_reader(world, login, tmp_path):
