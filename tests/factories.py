@@ -217,3 +217,11 @@ class ApiTokenFactory(factory.django.DjangoModelFactory):
     scope = models.TokenScope.READ
     prefix = "rdy_abcdef"
     token_hash = factory.Sequence(lambda n: f"{n:064x}")
+
+
+class ServiceCounterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ServiceCounter
+
+    name = factory.Sequence(lambda n: f"counter.{n}")
+    value = 1

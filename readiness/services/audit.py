@@ -28,6 +28,7 @@ ACTIONS: dict[str, str] = {
     "campaign.join": _("Campaign joined the base checklist"),
     "api_token.create": _("API token created"),
     "api_token.revoke": _("API token revoked"),
+    "project.badge_key": _("Badge key regenerated"),
 }
 
 _LABEL_MAX = 300
