@@ -248,6 +248,18 @@ def test_it_exports_the_services_own_numbers(teams, allow_loopback):
     assert "readiness_queue_depth" in found
 
 
+def test_a_broker_down_is_said_and_the_rest_still_served(teams, allow_loopback):
+    from tests.integration.support import free_port, redis_broker, using
+
+    assessed(teams[0], "checkout", score=9.0)
+    with using(redis_broker(f"redis://127.0.0.1:{free_port()}/0")):
+        found = families(scrape())
+
+    assert samples(found, "readiness_queue_up") == {(): 0}
+    assert "readiness_queue_depth" not in found
+    assert len(samples(found, "readiness_score")) == 1
+
+
 def bulk_projects(count: int) -> None:
     """`count` projects in two teams, each with a checklist, an assessment, results."""
     teams = Team.objects.bulk_create([Team(name=f"Bulk {n}", slug=f"bulk-{n}") for n in range(2)])
