@@ -36,8 +36,9 @@ def badge_project(*, slug: str, key: str) -> Project | None:
 
 def project_badge(*, project: Project, show: str | None = None, language: str = "en") -> Badge:
     """The badge of `project`: "readiness | 9.4/10", or its achieved level when its
-    checklist has levels (`show` chooses: "score" or "level"), coloured by the verdict
-    (1 query). `language` is the language of its words and decimal separator."""
+    checklist has levels (`show` chooses: "score", or "level", which is the score when the
+    checklist has none), coloured by the verdict (1 query). `language` is the language of
+    its words and decimal separator."""
     latest = latest_measured([project.pk], count=1)[project.pk].latest
     with override(language):
         return Badge(label=LABEL, message=_message(latest, show), color=_color(latest))
@@ -46,10 +47,9 @@ def project_badge(*, project: Project, show: str | None = None, language: str = 
 def _message(latest: Assessment | None, show: str | None) -> str:
     if latest is None:
         return _("not assessed")
-    levels = latest.checklist.levels
-    if show == SHOW_LEVEL or (show is None and levels):
-        if not levels:
-            return _("no levels")
+    # The level when asked for or by default, where the checklist has levels; the score
+    # otherwise.
+    if latest.checklist.levels and show in (None, SHOW_LEVEL):
         return latest.level or _("no level")
     return format_score(latest.score)
 

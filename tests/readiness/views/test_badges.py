@@ -94,6 +94,12 @@ def test_it_shows_the_level_when_the_checklist_has_levels(world, anonymous):
     assert badge_texts(get_svg(anonymous, world.project))[1] == "no level"
 
 
+def test_asking_for_a_level_without_levels_gives_the_score(world, anonymous):
+    assess(world, score=8.5)
+
+    assert badge_texts(get_svg(anonymous, world.project, show="level"))[1] == "8.5/10"
+
+
 def test_it_speaks_french_when_asked(world, anonymous):
     assess(world, score=9.43)
 
