@@ -503,5 +503,22 @@ class ApiTokenAdmin(admin.ModelAdmin):
         self.message_user(request, _("%(count)d token(s) revoked.") % {"count": len(queryset)})
 
 
+@admin.register(models.ServiceCounter)
+class ServiceCounterAdmin(admin.ModelAdmin):
+    """Read-only: the service's counts for /metrics, written by the processes themselves."""
+
+    list_display = ["name", "value", "updated_at"]
+    search_fields = ["name"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 # Notifications keep their admin in their own module.
 from readiness import admin_notify  # noqa: E402, F401

@@ -4,6 +4,7 @@ per-check results and denormalised per-category scores, attestations and action 
 from __future__ import annotations
 
 import re
+import secrets
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -170,6 +171,11 @@ def validate_base_url(value: str) -> None:
     base_url_clean(value)
 
 
+def badge_key_new() -> str:
+    """A fresh random key for a project's badge URLs (24 URL-safe characters)."""
+    return secrets.token_urlsafe(18)
+
+
 class Project(models.Model):
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="projects")
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
@@ -206,6 +212,14 @@ class Project(models.Model):
         blank=True,
         default="",
         help_text=_("One of the levels of the project's checklist, e.g. silver; empty: none."),
+    )
+    # The secret of the project's badge URLs (/badge/<slug>.svg?key=…): it shows the badge
+    # and nothing else, so a private project's badge can sit in a public README.
+    badge_key = models.CharField(
+        _("badge key"),
+        max_length=64,
+        default=badge_key_new,
+        help_text=_("The key of the badge URLs; a new one makes the old URLs answer 404."),
     )
     created_at = models.DateTimeField(_("created at"), default=now)
 
@@ -724,6 +738,7 @@ class AuditEntry(models.Model):
 # API tokens, notifications and shared standards live in their own modules; re-exported
 # so that `readiness.models` names every model.
 from readiness.models_api import ApiToken, TokenScope  # noqa: E402, F401
+from readiness.models_metrics import ServiceCounter  # noqa: E402, F401
 from readiness.models_notify import (  # noqa: E402, F401
     NotificationChannel,
     NotificationDelivery,

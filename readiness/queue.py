@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from kombu.exceptions import KombuError
+from kombu.exceptions import ChannelError, KombuError
 
 from readiness.celery import app as celery_app
 
@@ -74,6 +74,24 @@ def queue_send(*, calls: Sequence[TaskCall]) -> None:
                     retry=True,
                     retry_policy=_RETRY_POLICY,
                 )
+    except (KombuError, OSError) as exc:
+        raise _unavailable(exc) from exc
+
+
+def queue_depth() -> int:
+    """How many messages wait in the task queue (taken ones, being worked on, not counted).
+    0 when tasks run eagerly; QueueUnavailable when the broker cannot be reached."""
+    if celery_app.conf.task_always_eager:
+        return 0
+    queue = celery_app.conf.task_default_queue
+    try:
+        with celery_app.connection_for_read() as connection:
+            connection.ensure_connection(**_CONNECT)
+            try:
+                return connection.default_channel.queue_declare(queue=queue, passive=True)[1]
+            except ChannelError:
+                # Redis has no key for an empty queue: "NOT_FOUND" means none waiting.
+                return 0
     except (KombuError, OSError) as exc:
         raise _unavailable(exc) from exc
 

@@ -329,6 +329,12 @@ READINESS_WAIVER_APPROVER_ROLE = envchoice(
     "READINESS_WAIVER_APPROVER_ROLE", "admin", ("admin", "editor")
 )
 
+# Prometheus metrics (/metrics): the networks that may scrape every project without a token
+# (a `metrics` token sees its team's projects from anywhere), e.g. "127.0.0.1,10.0.0.0/8";
+# and how far ahead an attestation's end counts as expiring.
+READINESS_METRICS_ALLOW = envnetworks("READINESS_METRICS_ALLOW") or ()
+READINESS_METRICS_EXPIRING_DAYS = envint("READINESS_METRICS_EXPIRING_DAYS", 14, minimum=1)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

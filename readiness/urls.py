@@ -13,6 +13,8 @@ from readiness.views import (
     attestations,
     audit,
     backfills,
+    badge_keys,
+    badges,
     base_urls,
     bases,
     campaigns,
@@ -20,6 +22,7 @@ from readiness.views import (
     health,
     history,
     imports,
+    metrics,
     notifications,
     overview,
     projects,
@@ -37,6 +40,10 @@ app_patterns = [
     path("projects/<slug:slug>/run/", runs.project_run, name="project-run"),
     path("projects/<slug:slug>/schedule/", schedules.project_schedule, name="project-schedule"),
     path("projects/<slug:slug>/base-url/", base_urls.project_base_url, name="project-base-url"),
+    path("projects/<slug:slug>/badge-key/", badge_keys.project_badge_key, name="project-badge-key"),
+    # Without login: the badge key in the query is the credential (readiness/views/badges.py).
+    path("badge/<slug:slug>.svg", badges.badge_svg_view, name="badge-svg"),
+    path("badge/<slug:slug>.json", badges.badge_json_view, name="badge-json"),
     path(
         "projects/<slug:slug>/attestations/",
         attestations.attestation_create,
@@ -122,6 +129,8 @@ app_patterns = [
 urlpatterns = [
     path("", include((app_patterns, "readiness"))),
     path("health/", health.health, name="health"),
+    # Prometheus' conventional path, without a trailing slash.
+    path("metrics", metrics.metrics, name="metrics"),
     path("api/v1/", api.urls),
     # Browsers and tools ask for /favicon.ico whatever the page links to.
     path("favicon.ico", RedirectView.as_view(url=static("readiness/favicon.ico"), permanent=False)),

@@ -247,3 +247,11 @@ class NotificationDeliveryFactory(factory.django.DjangoModelFactory):
     rule = "verdict"
     subject = factory.Sequence(lambda n: f"assessment:{n}")
     payload = factory.LazyFunction(lambda: {"event": "verdict", "summary": "changed"})
+
+
+class ServiceCounterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ServiceCounter
+
+    name = factory.Sequence(lambda n: f"counter.{n}")
+    value = 1

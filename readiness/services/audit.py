@@ -31,6 +31,7 @@ ACTIONS: dict[str, str] = {
     "notification.add": _("Notification channel added"),
     "notification.change": _("Notification channel changed"),
     "notification.remove": _("Notification channel removed"),
+    "project.badge_key": _("Badge key regenerated"),
 }
 
 _LABEL_MAX = 300

@@ -26,6 +26,11 @@ from readiness.services.assessments import (
     assessment_finalize,
     assessment_tasks,
 )
+from readiness.services.counters import (
+    SWEEPER_RESENT_LEASE_EXPIRED,
+    SWEEPER_RESENT_NOT_STARTED,
+    service_counter_add,
+)
 from readiness.services.outcomes import outcome_fields
 
 
@@ -105,6 +110,9 @@ def assessment_sweep(*, now: dt.datetime | None = None) -> SweepReport:
     queue_send(
         calls=[c for aid, rows in by_assessment.items() for c in assessment_tasks(aid, rows)]
     )
+    # Counted once sent (for the metrics); a broker down raised above and counts nothing.
+    service_counter_add(name=SWEEPER_RESENT_LEASE_EXPIRED, amount=retried)
+    service_counter_add(name=SWEEPER_RESENT_NOT_STARTED, amount=len(due))
     return SweepReport(resent=len(due), retried=retried, lost=lost, finalised=finalised)
 
 

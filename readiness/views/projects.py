@@ -27,6 +27,7 @@ from readiness.selectors.projects import (
     running_assessment,
 )
 from readiness.views.backfills import backfill_context
+from readiness.views.badge_keys import badge_context
 from readiness.views.common import HtmxHttpRequest, render_partial, role_flags
 from readiness.views.forms import ActionItemForm, AttestationForm, BaseUrlForm, ScheduleForm
 from readiness.views.notifications import notifications_context
@@ -101,6 +102,7 @@ def project_context(request: HtmxHttpRequest, project: Project) -> dict[str, Any
         **chart_context(project, request, summary.latest or summary.claim),
         **backfill_context(project),
         **notifications_context(project),
+        **badge_context(request, project),
         **waivers_context(request, project),
         **levels_context(project, latest, results, checklist),
     }

@@ -144,7 +144,25 @@
     });
   }
 
+  // A "Copy" button copies the text of the field it names; the field stays selectable
+  // by hand where the clipboard is not offered (plain http, an older browser).
+  function copyField(event) {
+    var button = event.target.closest("button[data-copy]");
+    if (!button) return;
+    var field = document.getElementById(button.getAttribute("data-copy"));
+    if (!field) return;
+    field.focus();
+    field.select();
+    if (!navigator.clipboard) return;
+    navigator.clipboard.writeText(field.value).then(function () {
+      var label = button.textContent;
+      button.textContent = button.getAttribute("data-copied") || label;
+      setTimeout(function () { button.textContent = label; }, 2000);
+    });
+  }
+
   rememberTimeZone();
+  document.addEventListener("click", copyField);
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form[data-slug-from]").forEach(deriveSlug);
     document.documentElement.classList.add("js");

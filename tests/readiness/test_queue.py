@@ -4,7 +4,7 @@ broker cannot be reached."""
 import pytest
 
 from readiness.celery import app as celery_app
-from readiness.queue import QueueUnavailable, TaskCall, queue_check, queue_send
+from readiness.queue import QueueUnavailable, TaskCall, queue_check, queue_depth, queue_send
 from readiness.services.assessments import RUN_CHECK_TASK, RUN_FILE_CHECKS_TASK
 from readiness.services.backfill import BACKFILL_POINT_TASK
 from readiness.services.schedules import SCHEDULED_TASK
@@ -46,3 +46,20 @@ def test_it_says_the_queue_is_unavailable_when_the_broker_is_down():
             queue_check()
         with pytest.raises(QueueUnavailable, match="the task queue is unavailable"):
             queue_send(calls=[TaskCall(RUN_CHECK_TASK, (1,))])
+
+
+def test_it_counts_the_messages_waiting_in_the_queue(tmp_path):
+    with using(private_broker(tmp_path / "broker")) as broker:
+        assert queue_depth() == 0
+        queue_send(calls=[TaskCall(RUN_CHECK_TASK, (1,)), TaskCall(RUN_CHECK_TASK, (2,))])
+        assert queue_depth() == 2
+        sent_tasks(broker)
+        assert queue_depth() == 0
+
+
+def test_its_depth_says_the_queue_is_unavailable_when_the_broker_is_down():
+    with (
+        using(redis_broker(f"redis://127.0.0.1:{free_port()}/0")),
+        pytest.raises(QueueUnavailable),
+    ):
+        queue_depth()

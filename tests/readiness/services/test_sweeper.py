@@ -264,3 +264,23 @@ def test_it_moves_the_deadline_when_the_broker_is_down_and_sends_later(project, 
         later = row(assessment, "health").lease_expires_at + dt.timedelta(seconds=1)
         assert assessment_sweep(now=later).resent == 3
         assert len(sent_tasks(back)) == 2
+
+
+def test_it_counts_what_it_sends_again_for_the_metrics(project, broker, settings):
+    from readiness.models import ServiceCounter
+    from readiness.services.counters import (
+        SWEEPER_RESENT_LEASE_EXPIRED,
+        SWEEPER_RESENT_NOT_STARTED,
+    )
+
+    assessment = assessment_create(project=project, trigger=Trigger.MANUAL)
+    now = row(assessment, "health").lease_expires_at + dt.timedelta(seconds=1)
+    die_while_running(row(assessment, "health"), now=now)
+
+    assessment_sweep(now=now)
+
+    counts = dict(ServiceCounter.objects.values_list("name", "value"))
+    # The dead worker's check, and the two file checks whose message never started.
+    assert counts == {SWEEPER_RESENT_LEASE_EXPIRED: 1, SWEEPER_RESENT_NOT_STARTED: 2}
+    assessment_sweep(now=now)
+    assert dict(ServiceCounter.objects.values_list("name", "value")) == counts
