@@ -16,7 +16,7 @@ from readiness.api.problems import ProblemOut
 from readiness.api.writes import acting_person, invalid, invalid_fields, invalid_form
 from readiness.models import Role
 from readiness.services.attestations import attestation_create as attestation_save
-from readiness.services.attestations import manual_check
+from readiness.services.attestations import attestation_errors, manual_check
 from readiness.views.forms import AttestationForm
 
 router = Router(tags=["attestations"])
@@ -67,6 +67,16 @@ def attestation_create(request: HttpRequest, slug: str, payload: AttestationIn) 
         )
     form = AttestationForm(payload.dict())
     if not form.is_valid():
+        # Every problem at once: the form's, and the service's rules on the other fields.
+        rules = attestation_errors(
+            check=check,
+            status=payload.status,
+            note=payload.note,
+            evidence_url=payload.evidence_url,
+        )
+        for field, message in rules.items():
+            if field not in form.errors:
+                form.add_error(field, message)
         raise invalid_form(form)
     try:
         saved = attestation_save(
