@@ -9,7 +9,6 @@ import pytest
 from django.utils import timezone
 
 from readiness.models import ActionItem, ActionItemStatus
-from tests.readiness.api.write_support import api_world  # noqa: F401
 
 URL = "/api/v1/projects/payments-api/action-items/"
 

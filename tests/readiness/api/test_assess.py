@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from readiness.models import Assessment, AssessmentStatus
 from tests import factories
-from tests.readiness.api.write_support import CHECKLIST, FILES, api_world, commit  # noqa: F401
+from tests.readiness.api.write_support import CHECKLIST, FILES, commit
 
 URL = "/api/v1/assess"
 

@@ -6,7 +6,6 @@ import datetime as dt
 import json
 
 from readiness.models import Attestation, AuditEntry
-from tests.readiness.api.write_support import api_world  # noqa: F401
 
 URL = "/api/v1/projects/payments-api/attestations/"
 GOOD = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from checks.checklist import MAX_CHECKLIST_BYTES
 from readiness.models import AuditEntry, ChecklistVersion
-from tests.readiness.api.write_support import CHECKLIST, api_world  # noqa: F401
+from tests.readiness.api.write_support import CHECKLIST
 
 URL = "/api/v1/projects/payments-api/checklist"
 

@@ -6,7 +6,6 @@ import pytest
 
 from readiness.models import Assessment, AssessmentStatus, Trigger
 from tests.integration.support import filesystem_broker, redis_broker, sent_tasks, using
-from tests.readiness.api.write_support import api_world  # noqa: F401
 
 URL = "/api/v1/projects/payments-api/assessments/"
 

@@ -11,8 +11,8 @@ from django.test import Client
 
 from readiness.models import ActionItem, Assessment, Attestation, ChecklistVersion, Role
 from tests import factories
-from tests.readiness.api.write_support import CHECKLIST, api_world  # noqa: F401
 from tests.integration.support import filesystem_broker, using
+from tests.readiness.api.write_support import CHECKLIST
 
 NEW_CHECKLIST = CHECKLIST.replace("Payments readiness", "Payments readiness, v2")
 

@@ -77,27 +77,35 @@ def test_a_symlink_then_a_file_through_it_writes_nothing_outside(tmp_path):
 
 def test_too_many_members_stop_at_the_cap():
     upload = tarball(*[(f"f{n}.txt", b"") for n in range(11)])
-    with pytest.raises(TarballError, match="more than 10 files"):
-        with tarball_unpacked(upload, limits=TarballLimits(max_files=10, max_bytes=1 << 20)):
-            pass
+    with (
+        pytest.raises(TarballError, match="more than 10 files"),
+        tarball_unpacked(upload, limits=TarballLimits(max_files=10, max_bytes=1 << 20)),
+    ):
+        pass
 
 
 def test_a_tar_bomb_stops_at_the_unpacked_size_cap():
     # 4 MiB of zeros compress to a few KiB.
     upload = tarball(("zeros.bin", bytes(4 << 20)))
     assert len(upload.getvalue()) < 64 * 1024
-    with pytest.raises(TarballError, match="more than 1048576 bytes"):
-        with tarball_unpacked(upload, limits=ROOMY):
-            pass
+    with (
+        pytest.raises(TarballError, match="more than 1048576 bytes"),
+        tarball_unpacked(upload, limits=ROOMY),
+    ):
+        pass
 
 
 def test_a_file_given_twice_and_garbage_are_refused():
-    with pytest.raises(TarballError, match="given twice"):
-        with tarball_unpacked(tarball(("a", b"1"), ("a", b"2")), limits=ROOMY):
-            pass
-    with pytest.raises(TarballError, match="not a tar archive"):
-        with tarball_unpacked(io.BytesIO(b"PK\x03\x04 a zip"), limits=ROOMY):
-            pass
+    with (
+        pytest.raises(TarballError, match="given twice"),
+        tarball_unpacked(tarball(("a", b"1"), ("a", b"2")), limits=ROOMY),
+    ):
+        pass
+    with (
+        pytest.raises(TarballError, match="not a tar archive"),
+        tarball_unpacked(io.BytesIO(b"PK\x03\x04 a zip"), limits=ROOMY),
+    ):
+        pass
 
 
 @pytest.mark.parametrize("mode", ["w", "w:bz2", "w:xz"])
