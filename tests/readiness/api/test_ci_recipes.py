@@ -108,3 +108,10 @@ def _jq(body: bytes, tmp_path: Path) -> str:
         check=True,
     )
     return done.stdout
+
+
+@pytest.mark.parametrize("name", ["github-actions.yml", "gitlab-ci.yml"])
+def test_the_readme_shows_the_recipes_as_they_are_in_docs(name):
+    readme = (DOCS.parents[1] / "README.md").read_text()
+    assert "## CI recipe" in readme
+    assert (DOCS / name).read_text().rstrip() in readme
