@@ -165,7 +165,7 @@ def _check_bound(checklist: Checklist) -> None:
 
 def _baseline(project: Project | None, branch: str) -> Mapping[str, Any]:
     if project is None:
-        raise CiRunError([("baseline", _("a baseline needs a project"))])
+        raise CiRunError([("baseline", _("A baseline needs a project."))])
     try:
         commits = source_branch_commits(project=project, branch=branch)
     except SourceError as exc:
