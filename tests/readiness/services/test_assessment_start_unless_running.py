@@ -25,12 +25,10 @@ def test_two_callers_at_once_start_one_assessment_and_the_other_is_told_which(tm
     def start() -> None:
         try:
             barrier.wait()
-            started.append(
-                assessment_start_unless_running(project=project, trigger=Trigger.API).pk
-            )
+            started.append(assessment_start_unless_running(project=project, trigger=Trigger.API).pk)
         except AssessmentRunning as running:
             refused.append(running.assessment.pk)
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             failed.append(exc)
         finally:
             connection.close()
