@@ -348,6 +348,7 @@ class Trigger(models.TextChoices):
     CLI = "cli", _("Command line")
     BACKFILL = "backfill", _("Backfill")
     IMPORT = "import", _("Import")
+    API = "api", _("API")
 
 
 class AssessmentStatus(models.TextChoices):

@@ -322,6 +322,17 @@ READINESS_PUBLIC_URL = envstr("READINESS_PUBLIC_URL", "")
 # The starter checklists offered when a project is added from the dashboard.
 READINESS_STARTERS_DIR = BASE_DIR / "checklists"
 READINESS_MAX_UPLOAD_BYTES = envint("READINESS_MAX_UPLOAD_BYTES", 10 * 1024 * 1024, minimum=1024)
+# POST /api/v1/assess (CI): the largest tarball of a working tree it takes, the most
+# members and unpacked bytes it unpacks (tar bombs stop there), and the longest its slow
+# checks may wait in all (it answers synchronously; a checklist needing longer is refused).
+READINESS_API_TARBALL_MAX_BYTES = envint(
+    "READINESS_API_TARBALL_MAX_BYTES", 50 * 1024 * 1024, minimum=1024
+)
+READINESS_API_TARBALL_MAX_FILES = envint("READINESS_API_TARBALL_MAX_FILES", 20000, minimum=1)
+READINESS_API_TARBALL_MAX_UNPACKED_BYTES = envint(
+    "READINESS_API_TARBALL_MAX_UNPACKED_BYTES", 500 * 1024 * 1024, minimum=1024
+)
+READINESS_API_ASSESS_SECONDS = envint("READINESS_API_ASSESS_SECONDS", 120, minimum=1)
 # Waivers: how far ahead a waiver's `until` may be, and the team role that may approve or
 # deny one (never the requester; a superuser always may).
 READINESS_WAIVER_MAX_DAYS = envint("READINESS_WAIVER_MAX_DAYS", 180, minimum=1)

@@ -1,6 +1,9 @@
 import pytest
 from django.utils import translation
 
+# The API write endpoints' world (a fixture module, so that no conftest is shared).
+pytest_plugins = ["tests.readiness.api.write_support"]
+
 
 @pytest.fixture(autouse=True)
 def _isolated_settings(settings, tmp_path):

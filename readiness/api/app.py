@@ -4,11 +4,36 @@ code at /api/v1/openapi.json, interactive docs at /api/v1/docs from our own stat
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Router
+from ninja.operation import PathView
 
+from readiness.api.action_items import router as action_items_router
+from readiness.api.assess import router as assess_router
+from readiness.api.attestations import router as attestations_router
 from readiness.api.auth import API_AUTH
+from readiness.api.checklists import router as checklists_router
 from readiness.api.problems import install_problem_handlers
 from readiness.api.projects import router as projects_router
+from readiness.api.runs import router as runs_router
+
+
+def joined(*routers: Router) -> Router:
+    """One router with the operations of `routers`. Django answers a URL from the first
+    pattern that matches it, so a path that two routers declare (GET from one, POST from
+    another) must be one ninja path to answer both methods rather than 405 for one. Each
+    operation keeps its own tags; the routers must not have decorators of their own."""
+    combined = Router()
+    for router in routers:
+        assert not router._decorators, "a joined router's decorators would be lost"
+        for path, view in router.path_operations.items():
+            into = combined.path_operations.setdefault(path, PathView())
+            into.is_async = into.is_async or view.is_async
+            for operation in view.operations:
+                if operation.tags is None and router.tags is not None:
+                    operation.tags = list(router.tags)
+                into.operations.append(operation)
+    return combined
+
 
 api = NinjaAPI(
     title="readiness",
@@ -21,4 +46,14 @@ api = NinjaAPI(
 )
 install_problem_handlers(api)
 
-api.add_router("/projects/", projects_router)
+api.add_router(
+    "/projects/",
+    joined(
+        projects_router,
+        runs_router,
+        attestations_router,
+        action_items_router,
+        checklists_router,
+    ),
+)
+api.add_router("/", assess_router)

@@ -8,10 +8,33 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 PROBLEM_TYPE = "about:blank"
+
+
+class ProblemWhere(Schema):
+    where: str
+    message: str
+
+
+class ProblemOut(Schema):
+    """A problem document (RFC 9457), as every error of the API is answered."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[ProblemWhere] | None = None
+
+
+class ProblemError(HttpError):
+    """An HttpError whose problem document carries more members (`extra`)."""
+
+    def __init__(self, status_code: int, message: str, **extra: Any) -> None:
+        super().__init__(status_code, message)
+        self.extra = extra
 
 
 def problem(
@@ -76,5 +99,10 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return problem(
-            api, request, status=exc.status_code, title=str(exc.message), detail=str(exc.message)
+            api,
+            request,
+            status=exc.status_code,
+            title=str(exc.message),
+            detail=str(exc.message),
+            **getattr(exc, "extra", {}),
         )

@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef
+from django.db.models import F, OuterRef
 
 from checks.manual import MANUAL
 from readiness.downsample import lttb_indices
@@ -319,3 +319,17 @@ def action_items(*, project: Project) -> ActionItems:
 
 def running_assessment(*, project: Project) -> Assessment | None:
     return active_assessments([project.pk]).get(project.pk)
+
+
+def action_item_list(*, project: Project, status: str | None = None) -> list[ActionItem]:
+    """Every action item of the project (or those with `status`): the open ones by due date
+    (undated last), then the done ones, latest first. Two queries."""
+    items = ActionItem.objects.filter(project=project)
+    found: list[ActionItem] = []
+    if status in (None, ActionItemStatus.OPEN):
+        found += items.filter(status=ActionItemStatus.OPEN).order_by(
+            F("due_date").asc(nulls_last=True), "id"
+        )
+    if status in (None, ActionItemStatus.DONE):
+        found += items.filter(status=ActionItemStatus.DONE).order_by("-done_at", "-id")
+    return found

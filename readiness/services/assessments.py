@@ -57,6 +57,16 @@ class AssessmentError(ValueError):
     """An assessment cannot be created; the message says why."""
 
 
+class AssessmentRunning(AssessmentError):
+    """The project already has an assessment pending or running: `assessment`."""
+
+    def __init__(self, assessment: Assessment) -> None:
+        self.assessment = assessment
+        super().__init__(
+            gettext("assessment #%(id)s of this project is still running") % {"id": assessment.pk}
+        )
+
+
 # Creating
 
 
@@ -223,6 +233,31 @@ def assessment_start(
     the broker is back, so it is returned rather than reported as not started."""
     queue_check()
     assessment = assessment_create(project=project, trigger=trigger, user=user)
+    try:
+        assessment_enqueue(assessment=assessment)
+    except QueueUnavailable:
+        logger.warning("assessment %s created, queue lost before sending", assessment.pk)
+    return assessment
+
+
+def assessment_start_unless_running(
+    *, project: Project, trigger: str, user: AbstractBaseUser | None = None
+) -> Assessment:
+    """assessment_start, refused with AssessmentRunning while one of the project's
+    assessments is pending or running (the project page then shows that one's progress
+    instead of its Run now button). The project's row is locked for the check, so two
+    requests at once start one assessment."""
+    queue_check()
+    with transaction.atomic():
+        Project.objects.select_for_update().filter(pk=project.pk).first()
+        running = (
+            Assessment.objects.filter(project=project, status__in=ACTIVE)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if running is not None:
+            raise AssessmentRunning(running)
+        assessment = assessment_create(project=project, trigger=trigger, user=user)
     try:
         assessment_enqueue(assessment=assessment)
     except QueueUnavailable:

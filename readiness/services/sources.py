@@ -168,6 +168,26 @@ def source_snapshot(*, source: str, ref: str = "") -> tuple[Path, str]:
         return mirror, _resolve(mirror, "FETCH_HEAD")
 
 
+def source_branch_commits(*, project: Project, branch: str, limit: int = 500) -> list[str]:
+    """The newest `limit` commits of the branch `branch` of the project's repository,
+    newest first (a git URL is fetched first). Raises SourceError when the source is not a
+    git repository or has no such branch (a local clone's `origin/<branch>` counts)."""
+    repo = source_git_dir(project=project)
+    try:
+        _git(["check-ref-format", "--branch", branch])
+    except SourceError:
+        raise SourceError(f"{branch!r} is not a branch name") from None
+    for ref in (f"refs/heads/{branch}", f"refs/remotes/origin/{branch}"):
+        try:
+            listed = _git(
+                ["-C", str(repo), "rev-list", f"--max-count={limit}", "--end-of-options", ref]
+            )
+        except SourceError:
+            continue
+        return listed.split()
+    raise SourceError(f"no branch {branch} in the repository")
+
+
 def source_check(*, source: str, ref: str = "") -> None:
     """Raise SourceError, with a message for the person who typed it, unless `source` can
     be read from here: a folder that exists and is readable, or a git URL on an allowed
