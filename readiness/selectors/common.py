@@ -7,10 +7,16 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
-from readiness.models import Assessment, AssessmentStatus, Category, CategoryScore, CheckResult
+from readiness.models import (
+    Assessment,
+    AssessmentStatus,
+    Category,
+    CategoryScore,
+    CheckResult,
+    Project,
+)
 from readiness.verdicts import awaiting
 
 ACTIVE_STATUSES = (AssessmentStatus.PENDING, AssessmentStatus.RUNNING)
@@ -51,41 +57,31 @@ def score_delta(after: float | None, before: float | None) -> float | None:
     return after - before
 
 
-def _newest_done(project_id: int, at_or_before: dt.datetime | None) -> QuerySet:
-    """The ids of a project's finished assessments, newest first (an indexed subquery)."""
-    newest = Assessment.objects.filter(project_id=project_id, status=AssessmentStatus.DONE)
+def _newest_done(at_or_before: dt.datetime | None, **conditions: object) -> QuerySet:
+    """The ids of the outer project's finished assessments meeting `conditions`, newest
+    first: a correlated subquery that the history index answers with a short backward
+    scan per project."""
+    newest = Assessment.objects.filter(
+        project_id=OuterRef("pk"), status=AssessmentStatus.DONE, **conditions
+    )
     if at_or_before is not None:
         newest = newest.filter(evaluated_at__lte=at_or_before)
     return newest.order_by("-evaluated_at", "-id").values("pk")
 
 
-def _one_of(subqueries: list[QuerySet]) -> Q:
-    """Assessments whose id is returned by one of `subqueries` (each an indexed LIMIT
-    subquery of ids). PostgreSQL gets them as one UNION ALL, which it answers with an
-    index lookup per id; given an OR of IN-subqueries it would walk the whole table
-    testing each row against them. SQLite, which cannot take a LIMIT inside a compound
-    SELECT, answers the OR with one lookup per subquery."""
-    if len(subqueries) > 1 and connection.features.supports_slicing_ordering_in_compound:
-        first, *rest = subqueries
-        return Q(pk__in=first.union(*rest, all=True))
-    condition = Q()
-    for subquery in subqueries:
-        condition |= Q(pk__in=subquery)
-    return condition
-
-
-def latest_done(
-    project_ids: Sequence[int], *, count: int, at_or_before: dt.datetime | None = None
-) -> dict[int, list[Assessment]]:
-    """The last `count` finished assessments of each project, newest first, in one query:
-    one indexed LIMIT subquery per project, so the cost follows the number of projects,
-    not the length of their history."""
-    if not project_ids:
-        return {}
-    condition = _one_of([_newest_done(pid, at_or_before)[:count] for pid in project_ids])
+def _chosen(project_ids: Sequence[int], subqueries: list[QuerySet]) -> dict[int, list]:
+    """The assessments named by `subqueries` (each a correlated subquery of one id of the
+    outer project) for each project, newest first, with their checklists, in 1 query
+    whose SQL grows with the number of subqueries, never with the number of projects (an
+    OR per project would outgrow SQLite's expression depth near 500 projects, and make
+    PostgreSQL walk the whole table)."""
+    projects = Project.objects.filter(pk__in=project_ids).order_by()
+    first, *rest = [
+        projects.annotate(chosen=Subquery(subquery)).values("chosen") for subquery in subqueries
+    ]
     found: dict[int, list[Assessment]] = {project_id: [] for project_id in project_ids}
     for assessment in (
-        Assessment.objects.filter(condition)
+        Assessment.objects.filter(pk__in=first.union(*rest, all=True))
         # The checklist's levels are shown beside the score; its file is not read.
         .select_related("checklist")
         .defer("note", "checklist__source_text")
@@ -93,6 +89,17 @@ def latest_done(
     ):
         found[assessment.project_id].append(assessment)
     return found
+
+
+def latest_done(
+    project_ids: Sequence[int], *, count: int, at_or_before: dt.datetime | None = None
+) -> dict[int, list[Assessment]]:
+    """The last `count` finished assessments of each project, newest first, in 1 query
+    whatever the number of projects or the length of their history."""
+    if not project_ids:
+        return {}
+    newest = _newest_done(at_or_before)
+    return _chosen(project_ids, [newest[n : n + 1] for n in range(count)])
 
 
 @dataclass(frozen=True)
@@ -116,28 +123,20 @@ def latest_measured(
     project_ids: Sequence[int], *, count: int, at_or_before: dt.datetime | None = None
 ) -> dict[int, Points]:
     """The last `count` finished assessments of each project that were measured (not
-    claimed by a document), and each project's latest claimed point, in one query."""
+    claimed by a document), and each project's latest claimed point, in 1 query whatever
+    the number of projects or the length of their history."""
     if not project_ids:
         return {}
-    subqueries = []
-    for project_id in project_ids:
-        newest = _newest_done(project_id, at_or_before)
-        subqueries += [newest.filter(claimed=False)[:count], newest.filter(claimed=True)[:1]]
-    condition = _one_of(subqueries)
-    measured: dict[int, list[Assessment]] = {project_id: [] for project_id in project_ids}
-    claims: dict[int, Assessment] = {}
-    for assessment in (
-        Assessment.objects.filter(condition)
-        # The checklist's levels are shown beside the score; its file is not read.
-        .select_related("checklist")
-        .defer("note", "checklist__source_text")
-        .order_by("project_id", "-evaluated_at", "-id")
-    ):
-        if assessment.claimed:
-            claims[assessment.project_id] = assessment
-        else:
-            measured[assessment.project_id].append(assessment)
-    return {pid: Points(measured[pid], claims.get(pid)) for pid in project_ids}
+    measured = _newest_done(at_or_before, claimed=False)
+    claimed = _newest_done(at_or_before, claimed=True)
+    found = _chosen(project_ids, [claimed[:1], *(measured[n : n + 1] for n in range(count))])
+    points = {}
+    for project_id, assessments in found.items():
+        claims = [a for a in assessments if a.claimed]
+        points[project_id] = Points(
+            [a for a in assessments if not a.claimed], claims[0] if claims else None
+        )
+    return points
 
 
 def active_assessments(project_ids: Sequence[int]) -> dict[int, Assessment]:

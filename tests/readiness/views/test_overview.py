@@ -101,6 +101,20 @@ def test_it_runs_the_same_bounded_number_of_queries_whatever_the_history(
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize("projects", [10, 500])
+def test_it_runs_the_same_queries_with_500_projects(
+    world, login, django_assert_max_num_queries, projects
+):
+    client = login()
+    for n in range(projects):
+        project = factories.ProjectFactory(team=world.team, slug=f"service-{n}")
+        add_history(project, factories.ChecklistVersionFactory(project=project), 2)
+    with django_assert_max_num_queries(6):
+        response = client.get(URL)
+    assert response.status_code == 200
+    assert response.content.decode().count('data-testid="project-card"') == projects + 1
+
+
 def test_it_shows_when_each_project_last_ran(world, login):
     add_history(world.project, world.checklist, 1, end=timezone.now() - dt.timedelta(hours=3))
     assert "3\xa0hours ago" in login().get(URL).content.decode()
