@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from readiness.api.assessments import router as assessments_router
 from readiness.api.auth import API_AUTH
+from readiness.api.compare import router as compare_router
 from readiness.api.problems import install_problem_handlers
 from readiness.api.projects import router as projects_router
 
@@ -22,3 +24,5 @@ api = NinjaAPI(
 install_problem_handlers(api)
 
 api.add_router("/projects/", projects_router)
+api.add_router("/", assessments_router)
+api.add_router("/", compare_router)
