@@ -17,6 +17,9 @@ api = NinjaAPI(
     version="1",
     description="How ready a team's services are for production, with evidence.",
     urls_namespace="api",
+    # The docs and the schema are public, like any published API reference: they describe
+    # the operations and hold no data. Swagger UI's files are ours (static/ninja/) and
+    # work under the site's Content-Security-Policy unchanged (tests/browser/test_api_pages).
     docs_url="/docs",
     openapi_url="/openapi.json",
     auth=API_AUTH,
