@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema
 from readiness.api.auth import api_project, api_projects
 from readiness.api.links import api_url, page_url
 from readiness.models import Assessment, AssessmentStatus, Project, Trigger
-from readiness.selectors.project_states import ProjectState, last_runs, project_states
+from readiness.selectors.project_states import ProjectState, last_run, project_states
 from readiness.selectors.projects import project_summary
 
 router = Router(tags=["projects"])
@@ -150,7 +150,7 @@ def project_detail(request: HttpRequest, slug: str) -> dict[str, Any]:
         project=project,
         latest=summary.latest,
         previous=summary.previous,
-        last_run=last_runs([project.pk]).get(project.pk),
+        last_run=last_run(project=project),
     )
     return {
         **project_data(request, state),

@@ -4,13 +4,12 @@ whatever the number of projects or the length of their history."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
-from readiness.models import Assessment, Project
-from readiness.selectors.common import latest_measured, score_delta
+from readiness.models import Assessment, AssessmentStatus, Project
+from readiness.selectors.common import score_delta
 
 
 @dataclass(frozen=True)
@@ -27,50 +26,62 @@ class ProjectState:
         return score_delta(self.latest.score, self.previous.score)
 
 
-def last_runs(project_ids: Sequence[int]) -> dict[int, Assessment]:
-    """Each project's newest assessment in history order (running, failed or done; a
-    document's claim is not a run), in one query: one indexed LIMIT 1 subquery per
-    project, like `latest_measured`."""
-    if not project_ids:
-        return {}
-    condition = Q()
-    for project_id in project_ids:
-        newest = (
-            Assessment.objects.filter(project_id=project_id, claimed=False)
-            .order_by("-evaluated_at", "-id")
-            .values("pk")[:1]
-        )
-        condition |= Q(pk__in=newest)
-    return {
-        assessment.project_id: assessment
-        for assessment in Assessment.objects.filter(condition).only(
-            "pk",
-            "project_id",
-            "trigger",
-            "status",
-            "evaluated_at",
-            "created_at",
-            "started_at",
-            "finished_at",
-            "checks_done",
-            "checks_total",
-        )
-    }
+def _newest(**conditions: object) -> QuerySet:
+    """The ids of the outer project's assessments meeting `conditions`, newest first in
+    history: a correlated subquery that the history index answers with a short backward
+    scan per project. A document's claim is neither a score measured nor a run."""
+    return (
+        Assessment.objects.filter(project_id=OuterRef("pk"), claimed=False, **conditions)
+        .order_by("-evaluated_at", "-id")
+        .values("pk")
+    )
+
+
+def _with_state_ids(projects: QuerySet[Project]) -> QuerySet[Project]:
+    measured = _newest(status=AssessmentStatus.DONE)
+    return projects.annotate(
+        latest_id=Subquery(measured[:1]),
+        previous_id=Subquery(measured[1:2]),
+        last_run_id=Subquery(_newest()[:1]),
+    )
 
 
 def project_states(*, projects: QuerySet[Project]) -> list[ProjectState]:
-    """One state per project, by slug (3 queries: the projects, their latest measured
-    assessments, their last runs)."""
-    rows = list(projects.select_related("team").order_by("slug"))
-    ids = [project.pk for project in rows]
-    measured = latest_measured(ids, count=2)
-    runs = last_runs(ids)
+    """One state per project, by slug (2 queries: the projects with the ids of their
+    states, then those assessments). The SQL stays the same size whatever the number of
+    projects: one correlated subquery per state, not one per project."""
+    with_ids = _with_state_ids(projects)
+    rows = list(with_ids.select_related("team").order_by("slug"))
+    # Chosen again by the same subqueries rather than by a list of ids, which SQLite
+    # would split into several statements past 999 parameters.
+    chosen = (
+        Q(pk__in=with_ids.values("latest_id"))
+        | Q(pk__in=with_ids.values("previous_id"))
+        | Q(pk__in=with_ids.values("last_run_id"))
+    )
+    found = {
+        assessment.pk: assessment
+        # The checklist's levels are shown beside the score; its file is not read.
+        for assessment in Assessment.objects.filter(chosen)
+        .select_related("checklist")
+        .defer("note", "checklist__source_text")
+    }
     return [
         ProjectState(
             project=project,
-            latest=measured[project.pk].latest,
-            previous=measured[project.pk].previous,
-            last_run=runs.get(project.pk),
+            latest=found.get(project.latest_id),
+            previous=found.get(project.previous_id),
+            last_run=found.get(project.last_run_id),
         )
         for project in rows
     ]
+
+
+def last_run(*, project: Project) -> Assessment | None:
+    """The project's newest assessment in history, whatever its status (1 query)."""
+    return (
+        Assessment.objects.filter(project=project, claimed=False)
+        .order_by("-evaluated_at", "-id")
+        .defer("note")
+        .first()
+    )
