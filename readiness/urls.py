@@ -9,6 +9,7 @@ from django.views.generic.base import RedirectView
 from readiness.api.app import api
 from readiness.views import (
     action_items,
+    api_tokens,
     assessments,
     attestations,
     audit,
@@ -92,6 +93,12 @@ app_patterns = [
     path("teams/<slug:slug>/audit/", audit.audit_trail, name="team-audit"),
     path("teams/<slug:slug>/members/<int:pk>/role/", teams.member_role, name="member-role"),
     path("teams/<slug:slug>/members/<int:pk>/remove/", teams.member_remove, name="member-remove"),
+    path("teams/<slug:slug>/api-tokens/", api_tokens.api_token_new, name="api-token-create"),
+    path(
+        "teams/<slug:slug>/api-tokens/<int:pk>/revoke/",
+        api_tokens.api_token_revoke_view,
+        name="api-token-revoke",
+    ),
     path("teams/<slug:slug>/projects/new/", teams.project_new, name="project-new"),
     path("teams/<slug:slug>/checklists/", bases.base_list, name="bases"),
     path("teams/<slug:slug>/checklists/<slug:base>/", bases.base_detail, name="base"),

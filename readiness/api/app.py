@@ -9,9 +9,11 @@ from ninja.operation import PathView
 
 from readiness.api.action_items import router as action_items_router
 from readiness.api.assess import router as assess_router
+from readiness.api.assessments import router as assessments_router
 from readiness.api.attestations import router as attestations_router
 from readiness.api.auth import API_AUTH
 from readiness.api.checklists import router as checklists_router
+from readiness.api.compare import router as compare_router
 from readiness.api.problems import install_problem_handlers
 from readiness.api.projects import router as projects_router
 from readiness.api.runs import router as runs_router
@@ -40,6 +42,9 @@ api = NinjaAPI(
     version="1",
     description="How ready a team's services are for production, with evidence.",
     urls_namespace="api",
+    # The docs and the schema are public, like any published API reference: they describe
+    # the operations and hold no data. Swagger UI's files are ours (static/ninja/) and
+    # work under the site's Content-Security-Policy unchanged (tests/browser/test_api_pages).
     docs_url="/docs",
     openapi_url="/openapi.json",
     auth=API_AUTH,
@@ -48,12 +53,8 @@ install_problem_handlers(api)
 
 api.add_router(
     "/projects/",
-    joined(
-        projects_router,
-        runs_router,
-        attestations_router,
-        action_items_router,
-        checklists_router,
-    ),
+    joined(projects_router, attestations_router, action_items_router, checklists_router),
 )
+# `projects/{slug}/assessments/` is read here (GET) and started here (POST): one path.
+api.add_router("/", joined(assessments_router, runs_router, compare_router))
 api.add_router("/", assess_router)

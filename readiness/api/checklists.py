@@ -65,7 +65,7 @@ def yaml_body(request: HttpRequest, *, limit: int = MAX_CHECKLIST_BYTES) -> byte
     description="The file of the project's current checklist version, exactly as imported.",
     openapi_extra={
         "responses": {
-            "200": {
+            200: {
                 "description": "The checklist file",
                 "content": {"text/yaml": {"schema": {"type": "string"}}},
             }

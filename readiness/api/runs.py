@@ -38,7 +38,7 @@ def assessment_links(request: HttpRequest, assessment: Assessment) -> dict[str, 
 
 
 @router.post(
-    "{slug}/assessments/",
+    "projects/{slug}/assessments/",
     response={202: AssessmentStartedOut, 409: ProblemOut, 503: ProblemOut},
     summary="Start an assessment (as the Run now button)",
     description=(

@@ -18,6 +18,7 @@ from readiness.models import (
     SUBFOLDER_MAX,
     AttestationStatus,
     Role,
+    TokenScope,
     Trigger,
     Verdict,
 )
@@ -179,6 +180,15 @@ class MemberAddForm(forms.Form):
 
 class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("Who uses it, e.g. “GitHub Actions deploy”."),
+    )
+    scope = forms.ChoiceField(label=_("Scope"), choices=TokenScope.choices, initial=TokenScope.READ)
 
 
 class HistoryFilterForm(forms.Form):

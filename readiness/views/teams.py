@@ -1,7 +1,9 @@
-"""The team page: members and their roles, changed by the team's admins; and adding a
-project to the team."""
+"""The team page: members and their roles, changed by the team's admins (who also manage
+the team's API tokens, readiness/views/api_tokens.py); and adding a project to the team."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from checks.checklist import ChecklistError
 from readiness.models import Role, Team, base_url_clean
-from readiness.permissions import team_for_user
+from readiness.permissions import role_allows, team_for_user
+from readiness.selectors.api_tokens import team_tokens
 from readiness.selectors.checklists import starter_checklists
 from readiness.selectors.teams import team_members, team_projects
 from readiness.services.projects import DETECT, ProjectError, project_add
@@ -25,17 +28,35 @@ from readiness.services.teams import (
     membership_set_role,
 )
 from readiness.views.common import HtmxHttpRequest, render_page, render_partial, role_flags
-from readiness.views.forms import MemberAddForm, MemberRoleForm, ProjectAddForm
+from readiness.views.forms import ApiTokenForm, MemberAddForm, MemberRoleForm, ProjectAddForm
 
 TEMPLATE = "readiness/team.html"
 
 
-def _team_page(
+def _tokens_context(team: Team, tokens: dict[str, Any] | None) -> dict[str, Any]:
+    """The API tokens section, for the team's admins only: the tokens, the form, and the
+    secret of the token just made (`tokens`: form, created, secret)."""
+    if not role_allows(team.user_role, Role.ADMIN):
+        return {}
+    tokens = tokens or {}
+    return {
+        "api_tokens": team_tokens(team=team),
+        "api_token_form": tokens.get("form") or ApiTokenForm(),
+        "api_token_created": tokens.get("created"),
+        "api_token_secret": tokens.get("secret", ""),
+    }
+
+
+def team_page(
     request: HtmxHttpRequest,
     team: Team,
     *,
     add_form: MemberAddForm | None = None,
+    tokens: dict[str, Any] | None = None,
+    partial: str = "members",
+    status: int = 200,
 ) -> HttpResponse:
+    """The team page, or its `partial` for HTMX."""
     return render_page(
         request,
         TEMPLATE,
@@ -46,8 +67,10 @@ def _team_page(
             "projects": team_projects(team=team),
             "roles": Role.choices,
             "add_form": add_form or MemberAddForm(),
+            **_tokens_context(team, tokens),
         },
-        partial="members",
+        partial=partial,
+        status=status,
     )
 
 
@@ -57,7 +80,7 @@ def team_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """GET: every member sees the members and roles; POST (admins) adds a member."""
     team = team_for_user(request.user, slug)
     if request.method == "GET":
-        return _team_page(request, team)
+        return team_page(request, team)
     team = team_for_user(request.user, slug, role=Role.ADMIN)
     form = MemberAddForm(request.POST)
     if form.is_valid():
@@ -77,7 +100,7 @@ def team_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                 % {"user": membership.user.get_username(), "role": membership.get_role_display()},
             )
             return redirect("readiness:team", slug=team.slug)
-    return _team_page(request, team, add_form=form)
+    return team_page(request, team, add_form=form)
 
 
 @login_required

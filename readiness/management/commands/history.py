@@ -5,48 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import CommandParser
-from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from readiness.formatting import format_coverage, format_score
 from readiness.management.base import ReadinessCommand
-from readiness.models import Assessment, CheckResult, Project
+from readiness.models import Assessment, Project
+from readiness.reports import history_point, with_check_statuses
 from readiness.verdicts import trigger_text, verdict_label
 
 
 def history_points(project: Project) -> list[dict[str, Any]]:
     """Every assessment of `project` as a JSON-ready dict, oldest first (two queries)."""
-    assessments = (
-        Assessment.objects.filter(project=project)
-        .order_by("evaluated_at", "id")
-        .prefetch_related(
-            Prefetch(
-                "results",
-                queryset=CheckResult.objects.select_related("check_item").order_by(
-                    "check_item__position"
-                ),
-            )
-        )
+    assessments = with_check_statuses(
+        Assessment.objects.filter(project=project).order_by("evaluated_at", "id")
     )
-    return [
-        {
-            "id": a.pk,
-            # The commit time for a backfilled point, the run time for a live one.
-            "date": a.evaluated_at.isoformat(),
-            "revision": a.revision or None,
-            "trigger": a.trigger,
-            # A point of history measured only what a past commit can tell.
-            "file_checks_only": a.file_checks_only,
-            "status": a.status,
-            "score": a.score,
-            "coverage": a.coverage,
-            "verdict": a.verdict or None,
-            "level": a.level or None,
-            "waived": [entry["check"] for entry in a.waived],
-            "checks": [{"key": r.check_item.key, "status": r.status} for r in a.results.all()],
-        }
-        for a in assessments
-    ]
+    return [history_point(a) for a in assessments]
 
 
 def history_text(points: list[dict[str, Any]]) -> str:
