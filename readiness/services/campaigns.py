@@ -5,7 +5,7 @@ checklist (from its target date) makes them the base's own."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import logging
 
 import yaml
 from django.contrib.auth.models import AbstractBaseUser
@@ -15,10 +15,13 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from checks.checklist import ChecklistError, Problem, decode_checklist
+from checks.joining import joined_data, joined_text
 from readiness.models import BaseChecklist, Campaign, ChecklistVersion, Project, Team
 from readiness.services.audit import audit_record
 from readiness.services.bases import base_checklist_save, extending_projects
 from readiness.services.checklists import checklist_version_rebuild
+
+logger = logging.getLogger(__name__)
 
 
 class CampaignError(ValueError):
@@ -177,25 +180,14 @@ def campaign_join(
 def base_text_joined(base_text: str, campaign_text: str) -> str:
     """The base's file with the campaign's checks added to its categories and its overrides
     written into the checks they tighten (or the base's own `overrides:` for checks it
-    inherits). Comments of the base's file are not kept."""
-    base: dict[str, Any] = yaml.safe_load(base_text)
-    campaign: dict[str, Any] = yaml.safe_load(campaign_text) or {}
-    categories = base.setdefault("categories", [])
-    by_key = {category.get("key"): category for category in categories}
-    own_checks = {
-        check.get("key"): check for category in categories for check in category.get("checks", [])
-    }
-    for category in campaign.get("categories") or []:
-        existing = by_key.get(category.get("key"))
-        if existing is None:
-            categories.append(category)
-        else:
-            existing.setdefault("checks", []).extend(category.get("checks") or [])
-    for key, changes in (campaign.get("overrides") or {}).items():
-        if key in own_checks:
-            own_checks[key].update(changes)
-        else:
-            base.setdefault("overrides", {}).setdefault(key, {}).update(changes)
-    if not categories:
-        del base["categories"]
-    return yaml.safe_dump(base, sort_keys=False, allow_unicode=True, width=100)
+    inherits), edited in its text so that its comments and layout are kept. Should the edit
+    ever not mean what the data merge says, the merged data is written plainly instead."""
+    expected = joined_data(yaml.safe_load(base_text), yaml.safe_load(campaign_text) or {})
+    try:
+        text = joined_text(base_text, campaign_text)
+        if yaml.safe_load(text) == expected:
+            return text
+    except (yaml.YAMLError, ValueError, TypeError, AttributeError):
+        pass
+    logger.warning("campaign join: the base's text could not be edited in place; rewritten")
+    return yaml.safe_dump(expected, sort_keys=False, allow_unicode=True, width=100)
