@@ -39,6 +39,7 @@ from readiness.models import (
 from readiness.queue import QueueUnavailable, TaskCall, queue_check, queue_send
 from readiness.scored import scored_check
 from readiness.scoring import ScoreCard, score_checks
+from readiness.services.campaigns import project_checklist_current
 from readiness.services.outcomes import outcome_evaluate, outcome_fields, result_spec
 from readiness.services.waivers import waived_snapshot, waivers_in_force
 
@@ -76,7 +77,8 @@ def assessment_create(
 
     `revision` pins the commit to evaluate (any git revision; tasks record its sha).
     Raises AssessmentError when the project has no checklist or the revision is too long."""
-    checklist = project.current_checklist()
+    # A campaign that started since the checklist was saved joins it now.
+    checklist = project_checklist_current(project=project)
     if checklist is None:
         raise AssessmentError(gettext("project %(slug)s has no checklist") % {"slug": project.slug})
     limit = Assessment._meta.get_field("revision").max_length
