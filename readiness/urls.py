@@ -92,6 +92,16 @@ app_patterns = [
         name="campaign",
     ),
     path(
+        "teams/<slug:slug>/campaigns/<slug:campaign>/edit/",
+        campaigns.campaign_edit,
+        name="campaign-edit",
+    ),
+    path(
+        "teams/<slug:slug>/campaigns/<slug:campaign>/delete/",
+        campaigns.campaign_delete_view,
+        name="campaign-delete",
+    ),
+    path(
         "teams/<slug:slug>/campaigns/<slug:campaign>/join/",
         campaigns.campaign_join_view,
         name="campaign-join",

@@ -70,3 +70,16 @@ class CampaignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["teams"].queryset = teams
         self.fields["base"].queryset = bases
+
+    def clean(self) -> dict:
+        """The errors that involve two fields, shown at the field to change (the service
+        checks them again)."""
+        data = super().clean()
+        start, target = data.get("start"), data.get("target")
+        if start and target and target < start:
+            self.add_error("target", _("The target date comes before the start."))
+        if "teams" in data and "base" in data and not data["teams"] and data["base"] is None:
+            self.add_error(
+                "teams", _("Pick the teams or the base checklist whose projects it covers.")
+            )
+        return data
