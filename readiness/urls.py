@@ -12,6 +12,7 @@ from readiness.views import (
     audit,
     backfills,
     base_urls,
+    base_waivers,
     bases,
     campaigns,
     checklists,
@@ -85,6 +86,16 @@ app_patterns = [
     path("teams/<slug:slug>/projects/new/", teams.project_new, name="project-new"),
     path("teams/<slug:slug>/checklists/", bases.base_list, name="bases"),
     path("teams/<slug:slug>/checklists/<slug:base>/", bases.base_detail, name="base"),
+    path(
+        "teams/<slug:slug>/checklists/<slug:base>/waivers/",
+        base_waivers.base_waiver_create,
+        name="base-waiver-create",
+    ),
+    path(
+        "teams/<slug:slug>/checklists/<slug:base>/waivers/<int:pk>/decide/",
+        base_waivers.base_waiver_decide,
+        name="base-waiver-decide",
+    ),
     path("teams/<slug:slug>/campaigns/", campaigns.campaign_list, name="campaigns"),
     path(
         "teams/<slug:slug>/campaigns/<slug:campaign>/",

@@ -91,9 +91,9 @@ def assessment_create(
     evaluated_at = evaluated_at or now
     checks = list(checklist.checks.select_related("category").order_by("position"))
     keys = {check.key for check in checks}
-    waived = waived_snapshot(
-        [w for w in waivers_in_force(project=project, at=evaluated_at) if w.check_key in keys]
-    )
+    base_ids = checklist.bases.values_list("base_id", flat=True)
+    in_force = waivers_in_force(project=project, at=evaluated_at, base_ids=base_ids)
+    waived = waived_snapshot([w for w in in_force if w.check_key in keys])
     manual = [c for c in checks if _decided_at_creation(c) and _evaluable(c, only_types)]
     decided = _decide_at_creation(project, manual, evaluated_at)
     resend_by = now + dt.timedelta(seconds=settings.READINESS_LEASE_SECONDS)
@@ -319,6 +319,7 @@ def _waive(assessment: Assessment) -> None:
                 "until": entry["until"],
                 "reason": entry["reason"],
                 "measured": row.status,
+                **({"base": entry["base"]} if entry.get("base") else {}),
             },
         }
         row.status = ResultStatus.WAIVED
