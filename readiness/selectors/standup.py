@@ -97,8 +97,8 @@ def standup_digest(*, team: Team, since: dt.datetime, now: dt.datetime) -> list[
     """Every project of the team: the latest score against the latest one at `since`,
     checks newly failing and fixed between them, open action items overdue or due within
     a week, attestations expiring within a week, and waivers ending within a week or
-    ended since `since`, the bases' included (9 queries, whatever the number of projects'
-    assessments)."""
+    ended since `since`, the bases' included (8 queries, 9 with a base's waiver, whatever
+    the number of projects' assessments)."""
     projects = list(team.projects.order_by("name"))
     ids = [p.pk for p in projects]
     # Measured against measured: a document's claim is never the baseline.
@@ -147,15 +147,12 @@ def standup_digest(*, team: Team, since: dt.datetime, now: dt.datetime) -> list[
     ):
         expiring[attestation.project_id].append(attestation)
 
-    # A base's waiver is listed under every project of the team extending the base.
-    bases_of = project_base_ids(ids)
     ending, ended = waivers_ending(
-        projects=projects,
-        now=now,
-        ahead_days=STANDUP_HORIZON.days,
-        since=since,
-        base_ids={base_id for found in bases_of.values() for base_id in found},
+        projects=projects, now=now, ahead_days=STANDUP_HORIZON.days, since=since
     )
+    # A base's waiver is listed under every project of the team extending the base (one
+    # more query, only when there is one).
+    bases_of = project_base_ids(ids) if any(w.base_id for w in ending + ended) else {}
     waivers: dict[tuple[str, int], list[Waiver]] = defaultdict(list)
     for kind, rows in (("ending", ending), ("ended", ended)):
         for waiver in rows:

@@ -27,24 +27,31 @@ def _name(user: Any) -> str | None:
     return None if user is None else user.get_username()
 
 
+def _current_bases(project_ids: Iterable[int]) -> QuerySet:
+    """Rows (project, base) of the bases each project's current checklist extends (any
+    depth)."""
+    current = ChecklistVersion.objects.filter(project_id=OuterRef("checklistversion__project_id"))
+    return ChecklistVersion.bases.through.objects.filter(
+        checklistversion__project_id__in=list(project_ids),
+        checklistversion_id=Subquery(current.order_by("-number").values("pk")[:1]),
+    )
+
+
 def project_base_ids(project_ids: Iterable[int]) -> dict[int, set[int]]:
     """The bases each project's current checklist extends (any depth), by project (one
     query)."""
-    current = ChecklistVersion.objects.filter(project_id=OuterRef("checklistversion__project_id"))
-    through = ChecklistVersion.bases.through.objects.filter(
-        checklistversion__project_id__in=list(project_ids),
-        checklistversion_id=Subquery(current.order_by("-number").values("pk")[:1]),
-    ).values_list("checklistversion__project_id", "basechecklistversion__base_id")
     found: dict[int, set[int]] = {}
-    for project_id, base_id in through:
+    for project_id, base_id in _current_bases(project_ids).values_list(
+        "checklistversion__project_id", "basechecklistversion__base_id"
+    ):
         found.setdefault(project_id, set()).add(base_id)
     return found
 
 
 def _applying(project: Project) -> QuerySet[Waiver]:
     """The project's own waivers and those of the bases its current checklist extends."""
-    base_ids = project_base_ids([project.pk]).get(project.pk, set())
-    return Waiver.objects.filter(Q(project=project) | Q(base_id__in=base_ids)).select_related(
+    bases = _current_bases([project.pk]).values("basechecklistversion__base_id")
+    return Waiver.objects.filter(Q(project=project) | Q(base_id__in=bases)).select_related(
         "requested_by", "decided_by", "base__team", "project"
     )
 
@@ -103,7 +110,7 @@ def project_waivers(
     now: dt.datetime | None = None,
 ) -> ProjectWaivers:
     """The waivers of a project's page (its own and its bases') or of a base's page: asked
-    for, in force (soonest end first), and the last few denied or ended (two queries)."""
+    for, in force (soonest end first), and the last few denied or ended (one query)."""
     now = now or timezone.now()
     asked, in_force, past = [], [], []
     if project is not None:
@@ -130,15 +137,16 @@ def waivers_ending(
     now: dt.datetime,
     ahead_days: int,
     since: dt.datetime,
-    base_ids: Iterable[int] = (),
 ) -> tuple[list[Waiver], list[Waiver]]:
-    """Approved waivers of `projects` and of the bases `base_ids` that end within
+    """Approved waivers of `projects` and of the bases they extend that end within
     `ahead_days`, and those that ended since `since` (their checks count again), soonest
     first (one query)."""
     horizon = now + dt.timedelta(days=ahead_days)
+    projects = list(projects)
+    bases = _current_bases([p.pk for p in projects]).values("basechecklistversion__base_id")
     rows = (
         Waiver.objects.filter(
-            Q(project__in=list(projects)) | Q(base_id__in=list(base_ids)),
+            Q(project__in=projects) | Q(base_id__in=bases),
             status__in=(WaiverStatus.APPROVED, WaiverStatus.EXPIRED),
             ends_at__gt=since,
             ends_at__lte=horizon,
