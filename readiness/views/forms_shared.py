@@ -41,8 +41,12 @@ class CampaignForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), required=False, max_length=5000, widget=forms.Textarea({"rows": 2})
     )
-    start = forms.DateField(label=_("Start"), widget=forms.DateInput({"type": "date"}))
-    target = forms.DateField(label=_("Target date"), widget=forms.DateInput({"type": "date"}))
+    start = forms.DateField(
+        label=_("Start"), widget=forms.DateInput({"type": "date"}, format="%Y-%m-%d")
+    )
+    target = forms.DateField(
+        label=_("Target date"), widget=forms.DateInput({"type": "date"}, format="%Y-%m-%d")
+    )
     teams = forms.ModelMultipleChoiceField(
         label=_("Teams whose projects it covers"),
         queryset=Team.objects.none(),
