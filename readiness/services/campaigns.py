@@ -168,7 +168,11 @@ def campaign_update(
     """Change a campaign that has not joined its base (its slug stays). The projects it
     covered and those it covers now get their checklist rebuilt as of today. Raises
     CampaignError or ChecklistError; nothing is saved then."""
-    campaign = Campaign.objects.select_for_update().select_related("base__team").get(pk=campaign.pk)
+    campaign = (
+        Campaign.objects.select_for_update(of=("self",))
+        .select_related("base__team")
+        .get(pk=campaign.pk)
+    )
     if campaign.is_joined:
         raise CampaignError(_("This campaign joined its base checklist: it can no longer change."))
     text = _fields_check(
@@ -215,7 +219,11 @@ def campaign_delete(
     """Delete a campaign: the projects it covers lose its checks (a new checklist version
     each). A campaign that joined its base leaves its checks there. Raises ChecklistError
     when a project's checklist needs them (it overrides one); nothing is deleted then."""
-    campaign = Campaign.objects.select_for_update().select_related("base__team").get(pk=campaign.pk)
+    campaign = (
+        Campaign.objects.select_for_update(of=("self",))
+        .select_related("base__team")
+        .get(pk=campaign.pk)
+    )
     before = _state(campaign)
     covered = campaign_projects(campaign=campaign)
     audit_record(
