@@ -390,12 +390,22 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
 @admin.register(models.Waiver)
 class WaiverAdmin(admin.ModelAdmin):
-    """Read-only: waivers are asked for and decided on the project page or with `manage.py
-    waiver`, which apply the rules (who may decide, the maximum date) and audit them."""
+    """Read-only: waivers are asked for and decided on the project's or the base checklist's
+    page or with `manage.py waiver`, which apply the rules (who may decide, the maximum date)
+    and audit them."""
 
-    list_display = ["id", "project", "check_key", "status", "until", "requested_by", "decided_by"]
+    list_display = [
+        "id",
+        "project",
+        "base",
+        "check_key",
+        "status",
+        "until",
+        "requested_by",
+        "decided_by",
+    ]
     list_filter = ["status", "team"]
-    list_select_related = ["project", "requested_by", "decided_by"]
+    list_select_related = ["project", "base__team", "requested_by", "decided_by"]
     search_fields = ["check_key", "reason", "decision_note"]
 
     def has_add_permission(self, request) -> bool:

@@ -625,10 +625,18 @@ class Waiver(models.Model):
     `until` date (it ends at `ends_at`, the next midnight of the server's time zone)."""
 
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="waivers")
-    # The project whose check it exempts. Nullable so that a waiver can later cover every
-    # project extending a shared checklist (with a reference to that checklist instead).
+    # What it exempts: the check of one project, or the check of every project whose
+    # checklist extends a team's base checklist (at any depth, now or later): one of the two.
     project = models.ForeignKey(
         Project, on_delete=models.CASCADE, null=True, blank=True, related_name="waivers"
+    )
+    base = models.ForeignKey(
+        "readiness.BaseChecklist",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="waivers",
+        verbose_name=_("base checklist"),
     )
     check_key = models.CharField(_("check"), max_length=KEY_MAX)
     reason = models.TextField(_("reason"))
@@ -663,13 +671,28 @@ class Waiver(models.Model):
             models.Index(fields=["project", "status", "ends_at"], name="waiver_project_idx"),
             # The expiry task and the standup: approved waivers by end.
             models.Index(fields=["status", "ends_at"], name="waiver_expiry_idx"),
+            # The waivers in force for every project extending a base, and the base's page.
+            models.Index(fields=["base", "status", "ends_at"], name="waiver_base_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(project__isnull=False, base__isnull=True)
+                | models.Q(project__isnull=True, base__isnull=False),
+                name="waiver_project_or_base",
+            )
         ]
         verbose_name = _("waiver")
         verbose_name_plural = _("waivers")
 
     def __str__(self) -> str:
-        where = self.project.slug if self.project_id else "-"
-        return f"#{self.pk} {where}/{self.check_key} until {self.until:%Y-%m-%d}"
+        return f"#{self.pk} {self.scope}/{self.check_key} until {self.until:%Y-%m-%d}"
+
+    @property
+    def scope(self) -> str:
+        """What it covers: the project's slug, or `extends team/checklist` for a base's."""
+        if self.base_id:
+            return f"extends {self.base.ref}"
+        return self.project.slug if self.project_id else "-"
 
 
 class AppendOnlyError(RuntimeError):

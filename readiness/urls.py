@@ -17,6 +17,7 @@ from readiness.views import (
     badge_keys,
     badges,
     base_urls,
+    base_waivers,
     bases,
     campaigns,
     checklists,
@@ -102,11 +103,31 @@ app_patterns = [
     path("teams/<slug:slug>/projects/new/", teams.project_new, name="project-new"),
     path("teams/<slug:slug>/checklists/", bases.base_list, name="bases"),
     path("teams/<slug:slug>/checklists/<slug:base>/", bases.base_detail, name="base"),
+    path(
+        "teams/<slug:slug>/checklists/<slug:base>/waivers/",
+        base_waivers.base_waiver_create,
+        name="base-waiver-create",
+    ),
+    path(
+        "teams/<slug:slug>/checklists/<slug:base>/waivers/<int:pk>/decide/",
+        base_waivers.base_waiver_decide,
+        name="base-waiver-decide",
+    ),
     path("teams/<slug:slug>/campaigns/", campaigns.campaign_list, name="campaigns"),
     path(
         "teams/<slug:slug>/campaigns/<slug:campaign>/",
         campaigns.campaign_detail,
         name="campaign",
+    ),
+    path(
+        "teams/<slug:slug>/campaigns/<slug:campaign>/edit/",
+        campaigns.campaign_edit,
+        name="campaign-edit",
+    ),
+    path(
+        "teams/<slug:slug>/campaigns/<slug:campaign>/delete/",
+        campaigns.campaign_delete_view,
+        name="campaign-delete",
     ),
     path(
         "teams/<slug:slug>/campaigns/<slug:campaign>/join/",

@@ -150,6 +150,11 @@ def report_markdown(report: Report) -> str:
                 "id": entry["waiver"],
                 "reason": _cell(entry["reason"]),
             }
+            + (
+                " " + _("(for every project extending %(base)s)") % {"base": entry["base"]}
+                if entry.get("base")
+                else ""
+            )
         )
 
     out += ["", "## 4. " + _("Changes since the previous assessment"), ""]

@@ -28,7 +28,7 @@ from readiness.selectors.common import (
     latest_measured,
     score_delta,
 )
-from readiness.selectors.waivers import waivers_ending
+from readiness.selectors.waivers import project_base_ids, waivers_ending
 
 STANDUP_HORIZON = dt.timedelta(days=7)
 
@@ -97,7 +97,8 @@ def standup_digest(*, team: Team, since: dt.datetime, now: dt.datetime) -> list[
     """Every project of the team: the latest score against the latest one at `since`,
     checks newly failing and fixed between them, open action items overdue or due within
     a week, attestations expiring within a week, and waivers ending within a week or
-    ended since `since` (8 queries, whatever the number of projects' assessments)."""
+    ended since `since`, the bases' included (8 queries, 9 with a base's waiver, whatever
+    the number of projects' assessments)."""
     projects = list(team.projects.order_by("name"))
     ids = [p.pk for p in projects]
     # Measured against measured: a document's claim is never the baseline.
@@ -149,10 +150,16 @@ def standup_digest(*, team: Team, since: dt.datetime, now: dt.datetime) -> list[
     ending, ended = waivers_ending(
         projects=projects, now=now, ahead_days=STANDUP_HORIZON.days, since=since
     )
+    # A base's waiver is listed under every project of the team extending the base (one
+    # more query, only when there is one).
+    bases_of = project_base_ids(ids) if any(w.base_id for w in ending + ended) else {}
     waivers: dict[tuple[str, int], list[Waiver]] = defaultdict(list)
     for kind, rows in (("ending", ending), ("ended", ended)):
         for waiver in rows:
-            waivers[kind, waiver.project_id].append(waiver)
+            if waiver.project_id:
+                waivers[kind, waiver.project_id].append(waiver)
+            for pk in (pk for pk, found in bases_of.items() if waiver.base_id in found):
+                waivers[kind, pk].append(waiver)
 
     digests = []
     for project in projects:

@@ -39,6 +39,7 @@ from readiness.models import (
 from readiness.queue import QueueUnavailable, TaskCall, queue_check, queue_send
 from readiness.scored import scored_check
 from readiness.scoring import ScoreCard, score_checks
+from readiness.services.campaigns import project_checklist_current
 from readiness.services.notify import notify_after_finalise
 from readiness.services.outcomes import outcome_evaluate, outcome_fields, result_spec
 from readiness.services.waivers import waived_snapshot, waivers_in_force
@@ -87,7 +88,8 @@ def assessment_create(
 
     `revision` pins the commit to evaluate (any git revision; tasks record its sha).
     Raises AssessmentError when the project has no checklist or the revision is too long."""
-    checklist = project.current_checklist()
+    # A campaign that started since the checklist was saved joins it now.
+    checklist = project_checklist_current(project=project)
     if checklist is None:
         raise AssessmentError(gettext("project %(slug)s has no checklist") % {"slug": project.slug})
     limit = Assessment._meta.get_field("revision").max_length
@@ -100,9 +102,9 @@ def assessment_create(
     evaluated_at = evaluated_at or now
     checks = list(checklist.checks.select_related("category").order_by("position"))
     keys = {check.key for check in checks}
-    waived = waived_snapshot(
-        [w for w in waivers_in_force(project=project, at=evaluated_at) if w.check_key in keys]
-    )
+    base_ids = checklist.bases.values_list("base_id", flat=True)
+    in_force = waivers_in_force(project=project, at=evaluated_at, base_ids=base_ids)
+    waived = waived_snapshot([w for w in in_force if w.check_key in keys])
     manual = [c for c in checks if _decided_at_creation(c) and _evaluable(c, only_types)]
     decided = _decide_at_creation(project, manual, evaluated_at)
     resend_by = now + dt.timedelta(seconds=settings.READINESS_LEASE_SECONDS)
@@ -354,6 +356,7 @@ def _waive(assessment: Assessment) -> None:
                 "until": entry["until"],
                 "reason": entry["reason"],
                 "measured": row.status,
+                **({"base": entry["base"]} if entry.get("base") else {}),
             },
         }
         row.status = ResultStatus.WAIVED

@@ -27,6 +27,23 @@ def base_checklist_check(*, source: str | bytes, filename: str) -> str:
     return text
 
 
+def base_checks(*, base: BaseChecklist) -> list[tuple[str, str]]:
+    """The checks of the base's current version, its own bases' included, as (key, name)
+    in the file's order; [] for a base without a version."""
+    current = base.current_version()
+    if current is None:
+        return []
+    checklist = load_checklist(
+        current.source_text,
+        filename=base.ref,
+        resolve=BaseResolver(repo=None, candidates={}),
+        template=True,
+    )
+    return [
+        (check.key, check.name) for category in checklist.categories for check in category.checks
+    ]
+
+
 def extending_projects(*, base: BaseChecklist) -> list[tuple[Project, ChecklistVersion]]:
     """The projects whose current checklist version was built from `base` (at any depth),
     with that version, by name."""

@@ -7,12 +7,14 @@ changes when a base or a campaign does, even when the project's own file does no
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db.models import Q
+from django.utils import timezone
 
 from checks.checklist import MAX_CHECKLIST_BYTES, load_checklist, load_extension
 from checks.extends import BaseNotFound, is_product_ref
@@ -112,15 +114,17 @@ def checklist_build(
     filename: str,
     candidates: Mapping[str, str] | None = None,
     campaigns: Iterable[Campaign] | None = None,
+    on: dt.date | None = None,
 ) -> Built:
     """The checklist of a project of `team` whose file is `source`: loaded with its bases,
     then the checks of every campaign it is in (`campaigns`, or those of `team` and of the
-    bases it extends that have not joined their base yet). Raises ChecklistError."""
+    bases it extends that have started by `on`, today by default, and not joined their base
+    yet). Raises ChecklistError."""
     resolver = BaseResolver(repo=repo, candidates=candidates)
     checklist = load_checklist(source, filename=filename, resolve=resolver)
     versions = [version for version in resolver.used.values() if version is not None]
     if campaigns is None:
-        campaigns = campaigns_for(team=team, base_ids=sorted(resolver.base_ids))
+        campaigns = campaigns_for(team=team, base_ids=sorted(resolver.base_ids), on=on)
     applied = []
     for campaign in campaigns:
         checklist = load_extension(
@@ -139,10 +143,17 @@ def checklist_build(
     return Built(checklist, extends, versions, applied, digest)
 
 
-def campaigns_for(*, team: Team, base_ids: list[int]) -> list[Campaign]:
-    """Campaigns under way for a project of `team` extending the bases `base_ids`."""
+def campaigns_for(*, team: Team, base_ids: list[int], on: dt.date | None = None) -> list[Campaign]:
+    """Campaigns under way on `on` (today by default) for a project of `team` extending the
+    bases `base_ids`: started by then, and not joined to their base. A campaign saved before
+    its start changes nothing until that day."""
+    on = on or timezone.localdate()
     scope = Q(teams=team) | Q(base_id__in=base_ids)
-    return list(Campaign.objects.filter(scope, joined_at__isnull=True).distinct().order_by("pk"))
+    return list(
+        Campaign.objects.filter(scope, joined_at__isnull=True, start__lte=on)
+        .distinct()
+        .order_by("pk")
+    )
 
 
 def source_extends(*, checklist_source: str) -> str:
@@ -160,6 +171,7 @@ def project_build(
     source: str,
     filename: str,
     candidates: Mapping[str, str] | None = None,
+    on: dt.date | None = None,
 ) -> Built:
     return checklist_build(
         team=project.team,
@@ -167,4 +179,5 @@ def project_build(
         source=source,
         filename=filename,
         candidates=candidates,
+        on=on,
     )

@@ -1,10 +1,12 @@
-"""Campaigns: checks added or tightened for many projects by a date. Creating one gives
-every project in its scope a new checklist version with its checks; joining it to its base
-checklist (from its target date) makes them the base's own."""
+"""Campaigns: checks added or tightened for many projects by a date. From its start date
+every project in its scope gets a new checklist version with its checks; changing or deleting
+one rebuilds them again; joining it to its base checklist (from its target date) makes them
+the base's own."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 import yaml
@@ -15,10 +17,14 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from checks.checklist import ChecklistError, Problem, decode_checklist
+from checks.joining import joined_data, joined_text
 from readiness.models import BaseChecklist, Campaign, ChecklistVersion, Project, Team
 from readiness.services.audit import audit_record
 from readiness.services.bases import base_checklist_save, extending_projects
+from readiness.services.builds import campaigns_for, project_build
 from readiness.services.checklists import checklist_version_rebuild
+
+logger = logging.getLogger(__name__)
 
 
 class CampaignError(ValueError):
@@ -44,6 +50,52 @@ def campaign_check_keys(text: str) -> list[str]:
     return keys + [key for key in (data.get("overrides") or {}) if key not in keys]
 
 
+def _fields_check(
+    *,
+    team: Team,
+    slug: str,
+    name: str,
+    start: dt.date,
+    target: dt.date,
+    teams: list[Team],
+    base: BaseChecklist | None,
+    checks_text: str | bytes,
+    exclude_pk: int | None = None,
+) -> str:
+    """The campaign's checks as text once its fields are valid. Raises CampaignError for a
+    bad field, ChecklistError when the checks are not written like a checklist."""
+    if not slug:
+        raise CampaignError(_("The name needs at least one letter or digit."))
+    if not name.strip():
+        raise CampaignError(_("Give the campaign a name."))
+    if target < start:
+        raise CampaignError(_("The target date comes before the start."))
+    if not teams and base is None:
+        raise CampaignError(_("Pick the teams or the base checklist whose projects it covers."))
+    if Campaign.objects.filter(team=team, slug=slug).exclude(pk=exclude_pk).exists():
+        raise CampaignError(_("The team already has a campaign %(slug)s.") % {"slug": slug})
+    text = decode_checklist(checks_text, filename=f"campaign {slug}")
+    if not campaign_check_keys_safe(text, slug):
+        raise ChecklistError(
+            [Problem(f"campaign {slug}", None, "", "adds no check and overrides none")]
+        )
+    return text
+
+
+def _state(campaign: Campaign) -> dict[str, Any]:
+    """What an audit entry keeps of a campaign."""
+    return {
+        "name": campaign.name,
+        "description": campaign.description,
+        "start": campaign.start,
+        "target": campaign.target,
+        "teams": sorted(campaign.teams.values_list("slug", flat=True)),
+        "base": campaign.base.ref if campaign.base else None,
+        "checks": campaign_check_keys(campaign.checks_text),
+        "checks_text": campaign.checks_text,
+    }
+
+
 @transaction.atomic
 def campaign_create(
     *,
@@ -57,24 +109,24 @@ def campaign_create(
     base: BaseChecklist | None = None,
     description: str = "",
     slug: str = "",
+    today: dt.date | None = None,
 ) -> tuple[Campaign, list[ChecklistVersion]]:
-    """Save a campaign and give every project it covers a new checklist version with its
-    checks. Raises CampaignError for a bad field, ChecklistError (naming the project) when
-    its checks do not fit a project's checklist; nothing is saved then."""
+    """Save a campaign. From its start date its checks join the checklist of every project
+    it covers: at once when it has started (their new versions are returned), else at each
+    project's first assessment from that day. Raises CampaignError for a bad field,
+    ChecklistError (naming the project) when its checks do not fit a project's checklist;
+    nothing is saved then."""
     slug = slugify(slug or name)[:100]
-    if not slug:
-        raise CampaignError(_("The name needs at least one letter or digit."))
-    if target < start:
-        raise CampaignError(_("The target date comes before the start."))
-    if not teams and base is None:
-        raise CampaignError(_("Pick the teams or the base checklist whose projects it covers."))
-    if Campaign.objects.filter(team=team, slug=slug).exists():
-        raise CampaignError(_("The team already has a campaign %(slug)s.") % {"slug": slug})
-    text = decode_checklist(checks_text, filename=f"campaign {slug}")
-    if not campaign_check_keys_safe(text, slug):
-        raise ChecklistError(
-            [Problem(f"campaign {slug}", None, "", "adds no check and overrides none")]
-        )
+    text = _fields_check(
+        team=team,
+        slug=slug,
+        name=name,
+        start=start,
+        target=target,
+        teams=list(teams),
+        base=base,
+        checks_text=checks_text,
+    )
     campaign = Campaign.objects.create(
         team=team,
         slug=slug,
@@ -87,21 +139,142 @@ def campaign_create(
         created_by=actor,
     )
     campaign.teams.set(teams)
-    updated = _projects_rebuild(campaign_projects(campaign=campaign))
+    updated = _apply(campaign_projects(campaign=campaign), campaign, today)
     audit_record(
         team=team,
         actor=actor,
         action="campaign.create",
         target=campaign,
-        after={
-            "start": start,
-            "target": target,
-            "checks": campaign_check_keys(text),
-            "projects": [v.project.slug for v in updated],
-        },
+        after={**_state(campaign), "projects": [v.project.slug for v in updated]},
         summary=f"{name}: {len(updated)} projects get its checks",
     )
     return campaign, updated
+
+
+@transaction.atomic
+def campaign_update(
+    *,
+    campaign: Campaign,
+    actor: AbstractBaseUser | None,
+    name: str,
+    start: dt.date,
+    target: dt.date,
+    checks_text: str | bytes,
+    teams: list[Team] = (),
+    base: BaseChecklist | None = None,
+    description: str = "",
+    today: dt.date | None = None,
+) -> list[ChecklistVersion]:
+    """Change a campaign that has not joined its base (its slug stays). The projects it
+    covered and those it covers now get their checklist rebuilt as of today. Raises
+    CampaignError or ChecklistError; nothing is saved then."""
+    campaign = (
+        Campaign.objects.select_for_update(of=("self",))
+        .select_related("base__team")
+        .get(pk=campaign.pk)
+    )
+    if campaign.is_joined:
+        raise CampaignError(_("This campaign joined its base checklist: it can no longer change."))
+    text = _fields_check(
+        team=campaign.team,
+        slug=campaign.slug,
+        name=name,
+        start=start,
+        target=target,
+        teams=list(teams),
+        base=base,
+        checks_text=checks_text,
+        exclude_pk=campaign.pk,
+    )
+    before = _state(campaign)
+    covered = campaign_projects(campaign=campaign)
+    campaign.name, campaign.description = name, description
+    campaign.start, campaign.target = start, target
+    campaign.base, campaign.checks_text = base, text
+    campaign.save(update_fields=["name", "description", "start", "target", "base", "checks_text"])
+    campaign.teams.set(teams)
+    after = _state(campaign)
+    if after == before:
+        return []
+    covers = campaign_projects(campaign=campaign)
+    updated = _apply(_union(covered, covers), campaign, today, check=covers)
+    changed = sorted(key for key in after if after[key] != before[key])
+    audit_record(
+        team=campaign.team,
+        actor=actor,
+        action="campaign.update",
+        target=campaign,
+        before={key: before[key] for key in changed},
+        after={key: after[key] for key in changed}
+        | {"projects": [v.project.slug for v in updated]},
+        summary=f"{campaign.name}: " + ", ".join(changed),
+    )
+    return updated
+
+
+@transaction.atomic
+def campaign_delete(
+    *, campaign: Campaign, actor: AbstractBaseUser | None
+) -> list[ChecklistVersion]:
+    """Delete a campaign: the projects it covers lose its checks (a new checklist version
+    each). A campaign that joined its base leaves its checks there. Raises ChecklistError
+    when a project's checklist needs them (it overrides one); nothing is deleted then."""
+    campaign = (
+        Campaign.objects.select_for_update(of=("self",))
+        .select_related("base__team")
+        .get(pk=campaign.pk)
+    )
+    before = _state(campaign)
+    covered = campaign_projects(campaign=campaign)
+    audit_record(
+        team=campaign.team,
+        actor=actor,
+        action="campaign.delete",
+        target=campaign,
+        before=before,
+        summary=campaign.name,
+    )
+    campaign.delete()
+    return _projects_rebuild(covered)
+
+
+def _union(*groups: list[Project]) -> list[Project]:
+    found = {project.pk: project for group in groups for project in group}
+    return sorted(found.values(), key=lambda p: (p.name.lower(), p.pk))
+
+
+def _apply(
+    projects: list[Project],
+    campaign: Campaign,
+    today: dt.date | None,
+    check: list[Project] | None = None,
+) -> list[ChecklistVersion]:
+    """Rebuild `projects` as of today; when the campaign starts later, first check that its
+    checks fit the projects it covers (`check`, default all) as of its start."""
+    today = today or timezone.localdate()
+    if campaign.start > today:
+        _projects_check(projects if check is None else check, on=campaign.start)
+    return _projects_rebuild(projects, on=today)
+
+
+def _projects_check(projects: list[Project], *, on: dt.date) -> None:
+    """Raise ChecklistError, naming the first project, if any project's checklist cannot be
+    built as of `on` (with the campaigns under way then)."""
+    for project in projects:
+        current = project.current_checklist()
+        if current is None:
+            continue
+        try:
+            project_build(
+                project=project, source=current.source_text, filename=current.source_name, on=on
+            )
+        except ChecklistError as error:
+            raise ChecklistError(
+                [
+                    Problem(f"{project.slug}: {p.file}", p.line, p.path, p.message)
+                    for p in error.problems
+                ]
+            ) from None
 
 
 def campaign_check_keys_safe(text: str, slug: str) -> list[str]:
@@ -122,16 +295,38 @@ def campaign_check_keys_safe(text: str, slug: str) -> list[str]:
         ) from None
 
 
-def _projects_rebuild(projects: list[Project]) -> list[ChecklistVersion]:
+def _projects_rebuild(projects: list[Project], on: dt.date | None = None) -> list[ChecklistVersion]:
     updated = []
     for project in projects:
         current = project.current_checklist()
         if current is None:
             continue
-        version = checklist_version_rebuild(project=project, current=current)
+        version = checklist_version_rebuild(project=project, current=current, on=on)
         if version is not None:
             updated.append(version)
     return updated
+
+
+def project_checklist_current(
+    *, project: Project, today: dt.date | None = None
+) -> ChecklistVersion | None:
+    """The project's current checklist, rebuilt first when the campaigns under way today are
+    not those it was built with (one has started since it was saved). A rebuild that fails
+    (the project's file changed so that a campaign no longer fits) is logged and the current
+    version kept: an assessment is never refused for it."""
+    current = project.current_checklist()
+    if current is None:
+        return None
+    base_ids = sorted(set(current.bases.values_list("base_id", flat=True)))
+    due = {c.pk for c in campaigns_for(team=project.team, base_ids=base_ids, on=today)}
+    if due == set(current.campaigns.values_list("pk", flat=True)):
+        return current
+    try:
+        with transaction.atomic():
+            return checklist_version_rebuild(project=project, current=current, on=today) or current
+    except ChecklistError as error:
+        logger.warning("%s: the campaigns under way do not fit its checklist: %s", project, error)
+        return current
 
 
 @transaction.atomic
@@ -177,25 +372,14 @@ def campaign_join(
 def base_text_joined(base_text: str, campaign_text: str) -> str:
     """The base's file with the campaign's checks added to its categories and its overrides
     written into the checks they tighten (or the base's own `overrides:` for checks it
-    inherits). Comments of the base's file are not kept."""
-    base: dict[str, Any] = yaml.safe_load(base_text)
-    campaign: dict[str, Any] = yaml.safe_load(campaign_text) or {}
-    categories = base.setdefault("categories", [])
-    by_key = {category.get("key"): category for category in categories}
-    own_checks = {
-        check.get("key"): check for category in categories for check in category.get("checks", [])
-    }
-    for category in campaign.get("categories") or []:
-        existing = by_key.get(category.get("key"))
-        if existing is None:
-            categories.append(category)
-        else:
-            existing.setdefault("checks", []).extend(category.get("checks") or [])
-    for key, changes in (campaign.get("overrides") or {}).items():
-        if key in own_checks:
-            own_checks[key].update(changes)
-        else:
-            base.setdefault("overrides", {}).setdefault(key, {}).update(changes)
-    if not categories:
-        del base["categories"]
-    return yaml.safe_dump(base, sort_keys=False, allow_unicode=True, width=100)
+    inherits), edited in its text so that its comments and layout are kept. Should the edit
+    ever not mean what the data merge says, the merged data is written plainly instead."""
+    expected = joined_data(yaml.safe_load(base_text), yaml.safe_load(campaign_text) or {})
+    try:
+        text = joined_text(base_text, campaign_text)
+        if yaml.safe_load(text) == expected:
+            return text
+    except (yaml.YAMLError, ValueError, TypeError, AttributeError):
+        pass
+    logger.warning("campaign join: the base's text could not be edited in place; rewritten")
+    return yaml.safe_dump(expected, sort_keys=False, allow_unicode=True, width=100)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import re
 from pathlib import Path
@@ -126,14 +127,14 @@ def checklist_prefixed(
 
 
 def checklist_version_rebuild(
-    *, project: Project, current: ChecklistVersion
+    *, project: Project, current: ChecklistVersion, on: dt.date | None = None
 ) -> ChecklistVersion | None:
     """A new version of `project`'s checklist built again from its file (`current`) and the
-    current versions of its bases and campaigns; None when nothing changed. Raises
-    ChecklistError whose problems name the project."""
+    current versions of its bases and the campaigns under way `on` (today by default); None
+    when nothing changed. Raises ChecklistError whose problems name the project."""
     try:
         built = project_build(
-            project=project, source=current.source_text, filename=current.source_name
+            project=project, source=current.source_text, filename=current.source_name, on=on
         )
     except ChecklistError as error:
         raise ChecklistError(

@@ -1,9 +1,11 @@
-"""Waivers: asking to exempt a check of a project for a reason and until a date, approving
-or denying it (a team admin other than the requester), and their end at their date."""
+"""Waivers: asking to exempt a check of a project, or of every project extending a team's
+base checklist, for a reason and until a date; approving or denying it (a team admin other
+than the requester); and their end at their date."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -12,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from readiness.models import (
+    BaseChecklist,
     Check,
     ChecklistVersion,
     Membership,
@@ -22,6 +25,7 @@ from readiness.models import (
 )
 from readiness.permissions import role_allows
 from readiness.services.audit import audit_record
+from readiness.services.bases import base_checks
 
 IN_FORCE = (WaiverStatus.APPROVED, WaiverStatus.EXPIRED)
 
@@ -42,27 +46,30 @@ def waiver_ends_at(until: dt.date) -> dt.datetime:
     )
 
 
-def waiver_role(*, user: AbstractBaseUser, project: Project) -> str | None:
-    """The user's role in the project's team; a superuser is an admin of every team."""
+def waiver_role(
+    *, user: AbstractBaseUser, project: Project | None = None, team_id: int | None = None
+) -> str | None:
+    """The user's role in the team of `project` (or the team `team_id`); a superuser is an
+    admin of every team."""
     if not user.is_active:
         return None
     if user.is_superuser:
         return Role.ADMIN
     return (
-        Membership.objects.filter(team_id=project.team_id, user_id=user.pk)
+        Membership.objects.filter(team_id=team_id or project.team_id, user_id=user.pk)
         .values_list("role", flat=True)
         .first()
     )
 
 
 def waiver_can_decide(*, waiver: Waiver, user: AbstractBaseUser) -> bool:
-    """Whether `user` may approve or deny `waiver`: the role the settings name (a team
-    admin by default; a superuser always), and never the requester."""
+    """Whether `user` may approve or deny `waiver`: the role the settings name in the
+    waiver's team (a team admin by default; a superuser always), and never the requester."""
     return (
         waiver.status == WaiverStatus.REQUESTED
         and user.pk != waiver.requested_by_id
         and role_allows(
-            waiver_role(user=user, project=waiver.project), settings.READINESS_WAIVER_APPROVER_ROLE
+            waiver_role(user=user, team_id=waiver.team_id), settings.READINESS_WAIVER_APPROVER_ROLE
         )
     )
 
@@ -73,23 +80,29 @@ def waiver_max_until(*, today: dt.date) -> dt.date:
 
 def waiver_request(
     *,
-    project: Project,
     check_key: str,
     until: dt.date,
     reason: str,
     user: AbstractBaseUser,
+    project: Project | None = None,
+    base: BaseChecklist | None = None,
     now: dt.datetime | None = None,
 ) -> Waiver:
-    """Ask for a waiver of the check `check_key` of the project's current checklist through
-    `until` (today at the earliest, at most READINESS_WAIVER_MAX_DAYS ahead). The requester
-    is an editor or admin of the project's team. Raises WaiverRefused for a user who may
-    not ask, WaiverError naming what is wrong (nothing is saved then)."""
+    """Ask for a waiver of the check `check_key` through `until` (today at the earliest, at
+    most READINESS_WAIVER_MAX_DAYS ahead): of the project's current checklist, or, given
+    `base`, of every project extending that team's base checklist (a check of its current
+    version), now and later while it holds. The requester is an editor or admin of the
+    project's team (the base's team). Raises WaiverRefused for a user who may not ask,
+    WaiverError naming what is wrong (nothing is saved then)."""
+    if (project is None) == (base is None):
+        raise WaiverError(_("Name either a project or a base checklist."))
     now = now or timezone.now()
     today = timezone.localdate(now)
-    if not role_allows(waiver_role(user=user, project=project), Role.EDITOR):
+    team = project.team if project is not None else base.team
+    if not role_allows(waiver_role(user=user, team_id=team.pk), Role.EDITOR):
         raise WaiverRefused(
             _("%(user)s may not ask for waivers in %(team)s: an editor or admin may.")
-            % {"user": user.get_username(), "team": project.team.name}
+            % {"user": user.get_username(), "team": team.name}
         )
     reason = reason.strip()
     if not reason:
@@ -109,22 +122,29 @@ def waiver_request(
                 "until": until.isoformat(),
             }
         )
-    current = ChecklistVersion.objects.filter(project=project).order_by("-number").values("pk")
-    if not Check.objects.filter(checklist__in=current[:1], key=check_key).exists():
+    if project is not None:
+        current = ChecklistVersion.objects.filter(project=project).order_by("-number").values("pk")
+        if not Check.objects.filter(checklist__in=current[:1], key=check_key).exists():
+            raise WaiverError(
+                _("%(check)s is not a check of %(project)s's current checklist.")
+                % {"check": check_key, "project": project.slug}
+            )
+    elif check_key not in {key for key, _name in base_checks(base=base)}:
         raise WaiverError(
-            _("%(check)s is not a check of %(project)s's current checklist.")
-            % {"check": check_key, "project": project.slug}
+            _("%(check)s is not a check of the base checklist %(base)s.")
+            % {"check": check_key, "base": base.ref}
         )
     with transaction.atomic():
-        open_ = _open_waiver(project, check_key, now)
+        open_ = _open_waiver(project, base, check_key, now)
         if open_ is not None:
             raise WaiverError(
                 _("%(check)s already has waiver #%(id)s (%(status)s).")
                 % {"check": check_key, "id": open_.pk, "status": open_.get_status_display()}
             )
         waiver = Waiver.objects.create(
-            team_id=project.team_id,
+            team=team,
             project=project,
+            base=base,
             check_key=check_key,
             reason=reason,
             until=until,
@@ -133,7 +153,7 @@ def waiver_request(
             requested_at=now,
         )
         audit_record(
-            team=project.team,
+            team=team,
             actor=user,
             action="waiver.request",
             target=waiver,
@@ -143,11 +163,14 @@ def waiver_request(
     return waiver
 
 
-def _open_waiver(project: Project, check_key: str, now: dt.datetime) -> Waiver | None:
-    """The check's waiver still asked for, or approved and not ended: one at a time."""
+def _open_waiver(
+    project: Project | None, base: BaseChecklist | None, check_key: str, now: dt.datetime
+) -> Waiver | None:
+    """The check's waiver (of the project, or of the base) still asked for, or approved and
+    not ended: one at a time."""
     return (
         Waiver.objects.select_for_update()
-        .filter(project=project, check_key=check_key)
+        .filter(project=project, base=base, check_key=check_key)
         .filter(
             models.Q(status=WaiverStatus.REQUESTED)
             | models.Q(status=WaiverStatus.APPROVED, ends_at__gt=now)
@@ -159,6 +182,7 @@ def _open_waiver(project: Project, check_key: str, now: dt.datetime) -> Waiver |
 def _fields(waiver: Waiver) -> dict:
     return {
         "project": waiver.project.slug if waiver.project_id else None,
+        **({"base": waiver.base.ref} if waiver.base_id else {}),
         "check": waiver.check_key,
         "status": waiver.status,
         "until": waiver.until,
@@ -194,19 +218,19 @@ def _decide(
     with transaction.atomic():
         waiver = (
             Waiver.objects.select_for_update(of=("self",))
-            .select_related("project__team")
+            .select_related("team", "project", "base__team")
             .get(pk=waiver.pk)
         )
         if user.pk == waiver.requested_by_id:
             raise WaiverRefused(_("Nobody approves or denies their own waiver request."))
         if not role_allows(
-            waiver_role(user=user, project=waiver.project), settings.READINESS_WAIVER_APPROVER_ROLE
+            waiver_role(user=user, team_id=waiver.team_id), settings.READINESS_WAIVER_APPROVER_ROLE
         ):
             raise WaiverRefused(
                 _("%(user)s may not decide waivers in %(team)s: a team %(role)s may.")
                 % {
                     "user": user.get_username(),
-                    "team": waiver.project.team.name,
+                    "team": waiver.team.name,
                     "role": Role(settings.READINESS_WAIVER_APPROVER_ROLE).label,
                 }
             )
@@ -227,7 +251,7 @@ def _decide(
         waiver.decision_note = note.strip()
         waiver.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
         audit_record(
-            team=waiver.project.team,
+            team=waiver.team,
             actor=user,
             action="waiver.approve" if status == WaiverStatus.APPROVED else "waiver.deny",
             target=waiver,
@@ -248,7 +272,7 @@ def waivers_expire(*, now: dt.datetime | None = None) -> int:
         due = (
             # Only the waivers' rows: PostgreSQL locks no row of a nullable join (project).
             Waiver.objects.select_for_update(of=("self",))
-            .select_related("team", "project")
+            .select_related("team", "project", "base__team")
             .filter(status=WaiverStatus.APPROVED, ends_at__lte=now)
         )
         for waiver in due:
@@ -268,25 +292,40 @@ def waivers_expire(*, now: dt.datetime | None = None) -> int:
     return count
 
 
-def waivers_in_force(*, project: Project, at: dt.datetime) -> list[Waiver]:
-    """The project's waivers in force at `at`: approved by then and not yet ended (one per
-    check, the latest approved)."""
+def waivers_in_force(
+    *, project: Project, at: dt.datetime, base_ids: Iterable[int] | None = None
+) -> list[Waiver]:
+    """The waivers in force for the project at `at`: approved by then and not yet ended,
+    its own and those of the bases its checklist extends (`base_ids`; by default those of
+    its current checklist). One per check: the latest approved."""
+    if base_ids is None:
+        current = project.current_checklist()
+        base_ids = current.bases.values_list("base_id", flat=True) if current else []
     found: dict[str, Waiver] = {}
-    for waiver in Waiver.objects.filter(
-        project=project, status__in=IN_FORCE, decided_at__lte=at, ends_at__gt=at
-    ).order_by("decided_at", "id"):
+    for waiver in (
+        Waiver.objects.filter(
+            models.Q(project=project) | models.Q(base_id__in=list(base_ids)),
+            status__in=IN_FORCE,
+            decided_at__lte=at,
+            ends_at__gt=at,
+        )
+        .select_related("base__team")
+        .order_by("decided_at", "id")
+    ):
         found[waiver.check_key] = waiver
     return list(found.values())
 
 
 def waived_snapshot(waivers: list[Waiver]) -> list[dict]:
-    """What an assessment keeps of the waivers in force when it was evaluated."""
+    """What an assessment keeps of the waivers in force when it was evaluated (a base's
+    waiver names the base: `"base": "team/checklist"`)."""
     return [
         {
             "check": waiver.check_key,
             "waiver": waiver.pk,
             "until": waiver.until.isoformat(),
             "reason": waiver.reason,
+            **({"base": waiver.base.ref} if waiver.base_id else {}),
         }
         for waiver in sorted(waivers, key=lambda w: w.check_key)
     ]

@@ -16,6 +16,7 @@ from readiness.models import BaseChecklist, Role, Team
 from readiness.permissions import team_for_user
 from readiness.selectors.bases import base_preview, team_bases
 from readiness.services.bases import base_checklist_check, base_checklist_save, extending_projects
+from readiness.views.base_waivers import base_waivers_context
 from readiness.views.common import HtmxHttpRequest, render_page, role_flags
 from readiness.views.forms_shared import BaseChecklistForm
 
@@ -118,6 +119,7 @@ def base_detail(request: HtmxHttpRequest, slug: str, base: str) -> HttpResponse:
             "form": form,
             "problems": problems,
             "preview": preview,
+            **base_waivers_context(request, team, base_checklist),
         },
         partial="editor",
         status=status,

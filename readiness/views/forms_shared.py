@@ -41,8 +41,12 @@ class CampaignForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), required=False, max_length=5000, widget=forms.Textarea({"rows": 2})
     )
-    start = forms.DateField(label=_("Start"), widget=forms.DateInput({"type": "date"}))
-    target = forms.DateField(label=_("Target date"), widget=forms.DateInput({"type": "date"}))
+    start = forms.DateField(
+        label=_("Start"), widget=forms.DateInput({"type": "date"}, format="%Y-%m-%d")
+    )
+    target = forms.DateField(
+        label=_("Target date"), widget=forms.DateInput({"type": "date"}, format="%Y-%m-%d")
+    )
     teams = forms.ModelMultipleChoiceField(
         label=_("Teams whose projects it covers"),
         queryset=Team.objects.none(),
@@ -70,3 +74,16 @@ class CampaignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["teams"].queryset = teams
         self.fields["base"].queryset = bases
+
+    def clean(self) -> dict:
+        """The errors that involve two fields, shown at the field to change (the service
+        checks them again)."""
+        data = super().clean()
+        start, target = data.get("start"), data.get("target")
+        if start and target and target < start:
+            self.add_error("target", _("The target date comes before the start."))
+        if "teams" in data and "base" in data and not data["teams"] and data["base"] is None:
+            self.add_error(
+                "teams", _("Pick the teams or the base checklist whose projects it covers.")
+            )
+        return data

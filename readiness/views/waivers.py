@@ -56,8 +56,11 @@ def waivers_context(
     waivers = project_waivers(project=project)
     approver = role_allows(project.user_role, settings.READINESS_WAIVER_APPROVER_ROLE)
     for waiver in waivers.asked:
-        # The service decides again on submit (waiver_can_decide's rules).
-        waiver.can_decide = approver and waiver.requested_by_id != request.user.pk
+        # The service decides again on submit (waiver_can_decide's rules). A base's waiver
+        # is decided on the base's page.
+        waiver.can_decide = (
+            approver and waiver.requested_by_id != request.user.pk and not waiver.base_id
+        )
     return {
         "project": project,
         **role_flags(project.user_role),

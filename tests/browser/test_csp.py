@@ -1,23 +1,48 @@
-"""The Content-Security-Policy in Chromium: every main page, the admin, the HTML report and
-the lockout page come with the policy and work under it without a single violation
-(charts drawn and styled, htmx swaps, the admin's scripts)."""
+"""The Content-Security-Policy in Chromium: every page of the app (checked against the list
+of its URLs), the admin, the HTML report and the lockout page come with the policy and work
+under it without a single violation (charts drawn and styled, htmx swaps, the admin's
+scripts)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
+from readiness.models import BaseChecklist
+from readiness.services.bases import base_checklist_save
+from readiness.services.campaigns import campaign_create
+from readiness.services.waivers import waiver_request
 from tests import factories
 from tests.browser.test_attest_import import preview
+from tests.readiness.views.pages import page_names
 
 pytestmark = pytest.mark.browser
+
+BASE = """\
+version: 1
+name: Service
+categories:
+  - key: docs
+    checks:
+      - {key: readme, type: file, paths: [README.md]}
+      - {key: named, type: file, paths: [service.toml]}
+"""
+CAMPAIGN = """\
+version: 1
+categories:
+  - key: docs
+    checks:
+      - {key: changelog, type: file, paths: [CHANGELOG.md]}
+"""
 
 # Runs before any script of the page (Playwright's init scripts are not subject to it).
 WATCH_VIOLATIONS = """
@@ -44,9 +69,16 @@ def watched(page: Page) -> list[str]:
     return messages
 
 
+# The app's URL names opened by visit(), to check that every page was.
+VISITED: set[str] = set()
+
+
 def visit(page: Page, url: str, ready: Callable[[Page], None]) -> None:
     """Open `url`, check that it came with the policy, wait until it is `ready`, and
     fail on any violation so far."""
+    match = resolve(urlsplit(url).path)
+    if match.namespace == "readiness":
+        VISITED.add(match.url_name)
     response = page.goto(url)
     assert response is not None
     policy = response.headers.get("content-security-policy", "")
@@ -141,6 +173,73 @@ def test_every_page_works_under_the_policy_without_a_violation(
         assert table.evaluate("t => getComputedStyle(t).borderCollapse") == "collapse"
 
     visit(page, f"{base}{d.url('report-download', project.slug)}?format=html", report_styled)
+
+    # The shared standards: a base checklist with a waiver asked, a campaign of the team.
+    base_checklist_save(team=d.team, slug="service", source=BASE, actor=admin, name="Service")
+    shared = BaseChecklist.objects.get(team=d.team, slug="service")
+    waiver_request(
+        base=shared,
+        check_key="readme",
+        until=timezone.localdate() + dt.timedelta(days=10),
+        reason="docs move",
+        user=admin,
+    )
+    today = timezone.localdate()
+    campaign, _updated = campaign_create(
+        team=d.team,
+        name="Runbooks",
+        start=today - dt.timedelta(days=3),
+        target=today + dt.timedelta(days=20),
+        checks_text=CAMPAIGN,
+        actor=admin,
+        teams=[d.team],
+    )
+    visit(
+        page,
+        base + d.url("team-audit", d.team.slug),
+        lambda p: expect(p.get_by_test_id("audit-entry").first).to_be_visible(),
+    )
+    visit(
+        page,
+        base + d.url("bases", d.team.slug),
+        lambda p: expect(p.get_by_test_id("bases")).to_be_visible(),
+    )
+    visit(
+        page,
+        base + d.url("base", d.team.slug, "service"),
+        lambda p: expect(p.get_by_test_id("waiver")).to_have_count(1),
+    )
+    # The preview of a change, then an htmx swap of the waivers card.
+    page.get_by_test_id("base-preview-button").click()
+    expect(page.get_by_test_id("base-preview")).to_be_visible()
+    page.get_by_test_id("waiver-request").locator("summary").click()
+    page.get_by_test_id("waiver-form").locator("select").select_option("named")
+    page.get_by_test_id("waiver-until").fill(today.isoformat())
+    page.get_by_test_id("waiver-reason").fill("renaming")
+    page.get_by_test_id("waiver-submit").click()
+    expect(page.get_by_test_id("waiver")).to_have_count(2)
+    assert page.evaluate("window.cspViolations") == []
+    visit(
+        page,
+        base + d.url("campaigns", d.team.slug),
+        lambda p: expect(p.get_by_test_id("campaign")).to_have_count(1),
+    )
+    visit(
+        page,
+        base + d.url("campaign", d.team.slug, campaign.slug),
+        lambda p: expect(p.locator("#burnup-chart .main-svg").first).to_be_visible(),
+    )
+    visit(
+        page,
+        base + d.url("campaign-edit", d.team.slug, campaign.slug),
+        lambda p: expect(p.get_by_test_id("campaign-form")).to_be_visible(),
+    )
+    visit(
+        page,
+        base + d.url("campaign-delete", d.team.slug, campaign.slug),
+        lambda p: expect(p.get_by_test_id("campaign-delete-confirm")).to_be_visible(),
+    )
+    assert page_names() <= VISITED, f"pages not opened: {page_names() - VISITED}"
 
     visit(
         page,

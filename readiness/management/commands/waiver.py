@@ -1,6 +1,8 @@
 """`manage.py waiver`: ask for, approve, deny and list the waivers of a project's checks.
 
-`waiver request` prints the new waiver's id alone on its last line, for scripts. Exit
+`--base TEAM/CHECKLIST` instead of `--project` asks for (or lists) a waiver of every project
+extending a team's base checklist. `waiver request` prints the new waiver's id alone on its
+last line, for scripts. Exit
 codes: 0 done, 1 refused by the rules (the requester approving their own request, a role
 that may not), 2 bad input (an unknown project, check, user or waiver, a date)."""
 
@@ -15,7 +17,7 @@ from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
 from readiness.management.base import BadInput, PolicyFailure, ReadinessCommand
-from readiness.models import Waiver
+from readiness.models import BaseChecklist, Waiver
 from readiness.selectors.waivers import waiver_rows
 from readiness.services.waivers import (
     WaiverError,
@@ -44,7 +46,7 @@ def waivers_text(rows: list[dict[str, Any]]) -> str:
     lines = [
         [
             str(row["id"]),
-            row["check"],
+            f"{row['check']} ({row['base']})" if row.get("base") else row["check"],
             row["status"],
             row["until"],
             row["requested_by"],
@@ -68,7 +70,13 @@ class Command(ReadinessCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
         request = actions.add_parser("request", help=_("Ask for a waiver; prints its id last."))
-        request.add_argument("--project", required=True, metavar="SLUG")
+        scope = request.add_mutually_exclusive_group(required=True)
+        scope.add_argument("--project", metavar="SLUG")
+        scope.add_argument(
+            "--base",
+            metavar="TEAM/CHECKLIST",
+            help=_("A team's base checklist: the waiver covers every project extending it."),
+        )
         request.add_argument("--check", required=True, metavar="KEY")
         request.add_argument("--until", required=True, metavar="YYYY-MM-DD")
         request.add_argument("--reason", required=True, metavar="TEXT")
@@ -82,7 +90,9 @@ class Command(ReadinessCommand):
         deny.add_argument("--by", required=True, metavar="USERNAME")
         deny.add_argument("--note", required=True, metavar="TEXT")
         listing = actions.add_parser("list", help=_("List a project's waivers, newest first."))
-        listing.add_argument("--project", required=True, metavar="SLUG")
+        listed = listing.add_mutually_exclusive_group(required=True)
+        listed.add_argument("--project", metavar="SLUG")
+        listed.add_argument("--base", metavar="TEAM/CHECKLIST")
         self.add_json_argument(listing, _("Print one JSON list."))
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -94,9 +104,11 @@ class Command(ReadinessCommand):
             raise BadInput(str(exc)) from None
 
     def _request(self, options: dict[str, Any]) -> None:
-        project = self.project(options["project"])
+        project = self.project(options["project"]) if options["project"] else None
+        base = self._base(options["base"]) if options["base"] else None
         waiver = waiver_request(
             project=project,
+            base=base,
             check_key=options["check"],
             until=_date(options["until"]),
             reason=options["reason"],
@@ -106,7 +118,7 @@ class Command(ReadinessCommand):
             _("Waiver #%(id)s asked for %(project)s/%(check)s until %(until)s.")
             % {
                 "id": waiver.pk,
-                "project": project.slug,
+                "project": project.slug if project else base.ref,
                 "check": waiver.check_key,
                 "until": waiver.until.isoformat(),
             }
@@ -129,8 +141,21 @@ class Command(ReadinessCommand):
         self.stdout.write(_("Waiver #%(id)s denied.") % {"id": waiver.pk})
 
     def _list(self, options: dict[str, Any]) -> None:
-        project = self.project(options["project"])
-        self.write_output(waiver_rows(project=project), as_json=options["json"], text=waivers_text)
+        if options["base"]:
+            rows = waiver_rows(base=self._base(options["base"]))
+        else:
+            rows = waiver_rows(project=self.project(options["project"]))
+        self.write_output(rows, as_json=options["json"], text=waivers_text)
+
+    def _base(self, ref: str) -> BaseChecklist:
+        team, _sep, slug = ref.partition("/")
+        base = BaseChecklist.objects.select_related("team").filter(team__slug=team, slug=slug)
+        found = base.first()
+        if found is None:
+            raise BadInput(
+                _("--base %(ref)s: no such base checklist (write TEAM/CHECKLIST)") % {"ref": ref}
+            )
+        return found
 
     def _user(self, username: str) -> AbstractBaseUser:
         user = get_user_model().objects.filter(username=username, is_active=True).first()
@@ -139,7 +164,7 @@ class Command(ReadinessCommand):
         return user
 
     def _waiver(self, pk: int) -> Waiver:
-        waiver = Waiver.objects.select_related("project__team").filter(pk=pk).first()
+        waiver = Waiver.objects.select_related("team").filter(pk=pk).first()
         if waiver is None:
             raise BadInput(_("waiver %(id)s: no such waiver") % {"id": pk})
         return waiver

@@ -9,8 +9,16 @@ import yaml
 from checks.checklist import load_checklist
 from readiness.models import AuditEntry, Membership, Role
 from readiness.services.attestations import attestation_create
+from readiness.services.bases import base_checklist_save
+from readiness.services.campaigns import (
+    campaign_create,
+    campaign_delete,
+    campaign_join,
+    campaign_update,
+)
 from readiness.services.checklists import checklist_upload, checklist_version_save
 from readiness.services.levels import project_target_level_set
+from readiness.services.projects import project_upsert
 from readiness.services.schedules import schedule_update
 from readiness.services.teams import membership_add, membership_remove, membership_set_role
 from readiness.services.waivers import (
@@ -20,7 +28,7 @@ from readiness.services.waivers import (
     waiver_request,
     waivers_expire,
 )
-from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+from tests.factories import MembershipFactory, ProjectFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -177,3 +185,83 @@ def test_a_refused_write_leaves_no_entry():
         project_target_level_set(project=project, level="platinum")
 
     assert AuditEntry.objects.count() == count
+
+
+def test_every_write_of_the_shared_standards_leaves_an_entry(tmp_path):
+    """Base checklist versions, a base's waivers, and a campaign's whole life."""
+    team = TeamFactory(name="Platform", slug="platform")
+    ada, bob, ed = (UserFactory(username=name) for name in ("ada", "bob", "ed"))
+    MembershipFactory(team=team, user=ada, role=Role.ADMIN)
+    MembershipFactory(team=team, user=bob, role=Role.ADMIN)
+    MembershipFactory(team=team, user=ed, role=Role.EDITOR)
+    repo = tmp_path / "svc"
+    repo.mkdir()
+    (repo / ".readiness.yml").write_text("version: 1\nname: Svc\nextends: platform/base\n")
+    base_text = checklist_text("runbook", "backup")
+    version, _updated = base_checklist_save(team=team, slug="base", source=base_text, actor=ada)
+    project_upsert(
+        slug="svc", source=str(repo), checklist_path=repo / ".readiness.yml", team_name="Platform"
+    )
+    start = mark = AuditEntry.objects.filter(team=team).order_by("-id").first().pk
+
+    def since() -> list[tuple[str, str]]:
+        nonlocal mark
+        rows = list(
+            AuditEntry.objects.filter(team=team, pk__gt=mark)
+            .order_by("id")
+            .values_list("action", "actor_name")
+        )
+        mark = AuditEntry.objects.filter(team=team).order_by("-id").first().pk
+        return rows
+
+    base_checklist_save(
+        team=team, slug="base", source=checklist_text("runbook", "backup", "slo"), actor=ada
+    )
+    assert since() == [("checklist.version", ""), ("base_checklist.version", "ada")]
+    asked = waiver_request(
+        base=version.base, check_key="backup", until=NOW.date(), reason="why", user=ed, now=NOW
+    )
+    waiver_deny(waiver=asked, user=bob, note="no", now=NOW)
+    again = waiver_request(
+        base=version.base, check_key="slo", until=NOW.date(), reason="why", user=ed, now=NOW
+    )
+    waiver_approve(waiver=again, user=bob, now=NOW)
+    waivers_expire(now=waiver_ends_at(NOW.date()))
+    assert since() == [
+        ("waiver.request", "ed"),
+        ("waiver.deny", "bob"),
+        ("waiver.request", "ed"),
+        ("waiver.approve", "bob"),
+        ("waiver.expire", ""),
+    ]
+    today = dt.date.today()
+    campaign, _updated = campaign_create(
+        team=team,
+        name="Tighter",
+        start=today,
+        target=today,
+        checks_text="version: 1\noverrides:\n  backup: {weight: 3}\n",
+        actor=ada,
+        base=version.base,
+    )
+    campaign_update(
+        campaign=campaign,
+        actor=bob,
+        name="Tighter backups",
+        start=today,
+        target=today,
+        checks_text=campaign.checks_text,
+        base=version.base,
+    )
+    campaign_join(campaign=campaign, actor=ada, today=today)
+    campaign_delete(campaign=campaign, actor=bob)
+    assert since() == [
+        ("checklist.version", ""),
+        ("campaign.create", "ada"),
+        ("campaign.update", "bob"),
+        ("checklist.version", ""),
+        ("base_checklist.version", "ada"),
+        ("campaign.join", "ada"),
+        ("campaign.delete", "bob"),
+    ]
+    assert AuditEntry.objects.filter(team=team, pk__gt=start).count() == 14

@@ -92,3 +92,36 @@ def test_the_params_of_each_project_reach_its_checks(organisation):
     checks = projects[7].current_checklist().checks
     assert checks.get(key="service-name").options["pattern"] == 'name = "svc\\-7"'
     assert checks.get(key="runbook").level == "silver"
+
+
+def _expected_level(index: int) -> str:
+    """The level project `index` of the organisation achieves (see organisation.repo_of):
+    bronze needs the README, silver also the runbook, gold also the right service name."""
+    level = ""
+    for name, holds in (
+        ("bronze", index % 2 == 0),
+        ("silver", index % 3 == 0),
+        ("gold", index % 5 != 0),
+    ):
+        if not holds:
+            break
+        level = name
+    return level
+
+
+def test_every_project_achieves_the_level_its_checks_allow_before_and_after_a_change(
+    organisation,
+):
+    admin, org, projects = organisation
+    for index, project in enumerate(projects):
+        assert assess(project).level == _expected_level(index), project.slug
+    # Raising the README to gold: bronze and silver no longer need it.
+    raised = BASE.replace("paths: [README.md]", "paths: [README.md]\n        level: gold")
+    base_checklist_save(team=org, slug="standard", source=raised, actor=admin)
+    for index, project in enumerate(projects):
+        expected = ""
+        if index % 3 == 0:
+            expected = "silver" if not (index % 2 == 0 and index % 5 != 0) else "gold"
+        else:
+            expected = "bronze"
+        assert assess(project).level == expected, project.slug

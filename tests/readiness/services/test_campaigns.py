@@ -9,13 +9,21 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from checks.checklist import ChecklistError
 from readiness.models import AuditEntry, BaseChecklist, Campaign, Role
 from readiness.selectors.bases import base_preview
 from readiness.selectors.campaigns import campaign_burnup, campaign_reminders
-from readiness.services.campaigns import CampaignError, campaign_create, campaign_join
+from readiness.services.bases import base_checklist_save
+from readiness.services.campaigns import (
+    CampaignError,
+    campaign_create,
+    campaign_delete,
+    campaign_join,
+    campaign_update,
+)
 from tests.factories import MembershipFactory, UserFactory
 from tests.readiness.services.organisation import BASE_V2, PROJECTS, assess
 
@@ -147,3 +155,189 @@ def test_a_campaign_whose_checks_do_not_fit_a_project_saves_nothing(organisation
         )
     assert not Campaign.objects.exists()
     assert projects[0].current_checklist().number == 1
+
+
+def test_a_campaign_changes_nothing_before_its_start_then_the_next_assessment_uses_it(
+    organisation,
+):
+    admin, org, projects = organisation
+    base = BaseChecklist.objects.get(team=org, slug="standard")
+    today = timezone.localdate()
+    start = today + dt.timedelta(days=7)
+    before = assess(projects[0])
+
+    campaign, updated = campaign_create(
+        team=org,
+        name="Next week",
+        start=start,
+        target=start + dt.timedelta(days=14),
+        checks_text=CHECKS,
+        actor=admin,
+        base=base,
+    )
+
+    assert updated == []
+    assert all(p.current_checklist().number == 1 for p in projects)
+    waiting = assess(projects[0])
+    assert waiting.checklist.number == 1
+    assert (waiting.score, waiting.coverage) == (before.score, before.coverage)
+    assert not waiting.results.filter(check_item__key="changelog").exists()
+
+    with time_machine.travel(timezone.make_aware(dt.datetime.combine(start, dt.time(9)))):
+        started = assess(projects[0])
+        # Only the project assessed got its new version; the others get theirs at their turn.
+        assert projects[1].current_checklist().number == 1
+        assert assess(projects[1]).checklist.campaigns.get() == campaign
+
+    assert started.checklist.number == 2
+    assert started.checklist.campaigns.get() == campaign
+    assert started.results.get(check_item__key="changelog").status == "fail"
+    assert started.results.get(check_item__key="runbook").check_item.severity == "critical"
+    assert started.score < before.score
+
+
+def test_a_campaign_that_starts_later_is_still_checked_against_every_project(organisation):
+    admin, org, _projects = organisation
+    base = BaseChecklist.objects.get(team=org, slug="standard")
+    start = timezone.localdate() + dt.timedelta(days=30)
+    with pytest.raises(ChecklistError, match=r"svc-0: .*has no check 'run-book'"):
+        campaign_create(
+            team=org,
+            name="Typo later",
+            start=start,
+            target=start,
+            checks_text="version: 1\noverrides:\n  run-book: {weight: 2}\n",
+            actor=admin,
+            base=base,
+        )
+    assert not Campaign.objects.exists()
+
+
+def test_changing_a_campaign_rebuilds_its_projects_and_is_audited(organisation):
+    admin, org, projects = organisation
+    campaign = _campaign(org, admin)
+    more = CHECKS + "      - key: security-txt\n        type: file\n        paths: [SECURITY.md]\n"
+
+    updated = campaign_update(
+        campaign=campaign,
+        actor=admin,
+        name="Changelogs and security contacts",
+        description="Two files",
+        start=campaign.start,
+        target=campaign.target + dt.timedelta(days=7),
+        checks_text=more,
+        base=campaign.base,
+    )
+
+    assert len(updated) == PROJECTS
+    version = projects[3].current_checklist()
+    assert {"changelog", "security-txt"} <= set(version.checks.values_list("key", flat=True))
+    entry = AuditEntry.objects.filter(action="campaign.update").get()
+    assert entry.actor == admin
+    assert entry.before["target"] == campaign.target.isoformat()
+    assert entry.after["checks"] == ["changelog", "security-txt", "runbook"]
+    assert set(entry.before) == {"name", "description", "target", "checks", "checks_text"}
+
+    # Moved to start next month: its checks leave every project until then.
+    later = timezone.localdate() + dt.timedelta(days=30)
+    updated = campaign_update(
+        campaign=campaign,
+        actor=admin,
+        name="Changelogs and security contacts",
+        description="Two files",
+        start=later,
+        target=later,
+        checks_text=more,
+        base=campaign.base,
+    )
+    assert len(updated) == PROJECTS
+    assert not projects[3].current_checklist().checks.filter(key="changelog").exists()
+
+
+def test_a_bad_change_saves_nothing(organisation):
+    admin, org, projects = organisation
+    campaign = _campaign(org, admin)
+    number = projects[0].current_checklist().number
+    with pytest.raises(CampaignError, match="before the start"):
+        campaign_update(
+            campaign=campaign,
+            actor=admin,
+            name="Renamed",
+            start=campaign.start,
+            target=campaign.start - dt.timedelta(days=1),
+            checks_text=CHECKS,
+            base=campaign.base,
+        )
+    with pytest.raises(ChecklistError, match="has no check 'run-book'"):
+        campaign_update(
+            campaign=campaign,
+            actor=admin,
+            name="Renamed",
+            start=campaign.start,
+            target=campaign.target,
+            checks_text="version: 1\noverrides:\n  run-book: {weight: 2}\n",
+            base=campaign.base,
+        )
+    campaign.refresh_from_db()
+    assert campaign.name == "Changelogs everywhere"
+    assert campaign.checks_text == CHECKS
+    assert projects[0].current_checklist().number == number
+    assert not AuditEntry.objects.filter(action="campaign.update").exists()
+
+
+def test_deleting_a_campaign_takes_its_checks_out_of_every_project(organisation):
+    admin, org, projects = organisation
+    campaign = _campaign(org, admin)
+    assert projects[5].current_checklist().checks.filter(key="changelog").exists()
+
+    updated = campaign_delete(campaign=campaign, actor=admin)
+
+    assert len(updated) == PROJECTS
+    assert not Campaign.objects.exists()
+    version = projects[5].current_checklist()
+    assert not version.checks.filter(key="changelog").exists()
+    assert version.checks.get(key="runbook").severity == "medium"
+    entry = AuditEntry.objects.get(action="campaign.delete")
+    assert (entry.actor, entry.target_label, entry.before["checks"]) == (
+        admin,
+        "Changelogs everywhere",
+        ["changelog", "runbook"],
+    )
+
+
+def test_a_joined_campaign_cannot_change(organisation):
+    admin, org, _projects = organisation
+    campaign = _campaign(org, admin)
+    campaign_join(campaign=campaign, actor=admin, today=campaign.target)
+    with pytest.raises(CampaignError, match="joined its base"):
+        campaign_update(
+            campaign=campaign,
+            actor=admin,
+            name="Renamed",
+            start=campaign.start,
+            target=campaign.target,
+            checks_text=CHECKS,
+            base=campaign.base,
+        )
+
+
+def test_joining_the_base_keeps_its_comments(organisation):
+    admin, org, projects = organisation
+    commented = BASE_V2.replace("categories:\n", "# Owned by the platform team.\ncategories:\n")
+    commented = commented.replace("weight: 2\n", "weight: 2  # config matters most\n")
+    base_checklist_save(team=org, slug="standard", source=commented, actor=admin)
+    campaign = _campaign(org, admin)
+
+    campaign_join(campaign=campaign, actor=admin, today=campaign.target)
+
+    text = BaseChecklist.objects.get(team=org, slug="standard").current_version().source_text
+    assert "# Owned by the platform team.\ncategories:\n" in text
+    assert "    weight: 2  # config matters most\n" in text
+    assert "        severity: critical\n" in text
+    assert "      - key: changelog\n        type: file\n        paths: [CHANGELOG.md]\n" in text
+    # Every line of the base is still there, in order, except the one it tightened.
+    lines = iter(text.splitlines())
+    assert all(
+        line in lines for line in commented.splitlines() if line != "        severity: critical"
+    )
+    assert projects[0].current_checklist().checks.get(key="changelog").type == "file"

@@ -6,17 +6,24 @@ pages in Chromium."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import re
 from pathlib import Path
 
 import pytest
+import yaml
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
+from checks.checklist import load_checklist
 from readiness.reports.html import inline_style_sources
+from readiness.services.bases import base_checklist_save
+from readiness.services.campaigns import campaign_create
+from readiness.services.checklists import checklist_version_save
 from tests import factories
+from tests.readiness.views.pages import page_names
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 # The HTML report is a standalone file: its styles are inline, allowed by their hash.
@@ -100,3 +107,68 @@ def test_the_html_report_allows_exactly_its_own_inline_styles():
     assert set(directives(markdown["Content-Security-Policy"])["style-src"]) == set(
         settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["style-src"]
     )
+
+
+@pytest.fixture
+def every_page(db):
+    """One of everything a page shows: a project with a checklist and two assessments, a
+    team base checklist, a campaign; and, for each page of the app, its URL."""
+    team = factories.TeamFactory(name="Payments", slug="payments")
+    project = factories.ProjectFactory(team=team, slug="payments-api")
+    text = yaml.safe_dump(
+        {
+            "version": 1,
+            "name": "Payments",
+            "categories": [{"key": "ops", "checks": [{"key": "runbook", "type": "manual"}]}],
+        }
+    )
+    checklist_version_save(project=project, checklist=load_checklist(text), source_text=text)
+    first, second = (
+        factories.AssessmentFactory(project=project, checklist=project.current_checklist())
+        for _ in range(2)
+    )
+    base_checklist_save(team=team, slug="service", source=text, actor=None)
+    today = dt.date.today()
+    campaign, _updated = campaign_create(
+        team=team,
+        name="Runbooks",
+        start=today,
+        target=today + dt.timedelta(days=30),
+        checks_text="version: 1\noverrides:\n  runbook: {severity: critical}\n",
+        actor=None,
+        teams=[team],
+    )
+    urls = {
+        "overview": reverse("readiness:overview"),
+        "project": reverse("readiness:project", args=[project.slug]),
+        "history": reverse("readiness:history", args=[project.slug]),
+        "checklist": reverse("readiness:checklist", args=[project.slug]),
+        "assessment": reverse("readiness:assessment", args=[second.pk]),
+        "compare": reverse("readiness:compare") + f"?a={first.pk}&b={second.pk}",
+        "import-document": reverse("readiness:import-document", args=[project.slug]),
+        "report-download": reverse("readiness:report-download", args=[project.slug])
+        + "?format=html",
+        "standup": reverse("readiness:standup", args=[team.slug]),
+        "team": reverse("readiness:team", args=[team.slug]),
+        "team-audit": reverse("readiness:team-audit", args=[team.slug]),
+        "project-new": reverse("readiness:project-new", args=[team.slug]),
+        "bases": reverse("readiness:bases", args=[team.slug]),
+        "base": reverse("readiness:base", args=[team.slug, "service"]),
+        "campaigns": reverse("readiness:campaigns", args=[team.slug]),
+        "campaign": reverse("readiness:campaign", args=[team.slug, campaign.slug]),
+        "campaign-edit": reverse("readiness:campaign-edit", args=[team.slug, campaign.slug]),
+        "campaign-delete": reverse("readiness:campaign-delete", args=[team.slug, campaign.slug]),
+    }
+    return urls
+
+
+def test_every_page_of_the_app_answers_with_the_policy(client, every_page):
+    # Every URL of the app is either a page opened here or listed with why it is not one.
+    assert set(every_page) == page_names(), "a new URL: open it here or list it in NOT_PAGES"
+    client.force_login(factories.UserFactory(is_superuser=True, is_staff=True))
+    for name, url in every_page.items():
+        response = client.get(url)
+        assert response.status_code == 200, (name, url, response.status_code)
+        policy = directives(response["Content-Security-Policy"])
+        assert policy["script-src"] == ["'self'"], name
+        assert policy["frame-ancestors"] == ["'none'"], name
