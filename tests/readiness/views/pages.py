@@ -30,6 +30,14 @@ NOT_PAGES = {
     "base-waiver-create": "POST only: an htmx form of the base checklist page",
     "base-waiver-decide": "POST only: an htmx form of the base checklist page",
     "campaign-join": "POST only: a button of the campaign page",
+    "api-token-create": "POST only: the team page's token form (it answers the team page)",
+    "api-token-revoke": "POST only: a button of the team page",
+    "project-badge-key": "POST only: a button of the project page",
+    "badge-svg": "an SVG image for a README, not HTML",
+    "badge-json": "JSON for shields.io, not HTML",
+    "notification-create": "POST only: an htmx form of the project page",
+    "notification-remove": "POST only: a button of the project page",
+    "notification-test": "POST only: a button of the project page",
 }
 
 
