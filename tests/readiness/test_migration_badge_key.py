@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("readiness", "0009_api_tokens")]
-AFTER = [("readiness", "0010_badge_key_and_service_counters")]
+BEFORE = [("readiness", "0011_notifications")]
+AFTER = [("readiness", "0012_badge_key_and_service_counters")]
 
 
 @pytest.mark.django_db(transaction=True)
