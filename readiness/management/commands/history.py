@@ -11,12 +11,14 @@ from django.utils.translation import gettext as _
 from readiness.formatting import format_coverage, format_score
 from readiness.management.base import ReadinessCommand
 from readiness.models import Assessment, CheckResult, Project
+from readiness.retained import carried_results
 from readiness.verdicts import trigger_text, verdict_label
 
 
 def history_points(project: Project) -> list[dict[str, Any]]:
-    """Every assessment of `project` as a JSON-ready dict, oldest first (two queries)."""
-    assessments = (
+    """Every assessment of `project` as a JSON-ready dict, oldest first (two queries, three
+    when retention pruned some)."""
+    assessments = list(
         Assessment.objects.filter(project=project)
         .order_by("evaluated_at", "id")
         .prefetch_related(
@@ -28,6 +30,22 @@ def history_points(project: Project) -> list[dict[str, Any]]:
             )
         )
     )
+    carried = carried_results(assessments)
+
+    def checks(a: Assessment) -> list[dict[str, Any]]:
+        results = sorted(
+            [*a.results.all(), *carried.get(a.pk, [])], key=lambda r: r.check_item.position
+        )
+        # A point pruned by retention: the date each deleted row's status is carried from.
+        return [
+            {
+                "key": r.check_item.key,
+                "status": r.status,
+                **({"carried_from": r.carried_from.isoformat()} if r.carried_from else {}),
+            }
+            for r in results
+        ]
+
     return [
         {
             "id": a.pk,
@@ -43,7 +61,7 @@ def history_points(project: Project) -> list[dict[str, Any]]:
             "verdict": a.verdict or None,
             "level": a.level or None,
             "waived": [entry["check"] for entry in a.waived],
-            "checks": [{"key": r.check_item.key, "status": r.status} for r in a.results.all()],
+            "checks": checks(a),
         }
         for a in assessments
     ]
