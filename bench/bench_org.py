@@ -11,7 +11,13 @@ client, counts their SQL queries and times them, small and big requests alternat
 prints the median of the big/small ratios. Target: the same number of queries, and at
 most 1.5x the time. It also prints the bytes stored per assessment and per check result.
 
+With `--retention DAYS` it then applies retention (readiness/services/retention.py) to
+everything older than DAYS and prints the sizes again: the tables' total bytes per
+assessment before and after, and the time retention took. `--skip-pages` measures only
+the sizes.
+
     .venv/bin/python bench/bench_org.py [--projects 100] [--days 3650] [--checks 25]
+        [--retention DAYS] [--skip-pages]
 """
 
 from __future__ import annotations
@@ -123,8 +129,8 @@ def insert_results(project_id: int) -> None:
             (assessment_id, check_item_id, status, summary, evidence, details, duration_ms,
              attempts, finished_at)
         SELECT a.id, c.id,
-            CASE WHEN a.id % 30 = 0 THEN
-                CASE (a.id + c.position) % 4 WHEN 0 THEN 'fail' WHEN 1 THEN 'warn'
+            CASE WHEN a.id %% 30 = 0 THEN
+                CASE (a.id + c.position) %% 4 WHEN 0 THEN 'fail' WHEN 1 THEN 'warn'
                     ELSE 'pass' END
             ELSE 'pass' END,
             'ok', {json}, {json}, 12.5, 1, a.finished_at
@@ -168,6 +174,66 @@ def storage_bytes() -> tuple[float, float]:
     )
 
 
+def total_bytes() -> int:
+    """The bytes of the assessment, category score and check result tables, indexes
+    included (live pages only on SQLite: a deleted row's page goes to the free list)."""
+    from django.db import connection
+
+    from readiness.models import Assessment, CategoryScore, CheckResult
+
+    total = 0
+    with connection.cursor() as cursor:
+        for model in (Assessment, CategoryScore, CheckResult):
+            table = model._meta.db_table
+            if connection.vendor == "postgresql":
+                cursor.execute("SELECT pg_total_relation_size(%s)", [table])
+            else:
+                cursor.execute(
+                    "SELECT SUM(pgsize) FROM dbstat WHERE name = %s OR name IN "
+                    "(SELECT name FROM sqlite_master WHERE tbl_name = %s)",
+                    [table, table],
+                )
+            total += int(cursor.fetchone()[0] or 0)
+    return total
+
+
+def print_sizes(label: str) -> None:
+    from readiness.models import Assessment, CheckResult
+
+    assessments = Assessment.objects.count()
+    results = CheckResult.objects.count()
+    total = total_bytes()
+    per_assessment, per_result = storage_bytes()
+    print(
+        f"{label}: {total / 1e6:.1f} MB for {assessments} assessments and {results} check "
+        f"results = {total / max(assessments, 1):.0f} bytes per assessment in all "
+        f"({results / max(assessments, 1):.1f} results each; {per_assessment:.0f} bytes per "
+        f"assessment row with its category rows, {per_result:.0f} bytes per check result)"
+    )
+
+
+def apply_retention(days: int) -> None:
+    from django.db import connection
+
+    from readiness.services.retention import retention_apply
+
+    print_sizes("before retention")
+    started = time.perf_counter()
+    report = retention_apply(days=days)
+    seconds = time.perf_counter() - started
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # Dead rows hold their pages until vacuumed; the sizes below are after it.
+            cursor.execute("VACUUM FULL ANALYZE")
+    print(
+        f"retention {days} days: pruned {report.points_pruned} of {report.points_examined} "
+        f"points, deleted {report.rows_deleted} check results "
+        f"(~{report.bytes_freed / 1e6:.1f} MB of row data) in {seconds:.1f} s "
+        f"({report.points_examined / max(seconds, 1e-9):.0f} points/s)"
+    )
+    print_sizes("after retention")
+
+
 def main() -> None:
     from bench_pages import compare
 
@@ -177,6 +243,10 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=10)
     parser.add_argument("--checks", type=int, default=25)
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument(
+        "--retention", type=int, metavar="DAYS", help="apply retention past DAYS, sizes again"
+    )
+    parser.add_argument("--skip-pages", action="store_true", help="measure the sizes only")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="readiness-bench-") as data_dir:
@@ -216,6 +286,10 @@ def main() -> None:
                 f"stored: {per_assessment:.0f} bytes per assessment (with its category rows), "
                 f"{per_result:.0f} bytes per check result"
             )
+            if args.retention:
+                apply_retention(args.retention)
+            if args.skip_pages:
+                return
             pages = [
                 ("overview", lambda team, slug: "/"),
                 ("standup", lambda team, slug: f"/teams/{team}/standup/"),

@@ -278,11 +278,13 @@ class AssessmentAdmin(admin.ModelAdmin):
         "coverage",
         "verdict",
         "claimed",
+        "retention_days",
     ]
     list_filter = ["status", "trigger", "verdict", "claimed", "project"]
     list_select_related = ["project"]
     date_hierarchy = "evaluated_at"
-    raw_id_fields = ["checklist", "requested_by"]
+    # retention_anchor: a project's history can hold thousands of points.
+    raw_id_fields = ["checklist", "requested_by", "retention_anchor"]
     inlines = [CategoryScoreInline]
 
 

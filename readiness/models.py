@@ -3,6 +3,7 @@ per-check results and denormalised per-category scores, attestations and action 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
 from urllib.parse import urlsplit
@@ -400,6 +401,19 @@ class Assessment(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
+    # Set by retention (readiness/services/retention.py) on an old point whose unchanged
+    # per-check rows were deleted: the point of its chain that kept every row. Its other
+    # checks carry the status of their nearest earlier row in that chain.
+    retention_anchor = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="retention_chain",
+        verbose_name=_("retention anchor"),
+    )
+    # The age in days past which retention pruned this point's evidence.
+    retention_days = models.PositiveIntegerField(_("pruned after (days)"), null=True, blank=True)
 
     class Meta:
         ordering = ["-evaluated_at", "-id"]
@@ -420,6 +434,11 @@ class Assessment(models.Model):
         """A backfilled point: measured from a past commit's files (and the attestations
         valid then); its other checks were not measured."""
         return self.trigger == Trigger.BACKFILL
+
+    @property
+    def is_pruned(self) -> bool:
+        """Retention deleted this point's unchanged per-check rows (their evidence)."""
+        return self.retention_anchor_id is not None
 
     @property
     def is_finished(self) -> bool:
@@ -496,6 +515,11 @@ class CheckResult(models.Model):
     lease_expires_at = models.DateTimeField(_("lease expires at"), null=True, blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    # Not stored: set on the results readiness.retained gives back for rows retention
+    # deleted, to the date of the kept row their status is carried from.
+    carried_from: dt.datetime | None = None
+    pruned_after_days: int | None = None
 
     class Meta:
         ordering = ["assessment", "check_item__position"]

@@ -346,6 +346,30 @@ READINESS_WAIVER_APPROVER_ROLE = envchoice(
 READINESS_METRICS_ALLOW = envnetworks("READINESS_METRICS_ALLOW") or ()
 READINESS_METRICS_EXPIRING_DAYS = envint("READINESS_METRICS_EXPIRING_DAYS", 14, minimum=1)
 
+# Retention (readiness/services/retention.py): past this many days, a point keeps its
+# per-category rows and only the per-check rows where a check changed. 0 (the default):
+# off, everything is kept. Applied by `manage.py retention`, and daily by beat when
+# READINESS_RETENTION_BEAT is on.
+READINESS_RETENTION_MIN_DAYS = 7
+READINESS_RETENTION_DAYS = envint("READINESS_RETENTION_DAYS", 0, minimum=0)
+if 0 < READINESS_RETENTION_DAYS < READINESS_RETENTION_MIN_DAYS:
+    raise ImproperlyConfigured(
+        f"READINESS_RETENTION_DAYS={READINESS_RETENTION_DAYS}: give 0 (off) or at least "
+        f"{READINESS_RETENTION_MIN_DAYS} days, so that the last week keeps its evidence"
+    )
+READINESS_RETENTION_BEAT = envbool("READINESS_RETENTION_BEAT", False)
+if READINESS_RETENTION_BEAT:
+    if not READINESS_RETENTION_DAYS:
+        raise ImproperlyConfigured(
+            "READINESS_RETENTION_BEAT is on but READINESS_RETENTION_DAYS is 0 (off): "
+            "set the number of days to keep, or turn the beat entry off"
+        )
+    CELERY_BEAT_SCHEDULE["readiness-retention"] = {
+        "task": "readiness.tasks.retention_task",
+        "schedule": 86400.0,
+        "options": {"expires": 3600.0},
+    }
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

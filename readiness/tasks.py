@@ -8,6 +8,7 @@ import logging
 from dataclasses import asdict
 
 from celery import Task, shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from readiness.models import Project, Trigger
@@ -15,6 +16,7 @@ from readiness.queue import QueueUnavailable
 from readiness.services.assessments import AssessmentError, assessment_start
 from readiness.services.backfill import backfill_chunk, backfill_point
 from readiness.services.notify import delivery_attempt, notifications_for_assessment, notify_sweep
+from readiness.services.retention import retention_apply
 from readiness.services.runs import assessment_run_check, assessment_run_file_checks
 from readiness.services.sweeper import assessment_sweep
 from readiness.services.waivers import waivers_expire
@@ -116,3 +118,14 @@ def notify_sweep_task() -> dict[str, int]:
     except QueueUnavailable as exc:
         logger.warning("notify sweep: %s", exc)
         return {}
+
+
+@shared_task(acks_late=False)
+def retention_task() -> dict[str, int]:
+    """Prune the per-check rows past READINESS_RETENTION_DAYS (beat runs it daily when
+    READINESS_RETENTION_BEAT is on); nothing when retention is off."""
+    days = settings.READINESS_RETENTION_DAYS
+    if not days:
+        return {}
+    report = retention_apply(days=days)
+    return {"points_pruned": report.points_pruned, "rows_deleted": report.rows_deleted}

@@ -22,6 +22,7 @@ from readiness.api.links import api_url, page_url
 from readiness.api.projects import VerdictValue
 from readiness.models import Assessment, AssessmentStatus, ResultStatus, Trigger
 from readiness.reports import assessment_report_data, history_point, with_check_statuses
+from readiness.retained import carried_results
 from readiness.selectors.projects import finished_results
 from readiness.verdicts import summary_text
 
@@ -181,6 +182,8 @@ def assessment_list(
     ordering = ("evaluated_at", "id") if filters.order == "oldest" else ("-evaluated_at", "-id")
     page = list(with_check_statuses(rows.order_by(*ordering).defer("note"))[: filters.limit + 1])
     more, page = len(page) > filters.limit, page[: filters.limit]
+    # Points pruned by retention show the statuses carried from their kept rows.
+    carried = carried_results(page)
     next_cursor = (
         Cursor(order=filters.order, at=page[-1].evaluated_at, id=page[-1].pk).encode()
         if more
@@ -189,7 +192,7 @@ def assessment_list(
     return {
         "items": [
             {
-                **history_point(a),
+                **history_point(a, carried.get(a.pk, ())),
                 "url": page_url(request, "assessment", a.pk),
                 "api_url": api_url(request, "assessment", id=a.pk),
             }

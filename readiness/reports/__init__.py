@@ -11,7 +11,7 @@ Renderers: `markdown`, `html`, `jsontext`, `terminal`. Numbers are written by
 """
 
 from readiness.reports.assessments import assessment_report_data, run_report_data
-from readiness.reports.history import history_point, with_check_statuses
+from readiness.reports.history import history_point, history_points, with_check_statuses
 from readiness.reports.html import inline_style_sources
 from readiness.reports.imports import import_report_data
 from readiness.reports.project import ReportError, report_build
@@ -32,6 +32,7 @@ __all__ = [
     "assessment_report_data",
     "assessment_text",
     "history_point",
+    "history_points",
     "import_report_data",
     "inline_style_sources",
     "render_import_report",

@@ -7,10 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import Prefetch
-
 from checks.spec import Checklist, Outcome
-from readiness.models import Assessment, CheckResult
+from readiness.models import Assessment
+from readiness.retained import retained_results
 from readiness.scored import checklist_scorecard
 
 
@@ -56,18 +55,11 @@ def run_report_data(
 
 
 def assessment_report_data(assessment: Assessment) -> dict[str, Any]:
-    """The document of a stored assessment (three queries)."""
+    """The document of a stored assessment (three queries, four for a point pruned by
+    retention)."""
     assessment = (
         Assessment.objects.select_related("checklist", "project")
-        .prefetch_related(
-            "category_scores",
-            Prefetch(
-                "results",
-                queryset=CheckResult.objects.select_related(
-                    "check_item", "check_item__category"
-                ).order_by("check_item__position"),
-            ),
-        )
+        .prefetch_related("category_scores")
         .get(pk=assessment.pk)
     )
     return {
@@ -109,7 +101,10 @@ def assessment_report_data(assessment: Assessment) -> dict[str, Any]:
                 "evidence": list(r.evidence),
                 "details": r.details,
                 "duration_ms": r.duration_ms,
+                # A point pruned by retention: the date of the row its status is carried
+                # from (its evidence is gone); absent for a result with its own row.
+                **({"carried_from": r.carried_from.isoformat()} if r.carried_from else {}),
             }
-            for r in assessment.results.all()
+            for r in retained_results(assessment=assessment)
         ],
     }

@@ -3,11 +3,13 @@ of a project's assessments)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
 from readiness.models import Assessment, CheckResult
+from readiness.retained import carried_results
 
 
 def with_check_statuses(assessments: QuerySet[Assessment]) -> QuerySet[Assessment]:
@@ -22,9 +24,19 @@ def with_check_statuses(assessments: QuerySet[Assessment]) -> QuerySet[Assessmen
     )
 
 
-def history_point(assessment: Assessment) -> dict[str, Any]:
-    """One assessment as a JSON-ready dict (its results prefetched)."""
+def history_points(assessments: QuerySet[Assessment]) -> list[dict[str, Any]]:
+    """Each of `assessments` as a JSON-ready dict, in their order (two queries, three when
+    retention pruned some)."""
+    found = list(with_check_statuses(assessments))
+    carried = carried_results(found)
+    return [history_point(a, carried.get(a.pk, ())) for a in found]
+
+
+def history_point(assessment: Assessment, carried: Iterable[CheckResult] = ()) -> dict[str, Any]:
+    """One assessment as a JSON-ready dict (its results prefetched; `carried`: the results
+    of a point pruned by retention, carried from earlier kept rows, see readiness.retained)."""
     a = assessment
+    results = sorted([*a.results.all(), *carried], key=lambda r: r.check_item.position)
     return {
         "id": a.pk,
         # The commit time for a backfilled point, the run time for a live one.
@@ -39,5 +51,13 @@ def history_point(assessment: Assessment) -> dict[str, Any]:
         "verdict": a.verdict or None,
         "level": a.level or None,
         "waived": [entry["check"] for entry in a.waived],
-        "checks": [{"key": r.check_item.key, "status": r.status} for r in a.results.all()],
+        "checks": [
+            {
+                "key": r.check_item.key,
+                "status": r.status,
+                # A point pruned by retention: the date a deleted row's status is carried from.
+                **({"carried_from": r.carried_from.isoformat()} if r.carried_from else {}),
+            }
+            for r in results
+        ],
     }

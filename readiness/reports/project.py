@@ -21,9 +21,9 @@ from readiness.models import (
     ActionItemStatus,
     Assessment,
     AssessmentStatus,
-    CheckResult,
     Project,
 )
+from readiness.retained import retained_results
 from readiness.selectors.assessments import comparison, previous_assessment
 from readiness.verdicts import awaiting, reasons_text, summary_text, verdict_phrase
 
@@ -149,11 +149,7 @@ def report_build(*, project: Project, assessment_id: int | None = None) -> Repor
         if previous_ref
         else None
     )
-    results = (
-        CheckResult.objects.filter(assessment=assessment)
-        .select_related("check_item__category")
-        .order_by("check_item__position")
-    )
+    results = retained_results(assessment=assessment)
     checks = [
         CheckLine(
             key=r.check_item.key,

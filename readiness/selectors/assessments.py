@@ -11,6 +11,12 @@ from typing import Any
 from django.db.models import Q
 
 from readiness.models import Assessment, AssessmentStatus, Category, Check, CheckResult
+from readiness.retained import (
+    STATE_LOOKUPS,
+    carried_details,
+    carried_results,
+    looked_up_details,
+)
 from readiness.scored import scored_check
 from readiness.scoring import Attribution, ScoredCheck, attribute_change
 from readiness.selectors.common import is_failing
@@ -121,34 +127,10 @@ def _checklist_changes(before: Iterable[Check], after: Iterable[Check]) -> Check
     )
 
 
-# The few keys of a result's details that the words of its status depend on
-# (readiness.verdicts.awaiting); the rest can be large.
-_MARKER_LOOKUPS = (
-    "details__awaiting",
-    "details__expired_on",
-    "details__not_evaluable",
-    "details__message__template",
-    "details__message__params__date",
-)
-
-
-def _markers(values: Iterable[Any]) -> dict[str, Any]:
-    awaited, expired_on, not_evaluable, template, date = values
-    found: dict[str, Any] = {}
-    if awaited:
-        found["awaiting"] = awaited
-    if expired_on:
-        found["expired_on"] = expired_on
-    if not_evaluable:
-        found["not_evaluable"] = True
-    if template:
-        found["message"] = {"template": template, "params": {"date": date} if date else {}}
-    return found
-
-
 def comparison(*, before: Assessment, after: Assessment) -> Comparison:
     """What changed from `before` to `after`: the engine's exact attribution of the score
-    change to checks, the status changes, and the checklist changes (3 queries)."""
+    change to checks, the status changes, and the checklist changes (3 queries, 4 when a
+    side was pruned by retention: its results are then read through readiness.retained)."""
     version_ids = {before.checklist_id, after.checklist_id}
     checks_by_version: dict[int, list[Check]] = defaultdict(list)
     for check in Check.objects.filter(checklist_id__in=version_ids).select_related("category"):
@@ -162,9 +144,14 @@ def comparison(*, before: Assessment, after: Assessment) -> Comparison:
     markers: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
     for assessment_id, check_id, status, *values in CheckResult.objects.filter(
         assessment_id__in=[before.pk, after.pk]
-    ).values_list("assessment_id", "check_item_id", "status", *_MARKER_LOOKUPS):
+    ).values_list("assessment_id", "check_item_id", "status", *STATE_LOOKUPS):
         statuses[assessment_id][check_id] = status
-        markers[assessment_id][check_id] = _markers(values)
+        markers[assessment_id][check_id] = carried_details(status, looked_up_details(values))
+    # A point pruned by retention: its deleted rows, carried from its chain.
+    for assessment_id, carried in carried_results([before, after]).items():
+        for result in carried:
+            statuses[assessment_id][result.check_item_id] = result.status
+            markers[assessment_id][result.check_item_id] = result.details
 
     def scored(assessment: Assessment) -> list[ScoredCheck]:
         found = statuses[assessment.pk]

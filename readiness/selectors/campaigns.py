@@ -25,6 +25,7 @@ from readiness.models import (
     Role,
     Team,
 )
+from readiness.retained import Point, carried_results
 from readiness.selectors.common import latest_measured
 from readiness.services.campaigns import campaign_check_keys, campaign_projects
 
@@ -83,13 +84,23 @@ def campaign_burnup(*, campaign: Campaign, today: dt.date | None = None) -> Burn
             )
         )
         .order_by("evaluated_at", "id")
-        .values("pk", "project_id", "evaluated_at")
+        .values("pk", "project_id", "evaluated_at", "retention_anchor_id", "retention_days")
     )
     statuses: dict[int, dict[str, str]] = defaultdict(dict)
     for assessment_id, key, status in CheckResult.objects.filter(
         assessment_id__in=[a["pk"] for a in assessments], check_item__key__in=keys
     ).values_list("assessment_id", "check_item__key", "status"):
         statuses[assessment_id][key] = status
+    # Points pruned by retention: the statuses of their deleted rows, carried.
+    pruned = [
+        Point(a["pk"], a["evaluated_at"], a["retention_anchor_id"], a["retention_days"])
+        for a in assessments
+        if a["retention_anchor_id"]
+    ]
+    for assessment_id, carried in carried_results(pruned).items():
+        for result in carried:
+            if result.check_item.key in keys:
+                statuses[assessment_id][result.check_item.key] = result.status
     end = max(today, campaign.start)
     days = [campaign.start + dt.timedelta(days=n) for n in range((end - campaign.start).days + 1)]
     latest: dict[int, int] = {}

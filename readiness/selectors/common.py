@@ -17,6 +17,7 @@ from readiness.models import (
     CheckResult,
     Project,
 )
+from readiness.retained import retained_results
 from readiness.verdicts import awaiting
 
 ACTIVE_STATUSES = (AssessmentStatus.PENDING, AssessmentStatus.RUNNING)
@@ -184,12 +185,11 @@ class ResultGroup:
 
 def result_groups(*, assessment: Assessment) -> list[ResultGroup]:
     """The assessment's results by category (in checklist order), failing first inside
-    each (2 queries; the results are bounded by the checklist, not by history)."""
+    each; a point pruned by retention shows its carried results too (2 or 3 queries; the
+    results are bounded by the checklist, not by history)."""
     scores = {row.key: row for row in CategoryScore.objects.filter(assessment=assessment)}
     groups: dict[int, tuple[Category, list[CheckResult]]] = {}
-    for result in CheckResult.objects.filter(assessment=assessment).select_related(
-        "check_item__category"
-    ):
+    for result in retained_results(assessment=assessment):
         category = result.check_item.category
         groups.setdefault(category.pk, (category, []))[1].append(result)
     ordered = sorted(groups.values(), key=lambda group: group[0].position)

@@ -21,6 +21,7 @@ from readiness.models import (
     Team,
     Waiver,
 )
+from readiness.retained import carried_results
 from readiness.selectors.common import (
     FAILING,
     active_assessments,
@@ -122,6 +123,14 @@ def standup_digest(*, team: Team, since: dt.datetime, now: dt.datetime) -> list[
     ):
         details = {k: v for k, v in zip(kept, values, strict=True) if v}
         results[assessment_id][key] = DigestCheck(key, name, status, summary, details)
+    # A baseline pruned by retention: the statuses of its deleted rows, carried.
+    points = [a for pair in pairs.values() for a in pair if a is not None]
+    for assessment_id, carried in carried_results(points).items():
+        for r in carried:
+            check = r.check_item
+            results[assessment_id][check.key] = DigestCheck(
+                check.key, check.name, r.status, "", r.details
+            )
 
     today = timezone.localdate(now)
     items: dict[int, list[ActionItem]] = defaultdict(list)

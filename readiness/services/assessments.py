@@ -37,6 +37,7 @@ from readiness.models import (
     ResultStatus,
 )
 from readiness.queue import QueueUnavailable, TaskCall, queue_check, queue_send
+from readiness.retained import retained_results
 from readiness.scored import scored_check
 from readiness.scoring import ScoreCard, score_checks
 from readiness.services.campaigns import project_checklist_current
@@ -367,7 +368,8 @@ def _waive(assessment: Assessment) -> None:
 def assessment_scorecard(*, assessment: Assessment) -> ScoreCard:
     """The scores recomputed from the stored results (a waived check is `waived` there).
     A row that has no result yet counts as `error`: nothing was measured."""
-    results = assessment.results.select_related("check_item__category")
+    # A point pruned by retention is scored from its kept rows and the carried ones.
+    results = retained_results(assessment=assessment)
     checks = [
         scored_check(result.check_item, result.status if result.is_finished else Status.ERROR.value)
         for result in results

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from readiness.models import Assessment, Check, ChecklistVersion, CheckResult, Project, Role, Waiver
 from readiness.permissions import project_for_user, require_role, role_allows
+from readiness.retained import retained_results
 from readiness.selectors.common import latest_done
 from readiness.selectors.levels import level_progress
 from readiness.selectors.waivers import project_waivers
@@ -162,9 +163,7 @@ def levels_context(
     when the caller has them already (with their checks and categories)."""
     assessment = latest[0] if latest else None
     if assessment is not None and results is None:
-        results = list(
-            CheckResult.objects.filter(assessment=assessment).select_related("check_item__category")
-        )
+        results = retained_results(assessment=assessment)
     checklist = checklist or project.current_checklist()
     return {
         "project": project,

@@ -10,16 +10,16 @@ from django.utils.translation import gettext as _
 from readiness.formatting import format_coverage, format_score
 from readiness.management.base import ReadinessCommand
 from readiness.models import Assessment, Project
-from readiness.reports import history_point, with_check_statuses
+from readiness.reports import history_points as history_documents
 from readiness.verdicts import trigger_text, verdict_label
 
 
 def history_points(project: Project) -> list[dict[str, Any]]:
-    """Every assessment of `project` as a JSON-ready dict, oldest first (two queries)."""
-    assessments = with_check_statuses(
+    """Every assessment of `project` as a JSON-ready dict, oldest first (two queries, three
+    when retention pruned some)."""
+    return history_documents(
         Assessment.objects.filter(project=project).order_by("evaluated_at", "id")
     )
-    return [history_point(a) for a in assessments]
 
 
 def history_text(points: list[dict[str, Any]]) -> str:
