@@ -187,7 +187,7 @@ def _matches_text(count: int) -> Message:
 def _hits(scope: Scope, paths: Sequence[str]) -> tuple[Evidence, ...]:
     evidence: list[Evidence] = []
     for path in paths:
-        if len(evidence) == MAX_EVIDENCE_ITEMS:
+        if len(evidence) >= MAX_EVIDENCE_ITEMS:
             break
         evidence += scope.evidence(path)
     return tuple(evidence[:MAX_EVIDENCE_ITEMS])
