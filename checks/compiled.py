@@ -21,8 +21,9 @@ from checks.budget import DEFAULT_PATTERN_SECONDS, NEVER, Cancel, Clock
 from checks.matches import NO_MATCHES, FileMatches, Hit, Matcher
 from checks.paths import re2_spans
 from checks.patterns import compile_pattern, program_size
-from checks.spec import MAX_EVIDENCE_ITEMS, clip
+from checks.spec import MAX_EVIDENCE_ITEMS, MAX_EVIDENCE_TEXT, clip
 
+_UNANCHORED = re2._Anchor.UNANCHORED
 MAX_MATCHES_PER_FILE = 100_000
 MAX_MATCHES_PER_SCAN = 1_000_000
 MAX_VALUES_PER_FILE = 100
@@ -208,20 +209,42 @@ class Tally:
         at the next match once `cancel` is set."""
         if self.truncated:
             return
-        line, pos = first_line, 0
+        # re2_spans's loop, written out: this runs once per match of every new file.
         item = self.item
-        for spans in re2_spans(item.regex, data):
+        search = item.regex._regexp.Match
+        newlines = data.count
+        hits = self.hits
+        capture = self.capture
+        multiline = self.multiline
+        line, pos, at, stop = first_line, 0, 0, len(data)
+        while True:
+            spans = search(_UNANCHORED, data, at, stop)
+            start, end = spans[0]
+            if start < 0:
+                return
             if cancel.is_set:
                 return
-            start, end = spans[0]
             if start > pos:
-                line += data.count(b"\n", pos, start)
+                line += newlines(b"\n", pos, start)
                 pos = start
             self.count += 1
-            if line != self._last_line and len(self.hits) < MAX_EVIDENCE_ITEMS:
+            if line != self._last_line and len(hits) < MAX_EVIDENCE_ITEMS:
                 self._last_line = line
-                self.hits.append(Hit(line, self._text(data, start, end)))
-            if self.capture:
+                if multiline:
+                    text = self._text(data, start, end)
+                else:
+                    # _text of a line-mode match, inlined.
+                    stop_at = data.find(b"\n", start)
+                    raw = data[data.rfind(b"\n", 0, start) + 1 : None if stop_at < 0 else stop_at]
+                    try:
+                        text = raw.decode("utf-8").strip()
+                    except UnicodeDecodeError:
+                        text = raw.decode("utf-8", "replace").strip()
+                        self.non_utf8 = True
+                    if len(text) > MAX_EVIDENCE_TEXT:
+                        text = clip(text)
+                hits.append(Hit(line, text))
+            if capture:
                 group_start, group_end = spans[1]
                 if group_start >= 0:  # else the group did not take part in this match
                     self._value(data[group_start:group_end], line)
@@ -229,6 +252,10 @@ class Tally:
             if self.count >= MAX_MATCHES_PER_FILE or item.budget <= 0:
                 self.truncated = True
                 return
+            if at == stop:
+                return
+            # An empty match at `at` would be found again: step over one byte.
+            at = at + 1 if end == at else end
 
     def _text(self, data: bytes, start: int, end: int) -> str:
         if self.multiline:

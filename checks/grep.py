@@ -187,11 +187,10 @@ def _matches_text(count: int) -> Message:
 def _hits(scope: Scope, paths: Sequence[str]) -> tuple[Evidence, ...]:
     evidence: list[Evidence] = []
     for path in paths:
-        for hit in scope.found(path).hits:
-            if len(evidence) == MAX_EVIDENCE_ITEMS:
-                return tuple(evidence)
-            evidence.append(Evidence(path, hit.line, hit.text))
-    return tuple(evidence)
+        if len(evidence) >= MAX_EVIDENCE_ITEMS:
+            break
+        evidence += scope.evidence(path)
+    return tuple(evidence[:MAX_EVIDENCE_ITEMS])
 
 
 def _within(count: int, options: GrepOptions) -> bool:

@@ -27,7 +27,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,7 @@ from checks.scan import (
     run_file_checks,
     too_slow_outcome,
 )
-from checks.spec import CheckSpec, Outcome
+from checks.spec import CheckSpec, Evidence, Outcome
 from checks.tree import MAX_FILES, TreeError, read_ahead
 
 WINDOW = 128  # commits whose new blobs are read and matched together
@@ -73,6 +73,9 @@ class _UseState:
     matching: list[str] = field(default_factory=list)  # files with a match, sorted
     non_utf8: list[str] = field(default_factory=list)  # sorted
 
+    # Per file with matches, its evidence lines, built again when its matches change.
+    evidence: dict[str, tuple[FileMatches, tuple[Evidence, ...]]] = field(default_factory=dict)
+
     def scope(self) -> Scope:
         return _LiveScope(self.paths, self.matches, self.skipped, state=self)
 
@@ -81,6 +84,7 @@ class _UseState:
         old = self.matches.get(path, NO_MATCHES)
         if found is None:
             self.matches.pop(path, None)
+            self.evidence.pop(path, None)
             found = NO_MATCHES
         else:
             self.matches[path] = found
@@ -122,6 +126,17 @@ class _LiveScope(Scope):
     def non_utf8(self) -> list[str]:
         assert self.state is not None
         return list(self.state.non_utf8)
+
+    def evidence(self, path: str) -> tuple[Evidence, ...]:
+        # The same objects while the file's matches stay the same: most of a check's
+        # evidence carries over from one commit to the next.
+        assert self.state is not None
+        found = self.matches.get(path, NO_MATCHES)
+        known = self.state.evidence.get(path)
+        if known is None or known[0] is not found:
+            items = tuple(Evidence(path, hit.line, hit.text) for hit in found.hits)
+            known = self.state.evidence[path] = (found, items)
+        return known[1]
 
 
 class _Traced:
@@ -561,7 +576,14 @@ class HistoryScan:
             outcome = Outcome.error(f"{plan.spec.type} check failed: {type(exc).__name__}: {exc}")
         self._depends[plan.spec.key] = (frozenset(traced.uses), frozenset(traced.globs))
         # The time of this evaluation; an outcome carried over keeps it.
-        return replace(outcome, duration_ms=(time.perf_counter() - started) * 1000)
+        return Outcome(
+            outcome.status,
+            outcome.summary,
+            outcome.evidence,
+            outcome.details,
+            (time.perf_counter() - started) * 1000,
+            outcome.message,
+        )
 
     def _whole(self, revision: str) -> dict[str, Outcome]:
         """The outcomes at `revision` from a full scan of it (what the walk cannot follow)."""

@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from checks.spec import Evidence
+
 BINARY_REASON = "binary file (NUL byte in the first 8 KiB)"
 
 
@@ -60,6 +62,10 @@ class Scope:
 
     def found(self, path: str) -> FileMatches:
         return self.matches.get(path, NO_MATCHES)
+
+    def evidence(self, path: str) -> tuple[Evidence, ...]:
+        """The evidence lines of `path`: one per line of its hits."""
+        return tuple(Evidence(path, hit.line, hit.text) for hit in self.found(path).hits)
 
     # Sums over the files with matches. A scope kept up to date file by file (the history
     # walk, checks.history) answers them from its running totals instead.

@@ -36,7 +36,15 @@ class Message:
         return {"template": self.template, "params": params}
 
     def __str__(self) -> str:
-        return render(self.as_dict())
+        # What render(self.as_dict()) gives, without building the dictionaries first.
+        params = {}
+        for name, value in self.params.items():
+            if isinstance(value, Message):
+                value = str(value)
+            elif not isinstance(value, (str, int, float)) and is_message(value):
+                value = render(value)
+            params[name] = value
+        return self.template % params
 
 
 def message(template: str, **params: Any) -> Message:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_noop
 
 from checks.messages import message
 from checks.registry import HISTORY_CHECK_TYPES
-from checks.spec import Outcome, Status
+from checks.spec import Evidence, Outcome, Status, clip
 from readiness.models import (
     Assessment,
     AssessmentStatus,
@@ -33,7 +34,7 @@ from readiness.models import (
 from readiness.scored import scored_check
 from readiness.scoring import ScoreCard, score_checks
 from readiness.services.assessments import assessment_decided, attestations_for
-from readiness.services.outcomes import outcome_fields
+from readiness.services.outcomes import MAX_SUMMARY, stored_details
 
 _STORED = [AssessmentStatus.PENDING, AssessmentStatus.RUNNING, AssessmentStatus.DONE]
 # The columns of a result row after its assessment, in the order _build gives them.
@@ -52,6 +53,7 @@ _RESULT_COLUMNS = [
 ]
 
 
+_MAX_ITEMS = 100_000  # evidence items whose JSON is kept
 _DATES = ("lease_expires_at", "started_at", "finished_at")  # None, the batch's time, and again
 
 
@@ -76,7 +78,9 @@ class BatchWriter:
         self.weights = {category.key: category.weight for category in categories}
         self.names = {category.key: category.name for category in categories}
         self.attestations = attestations_for(project=project, checks=self.checks)
-        self._fields: dict[int, tuple[Outcome, dict[str, Any]]] = {}
+        self._fields: dict[int, tuple[Outcome, str, dict[str, Any]]] = {}
+        self._used: set[int] = set()
+        self._items: dict[tuple[Any, ...], str] = {}  # evidence item -> its JSON
         self._cards: dict[tuple[str, ...], ScoreCard] = {}
         self._dates: dict[dt.datetime, dict[str, Any]] = {}
         self._missing = Outcome.error(message(gettext_noop("the checker returned nothing")))
@@ -88,7 +92,6 @@ class BatchWriter:
         if not points:
             return []
         now = timezone.now()
-        self._fields.clear()  # their finished_at is this batch's
         with transaction.atomic():
             # The project row serialises concurrent backfills of one project, so that the
             # check for existing points and the creation of new ones cannot interleave.
@@ -129,6 +132,9 @@ class BatchWriter:
                 ["assessment", "key", "name", "weight", "score", "coverage", "position"],
                 scores,
             )
+        # Keep what this batch used: the next one carries most of it over.
+        self._fields = {key: self._fields[key] for key in self._used}
+        self._used = set()
         return assessments
 
     def _build(
@@ -174,24 +180,52 @@ class BatchWriter:
 
     def _stored_fields(self, outcome: Outcome, now: dt.datetime) -> tuple[str, tuple[Any, ...]]:
         """The status and the prepared values of _RESULT_COLUMNS[2:] of a result row that
-        finished at `now` with `outcome` (prepared once per outcome and batch)."""
+        finished at `now` with `outcome` (the values of outcome_fields, as the database
+        takes them). The values that do not depend on `now` are prepared once per outcome
+        object, which a point whose check's files did not change shares with the point
+        before (checks.history), batch after batch."""
         known = self._fields.get(id(outcome))
         if known is None or known[0] is not outcome:
-            fields = outcome_fields(outcome, now)
-            fields["started_at"] = now
-            # The same dates for the whole batch: prepared once.
-            dates = self._dates.get(now)
-            if dates is None:
-                self._dates = {
-                    now: {name: _prepared(CheckResult, name, fields[name]) for name in _DATES}
-                }
-                dates = self._dates[now]
-            values = tuple(
-                dates[name] if name in dates else _prepared(CheckResult, name, fields[name])
-                for name in _RESULT_COLUMNS[2:]
-            )
-            known = self._fields[id(outcome)] = (outcome, (fields["status"], values))
-        return known[1]
+            status = Status(outcome.status)
+            values = {
+                "status": _prepared(CheckResult, "status", status.value),
+                "credit": _prepared(CheckResult, "credit", status.credit),
+                "summary": _prepared(CheckResult, "summary", clip(outcome.summary, MAX_SUMMARY)),
+                "evidence": self._evidence(outcome.evidence),
+                "details": _prepared(CheckResult, "details", stored_details(outcome)),
+                "duration_ms": _prepared(CheckResult, "duration_ms", outcome.duration_ms),
+            }
+            known = self._fields[id(outcome)] = (outcome, status.value, values)
+        self._used.add(id(outcome))
+        dates = self._dates.get(now)
+        if dates is None:
+            # The same dates for the whole batch (no lease; started and finished now).
+            prepared = _prepared(CheckResult, "started_at", now)
+            self._dates = {now: {"lease_expires_at": None, "started_at": prepared}}
+            self._dates[now]["finished_at"] = prepared
+            dates = self._dates[now]
+        values = known[2]
+        return known[1], tuple(
+            dates[name] if name in dates else values[name] for name in _RESULT_COLUMNS[2:]
+        )
+
+    def _evidence(self, evidence: Sequence[Evidence]) -> Any:
+        """The prepared `evidence` of a result row: the JSON of its items joined as
+        json.dumps joins them, each item encoded once (consecutive outcomes of a check
+        mostly show the same lines)."""
+        parts = []
+        cache = self._items
+        for item in evidence:
+            key = (item.path, item.line, item.text)
+            text = cache.get(key) if type(item) is Evidence else None
+            if text is None:
+                text = json.dumps(item.as_dict())
+                if type(item) is Evidence:
+                    if len(cache) >= _MAX_ITEMS:
+                        cache.clear()
+                    cache[key] = text
+            parts.append(text)
+        return connection.ops.adapt_json_value(_Encoded("[" + ", ".join(parts) + "]"), _EncodedJSON)
 
     def _scorecard(self, statuses: tuple[str, ...]) -> ScoreCard:
         card = self._cards.get(statuses)
@@ -205,6 +239,23 @@ class BatchWriter:
                 ready_at=self.checklist.ready_at,
             )
         return card
+
+
+class _Encoded:
+    """A JSON value encoded already."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+class _EncodedJSON(json.JSONEncoder):
+    """Hands an _Encoded value's text to the database backend as the JSON of the value
+    (both backends encode a JSONField value with json.dumps and the field's encoder)."""
+
+    def encode(self, o: Any) -> str:
+        return o.text if isinstance(o, _Encoded) else super().encode(o)
 
 
 def _prepared(model: type[models.Model], name: str, value: Any) -> Any:

@@ -50,13 +50,18 @@ def outcome_fields(outcome: Outcome, now: dt.datetime) -> dict[str, Any]:
         "credit": status.credit,
         "summary": clip(outcome.summary, MAX_SUMMARY),
         "evidence": [item.as_dict() for item in outcome.evidence],
-        # Round-tripped so that a value JSON cannot hold (a date, a path) is stored as
-        # text instead of failing the write and losing the result.
-        "details": json.loads(json.dumps(outcome.stored_details(), default=str)),
+        "details": stored_details(outcome),
         "duration_ms": outcome.duration_ms,
         "lease_expires_at": None,
         "finished_at": now,
     }
+
+
+def stored_details(outcome: Outcome) -> Any:
+    """The `details` field of a result row with `outcome`: round-tripped through JSON, so
+    that a value JSON cannot hold (a date, a path) is stored as text instead of failing
+    the write and losing the result."""
+    return json.loads(json.dumps(outcome.stored_details(), default=str))
 
 
 def result_spec(check: Check) -> CheckSpec:

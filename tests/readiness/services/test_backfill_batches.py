@@ -202,3 +202,128 @@ def test_it_runs_chunk_tasks_through_the_queue(tmp_path, git, monkeypatch):
 
     assert code == 0
     assert [p[0] for p in stored_points(project)] == git.shas
+
+
+# Several patterns over the same files, one with a forbid, one per file, one over text that
+# includes binary and non-UTF-8 files, and evidence longer than a result keeps.
+RICH_CHECKLIST = checklist(
+    category(
+        "code",
+        {"key": "todo", "type": "grep", "paths": ["**/*.py"], "pattern": "TODO", "max_count": 40},
+        {
+            "key": "calls",
+            "type": "grep",
+            "paths": ["**/*.py", "**/*.txt"],
+            "pattern": r"call\(\d+\)",
+            "min_count": 2,
+        },
+        {
+            "key": "debug",
+            "type": "grep",
+            "paths": ["**/*.py"],
+            "pattern": "DEBUG = ",
+            "forbid": "DEBUG = True",
+        },
+        {
+            "key": "headers",
+            "type": "grep",
+            "paths": ["app/*.py"],
+            "pattern": "^# header",
+            "each_file": True,
+        },
+        {
+            "key": "secrets",
+            "type": "grep",
+            "paths": ["**"],
+            "pattern": "secret",
+            "expect": "absent",
+        },
+        {"key": "readme", "type": "file", "paths": ["README.md"]},
+    ),
+)
+RICH_LINES = [
+    "# header",
+    "# TODO later",
+    "call(1); call(22)",
+    "DEBUG = False",
+    "DEBUG = True",
+    "x = 'secret'",
+    "y = 2",
+    "caf\xe9 = call(3)",
+]
+
+
+@pytest.fixture
+def rich_git(tmp_path):
+    """A history with edits, new files, deletions, renames, binary and non-UTF-8 files."""
+    repo = GitRepo(tmp_path / "rich")
+    rng = random.Random(23)
+    start = dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC)
+    current: dict[str, str | bytes] = {}
+    repo.shas = []
+    serial = 0
+    for number in range(30):
+        files: dict[str, str | bytes | None] = {}
+        if number == 0:
+            files["README.md"] = "readme\n"
+        for _ in range(rng.randint(1, 4)):
+            roll = rng.random()
+            names = sorted(set(current) - {"README.md"})
+            if names and roll < 0.15:
+                files[rng.choice(names)] = None
+            elif names and roll < 0.3:
+                # A rename: the same content under a new name.
+                old = rng.choice(names)
+                serial += 1
+                files[old] = None
+                files[f"app/moved_{serial}" + old[old.rfind(".") :]] = current[old]
+            elif roll < 0.4:
+                serial += 1
+                lines = "\n".join(rng.choice(RICH_LINES) for _ in range(6))
+                files[f"lib/blob_{serial}.txt"] = b"\x00binary\n" + lines.encode()
+            elif roll < 0.45:
+                serial += 1
+                files[f"lib/latin_{serial}.py"] = b"call(7) secret TODO \xe9\xff\n"
+            else:
+                serial += 1
+                name = rng.choice(names) if names and rng.random() < 0.6 else f"app/m{serial}.py"
+                count = rng.choice([3, 8, 30])
+                files[name] = "\n".join(rng.choice(RICH_LINES) for _ in range(count)) + "\n"
+        if number == 17:
+            files["README.md"] = None
+        if number == 21:
+            files["README.md"] = "back\n"
+        for name, content in files.items():
+            if content is None:
+                current.pop(name, None)
+            else:
+                current[name] = content
+        repo.shas.append(repo.commit(files, when=start + dt.timedelta(hours=3 * number)))
+    return repo
+
+
+@pytest.mark.django_db
+def test_a_whole_backfill_equals_the_points_evaluated_one_by_one(tmp_path, rich_git):
+    def rich_project(slug):
+        path = write_checklist(tmp_path / f"{slug}.yml", RICH_CHECKLIST)
+        project, _version, _created = project_upsert(
+            slug=slug, source=str(rich_git.root), checklist_path=path
+        )
+        return project
+
+    walked = rich_project("walked")
+    backfill_run(project=walked, since=SINCE, every="commit")
+    single = rich_project("single")
+
+    for sha in rich_git.shas:
+        backfill.backfill_point(project_id=single.pk, revision=sha)
+
+    points = stored_points(walked)
+    assert len(points) == 30
+    assert points == stored_points(single)
+    statuses = {status for point in points for _key, status, *_ in point[6]}
+    assert {"pass", "fail"} <= statuses
+    assert any(len(evidence) == 20 for point in points for *_, evidence, _ in point[6])
+    details = [details for point in points for *_, details in point[6]]
+    assert any("skipped_files" in item for item in details), "binary files are skipped"
+    assert any("non_utf8_files" in item for item in details)
