@@ -79,11 +79,12 @@ def using(broker: Broker) -> Iterator[Broker]:
         conf.broker_url, conf.broker_transport_options, conf.task_default_queue = saved
 
 
-def sent_tasks(broker: Broker) -> list[tuple[str, tuple[Any, ...]]]:
-    """Take every message waiting in the broker's queue: (task name, args)."""
+def sent_tasks(broker: Broker, queue_name: str | None = None) -> list[tuple[str, tuple[Any, ...]]]:
+    """Take every message waiting in the broker's queue (or the queue `queue_name`): (task
+    name, args)."""
     messages = []
     with celery_app.connection_for_read() as connection:
-        queue = SimpleQueue(connection, broker.queue, no_ack=True)
+        queue = SimpleQueue(connection, queue_name or broker.queue, no_ack=True)
         try:
             while True:
                 try:
