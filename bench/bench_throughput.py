@@ -48,7 +48,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--assessments", type=int, default=500)
     parser.add_argument("--projects", type=int, default=50)
     parser.add_argument("--processes", default="1,2", help="scan processes, comma-separated")
-    parser.add_argument("--files", type=int, default=200, help="files per generated repository")
+    parser.add_argument("--files", type=int, default=600, help="files per generated repository")
     parser.add_argument("--http-checks", type=int, default=5, help="per assessment")
     parser.add_argument("--http-delay-ms", type=int, default=200)
     parser.add_argument(
@@ -434,8 +434,9 @@ def main() -> int:
     built = time.monotonic()
     projects = make_projects(url)
     per_assessment = FILE_CHECKS + options.http_checks
+    broker = "Redis" if os.environ.get("REDIS_URL") else "embedded broker"
     print(
-        f"{options.config}: {connection.vendor}, {'Redis' if os.environ.get('REDIS_URL') else 'embedded broker'}; "
+        f"{options.config}: {connection.vendor}, {broker}; "
         f"{options.projects} projects ({options.files} files each, built in "
         f"{time.monotonic() - built:.1f} s), {options.assessments} assessments of "
         f"{per_assessment} checks ({FILE_CHECKS} file checks in one scan, "
