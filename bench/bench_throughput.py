@@ -353,6 +353,7 @@ class Run:
     p50: float = 0.0
     p95: float = 0.0
     incomplete: int = 0
+    locked: int = 0
     rss: dict[int, dict[str, float]] = field(default_factory=dict)
 
 
@@ -407,6 +408,8 @@ def run(projects: list[Project], processes: int, count: int, marks: list[int]) -
     )
     done = [(c, f) for c, f, d, t in rows if f is not None and d == t]
     result.incomplete = len(rows) - len(done)
+    # SQLite: the writes of several processes must wait their turn, never fail.
+    result.locked = workers.log.read_text(errors="replace").count("database is locked")
     result.checks = sum(t for *_, t in rows)
     if done:
         first = min(c for c, _ in done)
@@ -454,7 +457,8 @@ def main() -> int:
             f"  {processes} scan process{'es' if processes > 1 else ''}: "
             f"{figures.per_minute:.0f} assessments/min ({count} in {figures.seconds:.1f} s, "
             f"{figures.checks} checks); Run now -> score stored p50 {figures.p50:.1f} s, "
-            f"p95 {figures.p95:.1f} s; incomplete {figures.incomplete}; "
+            f"p95 {figures.p95:.1f} s; incomplete {figures.incomplete}, "
+            f"'database is locked' {figures.locked}; "
             f"load average {os.getloadavg()[0]:.1f}",
             flush=True,
         )
