@@ -291,6 +291,27 @@ def rss_mb(pids: list[int]) -> dict[str, float]:
     return roles
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time of the Celery processes among `pids` (and of the children
+    they have waited for: ripgrep, git)."""
+    total = 0
+    for pid in pids:
+        try:
+            if b"celery" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                continue
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def machine_times() -> tuple[int, int]:
+    """(idle, total) jiffies of every core since boot, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return values[3] + values[4], sum(values)
+
+
 def _is_celery(pid: int) -> bool:
     try:
         return b"celery" in Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -329,6 +350,10 @@ class Workers:
         assert self.process is not None
         return rss_mb(descendants(self.process.pid))
 
+    def cpu(self) -> float:
+        assert self.process is not None
+        return cpu_seconds(descendants(self.process.pid))
+
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
@@ -354,6 +379,8 @@ class Run:
     p95: float = 0.0
     incomplete: int = 0
     locked: int = 0
+    cpu_s: float = 0.0
+    idle: float = 0.0
     rss: dict[int, dict[str, float]] = field(default_factory=dict)
 
 
@@ -376,6 +403,7 @@ def run(projects: list[Project], processes: int, count: int, marks: list[int]) -
     workers = Workers(processes, queue, FOLDER / f"workers-{processes}.log")
     workers.start()
     result = Run(processes=processes, assessments=count)
+    idle_before, total_before = machine_times()
     try:
         first_id = 0
         started = []
@@ -399,6 +427,9 @@ def run(projects: list[Project], processes: int, count: int, marks: list[int]) -
                 break
             time.sleep(0.5)
         result.rss.setdefault(finished_checks(first_id), workers.rss())
+        result.cpu_s = workers.cpu()
+        idle_after, total_after = machine_times()
+        result.idle = (idle_after - idle_before) / max(1, total_after - total_before)
     finally:
         workers.stop()
     rows = list(
@@ -458,8 +489,14 @@ def main() -> int:
             f"{figures.per_minute:.0f} assessments/min ({count} in {figures.seconds:.1f} s, "
             f"{figures.checks} checks); Run now -> score stored p50 {figures.p50:.1f} s, "
             f"p95 {figures.p95:.1f} s; incomplete {figures.incomplete}, "
-            f"'database is locked' {figures.locked}; "
-            f"load average {os.getloadavg()[0]:.1f}",
+            f"'database is locked' {figures.locked}",
+            flush=True,
+        )
+        print(
+            f"    the workers used {figures.cpu_s:.0f} CPU-s "
+            f"({1000 * figures.cpu_s / count:.0f} ms per assessment); the machine's cores "
+            f"were idle {100 * figures.idle:.0f}% of the run; load average "
+            f"{os.getloadavg()[0]:.1f}",
             flush=True,
         )
         for checks, rss in sorted(figures.rss.items()):
