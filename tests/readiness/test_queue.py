@@ -32,7 +32,10 @@ def test_it_sends_each_call_by_name_with_its_arguments_to_its_queue(tmp_path):
             ]
         )
         # The filesystem broker does not keep the order of messages sent in the same instant.
-        assert sorted(sent_tasks(broker)) == [(RUN_CHECK_TASK, (8,)), (RUN_CHECK_TASK, (9,))]
+        assert sorted(sent_tasks(broker, broker.queue)) == [
+            (RUN_CHECK_TASK, (8,)),
+            (RUN_CHECK_TASK, (9,)),
+        ]
         assert sorted(sent_tasks(broker, scan_queue_name(broker.queue))) == [
             (BACKFILL_CHUNK_TASK, (3, ["abc"])),
             (RUN_FILE_CHECKS_TASK, (7,)),
@@ -84,7 +87,7 @@ def test_it_counts_the_messages_waiting_in_both_queues(tmp_path):
         queue_send(calls=[TaskCall(RUN_CHECK_TASK, (1,)), TaskCall(RUN_CHECK_TASK, (2,))])
         queue_send(calls=[TaskCall(RUN_FILE_CHECKS_TASK, (3,))])
         assert queue_depth() == 3
-        sent_tasks(broker)
+        sent_tasks(broker, broker.queue)
         assert queue_depth() == 1
         sent_tasks(broker, scan_queue_name(broker.queue))
         assert queue_depth() == 0
