@@ -303,12 +303,21 @@ class Supervised:
                 self.process.wait()
 
 
-def celery_child(wrapper: Supervised) -> int | None:
-    """The pid of the Celery worker that bin/worker runs."""
+def celery_processes(wrapper: Supervised) -> list[int]:
+    """The pids of the Celery processes that bin/worker runs: its io worker, its scan
+    worker and the scan worker's pool processes (bin/worker -> one supervisor per role ->
+    the worker -> its pool)."""
     assert wrapper.process is not None
-    found = subprocess.run(["pgrep", "-P", str(wrapper.process.pid), "-f", "celery"],
-                           capture_output=True, text=True).stdout.split()  # fmt: skip
-    return int(found[0]) if found else None
+    found, todo = [], [wrapper.process.pid]
+    while todo:
+        children = subprocess.run(["pgrep", "-P", str(todo.pop())], capture_output=True,
+                                  text=True).stdout.split()  # fmt: skip
+        for child in map(int, children):
+            todo.append(child)
+            with contextlib.suppress(FileNotFoundError):
+                if b"celery" in Path(f"/proc/{child}/cmdline").read_bytes():
+                    found.append(child)
+    return found
 
 
 def age(pid: int) -> float:
@@ -337,7 +346,10 @@ class Chaos:
             # A worker up for 10 s at least: one that is still starting holds nothing yet,
             # and bin/worker waits longer and longer before starting one that keeps dying
             # young (as it would a worker that cannot start).
-            running = [pid for pid in map(celery_child, self.workers) if pid and age(pid) >= 10]
+            running = [
+                pid for wrapper in self.workers for pid in celery_processes(wrapper)
+                if age(pid) >= 10
+            ]  # fmt: skip
             if running:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(random.choice(running), signal.SIGKILL)

@@ -1,6 +1,7 @@
 """Settings for readiness. Every value can come from the environment; without it the
 embedded defaults apply: SQLite and Celery's filesystem broker, so no server is needed."""
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from readiness.env import (
     envstr,
     local_url,
 )
+from readiness.routing import SCAN_TASKS, scan_queue_name
 from readiness.sso.config import SIGN_ALGORITHMS, oidc_issuer, oidc_name, oidc_team_rules
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -248,13 +250,28 @@ if REDIS_URL:
 else:
     CELERY_BROKER_URL = EMBEDDED_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_transport_options(BROKER_DIR)
+# Two queues (readiness/queue.py): the task queue for what waits (slow checks,
+# notifications, beat's tasks) and "<queue>-scan" for what keeps a core busy (file scans,
+# backfill). bin/worker starts one worker of each role: "io", a pool of threads on the task
+# queue, and "scan", a pool of processes (one per core) on the scan queue.
 CELERY_TASK_DEFAULT_QUEUE = envstr("READINESS_QUEUE", "celery")
+READINESS_SCAN_QUEUE = scan_queue_name(CELERY_TASK_DEFAULT_QUEUE)
+CELERY_TASK_ROUTES = {name: {"queue": READINESS_SCAN_QUEUE} for name in sorted(SCAN_TASKS)}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_WORKER_POOL = envstr("READINESS_WORKER_POOL", "threads")
-CELERY_WORKER_CONCURRENCY = envint("READINESS_WORKER_CONCURRENCY", 32, minimum=1)
+READINESS_WORKER_ROLE = envchoice("READINESS_WORKER_ROLE", "io", ("io", "scan"))
+READINESS_SCAN_CONCURRENCY = envint(
+    "READINESS_SCAN_CONCURRENCY", len(os.sched_getaffinity(0)), minimum=1
+)
+if READINESS_WORKER_ROLE == "scan":
+    # Processes: a scan holds the interpreter for its whole run, so threads would take turns.
+    CELERY_WORKER_POOL = "prefork"
+    CELERY_WORKER_CONCURRENCY = READINESS_SCAN_CONCURRENCY
+else:
+    CELERY_WORKER_POOL = envstr("READINESS_WORKER_POOL", "threads")
+    CELERY_WORKER_CONCURRENCY = envint("READINESS_WORKER_CONCURRENCY", 32, minimum=1)
 # Checks already running write their results to the database, not the broker: a broker
 # outage must not cancel them.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False

@@ -1,8 +1,13 @@
 """Real `celery -A readiness worker` processes for the pipeline's tests.
 
 Workers use the test database this process uses (passed as DATABASE_URL), a broker of
-this module's own (a filesystem folder, or the REDIS_URL server with a queue named for
-this run, so that parallel runs never take each other's messages) and a short lease."""
+this module's own (a filesystem folder, or the REDIS_URL server with queues named for
+this run, so that parallel runs never take each other's messages) and a short lease.
+
+By default a test worker is one process with a pool of threads serving both queues (the
+task queue and the scan queue); `role="scan"` starts a worker as bin/worker starts its
+scan worker (a prefork pool on the scan queue only), and test_topology.py runs bin/worker
+itself."""
 
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ from django.conf import settings
 from django.db import connection
 from pytest_django.fixtures import Settings
 
+from readiness.routing import scan_queue_name
 from tests.integration.support import Broker, private_broker, using
 
 LEASE_S = 5
@@ -48,11 +54,27 @@ class WorkerProcess:
     """One worker process, in its own process group so that a SIGKILL takes all of it."""
 
     def __init__(
-        self, env: Mapping[str, str], log: Path, name: str, broker: Broker, app: str = "readiness"
+        self,
+        env: Mapping[str, str],
+        log: Path,
+        name: str,
+        broker: Broker,
+        app: str = "readiness",
+        role: str = "",
     ) -> None:
         self.log = log
         self.broker = broker
         self.app = app
+        self.role = role
+        queue = env["READINESS_QUEUE"]
+        if role == "scan":
+            queues = scan_queue_name(queue)
+            env = {**env, "READINESS_WORKER_ROLE": "scan"}
+        elif role == "io":
+            queues = queue
+            env = {**env, "READINESS_WORKER_ROLE": "io"}
+        else:
+            queues = f"{queue},{scan_queue_name(queue)}"
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -64,7 +86,7 @@ class WorkerProcess:
                 "--loglevel",
                 "INFO",
                 "--queues",
-                env["READINESS_QUEUE"],
+                queues,
                 "--hostname",
                 f"{name}@%h",
                 "--without-gossip",
@@ -134,9 +156,12 @@ class Workers:
             **(broker or self.broker).env(),
         }
 
-    def start(self, broker: Broker | None = None, *, app: str = "readiness") -> WorkerProcess:
+    def start(
+        self, broker: Broker | None = None, *, app: str = "readiness", role: str = ""
+    ) -> WorkerProcess:
         """A new worker; `app` "tests.integration.faulty_app" for one whose engine hangs or
-        dies on checks named for it."""
+        dies on checks named for it; `role` "io" or "scan" for one of bin/worker's two
+        (by default, one pool of threads on both queues)."""
         number = len(self.started) + 1
         worker = WorkerProcess(
             self.env(broker),
@@ -144,6 +169,7 @@ class Workers:
             f"test-worker-{number}",
             broker or self.broker,
             app,
+            role,
         )
         self.started.append(worker)
         return worker
@@ -159,7 +185,9 @@ class Workers:
 
     def current(self) -> WorkerProcess:
         live = [
-            w for w in self.started if w.alive and w.broker == self.broker and w.app == "readiness"
+            w
+            for w in self.started
+            if w.alive and w.broker == self.broker and w.app == "readiness" and not w.role
         ]
         return live[-1] if live else self.start()
 

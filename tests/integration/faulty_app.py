@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from collections.abc import Sequence
+from typing import Any
 
-from checks import runner
+from checks import runner, scan
 from checks.spec import CheckSpec, Outcome, RunContext
 from readiness.celery import app
 
@@ -28,3 +30,15 @@ def _faulty_run_check(spec: CheckSpec, ctx: RunContext) -> Outcome:
 
 
 runner.run_check = _faulty_run_check
+
+_run_file_checks = scan.run_file_checks
+
+
+def _faulty_run_file_checks(specs: Sequence[CheckSpec], *args: Any, **kwargs: Any) -> Any:
+    if any(spec.key.startswith("stuck-") for spec in specs):
+        threading.Event().wait()
+    return _run_file_checks(specs, *args, **kwargs)
+
+
+# Before readiness.services.runs imports it (when the worker loads the tasks).
+scan.run_file_checks = _faulty_run_file_checks

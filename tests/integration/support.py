@@ -21,6 +21,7 @@ from kombu.simple import SimpleQueue
 
 from readiness.broker import EMBEDDED_URL, filesystem_transport_options
 from readiness.celery import app as celery_app
+from readiness.routing import scan_queue_name
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,10 @@ class Broker:
     url: str
     transport_options: Mapping[str, Any]
     queue: str
+
+    def queues(self) -> tuple[str, str]:
+        """The task queue and the scan queue."""
+        return self.queue, scan_queue_name(self.queue)
 
     def env(self) -> dict[str, str]:
         """What a worker process needs in its environment to use this broker."""
@@ -79,34 +84,40 @@ def using(broker: Broker) -> Iterator[Broker]:
         conf.broker_url, conf.broker_transport_options, conf.task_default_queue = saved
 
 
-def sent_tasks(broker: Broker) -> list[tuple[str, tuple[Any, ...]]]:
-    """Take every message waiting in the broker's queue: (task name, args)."""
+def sent_tasks(broker: Broker, queue_name: str | None = None) -> list[tuple[str, tuple[Any, ...]]]:
+    """Take every message waiting in the broker's task queue and scan queue (or only in
+    the queue `queue_name`): (task name, args), the task queue's first."""
     messages = []
     with celery_app.connection_for_read() as connection:
-        queue = SimpleQueue(connection, broker.queue, no_ack=True)
-        try:
-            while True:
-                try:
-                    message = queue.get(block=False)
-                except queue.Empty:
-                    break
-                args, _kwargs, _embed = message.decode()
-                messages.append((message.headers["task"], tuple(args)))
-        finally:
-            queue.close()
+        for name in [queue_name] if queue_name else broker.queues():
+            queue = SimpleQueue(connection, name, no_ack=True)
+            try:
+                while True:
+                    try:
+                        message = queue.get(block=False)
+                    except queue.Empty:
+                        break
+                    args, _kwargs, _embed = message.decode()
+                    messages.append((message.headers["task"], tuple(args)))
+            finally:
+                queue.close()
     return messages
 
 
 def queue_size(broker: Broker) -> int:
-    """Messages waiting in the broker's queue (not those a worker has taken)."""
+    """Messages waiting in the broker's task queue and scan queue (not those a worker has
+    taken)."""
+    waiting = 0
     with celery_app.connection_for_read() as connection:
-        queue = SimpleQueue(connection, broker.queue, no_ack=True)
-        try:
-            return queue.qsize()
-        except connection.channel_errors:
-            return 0  # Redis has no key for an empty queue
-        finally:
-            queue.close()
+        for name in broker.queues():
+            queue = SimpleQueue(connection, name, no_ack=True)
+            try:
+                waiting += queue.qsize()
+            except connection.channel_errors:
+                pass  # Redis has no key for an empty queue
+            finally:
+                queue.close()
+    return waiting
 
 
 def free_port() -> int:

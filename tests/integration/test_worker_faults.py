@@ -9,6 +9,7 @@ import os
 import shutil
 import signal
 import subprocess
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -164,14 +165,35 @@ def test_a_worker_whose_broker_fails_exits_non_zero_even_with_a_stuck_check(
     assert (stuck.status, stuck.summary) == ("fail", f"timed out after {1 + HARD_LIMIT_MARGIN_S}s")
 
 
+def celery_processes(wrapper):
+    """The Celery workers that bin/worker (`wrapper`) runs, by role: its children are one
+    supervisor per role, whose child is the worker."""
+
+    def children(pid):
+        found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+        return [int(child) for child in found.stdout.split()]
+
+    workers = {}
+    for supervisor in children(wrapper.pid):
+        for pid in children(supervisor):
+            try:
+                argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            except FileNotFoundError:
+                continue
+            if b"celery" in b" ".join(argv):
+                role = "scan" if b"scan@%h" in argv else "io"
+                workers[role] = pid
+    return workers
+
+
 def test_bin_worker_starts_a_killed_worker_again_and_stops_on_sigterm(
     workers, broker, lease, server, tmp_path
 ):
     log = tmp_path / "bin-worker.log"
     wrapper = subprocess.Popen(
-        [settings.BASE_DIR / "bin" / "worker", "--queues", broker.queue, "--hostname", "bin@%h"],
+        [settings.BASE_DIR / "bin" / "worker"],
         cwd=settings.BASE_DIR,
-        env=workers.env(),
+        env={**workers.env(), "READINESS_SCAN_CONCURRENCY": "1"},
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -181,28 +203,24 @@ def test_bin_worker_starts_a_killed_worker_again_and_stops_on_sigterm(
         def ready_count():
             return log.read_text(errors="replace").count(" ready.")
 
-        def child():
-            found = subprocess.run(
-                ["pgrep", "-P", str(wrapper.pid)], capture_output=True, text=True
-            ).stdout.split()
-            return int(found[0]) if found else None
-
-        wait_for(lambda: ready_count() == 1, timeout_s=60)
-        first = child()
-        os.kill(first, signal.SIGKILL)
-        wait_for(lambda: ready_count() == 2, timeout_s=60)
-        assert child() not in (None, first)
-        assert "the worker exited with status 137; starting it again in 1 s" in log.read_text()
+        wait_for(lambda: ready_count() == 2, timeout_s=90)
+        wait_for(lambda: len(celery_processes(wrapper)) == 2)
+        first = celery_processes(wrapper)
+        os.kill(first["io"], signal.SIGKILL)
+        wait_for(lambda: ready_count() == 3, timeout_s=60)
+        now = celery_processes(wrapper)
+        assert now["io"] != first["io"] and now["scan"] == first["scan"]
+        assert "the io worker exited with status 137; starting it again in 1 s" in log.read_text()
 
         project = make_project("/tmp", category("c", http("a", server.url(0))))
         assessment = assessment_start(project=project, trigger=Trigger.MANUAL)
         wait_until_finished(assessment, timeout_s=30)
 
-        second = child()
         wrapper.send_signal(signal.SIGTERM)
         assert wrapper.wait(timeout=60) == 0
-        with pytest.raises(ProcessLookupError):
-            os.kill(second, 0)
+        for pid in now.values():
+            with pytest.raises(ProcessLookupError):
+                os.kill(pid, 0)
     finally:
         if wrapper.poll() is None:
             os.killpg(wrapper.pid, signal.SIGKILL)
