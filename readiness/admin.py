@@ -370,15 +370,9 @@ class BackfillRequestAdmin(admin.ModelAdmin):
     readonly_fields = ["revisions"]
 
 
-@admin.register(models.AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    """Read-only: the audit trail is append-only, written by readiness.services.audit."""
-
-    list_display = ["at", "team", "actor_name", "action", "target_label", "summary"]
-    list_filter = ["action", "team"]
-    list_select_related = ["team"]
-    search_fields = ["actor_name", "action", "target_label", "summary"]
-    date_hierarchy = "at"
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """An admin that shows and never adds, changes nor deletes: its rows are written by
+    readiness's services, which apply their rules and audit them."""
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -390,8 +384,19 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(models.AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """Read-only: the audit trail is append-only, written by readiness.services.audit."""
+
+    list_display = ["at", "team", "actor_name", "action", "target_label", "summary"]
+    list_filter = ["action", "team"]
+    list_select_related = ["team"]
+    search_fields = ["actor_name", "action", "target_label", "summary"]
+    date_hierarchy = "at"
+
+
 @admin.register(models.Waiver)
-class WaiverAdmin(admin.ModelAdmin):
+class WaiverAdmin(ReadOnlyAdmin):
     """Read-only: waivers are asked for and decided on the project's or the base checklist's
     page or with `manage.py waiver`, which apply the rules (who may decide, the maximum date)
     and audit them."""
@@ -409,15 +414,6 @@ class WaiverAdmin(admin.ModelAdmin):
     list_filter = ["status", "team"]
     list_select_related = ["project", "base__team", "requested_by", "decided_by"]
     search_fields = ["check_key", "reason", "decision_note"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class BaseChecklistVersionInline(admin.TabularInline):
@@ -487,7 +483,7 @@ class CampaignAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ReadOnlyAdmin):
     """Read-only but for revoking: a token is made on the team page or with `manage.py
     api_token create`, which shows its secret once (only its hash is stored)."""
 
@@ -496,15 +492,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_select_related = ["team"]
     search_fields = ["name", "prefix"]
     actions = ["revoke"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.action(description=gettext_lazy("Revoke the selected tokens"), permissions=["view"])
     def revoke(self, request, queryset) -> None:
@@ -516,20 +503,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.ServiceCounter)
-class ServiceCounterAdmin(admin.ModelAdmin):
+class ServiceCounterAdmin(ReadOnlyAdmin):
     """Read-only: the service's counts for /metrics, written by the processes themselves."""
 
     list_display = ["name", "value", "updated_at"]
     search_fields = ["name"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 # Notifications keep their admin in their own module.

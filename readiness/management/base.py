@@ -59,3 +59,12 @@ class ReadinessCommand(BaseCommand):
             self.stdout.write(json.dumps(data, ensure_ascii=False, default=str))
         else:
             self.stdout.write(text(data))
+
+
+def aligned_table(header: list[str], rows: list[list[str]]) -> str:
+    """`header` and `rows` as columns padded to their widest cell, two spaces apart."""
+    widths = [max(len(line[i]) for line in [header, *rows]) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in [header, *rows]
+    )

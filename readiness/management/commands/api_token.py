@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
-from readiness.management.base import BadInput, ReadinessCommand
+from readiness.management.base import BadInput, ReadinessCommand, aligned_table
 from readiness.models import ApiToken, Team, TokenScope
 from readiness.services.api_tokens import api_token_create, api_token_revoke
 
@@ -48,11 +48,7 @@ def tokens_text(rows: list[dict[str, Any]]) -> str:
         ]
         for row in rows
     ]
-    widths = [max(len(line[i]) for line in [header, *lines]) for i in range(len(header))]
-    return "\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
-        for line in [header, *lines]
-    )
+    return aligned_table(header, lines)
 
 
 class Command(ReadinessCommand):

@@ -19,7 +19,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
-from readiness.management.base import BadInput, PolicyFailure, ReadinessCommand
+from readiness.management.base import BadInput, PolicyFailure, ReadinessCommand, aligned_table
 from readiness.models import NotificationChannel
 from readiness.models_notify import ChannelKind, DeliveryStatus, NotifyRule
 from readiness.selectors.notifications import channel_row, project_channels
@@ -51,11 +51,7 @@ def channels_text(rows: list[dict[str, Any]]) -> str:
         ]
         for row in rows
     ]
-    widths = [max(len(line[i]) for line in [header, *lines]) for i in range(len(header))]
-    return "\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
-        for line in [header, *lines]
-    )
+    return aligned_table(header, lines)
 
 
 class Command(ReadinessCommand):

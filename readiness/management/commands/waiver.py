@@ -16,7 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
-from readiness.management.base import BadInput, PolicyFailure, ReadinessCommand
+from readiness.management.base import BadInput, PolicyFailure, ReadinessCommand, aligned_table
 from readiness.models import BaseChecklist, Waiver
 from readiness.selectors.waivers import waiver_rows
 from readiness.services.waivers import (
@@ -55,11 +55,7 @@ def waivers_text(rows: list[dict[str, Any]]) -> str:
         ]
         for row in rows
     ]
-    widths = [max(len(line[i]) for line in [header, *lines]) for i in range(len(header))]
-    return "\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
-        for line in [header, *lines]
-    )
+    return aligned_table(header, lines)
 
 
 class Command(ReadinessCommand):
