@@ -251,6 +251,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="readiness-bench-") as data_dir:
         os.environ["READINESS_DATA_DIR"] = data_dir
+        # The test client's address may scrape /metrics (every project).
+        os.environ["READINESS_METRICS_ALLOW"] = "127.0.0.1"
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "readiness.settings")
         import django
 
