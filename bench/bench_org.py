@@ -316,7 +316,11 @@ def main() -> None:
                 ("history", lambda team, slug: f"/projects/{slug}/history/"),
                 ("metrics", lambda team, slug: "/metrics"),
                 ("api projects", lambda team, slug: "/api/v1/projects/"),
-                ("api history", lambda team, slug: f"/api/v1/projects/{slug}/assessments/"),
+                # As many rows on both sides: a page of the small history is all of it.
+                (
+                    "api history",
+                    lambda team, slug: f"/api/v1/projects/{slug}/assessments/?limit={args.small}",
+                ),
             ]
             # A team's `metrics` token scrapes that team's projects only: the one /metrics
             # that differs between the two organisations (the address allowed scrapes all).
