@@ -6,10 +6,12 @@ PostgreSQL of DATABASE_URL, whose database it creates and drops) holding two tea
 `--projects` projects each: one with `--days` daily assessments per project, one with
 `--small`. Every assessment has its per-category rows and one result per check (25 by
 default), all written with bulk inserts. Then it renders the overview, standup, project,
-history and metrics pages and the API's project and assessment lists with Django's test
-client, counts their SQL queries and times them, small and big requests alternating, and
-prints the median of the big/small ratios. Target: the same number of queries, and at
-most 1.5x the time. It also prints the bytes stored per assessment and per check result.
+history and metrics pages (`/metrics` scraped from an allowed address, every project, and
+with each team's `metrics` token, its projects) and the API's project and assessment lists
+with Django's test client, counts their SQL queries and times them, small and big
+requests alternating, and prints the median of the big/small ratios. Target: the same
+number of queries, and at most 1.5x the time. It also prints the bytes stored per
+assessment and per check result.
 
 With `--retention DAYS` it then applies retention (readiness/services/retention.py) to
 everything older than DAYS and prints the sizes again: the tables' total bytes per
@@ -234,6 +236,20 @@ def apply_retention(days: int) -> None:
     print_sizes("after retention")
 
 
+def metrics_tokens() -> dict[str, str]:
+    """An Authorization header with a `metrics` token of each team, by team slug."""
+    from readiness.models import Team, TokenScope
+    from readiness.services.api_tokens import api_token_create
+
+    headers = {}
+    for team in Team.objects.filter(slug__in=("small", "big")):
+        _token, secret = api_token_create(
+            team=team, scope=TokenScope.METRICS, name="bench", by=None
+        )
+        headers[team.slug] = f"Bearer {secret}"
+    return headers
+
+
 def main() -> None:
     from bench_pages import compare
 
@@ -251,6 +267,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="readiness-bench-") as data_dir:
         os.environ["READINESS_DATA_DIR"] = data_dir
+        # The test client's address may scrape /metrics (every project).
+        os.environ["READINESS_METRICS_ALLOW"] = "127.0.0.1"
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "readiness.settings")
         import django
 
@@ -298,14 +316,23 @@ def main() -> None:
                 ("history", lambda team, slug: f"/projects/{slug}/history/"),
                 ("metrics", lambda team, slug: "/metrics"),
                 ("api projects", lambda team, slug: "/api/v1/projects/"),
-                ("api history", lambda team, slug: f"/api/v1/projects/{slug}/assessments/"),
+                # As many rows on both sides: a page of the small history is all of it.
+                (
+                    "api history",
+                    lambda team, slug: f"/api/v1/projects/{slug}/assessments/?limit={args.small}",
+                ),
             ]
+            # A team's `metrics` token scrapes that team's projects only: the one /metrics
+            # that differs between the two organisations (the address allowed scrapes all).
+            pages.append(("metrics team", lambda team, slug: "/metrics"))
+            scrape = metrics_tokens()
             print(f"{'page':<14} {'queries':>15} {'small ms':>9} {'big ms':>9} {'ratio':>6}")
             worst = 0.0
             for name, make_url in pages:
                 sides = []
                 for user, team, slugs in ((small_user, "small", small), (big_user, "big", big)):
-                    client = Client(REMOTE_ADDR="127.0.0.1")
+                    headers = {"HTTP_AUTHORIZATION": scrape[team]} if name == "metrics team" else {}
+                    client = Client(REMOTE_ADDR="127.0.0.1", **headers)
                     client.force_login(user)
                     sides.append((client, make_url(team, slugs[len(slugs) // 2])))
                 if sides[0][0].get(sides[0][1]).status_code in (401, 403, 404):

@@ -422,6 +422,13 @@ class Assessment(models.Model):
             models.Index(fields=["project", "evaluated_at", "id"], name="assessment_history_idx"),
             # The sweeper and the overview's "running…" state.
             models.Index(fields=["status"], name="assessment_status_idx"),
+            # A project's latest point claimed by a document (overview, standup): few
+            # points are claimed, and without it the lookup walks the whole history.
+            models.Index(
+                fields=["project", "evaluated_at", "id"],
+                condition=models.Q(claimed=True),
+                name="assessment_claimed_idx",
+            ),
         ]
         verbose_name = _("assessment")
         verbose_name_plural = _("assessments")

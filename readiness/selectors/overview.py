@@ -7,7 +7,12 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from readiness.models import Assessment, Project
-from readiness.selectors.common import active_assessments, latest_measured, score_delta
+from readiness.selectors.common import (
+    active_assessments,
+    latest_measured,
+    latest_measured_scores,
+    score_delta,
+)
 
 SPARKLINE_POINTS = 30
 
@@ -29,11 +34,13 @@ class ProjectCard:
 
 
 def project_cards(*, projects: QuerySet[Project]) -> list[ProjectCard]:
-    """One card per project (three queries whatever the number of assessments). The
-    latest score and its change are measured ones; a document's claim is only shown."""
+    """One card per project (four queries whatever the number of assessments). The
+    latest score and its change are measured ones; a document's claim is only shown. The
+    sparkline reads scores alone: whole assessments only for the latest two and the claim."""
     projects_list = list(projects.select_related("team").order_by("team__name", "name"))
     ids = [p.pk for p in projects_list]
-    recent = latest_measured(ids, count=SPARKLINE_POINTS)
+    recent = latest_measured(ids, count=2)
+    scores = latest_measured_scores(ids, count=SPARKLINE_POINTS)
     running = active_assessments(ids)
     cards = []
     for project in projects_list:
@@ -43,7 +50,7 @@ def project_cards(*, projects: QuerySet[Project]) -> list[ProjectCard]:
                 project=project,
                 latest=points.latest,
                 previous=points.previous,
-                sparkline=tuple(a.score for a in reversed(points.measured) if a.score is not None),
+                sparkline=tuple(scores[project.pk]),
                 running=running.get(project.pk),
                 claim=points.claim,
             )

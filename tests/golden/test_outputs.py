@@ -29,6 +29,8 @@ _VOLATILE = [
     (re.compile(r'("X-CSRFToken": ")[^"]+'), r"\1<csrf>"),
     (re.compile(r'(name="token" value=")[^"]+'), r"\1<token>"),
     (re.compile(r'("duration_ms": )[0-9.e+-]+'), r"\1<ms>"),
+    # A project's badge key is random (secrets.token_urlsafe), also inside a quoted URL.
+    (re.compile(r"((?:\?|%3F)key(?:=|%3D))[A-Za-z0-9_-]{20,}"), r"\1<badge-key>"),
     # Check durations are measured on a real clock, not the frozen one.
     (re.compile(r"(Took |Durée[\s\xa0]?:[\s\xa0]?)[0-9.,\s\u202f\xa0]+ ?m?s\b"), r"\1<duration>"),
 ]

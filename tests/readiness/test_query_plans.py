@@ -125,3 +125,21 @@ def test_the_check_shows_a_query_without_an_index(organisation) -> None:
             cursor.execute(RESTORE)
     plan = json.loads(plan) if isinstance(plan, str) else plan
     assert "readiness_assessment" in _scanned_sequentially(plan[0]["Plan"])
+
+
+def test_a_latest_claimed_point_is_found_without_walking_the_history(organisation, client):
+    """No point of these projects is claimed by a document: the overview's and the
+    standup's "latest claim" lookup must find that out from the small index of claimed
+    points, not by reading every point of each project's history backwards."""
+    user, team, _projects = organisation
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(f"/teams/{team.slug}/standup/").status_code == 200
+    claim_lookups = [q["sql"] for q in captured.captured_queries if 'U0."claimed" AND' in q["sql"]]
+    assert claim_lookups
+    with connection.cursor() as cursor:
+        for query in claim_lookups:
+            cursor.execute("EXPLAIN (FORMAT JSON) " + query)
+            plan = cursor.fetchone()[0]
+            plan = plan if isinstance(plan, str) else json.dumps(plan)
+            assert "assessment_claimed_idx" in plan, plan[:2000]

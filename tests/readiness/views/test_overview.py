@@ -94,9 +94,9 @@ def test_it_runs_the_same_bounded_number_of_queries_whatever_the_history(
     add_history(world.project, world.checklist, count, categories=world.categories)
     second = factories.ProjectFactory(team=world.team)
     add_history(second, factories.ChecklistVersionFactory(project=second), count)
-    # session, user, projects, last 30 of each project, running assessments, the teams the
-    # user administers (for "Add a project")
-    with django_assert_max_num_queries(6):
+    # session, user, projects, last 2 of each project (and its claim), the scores of its
+    # last 30, running assessments, the teams the user administers (for "Add a project")
+    with django_assert_max_num_queries(7):
         response = client.get(URL)
     assert response.status_code == 200
 
@@ -109,7 +109,7 @@ def test_it_runs_the_same_queries_with_500_projects(
     for n in range(projects):
         project = factories.ProjectFactory(team=world.team, slug=f"service-{n}")
         add_history(project, factories.ChecklistVersionFactory(project=project), 2)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         response = client.get(URL)
     assert response.status_code == 200
     assert response.content.decode().count('data-testid="project-card"') == projects + 1
