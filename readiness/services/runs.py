@@ -35,6 +35,7 @@ from readiness.models import Assessment, AssessmentStatus, CheckResult, Project,
 from readiness.services import hard_limits
 from readiness.services.assessments import ACTIVE, assessment_finalize
 from readiness.services.outcomes import (
+    OUTCOME_FIELDS,
     checker_failed,
     outcome_evaluate,
     outcome_fields,
@@ -55,6 +56,8 @@ logger = logging.getLogger(__name__)
 
 # How many slow checks an inline run evaluates at once (the worker pool does it for tasks).
 INLINE_THREADS = 16
+# Result rows per UPDATE when storing outcomes (bounds the statement's parameters).
+WRITE_BATCH = 100
 
 
 @dataclass(frozen=True)
@@ -139,20 +142,37 @@ def _write(assessment_id: int, claims: Sequence[Claim], outcomes: Mapping[str, O
 
 def _write_rows(assessment_id: int, rows: Sequence[tuple[int, int, Outcome]]) -> int:
     """Store each (result id, attempt, outcome) whose row that attempt still holds, count
-    them in the assessment and finalise it if they were the last. Returns rows written."""
+    them in the assessment and finalise it if they were the last. Returns rows written.
+
+    The write transaction holds one UPDATE of the rows (a CASE per field, per hundred rows)
+    and one of the counter: on SQLite it holds the database's one write lock, so the scores
+    are computed after it commits (assessment_finalize reads first and takes the lock only
+    to store them), and two workers storing at once wait for each other only that long."""
+    if not rows:
+        return 0
     now = timezone.now()
     with transaction.atomic():
-        written = 0
-        for result_id, attempt, outcome in rows:
-            written += CheckResult.objects.filter(
-                pk=result_id, status=ResultStatus.RUNNING, attempts=attempt
-            ).update(**outcome_fields(outcome, now))
+        written = sum(
+            _update_still_ours(rows[start : start + WRITE_BATCH], now)
+            for start in range(0, len(rows), WRITE_BATCH)
+        )
         if written:
             Assessment.objects.filter(pk=assessment_id).update(
                 checks_done=F("checks_done") + written
             )
-            assessment_finalize(assessment_id=assessment_id)
+    if written:
+        assessment_finalize(assessment_id=assessment_id)
     return written
+
+
+def _update_still_ours(rows: Sequence[tuple[int, int, Outcome]], now: dt.datetime) -> int:
+    """One UPDATE of the rows that their attempt still holds (still running, same attempt);
+    the others are left alone. Returns rows written."""
+    still_ours = reduce(or_, (Q(pk=pk, attempts=attempt) for pk, attempt, _ in rows))
+    finished = [CheckResult(pk=pk, **outcome_fields(outcome, now)) for pk, _, outcome in rows]
+    return CheckResult.objects.filter(still_ours, status=ResultStatus.RUNNING).bulk_update(
+        finished, fields=OUTCOME_FIELDS
+    )
 
 
 def _source(assessment: Assessment) -> SourceState:
@@ -262,11 +282,11 @@ def assessment_renew_leases() -> int:
 
 
 def _renew(claims: Sequence[Claim], lease_s: float) -> None:
+    if not claims:
+        return
     expires = timezone.now() + dt.timedelta(seconds=lease_s)
-    for claim in claims:
-        CheckResult.objects.filter(
-            pk=claim.result_id, status=ResultStatus.RUNNING, attempts=claim.attempt
-        ).update(lease_expires_at=expires)
+    mine = reduce(or_, (Q(pk=c.result_id, attempts=c.attempt) for c in claims))
+    CheckResult.objects.filter(mine, status=ResultStatus.RUNNING).update(lease_expires_at=expires)
 
 
 def _source_or_problem(assessment: Assessment) -> SourceState | SourceError:
