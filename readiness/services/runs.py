@@ -14,12 +14,12 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import reduce
+from functools import cache, reduce
 from operator import or_
 from pathlib import Path
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -56,8 +56,6 @@ logger = logging.getLogger(__name__)
 
 # How many slow checks an inline run evaluates at once (the worker pool does it for tasks).
 INLINE_THREADS = 16
-# Result rows per UPDATE when storing outcomes (bounds the statement's parameters).
-WRITE_BATCH = 100
 
 
 @dataclass(frozen=True)
@@ -144,18 +142,19 @@ def _write_rows(assessment_id: int, rows: Sequence[tuple[int, int, Outcome]]) ->
     """Store each (result id, attempt, outcome) whose row that attempt still holds, count
     them in the assessment and finalise it if they were the last. Returns rows written.
 
-    The write transaction holds one UPDATE of the rows (a CASE per field, per hundred rows)
+    The write transaction holds one prepared UPDATE per row (no ORM expression to compile)
     and one of the counter: on SQLite it holds the database's one write lock, so the scores
     are computed after it commits (assessment_finalize reads first and takes the lock only
     to store them), and two workers storing at once wait for each other only that long."""
     if not rows:
         return 0
     now = timezone.now()
-    with transaction.atomic():
-        written = sum(
-            _update_still_ours(rows[start : start + WRITE_BATCH], now)
-            for start in range(0, len(rows), WRITE_BATCH)
-        )
+    params = [_row_params(pk, attempt, outcome, now) for pk, attempt, outcome in rows]
+    with transaction.atomic(), connection.cursor() as cursor:
+        written = 0
+        for values in params:
+            cursor.execute(_store_sql(), values)
+            written += max(cursor.rowcount, 0)
         if written:
             Assessment.objects.filter(pk=assessment_id).update(
                 checks_done=F("checks_done") + written
@@ -165,14 +164,28 @@ def _write_rows(assessment_id: int, rows: Sequence[tuple[int, int, Outcome]]) ->
     return written
 
 
-def _update_still_ours(rows: Sequence[tuple[int, int, Outcome]], now: dt.datetime) -> int:
-    """One UPDATE of the rows that their attempt still holds (still running, same attempt);
-    the others are left alone. Returns rows written."""
-    still_ours = reduce(or_, (Q(pk=pk, attempts=attempt) for pk, attempt, _ in rows))
-    finished = [CheckResult(pk=pk, **outcome_fields(outcome, now)) for pk, _, outcome in rows]
-    return CheckResult.objects.filter(still_ours, status=ResultStatus.RUNNING).bulk_update(
-        finished, fields=OUTCOME_FIELDS
+@cache
+def _store_sql() -> str:
+    """UPDATE of a result row's outcome fields, where the row is still running under the
+    same attempt (the claim is still ours)."""
+    meta = CheckResult._meta
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(meta.get_field(f).column)} = %s" for f in OUTCOME_FIELDS)
+    return (
+        f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
+        f" AND {quote(meta.get_field('status').column)} = %s"
+        f" AND {quote(meta.get_field('attempts').column)} = %s"
     )
+
+
+def _row_params(pk: int, attempt: int, outcome: Outcome, now: dt.datetime) -> list[object]:
+    fields = outcome_fields(outcome, now)
+    meta = CheckResult._meta
+    values: list[object] = [
+        meta.get_field(name).get_db_prep_value(fields[name], connection, prepared=False)
+        for name in OUTCOME_FIELDS
+    ]
+    return [*values, pk, ResultStatus.RUNNING.value, attempt]
 
 
 def _source(assessment: Assessment) -> SourceState:
