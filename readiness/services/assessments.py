@@ -303,49 +303,69 @@ def assessment_tasks(assessment_id: int, rows: Iterable[tuple[int, str]]) -> lis
 def assessment_finalize(*, assessment_id: int) -> bool:
     """Compute and store the scores of an assessment whose checks are all done, exactly
     once: the conditional update of its status decides which caller does it. True when
-    this call finalised."""
+    this call finalised.
+
+    The scores are computed before any write, outside a transaction: once every check is
+    done the rows they read no longer change (a late writer finds its row no longer
+    running; only the finaliser waives rows). The write transaction is then short, which
+    matters on SQLite, where it holds the database's one write lock: it claims the
+    assessment with a conditional UPDATE (still active, every check done) that stores
+    the scores at once, and adds the waived rows and the category scores. A caller that
+    loses the claim (another finaliser, a cancel) writes nothing."""
+    assessment = (
+        Assessment.objects.select_related("checklist")
+        .filter(pk=assessment_id, status__in=ACTIVE, checks_done__gte=F("checks_total"))
+        .first()
+    )
+    if assessment is None:
+        return False
+    waived = _waived_rows(assessment)
+    card = _scorecard(assessment, waived=frozenset(row.check_item.key for row in waived))
+    names = dict(assessment.checklist.categories.values_list("key", "name"))
+    categories = [
+        CategoryScore(
+            assessment=assessment,
+            key=category.key,
+            name=names.get(category.key, category.key),
+            weight=category.weight,
+            score=category.score,
+            coverage=category.coverage,
+            position=position,
+        )
+        for position, category in enumerate(card.categories)
+    ]
     with transaction.atomic():
         won = Assessment.objects.filter(
             pk=assessment_id, status__in=ACTIVE, checks_done__gte=F("checks_total")
-        ).update(status=AssessmentStatus.DONE, finished_at=timezone.now())
+        ).update(
+            status=AssessmentStatus.DONE,
+            finished_at=timezone.now(),
+            score=card.score,
+            coverage=card.coverage,
+            verdict=card.verdict,
+            verdict_reasons=[dict(reason) for reason in card.reasons],
+            level=(card.level.achieved if card.level else None) or "",
+        )
         if not won:
             return False
-        assessment = Assessment.objects.select_related("checklist").get(pk=assessment_id)
-        _waive(assessment)
-        card = assessment_scorecard(assessment=assessment)
-        assessment.score = card.score
-        assessment.coverage = card.coverage
-        assessment.verdict = card.verdict
-        assessment.verdict_reasons = [dict(reason) for reason in card.reasons]
-        assessment.level = (card.level.achieved if card.level else None) or ""
-        assessment.save(update_fields=["score", "coverage", "verdict", "verdict_reasons", "level"])
-        names = dict(assessment.checklist.categories.values_list("key", "name"))
+        if waived:
+            CheckResult.objects.bulk_update(waived, fields=["status", "credit", "details"])
         CategoryScore.objects.filter(assessment=assessment).delete()
-        CategoryScore.objects.bulk_create(
-            CategoryScore(
-                assessment=assessment,
-                key=category.key,
-                name=names.get(category.key, category.key),
-                weight=category.weight,
-                score=category.score,
-                coverage=category.coverage,
-                position=position,
-            )
-            for position, category in enumerate(card.categories)
-        )
+        CategoryScore.objects.bulk_create(categories)
         notify_after_finalise(assessment=assessment)
     return True
 
 
-def _waive(assessment: Assessment) -> None:
+def _waived_rows(assessment: Assessment) -> list[CheckResult]:
     """The results of the checks an approved waiver covered when the assessment was
-    evaluated become `waived`; what they measured stays in their details."""
+    evaluated, made `waived` (not saved); what they measured stays in their details."""
     by_key = {entry["check"]: entry for entry in assessment.waived}
     if not by_key:
-        return
+        return []
     rows = CheckResult.objects.filter(
         assessment=assessment, check_item__key__in=list(by_key)
     ).select_related("check_item")
+    waived = []
     for row in rows:
         if row.status == ResultStatus.WAIVED:
             continue
@@ -362,18 +382,21 @@ def _waive(assessment: Assessment) -> None:
         }
         row.status = ResultStatus.WAIVED
         row.credit = None
-        row.save(update_fields=["status", "credit", "details"])
+        waived.append(row)
+    return waived
 
 
 def assessment_scorecard(*, assessment: Assessment) -> ScoreCard:
     """The scores recomputed from the stored results (a waived check is `waived` there).
     A row that has no result yet counts as `error`: nothing was measured."""
+    return _scorecard(assessment, waived=frozenset())
+
+
+def _scorecard(assessment: Assessment, *, waived: frozenset[str]) -> ScoreCard:
+    """The scores from the stored results, the checks keyed in `waived` counted `waived`."""
     # A point pruned by retention is scored from its kept rows and the carried ones.
     results = retained_results(assessment=assessment)
-    checks = [
-        scored_check(result.check_item, result.status if result.is_finished else Status.ERROR.value)
-        for result in results
-    ]
+    checks = [scored_check(result.check_item, _scored_status(result, waived)) for result in results]
     categories = assessment.checklist.categories.order_by("position")
     return score_checks(
         checks,
@@ -381,6 +404,12 @@ def assessment_scorecard(*, assessment: Assessment) -> ScoreCard:
         ready_at=assessment.checklist.ready_at,
         levels=assessment.checklist.levels,
     )
+
+
+def _scored_status(result: CheckResult, waived: frozenset[str]) -> str:
+    if result.check_item.key in waived:
+        return ResultStatus.WAIVED.value
+    return result.status if result.is_finished else Status.ERROR.value
 
 
 def assessment_cancel(*, assessment: Assessment) -> bool:

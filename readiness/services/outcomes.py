@@ -42,6 +42,19 @@ def checker_failed(exc: BaseException) -> Outcome:
     )
 
 
+# The fields outcome_fields sets, for a bulk update of result rows.
+OUTCOME_FIELDS = (
+    "status",
+    "credit",
+    "summary",
+    "evidence",
+    "details",
+    "duration_ms",
+    "lease_expires_at",
+    "finished_at",
+)
+
+
 def outcome_fields(outcome: Outcome, now: dt.datetime) -> dict[str, Any]:
     """The fields of a result row that finished at `now` with `outcome`."""
     status = Status(outcome.status)

@@ -14,12 +14,12 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import reduce
+from functools import cache, reduce
 from operator import or_
 from pathlib import Path
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -35,6 +35,7 @@ from readiness.models import Assessment, AssessmentStatus, CheckResult, Project,
 from readiness.services import hard_limits
 from readiness.services.assessments import ACTIVE, assessment_finalize
 from readiness.services.outcomes import (
+    OUTCOME_FIELDS,
     checker_failed,
     outcome_evaluate,
     outcome_fields,
@@ -139,20 +140,52 @@ def _write(assessment_id: int, claims: Sequence[Claim], outcomes: Mapping[str, O
 
 def _write_rows(assessment_id: int, rows: Sequence[tuple[int, int, Outcome]]) -> int:
     """Store each (result id, attempt, outcome) whose row that attempt still holds, count
-    them in the assessment and finalise it if they were the last. Returns rows written."""
+    them in the assessment and finalise it if they were the last. Returns rows written.
+
+    The write transaction holds one prepared UPDATE per row (no ORM expression to compile)
+    and one of the counter: on SQLite it holds the database's one write lock, so the scores
+    are computed after it commits (assessment_finalize reads first and takes the lock only
+    to store them), and two workers storing at once wait for each other only that long."""
+    if not rows:
+        return 0
     now = timezone.now()
-    with transaction.atomic():
+    params = [_row_params(pk, attempt, outcome, now) for pk, attempt, outcome in rows]
+    with transaction.atomic(), connection.cursor() as cursor:
         written = 0
-        for result_id, attempt, outcome in rows:
-            written += CheckResult.objects.filter(
-                pk=result_id, status=ResultStatus.RUNNING, attempts=attempt
-            ).update(**outcome_fields(outcome, now))
+        for values in params:
+            cursor.execute(_store_sql(), values)
+            written += max(cursor.rowcount, 0)
         if written:
             Assessment.objects.filter(pk=assessment_id).update(
                 checks_done=F("checks_done") + written
             )
-            assessment_finalize(assessment_id=assessment_id)
+    if written:
+        assessment_finalize(assessment_id=assessment_id)
     return written
+
+
+@cache
+def _store_sql() -> str:
+    """UPDATE of a result row's outcome fields, where the row is still running under the
+    same attempt (the claim is still ours)."""
+    meta = CheckResult._meta
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(meta.get_field(f).column)} = %s" for f in OUTCOME_FIELDS)
+    return (
+        f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
+        f" AND {quote(meta.get_field('status').column)} = %s"
+        f" AND {quote(meta.get_field('attempts').column)} = %s"
+    )
+
+
+def _row_params(pk: int, attempt: int, outcome: Outcome, now: dt.datetime) -> list[object]:
+    fields = outcome_fields(outcome, now)
+    meta = CheckResult._meta
+    values: list[object] = [
+        meta.get_field(name).get_db_prep_value(fields[name], connection, prepared=False)
+        for name in OUTCOME_FIELDS
+    ]
+    return [*values, pk, ResultStatus.RUNNING.value, attempt]
 
 
 def _source(assessment: Assessment) -> SourceState:
@@ -262,11 +295,11 @@ def assessment_renew_leases() -> int:
 
 
 def _renew(claims: Sequence[Claim], lease_s: float) -> None:
+    if not claims:
+        return
     expires = timezone.now() + dt.timedelta(seconds=lease_s)
-    for claim in claims:
-        CheckResult.objects.filter(
-            pk=claim.result_id, status=ResultStatus.RUNNING, attempts=claim.attempt
-        ).update(lease_expires_at=expires)
+    mine = reduce(or_, (Q(pk=c.result_id, attempts=c.attempt) for c in claims))
+    CheckResult.objects.filter(mine, status=ResultStatus.RUNNING).update(lease_expires_at=expires)
 
 
 def _source_or_problem(assessment: Assessment) -> SourceState | SourceError:

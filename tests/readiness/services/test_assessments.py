@@ -10,6 +10,7 @@ from checks.checklist import load_checklist
 from checks.registry import FILE_CHECK_TYPES
 from readiness.models import Assessment, AssessmentStatus, CategoryScore, ResultStatus, Trigger
 from readiness.queue import QueueUnavailable
+from readiness.services import assessments as assessments_module
 from readiness.services.assessments import (
     AssessmentError,
     assessment_cancel,
@@ -223,6 +224,26 @@ def test_it_finalises_exactly_once_when_callers_race():
 
     assert answers.count(True) == 1
     assert CategoryScore.objects.filter(assessment=assessment).count() == 1
+
+
+def test_a_cancel_after_the_scores_are_computed_wins_and_nothing_is_stored(monkeypatch):
+    # The scores are computed before the finalising transaction; a cancel that lands in
+    # between takes the assessment, and the finaliser then writes nothing at all.
+    project = make_project("/tmp", category("c", manual("m")))
+    assessment = assessment_create(project=project, trigger=Trigger.MANUAL)
+    compute = assessments_module._scorecard
+
+    def cancel_meanwhile(*args, **kwargs):
+        card = compute(*args, **kwargs)
+        assert assessment_cancel(assessment=Assessment.objects.get(pk=assessment.pk))
+        return card
+
+    monkeypatch.setattr(assessments_module, "_scorecard", cancel_meanwhile)
+
+    assert assessment_finalize(assessment_id=assessment.pk) is False
+    assessment.refresh_from_db()
+    assert (assessment.status, assessment.score) == (AssessmentStatus.CANCELLED, None)
+    assert not CategoryScore.objects.filter(assessment=assessment).exists()
 
 
 def test_it_cancels_pending_checks(repo, server):
