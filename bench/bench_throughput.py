@@ -70,7 +70,12 @@ if options.config == "both":
         configs.append("services")
     else:
         print("services: skipped (set DATABASE_URL and REDIS_URL to run it)\n", flush=True)
-    argv = [a for a in sys.argv[1:] if not a.startswith("--config")]
+    argv, skip = [], False
+    for arg in sys.argv[1:]:  # drop "--config both" and "--config=both"
+        if skip or arg.startswith("--config"):
+            skip = arg == "--config" and not skip
+            continue
+        argv.append(arg)
     status = 0
     for config in configs:
         status |= subprocess.call([sys.executable, __file__, "--config", config, *argv])
