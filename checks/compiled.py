@@ -252,10 +252,13 @@ class Tally:
             if self.count >= MAX_MATCHES_PER_FILE or item.budget <= 0:
                 self.truncated = True
                 return
-            if at == stop:
-                return
-            # An empty match at `at` would be found again: step over one byte.
-            at = at + 1 if end == at else end
+            if end == start:
+                # An empty match would be found again: step over one byte.
+                if end >= stop:
+                    return
+                at = end + 1
+            else:
+                at = end
 
     def _text(self, data: bytes, start: int, end: int) -> str:
         if self.multiline:

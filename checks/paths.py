@@ -106,10 +106,14 @@ def re2_spans(regex: Any, data: bytes) -> Iterator[list[tuple[int, int]]]:
         if spans[0][0] < 0:
             return
         yield spans
-        if pos == end:
-            return
-        # An empty match at `pos` would be found again: step over one byte.
-        pos = pos + 1 if spans[0][1] == pos else spans[0][1]
+        start, stop = spans[0]
+        if stop == start:
+            # An empty match would be found again: step over one byte.
+            if stop >= end:
+                return
+            pos = stop + 1
+        else:
+            pos = stop
 
 
 def _joinable(path: str) -> bool:

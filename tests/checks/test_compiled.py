@@ -1,6 +1,14 @@
 """Compiled patterns: combined without mixing quoted text, counted up to a limit."""
 
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from checks import compiled
+from checks.matches import Matcher
+from checks.paths import re2_spans
+from checks.patterns import compile_pattern
 from checks.scan import run_file_checks
 from checks.spec import Status
 from checks.worktree import WorkingTree
@@ -36,3 +44,21 @@ def test_it_keeps_quoted_patterns_apart_when_it_combines_patterns(tmp_path):
 
     assert [(item.path, item.line) for item in outcomes["quoted"].evidence] == [("b.txt", 1)]
     assert [(item.path, item.line) for item in outcomes["other"].evidence] == [("a.txt", 1)]
+
+
+# Patterns that RE2 and Python's re read alike, some of which can match an empty string.
+_SHARED_PATTERNS = ["a", "a+", "a*", "(?:ab)*", "b?", "$", "^", "a+$", "ab|b", "^a*"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(pattern=st.sampled_from(_SHARED_PATTERNS), text=st.text(alphabet="ab\n", max_size=12))
+def test_each_match_is_counted_once_as_pythons_finditer_finds_it(pattern, text):
+    """A regression: an empty match found past the search's start was counted twice."""
+    data = text.encode()
+    regex = compile_pattern("(?m)" + pattern, multiline=True)
+    expected = [m.span() for m in re.finditer("(?m)" + pattern, text)]
+
+    assert [tuple(spans[0]) for spans in re2_spans(regex, data)] == expected
+    tally = compiled.Tally(compiled.Compiled(Matcher(pattern=pattern, multiline=True)))
+    tally.scan(data)
+    assert tally.count == len(expected)

@@ -59,7 +59,12 @@ class Command(ReadinessCommand):
             help=_("day: the last commit of each day; commit: every commit."),
         )
         parser.add_argument(
-            "--queue", action="store_true", help=_("Enqueue one task per point for the workers.")
+            "--queue",
+            action="store_true",
+            help=_(
+                "Send the points to the workers: one task per point, or for a long range "
+                "one task per chunk of consecutive points."
+            ),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
