@@ -48,6 +48,7 @@ class ChannelAdminForm(forms.ModelForm):
             "rules",
             "min_drop",
             "expiring_days",
+            "language",
             "enabled",
         ]
 
@@ -71,6 +72,7 @@ class ChannelAdminForm(forms.ModelForm):
                 rules=data["rules"],
                 min_drop=data["min_drop"],
                 expiring_days=data["expiring_days"],
+                language=data["language"],
             )
         except ChannelError as error:
             field = _FORM_FIELDS.get(error.field, error.field)
@@ -83,8 +85,17 @@ class ChannelAdminForm(forms.ModelForm):
 @admin.register(NotificationChannel)
 class NotificationChannelAdmin(admin.ModelAdmin):
     form = ChannelAdminForm
-    list_display = ["id", "project", "kind", "target_label", "secret_hint", "rules", "enabled"]
-    list_filter = ["kind", "enabled"]
+    list_display = [
+        "id",
+        "project",
+        "kind",
+        "target_label",
+        "secret_hint",
+        "rules",
+        "language",
+        "enabled",
+    ]
+    list_filter = ["kind", "language", "enabled"]
     search_fields = ["project__slug", "project__name"]
     autocomplete_fields = ["project"]
 

@@ -74,6 +74,10 @@ class NotificationChannel(models.Model):
     min_drop = models.FloatField(_("minimum drop"), default=0.5)
     # `expiring`: how many days before an attestation's end to tell.
     expiring_days = models.PositiveIntegerField(_("days before expiry"), default=14)
+    # The language its messages are written in (a team's chat may not read the server's).
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
     enabled = models.BooleanField(_("enabled"), default=True)
     created_at = models.DateTimeField(_("created at"), default=now)
     created_by = models.ForeignKey(

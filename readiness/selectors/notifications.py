@@ -44,6 +44,7 @@ def channel_row(channel: NotificationChannel) -> dict[str, Any]:
         "rules": list(channel.rules),
         "min_drop": channel.min_drop,
         "expiring_days": channel.expiring_days,
+        "language": channel.language,
         "enabled": channel.enabled,
         "created_at": channel.created_at.isoformat(),
     }

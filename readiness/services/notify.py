@@ -38,7 +38,7 @@ from readiness.services.notify_rules import (
     assessment_change,
     change_events,
     expiring_events,
-    in_server_language,
+    in_channel_language,
     missed_event,
     public_url,
 )
@@ -101,9 +101,9 @@ def notifications_for_assessment(*, assessment_id: int) -> list[int]:
     if assessment.finished_at is not None:
         channels = channels.filter(created_at__lte=assessment.finished_at)
     due: list[tuple[NotificationChannel, Event]] = []
-    with in_server_language():
-        for channel in channels:
-            if ASSESSMENT_RULES & set(channel.rules):
+    for channel in channels:
+        if ASSESSMENT_RULES & set(channel.rules):
+            with in_channel_language(channel):
                 due += [(channel, event) for event in change_events(change, channel=channel)]
     return deliveries_create(due)
 
@@ -218,7 +218,10 @@ def channel_send(channel: NotificationChannel, delivery: NotificationDelivery) -
             channel.url, secret=channel.secret, body=delivery_body(delivery), policy=policy
         )
     payload = delivery.payload
-    title = _("Readiness: %(project)s") % {"project": payload.get("project", {}).get("name", "")}
+    with in_channel_language(channel):
+        title = _("Readiness: %(project)s") % {
+            "project": payload.get("project", {}).get("name", "")
+        }
     body = str(payload.get("summary", ""))
     if payload.get("url"):
         body += "\n" + str(payload["url"])
@@ -232,7 +235,7 @@ def delivery_test(
     rule `test`."""
     now = now or timezone.now()
     project = channel.project
-    with in_server_language():
+    with in_channel_language(channel):
         payload = {
             "event": TEST_RULE,
             "project": {"slug": project.slug, "name": project.name, "team": project.team.slug},
@@ -248,8 +251,7 @@ def delivery_test(
         created_at=now,
         due_at=now + LEASE,
     )
-    with in_server_language():
-        delivery_attempt(delivery_id=delivery.pk, retry=False, now=now)
+    delivery_attempt(delivery_id=delivery.pk, retry=False, now=now)
     delivery.refresh_from_db()
     return delivery
 
@@ -275,8 +277,8 @@ def notify_sweep(*, now: dt.datetime | None = None) -> NotifySweep:
         NotificationChannel.objects.filter(enabled=True).select_related("project__team")
     )
     due: list[tuple[NotificationChannel, Event]] = []
-    with in_server_language():
-        for channel in channels:
+    for channel in channels:
+        with in_channel_language(channel):
             if NotifyRule.EXPIRING in channel.rules:
                 events = expiring_events(project=channel.project, channel=channel, now=now)
                 due += [(channel, event) for event in events]

@@ -1,7 +1,7 @@
 """A project's notification channels: add, change and remove them, each change audited.
 
 Every value is checked before anything is saved, and a problem names its field by the
-name the command line gives it (on, webhook, secret, apprise, min_drop, days), so that
+name the command line gives it (on, webhook, secret, apprise, min_drop, days, language), so that
 `notify add` can say `--on` and the page can mark its own field."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -60,6 +61,7 @@ def channel_clean(
     rules: str | Sequence[str],
     min_drop: float,
     expiring_days: int,
+    language: str | None = None,
 ) -> dict[str, Any]:
     """The channel's fields, checked and normalised; raises ChannelError on the first
     problem, naming its field."""
@@ -98,6 +100,14 @@ def channel_clean(
         )
     if not 1 <= expiring_days <= DAYS_MAX:
         raise ChannelError("days", _("give between 1 and %(max)s days") % {"max": DAYS_MAX})
+    language = settings.LANGUAGE_CODE if language is None else language.strip().lower()
+    known = [code for code, _name in settings.LANGUAGES]
+    if language not in known:
+        raise ChannelError(
+            "language",
+            _("unknown language %(language)s; choose among %(known)s")
+            % {"language": language, "known": ", ".join(known)},
+        )
     return {
         "kind": kind,
         "url": url,
@@ -105,6 +115,7 @@ def channel_clean(
         "rules": rules_parse(rules),
         "min_drop": float(min_drop),
         "expiring_days": int(expiring_days),
+        "language": language,
     }
 
 
@@ -117,6 +128,7 @@ def channel_add(
     rules: str | Sequence[str],
     min_drop: float = 0.5,
     expiring_days: int = 14,
+    language: str | None = None,
     actor: AbstractBaseUser | AnonymousUser | None = None,
 ) -> NotificationChannel:
     """A new channel for `project`, with an audit entry. Raises ChannelError naming the
@@ -128,6 +140,7 @@ def channel_add(
         rules=rules,
         min_drop=min_drop,
         expiring_days=expiring_days,
+        language=language,
     )
     user = actor if actor is not None and actor.is_authenticated else None
     with transaction.atomic():
@@ -145,6 +158,7 @@ def channel_audit(channel: NotificationChannel) -> dict[str, Any]:
         "rules": list(channel.rules),
         "min_drop": channel.min_drop,
         "expiring_days": channel.expiring_days,
+        "language": channel.language,
         "enabled": channel.enabled,
     }
 

@@ -370,9 +370,9 @@ def _schedule_set_at(project: Project) -> dt.datetime:
     return max(project.created_at, changed) if changed else project.created_at
 
 
-def in_server_language() -> translation.override:
-    """Messages are written once for every receiver: in the server's language."""
-    return translation.override(settings.LANGUAGE_CODE)
+def in_channel_language(channel: NotificationChannel) -> translation.override:
+    """A channel's messages are written in its own language (the server's by default)."""
+    return translation.override(channel.language or settings.LANGUAGE_CODE)
 
 
 def rules_clean(names: Sequence[str]) -> list[str]:

@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
+from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -43,6 +45,12 @@ class ChannelForm(forms.Form):
     )
     min_drop = forms.FloatField(label=_("Score drop of at least"), initial=0.5)
     expiring_days = forms.IntegerField(label=_("Days before an attestation expires"), initial=14)
+    language = forms.ChoiceField(label=_("Language of the messages"), choices=settings.LANGUAGES)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # By default, the language of the person adding the channel.
+        self.fields["language"].initial = translation.get_language() or settings.LANGUAGE_CODE
 
 
 def notifications_context(project: Project, *, form: ChannelForm | None = None) -> dict[str, Any]:
@@ -80,6 +88,7 @@ def channel_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                 rules=data["rules"],
                 min_drop=data["min_drop"],
                 expiring_days=data["expiring_days"],
+                language=data["language"],
                 actor=request.user,
             )
         except ChannelError as error:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
@@ -33,13 +34,14 @@ FLAGS = {
     "secret": "--secret",
     "min_drop": "--min-drop",
     "days": "--days",
+    "language": "--language",
 }
 
 
 def channels_text(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return _("No notification channel.")
-    header = [_("#"), _("Kind"), _("Target"), _("Secret"), _("Rules"), _("Enabled")]
+    header = [_("#"), _("Kind"), _("Target"), _("Secret"), _("Rules"), _("Language"), _("Enabled")]
     lines = [
         [
             str(row["id"]),
@@ -47,6 +49,7 @@ def channels_text(rows: list[dict[str, Any]]) -> str:
             row["target"],
             row["secret"] or "-",
             ",".join(row["rules"]),
+            row["language"],
             _("yes") if row["enabled"] else _("no"),
         ]
         for row in rows
@@ -77,6 +80,15 @@ class Command(ReadinessCommand):
         )
         add.add_argument("--min-drop", type=float, default=0.5, metavar="POINTS")
         add.add_argument("--days", type=int, default=14, metavar="DAYS")
+        add.add_argument(
+            "--language",
+            metavar="CODE",
+            help=_("The language of the channel's messages: %(codes)s (default: %(default)s).")
+            % {
+                "codes": ", ".join(code for code, _name in settings.LANGUAGES),
+                "default": settings.LANGUAGE_CODE,
+            },
+        )
         listing = actions.add_parser("list", help=_("List a project's channels."))
         listing.add_argument("--project", required=True, metavar="SLUG")
         self.add_json_argument(listing, _("Print one JSON list."))
@@ -111,6 +123,7 @@ class Command(ReadinessCommand):
             rules=options["on"],
             min_drop=options["min_drop"],
             expiring_days=options["days"],
+            language=options["language"],
         )
         self.stdout.write(
             _("Channel #%(id)s added to %(project)s: %(target)s on %(rules)s.")

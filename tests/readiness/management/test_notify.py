@@ -62,6 +62,26 @@ def test_add_every_rule_with_an_apprise_url_and_thresholds(shop):
     assert (channel.kind, channel.min_drop, channel.expiring_days) == ("apprise", 1.5, 7)
 
 
+def test_add_a_channel_whose_messages_are_in_french(shop):
+    code, out, err = add(
+        "--on", "verdict", "--apprise", "json://127.0.0.1:9/hook", "--language", "fr"
+    )
+
+    assert code == 0, err
+    channel = NotificationChannel.objects.get()
+    assert channel.language == "fr"
+    assert AuditEntry.objects.get().after["language"] == "fr"
+    code, out, _err = run_command("notify", "list", "--project", "shop", "--json")
+    assert json.loads(out)[0]["language"] == "fr"
+
+
+def test_a_channel_added_without_a_language_speaks_the_server_s(shop):
+    code, _out, err = add("--on", "verdict", "--apprise", "json://127.0.0.1:9/hook")
+
+    assert code == 0, err
+    assert NotificationChannel.objects.get().language == "en"
+
+
 def test_the_secret_may_come_from_the_environment(shop, monkeypatch):
     monkeypatch.setenv("HOOK_SECRET", SECRET)
 
@@ -105,6 +125,10 @@ CHAT = ["--apprise", "json://h/x"]
         (["--on", "verdict", *CHAT, "--secret", SECRET], "--secret: only a webhook takes a secret"),
         (["--on", "regression", *CHAT, "--min-drop", "0"], "--min-drop: give a drop above 0"),
         (["--on", "expiring", *CHAT, "--days", "0"], "--days: give between 1 and 365 days"),
+        (
+            ["--on", "verdict", *CHAT, "--language", "de"],
+            "--language: unknown language de; choose among en, fr",
+        ),
         (
             ["--on", "verdict", *HOOK, "--secret-env", "NOT_SET_ANYWHERE"],
             "--secret-env NOT_SET_ANYWHERE: the variable is not set",

@@ -27,6 +27,7 @@ def form(project, **changes):
         "rules": ["verdict", "missed"],
         "min_drop": "0.5",
         "expiring_days": "14",
+        "language": "fr",
         "enabled": "on",
     }
     data.update(changes)
@@ -40,7 +41,11 @@ def test_a_channel_added_in_the_admin_is_audited_without_its_secret(staff):
 
     assert response.status_code == 302, response.content.decode()[:2000]
     channel = NotificationChannel.objects.get()
-    assert (channel.secret, channel.rules) == (SECRET, ["verdict", "missed"])
+    assert (channel.secret, channel.rules, channel.language) == (
+        SECRET,
+        ["verdict", "missed"],
+        "fr",
+    )
     entry = AuditEntry.objects.get()
     assert entry.action == "notification.add"
     assert SECRET not in str(entry.after)

@@ -39,6 +39,19 @@ def test_a_test_message_reaches_a_local_apprise_target(receiver):
     assert message["message"].startswith("Shop: a test notification from readiness.")
 
 
+def test_a_french_channel_gets_its_title_and_test_message_in_french(receiver):
+    channel = factories.NotificationChannelFactory(
+        kind="apprise", url=apprise_url(receiver), secret="", project__name="Shop", language="fr"
+    )
+
+    delivery = delivery_test(channel=channel)
+
+    assert delivery.status == "sent"
+    message = json.loads(receiver.received[0].body)
+    assert message["title"] == "Readiness : Shop"
+    assert message["message"].startswith("Shop : une notification de test de readiness.")
+
+
 def test_an_event_delivery_is_sent_through_apprise_and_retried_when_it_fails(receiver):
     receiver.statuses = [500]
     channel = factories.NotificationChannelFactory(

@@ -85,6 +85,26 @@ def test_a_regression_sends_one_signed_delivery_when_the_task_is_delivered_twice
     assert (delivery.status, delivery.attempts, delivery.response_code) == ("sent", 1, 200)
 
 
+def test_each_channel_is_told_in_its_own_language(receiver):
+    latest = regression(receiver)
+    NotificationChannelFactory(
+        project=latest.project,
+        url=receiver.url("/fr"),
+        secret=SECRET,
+        rules=["regression"],
+        created_at=EARLIER,
+        language="fr",
+    )
+
+    tasks.notify_assessment_task.apply(args=(latest.pk,))
+    for delivery in NotificationDelivery.objects.all():
+        tasks.send_notification_task.apply(args=(delivery.pk,))
+
+    summaries = {request.path: json.loads(request.body)["summary"] for request in receiver.received}
+    assert "the score dropped from 9.0/10 to 7.5/10" in summaries["/hook"]
+    assert "le score est passé de 9,0/10 à 7,5/10" in summaries["/fr"]
+
+
 def test_a_second_message_of_the_send_task_sends_nothing_more(receiver):
     latest = regression(receiver)
     tasks.notify_assessment_task.apply(args=(latest.pk,))

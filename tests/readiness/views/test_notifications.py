@@ -23,6 +23,7 @@ def webhook_form(url="https://hooks.example.com/readiness", **extra):
         "rules": ["regression", "critical"],
         "min_drop": "1",
         "expiring_days": "14",
+        "language": "en",
         **extra,
     }
 
@@ -47,6 +48,26 @@ def test_an_editor_or_admin_adds_a_webhook_and_sees_only_the_secret_s_end(world,
     page = client.get(f"/projects/{world.project.slug}/").content.decode()
     assert 'data-testid="notifications"' in page
     assert SECRET not in page
+
+
+def test_the_messages_language_is_the_adder_s_unless_another_is_chosen(world, login):
+    client = login(Role.EDITOR)
+    page = client.get(f"/projects/{world.project.slug}/", HTTP_ACCEPT_LANGUAGE="fr")
+    html = page.content.decode()
+    select = html[html.index('data-testid="notify-language"') :]
+    assert '<option value="fr" selected>' in select[: select.index("</select>")]
+
+    response = client.post(
+        create_url(world.project.slug), webhook_form(language="fr"), HTTP_HX_REQUEST="true"
+    )
+
+    assert NotificationChannel.objects.get().language == "fr"
+    assert "messages: French" in response.content.decode()
+    response = client.post(
+        create_url(world.project.slug), webhook_form(language="xx"), HTTP_HX_REQUEST="true"
+    )
+    assert 'data-testid="notify-error-language"' in response.content.decode()
+    assert NotificationChannel.objects.count() == 1
 
 
 def test_bad_input_is_shown_on_its_field_and_nothing_is_saved(world, login):
