@@ -46,12 +46,22 @@ def option(read: Read, default: Any = REQUIRED, *, note: str = "") -> Any:
 
 
 class nested:
-    """Reads a mapping whose fields are those of the options dataclass `options`."""
+    """Reads a mapping whose fields are those of the options dataclass `options`. Fields
+    named in `sparse` are kept only when given (fields added later, so that the stored
+    options of existing checklists stay as they were)."""
 
-    def __init__(self, options: type, what: str, *, check: Check | None = None) -> None:
+    def __init__(
+        self,
+        options: type,
+        what: str,
+        *,
+        check: Check | None = None,
+        sparse: tuple[str, ...] = (),
+    ) -> None:
         self.options = options
         self.what = what
         self.check = check
+        self.sparse = sparse
 
     def __call__(self, reader: Reader, node: Node, path: str) -> Any:
         fields = reader.fields(node, path)
@@ -59,6 +69,9 @@ class nested:
             return INVALID
         fields.reject_unknown(field_names(self.options), self.what)
         values = read_values(fields, self.options)
+        for name in self.sparse:
+            if not fields.given(name):
+                values.pop(name, None)
         if self.check is not None:
             self.check(reader, fields, values)
         return values

@@ -1,14 +1,17 @@
 """The `consistency` check type: the same value must appear wherever it is configured, e.g. the
 region the frontend calls and the region the backend function is deployed in.
 
-Each source is `{paths, pattern}`; the pattern has exactly one capture group and is matched
-line by line like a grep pattern (`ignore_case` applies to every source). The check passes
+Each source is `{paths, pattern}`, with optional `exclude` globs of files that `paths`
+selects but the source leaves out (test settings, examples); the pattern has exactly one
+capture group and is matched line by line like a grep pattern (`ignore_case` applies to
+every source). The check passes
 when every source captured at least one value and all captured values, across all sources,
 are identical (compared exactly, after decoding; bytes that are not UTF-8 show as U+FFFD).
 It fails otherwise, with each distinct value and where it was found as evidence and in
 `details["values"]` ({value: ["path:line", ...]}, bounded). A source whose paths match no
-file, or no searchable file, makes the check an `error` that names the source by its index
-(`sources[1]`). A match whose group did not take part (an optional group) yields no value.
+file (after `exclude`), or no searchable file, makes the check an `error` that names the
+source by its index (`sources[1]`). A match whose group did not take part (an optional
+group) yields no value.
 """
 
 from __future__ import annotations
@@ -22,7 +25,14 @@ from checks.checktype import CheckType, Kind, listed, nested, option
 from checks.matches import Found, Matcher, Scope, Use
 from checks.messages import COMMA_LIST, Message, counted, gettext_noop, joined, message
 from checks.reader import Fields, Reader, join
-from checks.scopes import MAX_LISTED_FILES, no_file_outcome, skipped_details, with_skipped
+from checks.scopes import (
+    EXCLUDE,
+    MAX_LISTED_FILES,
+    no_file_outcome,
+    skipped_details,
+    with_skipped,
+    without,
+)
 from checks.spec import MAX_EVIDENCE_ITEMS, Evidence, Outcome, Status, clip
 
 MAX_VALUES = 50
@@ -32,12 +42,17 @@ MAX_VALUES = 50
 class Source:
     paths: tuple[str, ...] = option(read.globs)
     pattern: str = option(read.pattern(groups=1, searched=True))
+    exclude: tuple[str, ...] = option(EXCLUDE, ())
 
 
 @dataclass(frozen=True, kw_only=True)
 class ConsistencyOptions:
     sources: tuple[Source, ...] = option(
-        listed(nested(Source, " for a consistency source"), minimum=2, noun="sources"),
+        listed(
+            nested(Source, " for a consistency source", sparse=("exclude",)),
+            minimum=2,
+            noun="sources",
+        ),
         note=" for a consistency check",
     )
     ignore_case: bool = option(read.boolean, False)
@@ -68,7 +83,13 @@ def _uses(options: ConsistencyOptions) -> tuple[Use, ...]:
 
 
 def _evaluate(options: ConsistencyOptions, found: Found) -> Outcome:
-    return evaluate(options, [found.scope(use) for use in _uses(options)])
+    return evaluate(
+        options,
+        [
+            without(found.scope(use), source.exclude)
+            for use, source in zip(_uses(options), options.sources, strict=True)
+        ],
+    )
 
 
 def evaluate(options: ConsistencyOptions, scopes: Sequence[Scope]) -> Outcome:

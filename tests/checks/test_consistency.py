@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from checks.checklist import dump_checklist, load_checklist
 from checks.gitrevision import GitRevision
 from checks.scan import run_file_checks
 from checks.spec import CheckSpec, Outcome, Status
@@ -96,6 +97,33 @@ def test_it_is_an_error_naming_the_source_whose_paths_match_no_file(scan):
     assert outcome.summary == "sources[1].paths matched no file"
 
 
+def test_a_source_leaves_out_the_files_its_exclude_selects(scan):
+    files = {
+        "config/settings.py": "REGION = region('europe-west1')\n",
+        "config/test_settings.py": "REGION = region('us-central1')\n",
+        "web/api.ts": "const f = getFunctions(app, 'europe-west1')\n",
+    }
+    spec = consistency((["config/*.py"], REGION), (["web/**"], CALLS))
+    spec.options["sources"][0]["exclude"] = ["**/test_*.py"]
+
+    outcome = scan(files, spec)
+
+    assert outcome.status == Status.PASS, outcome.summary
+    assert [item.path for item in outcome.evidence] == ["config/settings.py", "web/api.ts"]
+    assert outcome.details["sources"][0]["files"] == 1
+
+
+def test_a_source_whose_files_are_all_excluded_is_an_error_naming_it(scan):
+    files = {"config/test_settings.py": "region('eu')\n", "web/api.ts": "getFunctions(app, 'eu')\n"}
+    spec = consistency((["config/*.py"], REGION), (["web/**"], CALLS))
+    spec.options["sources"][0]["exclude"] = ["**/test_*.py"]
+
+    outcome = scan(files, spec)
+
+    assert outcome.status == Status.ERROR
+    assert outcome.summary == "sources[0].paths matched no file"
+
+
 def test_it_compares_values_as_captured_when_ignoring_case_in_patterns(scan):
     files = {"a.ts": "REGION('eu')\n", "b.ts": "region('eu')\n"}
     spec = consistency((["a.ts"], REGION), (["b.ts"], REGION), ignore_case=True)
@@ -128,6 +156,18 @@ def test_it_rejects_a_source_pattern_without_exactly_one_capture_group(pattern, 
             "sources[0].pattern",
             "exactly 1 capture group",
         ),
+        (
+            "type: consistency\nsources: [{paths: [a], pattern: '(x)', exclude: ['']},"
+            " {paths: [b], pattern: '(y)'}]",
+            "sources[0].exclude[0]",
+            "path glob must be a non-empty string",
+        ),
+        (
+            "type: consistency\nsources: [{paths: [a], pattern: '(x)', excluded: [a]},"
+            " {paths: [b], pattern: '(y)'}]",
+            "sources[0].excluded",
+            "unknown",
+        ),
     ],
 )
 def test_it_validates_its_fields_when_loaded(fields: str, path: str, message: str) -> None:
@@ -135,3 +175,18 @@ def test_it_validates_its_fields_when_loaded(fields: str, path: str, message: st
 
     assert [p.path for p in problems] == [f"categories[0].checks[0].{path}"]
     assert message in problems[0].message
+
+
+def test_a_source_s_exclude_is_dumped_and_loaded_back_and_absent_when_not_given():
+    text = one_check(
+        "type: consistency\n"
+        "sources: [{paths: [a], pattern: '(x)', exclude: [t/**]}, {paths: [b], pattern: '(y)'}]"
+    )
+    checklist = load_checklist(text)
+
+    sources = checklist.check("the-check").options["sources"]
+    assert sources[0]["exclude"] == ["t/**"]
+    assert "exclude" not in sources[1]  # stored options of older checklists stay the same
+    dumped = dump_checklist(checklist)
+    assert "exclude: [t/**]" in dumped and dumped.count("exclude") == 1
+    assert load_checklist(dumped) == checklist
