@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 
+from checks.starters import MAX_MARKER_READS
 from readiness.models import ChecklistVersion, Project, Role
 from tests.starters.repos import git, write_files
 
@@ -164,3 +165,27 @@ def test_the_detected_starter_refuses_a_path_prefix(world, login, tmp_path):
     html = response.content.decode()
     assert "Leave the path prefix empty: detection places the paths itself." in html
     assert not Project.objects.filter(slug="orders").exists()
+
+
+def test_detect_says_when_it_left_candidate_files_unread(world, login, tmp_path):
+    manifest = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\n"
+    files = {f"deploy/app{index:04}.yaml": manifest for index in range(MAX_MARKER_READS + 3)}
+    write_files(tmp_path / "repo", files)
+
+    response = login(Role.ADMIN).post(
+        url("project-detect", "payments"), {"source": str(tmp_path / "repo")}, headers=HTMX
+    )
+
+    html = response.content.decode()
+    assert 'data-testid="detection-unread"' in html
+    assert "3 candidate files were not read (detection reads at most 1000 per starter)" in html
+
+
+def test_detect_says_nothing_of_unread_files_when_it_read_them_all(world, login, tmp_path):
+    write_files(tmp_path / "repo", MONOREPO)
+
+    response = login(Role.ADMIN).post(
+        url("project-detect", "payments"), {"source": str(tmp_path / "repo")}, headers=HTMX
+    )
+
+    assert 'data-testid="detection-unread"' not in response.content.decode()
