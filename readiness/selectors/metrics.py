@@ -150,8 +150,10 @@ def metrics_service(*, team_id: int | None) -> ServiceMetrics:
     rollup; rows retention deleted after their rollup still count."""
     totals = MetricsAssessmentTotal.objects.all()
     histograms = MetricsDurationTotal.objects.all()
-    assessments = Assessment.objects.filter(metrics_rolled_up=False)
-    results = CheckResult.objects.filter(assessment__metrics_rolled_up=False)
+    # By the partial index of the assessments not folded yet, whatever the history.
+    unfolded = Assessment.objects.filter(metrics_rolled_up=False).values("pk")
+    assessments = Assessment.objects.filter(pk__in=unfolded)
+    results = CheckResult.objects.filter(assessment_id__in=unfolded)
     if team_id is not None:
         totals = totals.filter(project__team_id=team_id)
         histograms = histograms.filter(project__team_id=team_id)
@@ -227,14 +229,25 @@ def duration_rows(
     results: QuerySet[CheckResult], *keys: str
 ) -> list[tuple[tuple, int, float, list[int]]]:
     """(keys, count, sum in ms, cumulative counts per DURATION_BUCKETS_S) of the finished
-    results among `results`, imported claims left out."""
-    finished = results.filter(
-        status__in=FINISHED_RESULT_STATUSES, finished_at__isnull=False
-    ).exclude(assessment__trigger=Trigger.IMPORT)
+    results among `results`, imported claims left out; keys with none finished are left
+    out too. "Finished" is a condition of the aggregates rather than of the WHERE clause,
+    so that the database reaches the rows by `results`' own filter (their assessments)
+    rather than by the status index, which holds every finished result ever stored."""
+    finished = Q(status__in=FINISHED_RESULT_STATUSES, finished_at__isnull=False)
     bounds = {
-        f"le_{index}": Count("pk", filter=Q(duration_ms__lte=bound * 1000))
+        f"le_{index}": Count("pk", filter=finished & Q(duration_ms__lte=bound * 1000))
         for index, bound in enumerate(DURATION_BUCKETS_S)
     }
+    rows = (
+        results.exclude(assessment__trigger=Trigger.IMPORT)
+        .values(*keys)
+        .annotate(
+            count=Count("pk", filter=finished),
+            total_ms=Sum("duration_ms", filter=finished),
+            **bounds,
+        )
+        .order_by()
+    )
     return [
         (
             tuple(row[key] for key in keys),
@@ -242,9 +255,8 @@ def duration_rows(
             row["total_ms"] or 0.0,
             [row[f"le_{index}"] for index in range(len(DURATION_BUCKETS_S))],
         )
-        for row in finished.values(*keys)
-        .annotate(count=Count("pk"), total_ms=Sum("duration_ms"), **bounds)
-        .order_by()
+        for row in rows
+        if row["count"]
     ]
 
 

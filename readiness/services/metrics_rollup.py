@@ -67,8 +67,11 @@ def _fold_batch(batch_size: int) -> int:
             assessment_id=OuterRef("pk"),
             status__in=(ResultStatus.PENDING, ResultStatus.RUNNING),
         )
+        # By the partial index of the assessments not folded yet (the status index would
+        # walk every settled assessment ever stored, at each batch).
+        unfolded = Assessment.objects.filter(metrics_rolled_up=False).values("pk")
         ids = list(
-            Assessment.objects.filter(metrics_rolled_up=False, status__in=SETTLED)
+            Assessment.objects.filter(pk__in=unfolded, status__in=SETTLED)
             .exclude(Exists(unfinished))
             .order_by("pk")
             .values_list("pk", flat=True)[:batch_size]
