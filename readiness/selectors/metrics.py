@@ -186,7 +186,9 @@ def metrics_service(*, team_id: int | None) -> ServiceMetrics:
 def _snapshot() -> Iterator[None]:
     """The reads inside see one state of the database, so that a rollup committing
     between them is counted once: a read transaction (SQLite keeps its snapshot until the
-    end; PostgreSQL, at REPEATABLE READ, when this opens the transaction)."""
+    end; PostgreSQL, at REPEATABLE READ, when this opens the transaction). On SQLite the
+    settings begin transactions IMMEDIATE, so these few reads (the totals and what is not
+    folded yet, milliseconds) hold the write lock: a worker's write waits for them."""
     outermost = not connection.in_atomic_block
     with transaction.atomic(savepoint=False):
         if outermost and connection.vendor == "postgresql":
