@@ -13,6 +13,9 @@ requests alternating, and prints the median of the big/small ratios. Target: the
 number of queries, and at most 1.5x the time. It also prints the bytes stored per
 assessment and per check result.
 
+Before measuring it folds the history into the running totals of `/metrics` (beat's
+metrics rollup, readiness/services/metrics_rollup.py) and prints how long that took.
+
 With `--retention DAYS` it then applies retention (readiness/services/retention.py) to
 everything older than DAYS and prints the sizes again: the tables' total bytes per
 assessment before and after, and the time retention took. `--skip-pages` measures only
@@ -303,6 +306,16 @@ def main() -> None:
             print(
                 f"stored: {per_assessment:.0f} bytes per assessment (with its category rows), "
                 f"{per_result:.0f} bytes per check result"
+            )
+            # What beat's metrics rollup keeps up to date (every 5 minutes): /metrics reads
+            # these totals and only the assessments settled since.
+            from readiness.services.metrics_rollup import metrics_rollup
+
+            started = time.perf_counter()
+            folded = metrics_rollup()
+            print(
+                f"metrics rollup: {folded} assessments folded in "
+                f"{time.perf_counter() - started:.0f} s (once; beat then folds only what settled)"
             )
             if args.retention:
                 apply_retention(args.retention)

@@ -510,5 +510,23 @@ class ServiceCounterAdmin(ReadOnlyAdmin):
     search_fields = ["name"]
 
 
+@admin.register(models.MetricsAssessmentTotal)
+class MetricsAssessmentTotalAdmin(ReadOnlyAdmin):
+    """Read-only: the running totals of /metrics, written by the metrics rollup."""
+
+    list_display = ["project", "trigger", "status", "count"]
+    list_filter = ["trigger", "status"]
+    list_select_related = ["project"]
+
+
+@admin.register(models.MetricsDurationTotal)
+class MetricsDurationTotalAdmin(ReadOnlyAdmin):
+    """Read-only: the running totals of /metrics, written by the metrics rollup."""
+
+    list_display = ["project", "type", "count", "sum_ms"]
+    list_filter = ["type"]
+    list_select_related = ["project"]
+
+
 # Notifications keep their admin in their own module.
 from readiness import admin_notify  # noqa: E402, F401

@@ -413,6 +413,9 @@ class Assessment(models.Model):
     )
     # The age in days past which retention pruned this point's evidence.
     retention_days = models.PositiveIntegerField(_("pruned after (days)"), null=True, blank=True)
+    # Set when the metrics rollup (readiness/services/metrics_rollup.py) has folded this
+    # finished assessment and its results into the running totals of `/metrics`.
+    metrics_rolled_up = models.BooleanField(_("in the metrics totals"), default=False)
 
     class Meta:
         ordering = ["-evaluated_at", "-id"]
@@ -427,6 +430,13 @@ class Assessment(models.Model):
                 fields=["project", "evaluated_at", "id"],
                 condition=models.Q(claimed=True),
                 name="assessment_claimed_idx",
+            ),
+            # `/metrics` and its rollup: the assessments not yet in the running totals
+            # (running ones and those finished since the last rollup), whatever the history.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(metrics_rolled_up=False),
+                name="assessment_metrics_delta_idx",
             ),
         ]
         verbose_name = _("assessment")
@@ -733,7 +743,11 @@ from readiness.models_audit import (  # noqa: E402, F401
     AuditEntry,
     AuditEntryQuerySet,
 )
-from readiness.models_metrics import ServiceCounter  # noqa: E402, F401
+from readiness.models_metrics import (  # noqa: E402, F401
+    MetricsAssessmentTotal,
+    MetricsDurationTotal,
+    ServiceCounter,
+)
 from readiness.models_notify import (  # noqa: E402, F401
     NotificationChannel,
     NotificationDelivery,

@@ -302,6 +302,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 300.0},
     },
+    # The running totals of /metrics (readiness/services/metrics_rollup.py): a scrape
+    # aggregates only what settled since, so its cost follows this period, not history.
+    "readiness-metrics-rollup": {
+        "task": "readiness.tasks.metrics_rollup_task",
+        "schedule": 300.0,
+        "options": {"expires": 300.0},
+    },
 }
 
 # The web server: the Procfile's gunicorn listens on READINESS_BIND; this machine reaches it

@@ -15,6 +15,7 @@ from readiness.models import Project, Trigger
 from readiness.queue import QueueUnavailable
 from readiness.services.assessments import AssessmentError, assessment_start
 from readiness.services.backfill import backfill_chunk, backfill_point
+from readiness.services.metrics_rollup import metrics_rollup
 from readiness.services.notify import delivery_attempt, notifications_for_assessment, notify_sweep
 from readiness.services.retention import retention_apply
 from readiness.services.runs import assessment_run_check, assessment_run_file_checks
@@ -118,6 +119,13 @@ def notify_sweep_task() -> dict[str, int]:
     except QueueUnavailable as exc:
         logger.warning("notify sweep: %s", exc)
         return {}
+
+
+@shared_task(acks_late=False)
+def metrics_rollup_task() -> int:
+    """Fold the assessments settled since the last run into the running totals of
+    `/metrics` (beat runs it); returns how many were folded."""
+    return metrics_rollup()
 
 
 @shared_task(acks_late=False)

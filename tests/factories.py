@@ -255,3 +255,24 @@ class ServiceCounterFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"counter.{n}")
     value = 1
+
+
+class MetricsAssessmentTotalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.MetricsAssessmentTotal
+
+    project = factory.SubFactory(ProjectFactory)
+    trigger = models.Trigger.SCHEDULE
+    status = models.AssessmentStatus.DONE
+    count = 3
+
+
+class MetricsDurationTotalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.MetricsDurationTotal
+
+    project = factory.SubFactory(ProjectFactory)
+    type = "grep"
+    count = 2
+    sum_ms = 30.0
+    buckets = factory.LazyFunction(lambda: [0, 1, *([2] * 11)])

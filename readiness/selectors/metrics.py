@@ -1,6 +1,6 @@
 """Reads behind `/metrics`: every project's latest measured assessment with its checks by
 status and its attestations about to expire, and the service's totals, in a fixed number
-of queries whatever the number of projects or the length of their history (7 in all).
+of queries whatever the number of projects or the length of their history (9 in all).
 
 Totals come from the database, not from counters in the web process: the work happens in
 the Celery workers, and any process may serve the scrape."""
@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 
 from readiness.models import (
@@ -19,6 +22,8 @@ from readiness.models import (
     AssessmentStatus,
     Attestation,
     CheckResult,
+    MetricsAssessmentTotal,
+    MetricsDurationTotal,
     Project,
     ServiceCounter,
     Trigger,
@@ -137,41 +142,124 @@ def _expiring(
 def metrics_service(*, team_id: int | None) -> ServiceMetrics:
     """Finished and failed assessments by team and trigger, the durations of the checks
     run (imported claims, which ran nothing, left out), and the service's counters
-    (3 queries). `team_id` limits the first two to that team's projects."""
-    assessments = Assessment.objects.filter(status__in=COUNTED_STATUSES).exclude(
-        trigger=Trigger.IMPORT
-    )
-    results = CheckResult.objects.filter(
-        status__in=FINISHED_RESULT_STATUSES, finished_at__isnull=False
-    ).exclude(assessment__trigger=Trigger.IMPORT)
+    (5 queries). `team_id` limits the first two to that team's projects.
+
+    The first two are the running totals (readiness/services/metrics_rollup.py) plus the
+    assessments not yet folded into them and their results, read in one snapshot: equal
+    to aggregating every stored row, at a cost bounded by what happened since the last
+    rollup; rows retention deleted after their rollup still count."""
+    totals = MetricsAssessmentTotal.objects.all()
+    histograms = MetricsDurationTotal.objects.all()
+    # By the partial index of the assessments not folded yet, whatever the history.
+    unfolded = Assessment.objects.filter(metrics_rolled_up=False).values("pk")
+    assessments = Assessment.objects.filter(pk__in=unfolded)
+    results = CheckResult.objects.filter(assessment_id__in=unfolded)
     if team_id is not None:
+        totals = totals.filter(project__team_id=team_id)
+        histograms = histograms.filter(project__team_id=team_id)
         assessments = assessments.filter(project__team_id=team_id)
         results = results.filter(assessment__project__team_id=team_id)
-    counts = {
-        (team, trigger, status): count
-        for team, trigger, status, count in assessments.values(
-            "project__team__slug", "trigger", "status"
+    counts: dict[tuple[str, str, str], int] = defaultdict(int)
+    durations: dict[str, DurationHistogram] = {}
+    with _snapshot():
+        for team, trigger, status, count in totals.values_list(
+            "project__team__slug", "trigger", "status", "count"
+        ):
+            counts[team, trigger, status] += count
+        for key, count in assessment_counts(assessments, "project__team__slug"):
+            counts[key] += count
+        for kind, count, sum_ms, buckets in histograms.values_list(
+            "type", "count", "sum_ms", "buckets"
+        ):
+            _add(durations, kind, count, sum_ms, buckets)
+        for (kind,), count, sum_ms, buckets in duration_rows(results, "check_item__type"):
+            _add(durations, kind, count, sum_ms, buckets)
+        counters = dict(ServiceCounter.objects.values_list("name", "value"))
+    return ServiceMetrics(
+        assessments=dict(counts),
+        durations=[durations[kind] for kind in sorted(durations)],
+        counters=counters,
+    )
+
+
+@contextmanager
+def _snapshot() -> Iterator[None]:
+    """The reads inside see one state of the database, so that a rollup committing
+    between them is counted once: a read transaction (SQLite keeps its snapshot until the
+    end; PostgreSQL, at REPEATABLE READ, when this opens the transaction). On SQLite the
+    settings begin transactions IMMEDIATE, so these few reads (the totals and what is not
+    folded yet, milliseconds) hold the write lock: a worker's write waits for them."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic(savepoint=False):
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
+def _add(
+    durations: dict[str, DurationHistogram], kind: str, count: int, sum_ms: float, buckets: list
+) -> None:
+    found = durations.get(kind)
+    if found is None:
+        durations[kind] = DurationHistogram(
+            type=kind, buckets=list(buckets), count=count, sum_s=sum_ms / 1000
         )
+        return
+    durations[kind] = DurationHistogram(
+        type=kind,
+        buckets=[a + b for a, b in zip(found.buckets, buckets, strict=True)],
+        count=found.count + count,
+        sum_s=found.sum_s + sum_ms / 1000,
+    )
+
+
+def assessment_counts(assessments: QuerySet[Assessment], *keys: str) -> list[tuple[tuple, int]]:
+    """((*keys, trigger, status), count) of the counted assessments among `assessments`:
+    finished or failed, imported documents left out."""
+    counted = assessments.filter(status__in=COUNTED_STATUSES).exclude(trigger=Trigger.IMPORT)
+    return [
+        ((*values, trigger, status), count)
+        for *values, trigger, status, count in counted.values(*keys, "trigger", "status")
         .annotate(count=Count("pk"))
-        .values_list("project__team__slug", "trigger", "status", "count")
-    }
+        .order_by()
+        .values_list(*keys, "trigger", "status", "count")
+    ]
+
+
+def duration_rows(
+    results: QuerySet[CheckResult], *keys: str
+) -> list[tuple[tuple, int, float, list[int]]]:
+    """(keys, count, sum in ms, cumulative counts per DURATION_BUCKETS_S) of the finished
+    results among `results`, imported claims left out; keys with none finished are left
+    out too. "Finished" is a condition of the aggregates rather than of the WHERE clause,
+    so that the database reaches the rows by `results`' own filter (their assessments)
+    rather than by the status index, which holds every finished result ever stored."""
+    finished = Q(status__in=FINISHED_RESULT_STATUSES, finished_at__isnull=False)
     bounds = {
-        f"le_{index}": Count("pk", filter=Q(duration_ms__lte=bound * 1000))
+        f"le_{index}": Count("pk", filter=finished & Q(duration_ms__lte=bound * 1000))
         for index, bound in enumerate(DURATION_BUCKETS_S)
     }
-    durations = [
-        DurationHistogram(
-            type=row["check_item__type"],
-            buckets=[row[f"le_{index}"] for index in range(len(DURATION_BUCKETS_S))],
-            count=row["count"],
-            sum_s=(row["total_ms"] or 0.0) / 1000,
+    rows = (
+        results.exclude(assessment__trigger=Trigger.IMPORT)
+        .values(*keys)
+        .annotate(
+            count=Count("pk", filter=finished),
+            total_ms=Sum("duration_ms", filter=finished),
+            **bounds,
         )
-        for row in results.values("check_item__type")
-        .annotate(count=Count("pk"), total_ms=Sum("duration_ms"), **bounds)
-        .order_by("check_item__type")
+        .order_by()
+    )
+    return [
+        (
+            tuple(row[key] for key in keys),
+            row["count"],
+            row["total_ms"] or 0.0,
+            [row[f"le_{index}"] for index in range(len(DURATION_BUCKETS_S))],
+        )
+        for row in rows
+        if row["count"]
     ]
-    counters = dict(ServiceCounter.objects.values_list("name", "value"))
-    return ServiceMetrics(assessments=counts, durations=durations, counters=counters)
 
 
 def checks_by_status(checks: dict[str, int]) -> dict[str, int]:

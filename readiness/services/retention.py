@@ -18,7 +18,10 @@ Applied in batches of points, one transaction each. A run resumes after the newe
 pruned point of each series, so an interrupted run continues where it stopped and a
 second run changes nothing. Points inserted later before that (a backfill of the past)
 keep their rows. No other row refers to a result (waivers and attestations name a check
-by key), so nothing else has to be kept. Run one at a time."""
+by key), so nothing else has to be kept. Run one at a time.
+
+The metrics rollup (readiness/services/metrics_rollup.py) runs before any row is
+deleted, so that `/metrics` keeps counting the deleted rows' durations."""
 
 from __future__ import annotations
 
@@ -34,6 +37,7 @@ from django.utils import timezone
 from readiness.models import Assessment, AssessmentStatus, CheckResult, Project, Trigger
 from readiness.retained import STATE_LOOKUPS, looked_up_details, result_state
 from readiness.selectors.projects import Origin
+from readiness.services.metrics_rollup import metrics_rollup
 
 # Reading a pruned point reads the rows of its chain up to it: at most this many points.
 CHAIN_MAX_POINTS = 100
@@ -184,6 +188,12 @@ def _apply_batch(
     report.rows_deleted += len(deleted)
     report.bytes_freed += _row_bytes(deleted)
     if not report.dry_run:
+        # A point stored since the run's first rollup (a backfill of the past) is folded
+        # into the metrics' totals before its rows go.
+        if Assessment.objects.filter(
+            pk__in=[p.pk for p in batch], metrics_rolled_up=False
+        ).exists():
+            metrics_rollup()
         for start in range(0, len(deleted), _CHUNK):
             CheckResult.objects.filter(pk__in=deleted[start : start + _CHUNK]).delete()
         for anchor_id, point_ids in marks.items():
@@ -214,6 +224,8 @@ def retention_apply(
         raise ValueError(f"batch size must be at least 1, got {batch_size}")
     cutoff = retention_cutoff(days=days, now=now)
     report = RetentionReport(days=days, cutoff=cutoff, dry_run=dry_run)
+    if not dry_run:
+        metrics_rollup()
     projects = Project.objects.order_by("pk")
     if project is not None:
         projects = projects.filter(pk=project.pk)

@@ -34,6 +34,8 @@ def test_it_lists_and_opens_every_model_of_the_app(staff):
     factories.SsoIdentityFactory()
     factories.NotificationDeliveryFactory()
     factories.ServiceCounterFactory()
+    factories.MetricsAssessmentTotalFactory()
+    factories.MetricsDurationTotalFactory()
     for model in apps.get_app_config("readiness").get_models():
         meta = model._meta
         listing = staff.get(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))

@@ -4,6 +4,7 @@ each of them (EXPLAIN). On SQLite this is skipped: its planner is not the one in
 
 from __future__ import annotations
 
+import ipaddress
 import json
 
 import pytest
@@ -143,3 +144,26 @@ def test_a_latest_claimed_point_is_found_without_walking_the_history(organisatio
             plan = cursor.fetchone()[0]
             plan = plan if isinstance(plan, str) else json.dumps(plan)
             assert "assessment_claimed_idx" in plan, plan[:2000]
+
+
+def test_a_scrape_reads_only_the_assessments_not_yet_in_the_metrics_totals(
+    organisation, client, settings
+):
+    """After the rollup, /metrics finds what is not folded yet from the small partial
+    index of such assessments, not by reading the history (or every finished result)."""
+    from readiness.services.metrics_rollup import metrics_rollup
+
+    settings.READINESS_METRICS_ALLOW = (ipaddress.ip_network("127.0.0.0/8"),)
+    metrics_rollup()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/metrics").status_code == 200
+    delta = [q["sql"] for q in captured.captured_queries if "metrics_rolled_up" in q["sql"]]
+    assert len(delta) == 2
+    with connection.cursor() as cursor:
+        for query in delta:
+            cursor.execute("EXPLAIN (FORMAT JSON) " + query)
+            plan = cursor.fetchone()[0]
+            plan = plan if isinstance(plan, str) else json.dumps(plan)
+            assert "assessment_metrics_delta_idx" in plan, plan[:2000]
