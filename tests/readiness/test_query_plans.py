@@ -138,12 +138,17 @@ def test_a_latest_claimed_point_is_found_without_walking_the_history(organisatio
         assert client.get(f"/teams/{team.slug}/standup/").status_code == 200
     claim_lookups = [q["sql"] for q in captured.captured_queries if 'U0."claimed" AND' in q["sql"]]
     assert claim_lookups
+    assert_plans_use(claim_lookups, "assessment_claimed_idx")
+
+
+def assert_plans_use(queries, index):
+    """Each of `queries`, explained, goes through `index`."""
     with connection.cursor() as cursor:
-        for query in claim_lookups:
+        for query in queries:
             cursor.execute("EXPLAIN (FORMAT JSON) " + query)
             plan = cursor.fetchone()[0]
             plan = plan if isinstance(plan, str) else json.dumps(plan)
-            assert "assessment_claimed_idx" in plan, plan[:2000]
+            assert index in plan, plan[:2000]
 
 
 def test_a_scrape_reads_only_the_assessments_not_yet_in_the_metrics_totals(
@@ -161,9 +166,4 @@ def test_a_scrape_reads_only_the_assessments_not_yet_in_the_metrics_totals(
         assert client.get("/metrics").status_code == 200
     delta = [q["sql"] for q in captured.captured_queries if "metrics_rolled_up" in q["sql"]]
     assert len(delta) == 2
-    with connection.cursor() as cursor:
-        for query in delta:
-            cursor.execute("EXPLAIN (FORMAT JSON) " + query)
-            plan = cursor.fetchone()[0]
-            plan = plan if isinstance(plan, str) else json.dumps(plan)
-            assert "assessment_metrics_delta_idx" in plan, plan[:2000]
+    assert_plans_use(delta, "assessment_metrics_delta_idx")
