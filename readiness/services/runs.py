@@ -12,7 +12,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import cache, lru_cache, reduce
 from operator import or_
@@ -433,6 +433,51 @@ def assessment_run_check(*, result_id: int) -> bool:
         contexts = _slow_context(row.assessment, [spec])
         outcome = _evaluate_slow(spec, contexts)
         return _store(row.assessment_id, claims, {spec.key: outcome}) == 1
+
+
+def assessment_run_slow_checks(*, assessment_id: int, result_ids: Sequence[int]) -> int:
+    """The task body for some slow checks of one assessment (readiness/services/
+    assessments.py sends them in groups): claimed together, evaluated side by side on
+    threads of this task, each stored as soon as it is done (those done at once in one
+    transaction), each under its own hard limit. Returns the number of results written;
+    0 for rows that are not pending (a duplicate delivery)."""
+    rows = list(
+        CheckResult.objects.select_related("assessment__project", "check_item__category").filter(
+            pk__in=list(result_ids), assessment_id=assessment_id, status=ResultStatus.PENDING
+        )
+    )
+    if not rows:
+        return 0
+    assessment = rows[0].assessment
+    specs = {row.pk: result_spec(row.check_item) for row in rows}
+    bounds = {pk: _bound_for(spec, assessment.project) for pk, spec in specs.items()}
+    claims = _claim(assessment_id, list(specs), specs, _lease(max(bounds.values())))
+    if not claims:
+        return 0
+    if len(claims) == 1:
+        claim = claims[0]
+        with _hard_limit(assessment_id, claims, Status.FAIL, bounds[claim.result_id]):
+            outcome = _evaluate_slow(claim.spec, _slow_context(assessment, [claim.spec]))
+            return _store(assessment_id, claims, {claim.spec.key: outcome})
+    # One registration per claim, ended once its result is stored: a finished check must
+    # not count as stuck while a slower one of the group runs on.
+    limits = {c.result_id: contextlib.ExitStack() for c in claims}
+    written = 0
+    with contextlib.ExitStack() as all_limits, ThreadPoolExecutor(len(claims)) as pool:
+        for claim in claims:
+            all_limits.enter_context(limits[claim.result_id])
+            limits[claim.result_id].enter_context(
+                _hard_limit(assessment_id, [claim], Status.FAIL, bounds[claim.result_id])
+            )
+        contexts = _slow_context(assessment, [c.spec for c in claims])
+        running = {pool.submit(_evaluate_slow, c.spec, contexts): c for c in claims}
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            done = [(running.pop(future), future.result()) for future in finished]
+            written += _store(assessment_id, [c for c, _ in done], {c.spec.key: o for c, o in done})
+            for claim, _ in done:
+                limits[claim.result_id].close()
+    return written
 
 
 def assessment_run_inline(*, assessment: Assessment) -> Assessment:
