@@ -45,7 +45,8 @@ def run_file_checks_task(assessment_id: int) -> int:
 
 @shared_task(**_DB_RETRY)
 def run_check_task(result_id: int) -> bool:
-    """One slow check (http, command, threshold), in parallel with the others."""
+    """One slow check (http, command, threshold). Slow checks are now sent in groups
+    (run_slow_checks_task); this serves the messages sent before, still queued."""
     return assessment_run_check(result_id=result_id)
 
 

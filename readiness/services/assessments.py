@@ -52,6 +52,7 @@ ACTIVE = (AssessmentStatus.PENDING, AssessmentStatus.RUNNING)
 UNFINISHED = (ResultStatus.PENDING, ResultStatus.RUNNING)
 # Sent by name (readiness/queue.py): the tasks module imports the services, not the reverse.
 RUN_FILE_CHECKS_TASK = "readiness.tasks.run_file_checks_task"
+# One slow check per task: no longer sent, still run for messages sent before the groups.
 RUN_CHECK_TASK = "readiness.tasks.run_check_task"
 RUN_SLOW_CHECKS_TASK = "readiness.tasks.run_slow_checks_task"
 # Slow checks per task: they wait on the network or a subprocess, side by side on the
