@@ -84,6 +84,7 @@ if options.config == "both":
 WORK.mkdir(parents=True, exist_ok=True)
 FOLDER = Path(tempfile.mkdtemp(prefix=f"throughput-{options.config}-", dir=WORK))
 BENCH_DB_URL = ""
+BENCH_DB_NAME = ""
 if options.config == "services":
     if not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):
         raise SystemExit("--config services needs DATABASE_URL and REDIS_URL")
@@ -92,6 +93,7 @@ if options.config == "services":
     server_url = urlsplit(os.environ["DATABASE_URL"])
     bench_db = f"readiness_bench_throughput_{uuid.uuid4().hex[:8]}"
     BENCH_DB_URL = urlunsplit(server_url._replace(path=f"/{bench_db}"))
+    BENCH_DB_NAME = bench_db
     admin_url = urlunsplit(server_url._replace(path="/postgres", scheme="postgresql"))
     with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{bench_db}"')
@@ -113,10 +115,11 @@ django.setup()
 import yaml  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.db.models import Count, Q, Sum  # noqa: E402
 
 from checks.checklist import load_checklist  # noqa: E402
 from readiness.celery import app as celery_app  # noqa: E402
-from readiness.models import Assessment, CheckResult, Project, Team, Trigger  # noqa: E402
+from readiness.models import Assessment, Project, Team, Trigger  # noqa: E402
 from readiness.services.assessments import assessment_start  # noqa: E402
 from readiness.services.checklists import checklist_version_save  # noqa: E402
 
@@ -287,28 +290,76 @@ def rss_mb(pids: list[int]) -> dict[str, float]:
             continue
         kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
         ppid = int(next(line.split()[1] for line in status.splitlines() if line.startswith("PPid")))
-        if b"io@%h" in argv:
-            roles["io"] += kb / 1024
-        elif b"scan@%h" in argv and ppid in pids and _is_celery(ppid):
-            roles["pool"] += kb / 1024
-        elif b"scan@%h" in argv:
-            roles["scan"] += kb / 1024
+        roles[_role(argv, ppid, pids)] += kb / 1024
     return roles
 
 
-def cpu_seconds(pids: list[int]) -> float:
+def _role(argv: list[bytes], ppid: int, pids: list[int]) -> str:
+    """The role of a Celery process among `pids`: io, scan, or pool (the scan worker's)."""
+    if b"io@%h" in argv:
+        return "io"
+    if b"scan@%h" in argv and ppid in pids and _is_celery(ppid):
+        return "pool"
+    return "scan"
+
+
+def cpu_seconds(pids: list[int]) -> dict[str, float]:
     """User and system CPU time of the Celery processes among `pids` (and of the children
-    they have waited for: ripgrep, git)."""
-    total = 0
+    they have waited for: ripgrep, git), by role: the io worker, the scan worker, and the
+    scan worker's pool processes."""
+    ticks = {"io": 0, "scan": 0, "pool": 0}
     for pid in pids:
         try:
-            if b"celery" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            if not any(b"celery" in part for part in argv):
                 continue
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except (FileNotFoundError, ProcessLookupError):
             continue
-        total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
-    return total / os.sysconf("SC_CLK_TCK")
+        # utime stime cutime cstime
+        ticks[_role(argv, int(fields[1]), pids)] += sum(int(v) for v in fields[11:15])
+    return {role: value / os.sysconf("SC_CLK_TCK") for role, value in ticks.items()}
+
+
+def _process_cpu(pid: int) -> float:
+    """User and system CPU seconds of process `pid` (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu() -> dict[str, float]:
+    """CPU seconds so far of the local servers' processes, by server: "postgres" (the
+    backends connected to this run's database, found by the database's name in their
+    title) and "redis" (redis-server, shared with whatever else uses it: its figure is an
+    upper bound). Keyed by pid too, so that a backend that appears or goes during a run is
+    counted from 0."""
+    found: dict[str, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            comm = (entry / "comm").read_text().strip()
+            if comm == "postgres":
+                title = (entry / "cmdline").read_bytes()
+                if not BENCH_DB_NAME or BENCH_DB_NAME.encode() not in title:
+                    continue
+            elif comm != "redis-server":
+                continue
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        found[f"{comm}:{entry.name}"] = _process_cpu(int(entry.name))
+    return found
+
+
+def server_cpu_used(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """CPU seconds each server used between two server_cpu() readings."""
+    used = {"postgres": 0.0, "redis-server": 0.0}
+    for key, seconds in after.items():
+        used[key.split(":")[0]] += max(0.0, seconds - before.get(key, 0.0))
+    return used
 
 
 def machine_times() -> tuple[int, int]:
@@ -355,7 +406,7 @@ class Workers:
         assert self.process is not None
         return rss_mb(descendants(self.process.pid))
 
-    def cpu(self) -> float:
+    def cpu(self) -> dict[str, float]:
         assert self.process is not None
         return cpu_seconds(descendants(self.process.pid))
 
@@ -385,6 +436,12 @@ class Run:
     incomplete: int = 0
     locked: int = 0
     cpu_s: float = 0.0
+    cpu_roles: dict[str, float] = field(default_factory=dict)
+    postgres_s: float = 0.0
+    redis_s: float = 0.0
+    bench_s: float = 0.0  # this process's main thread: the starts and the polling
+    starts_s: float = 0.0  # of which the starts
+    bench_all_s: float = 0.0  # this process, the loopback http server's threads included
     idle: float = 0.0
     rss: dict[int, dict[str, float]] = field(default_factory=dict)
 
@@ -394,12 +451,12 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(fraction * len(ordered)) - 1))]
 
 
-def finished_checks(first_id: int) -> int:
-    return (
-        CheckResult.objects.filter(assessment_id__gte=first_id)
-        .exclude(status__in=("pending", "running"))
-        .count()
+def progress(first_id: int, last_id: int) -> tuple[int, int]:
+    """(checks finished, assessments unfinished) of the run, in one aggregate query."""
+    figures = Assessment.objects.filter(pk__gte=first_id, pk__lte=last_id).aggregate(
+        done=Sum("checks_done"), unfinished=Count("pk", filter=Q(finished_at__isnull=True))
     )
+    return figures["done"] or 0, figures["unfinished"]
 
 
 def run(projects: list[Project], processes: int, count: int, marks: list[int]) -> Run:
@@ -409,30 +466,39 @@ def run(projects: list[Project], processes: int, count: int, marks: list[int]) -
     workers.start()
     result = Run(processes=processes, assessments=count)
     idle_before, total_before = machine_times()
+    servers_before = server_cpu()
+    thread_before, process_before = time.thread_time(), time.process_time()
     try:
-        first_id = 0
         started = []
         for number in range(count):
             assessment = assessment_start(
                 project=projects[number % len(projects)], trigger=Trigger.MANUAL
             )
             started.append(assessment.pk)
-            first_id = first_id or assessment.pk
+        result.starts_s = time.thread_time() - thread_before
+        first_id, last_id = min(started), max(started)
         total = sum(
             Assessment.objects.filter(pk__in=started).values_list("checks_total", flat=True)
         )
         deadline = time.monotonic() + options.time_limit
         pending_marks = [m for m in marks if m <= total]
+        done = 0
+        # Polled once a second, with one aggregate query: the bench's own CPU and queries
+        # compete with the workers' (the rates are taken from the stored times anyway).
         while time.monotonic() < deadline:
-            done = finished_checks(first_id)
+            done, unfinished = progress(first_id, last_id)
             while pending_marks and done >= pending_marks[0]:
                 result.rss[pending_marks.pop(0)] = workers.rss()
-            unfinished = Assessment.objects.filter(pk__in=started, finished_at__isnull=True)
-            if not unfinished.exists():
+            if not unfinished:
                 break
-            time.sleep(0.5)
-        result.rss.setdefault(finished_checks(first_id), workers.rss())
-        result.cpu_s = workers.cpu()
+            time.sleep(1.0)
+        result.bench_s = time.thread_time() - thread_before
+        result.bench_all_s = time.process_time() - process_before
+        servers = server_cpu_used(servers_before, server_cpu())
+        result.postgres_s, result.redis_s = servers["postgres"], servers["redis-server"]
+        result.rss.setdefault(done, workers.rss())
+        result.cpu_roles = workers.cpu()
+        result.cpu_s = sum(result.cpu_roles.values())
         idle_after, total_after = machine_times()
         result.idle = (idle_after - idle_before) / max(1, total_after - total_before)
     finally:
@@ -497,11 +563,26 @@ def main() -> int:
             f"'database is locked' {figures.locked}",
             flush=True,
         )
+        per = 1000 / count
         print(
             f"    the workers used {figures.cpu_s:.0f} CPU-s "
-            f"({1000 * figures.cpu_s / count:.0f} ms per assessment); the machine's cores "
+            f"({per * figures.cpu_s:.0f} ms per assessment: io worker "
+            f"{per * figures.cpu_roles['io']:.0f}, scan worker "
+            f"{per * figures.cpu_roles['scan']:.0f}, its pool "
+            f"{per * figures.cpu_roles['pool']:.0f}); the machine's cores "
             f"were idle {100 * figures.idle:.0f}% of the run; load average "
             f"{os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+        outside = figures.postgres_s + figures.bench_all_s
+        print(
+            f"    CPU per assessment outside the workers: PostgreSQL backends "
+            f"{per * figures.postgres_s:.0f} ms, redis-server {per * figures.redis_s:.0f} ms "
+            f"(shared server: an upper bound), this process {per * figures.bench_all_s:.0f} ms "
+            f"(starts {per * figures.starts_s:.0f} ms, polling "
+            f"{per * (figures.bench_s - figures.starts_s):.0f} ms, the rest the loopback "
+            f"http server); workers + PostgreSQL + this process "
+            f"{per * (figures.cpu_s + outside):.0f} ms",
             flush=True,
         )
         for checks, rss in sorted(figures.rss.items()):

@@ -8,8 +8,9 @@ Two queues, two pools (readiness/routing.py says which task goes where):
 - "io" worker, `celery -A readiness worker -Q celery` with READINESS_WORKER_ROLE=io (the
   default): threads, 32 (READINESS_WORKER_POOL, READINESS_WORKER_CONCURRENCY), for the
   task queue: slow checks (http, threshold, command), notifications, beat's tasks. They
-  wait on the network or a subprocess, so threads overlap them at almost no cost (each
-  slow check is its own task). bench/bench_fanout.py: 50 http checks answering after
+  wait on the network or a subprocess, so threads overlap them at almost no cost (a task
+  runs up to 8 slow checks of one assessment side by side on threads of its own, the
+  others' groups go to other threads). bench/bench_fanout.py: 50 http checks answering after
   200 ms finish in about 0.85 s (SQLite, filesystem broker) or 0.95 s (PostgreSQL, Redis)
   beside 10.6 s of check time. Each thread that touches the database holds a connection:
   on PostgreSQL budget max_connections for the workers' threads (or lower the concurrency).

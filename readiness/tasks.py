@@ -18,7 +18,11 @@ from readiness.services.backfill import backfill_chunk, backfill_point
 from readiness.services.metrics_rollup import metrics_rollup
 from readiness.services.notify import delivery_attempt, notifications_for_assessment, notify_sweep
 from readiness.services.retention import retention_apply
-from readiness.services.runs import assessment_run_check, assessment_run_file_checks
+from readiness.services.runs import (
+    assessment_run_check,
+    assessment_run_file_checks,
+    assessment_run_slow_checks,
+)
 from readiness.services.sweeper import assessment_sweep
 from readiness.services.waivers import waivers_expire
 
@@ -42,8 +46,16 @@ def run_file_checks_task(assessment_id: int) -> int:
 
 @shared_task(**_DB_RETRY)
 def run_check_task(result_id: int) -> bool:
-    """One slow check (http, command, threshold), in parallel with the others."""
+    """One slow check (http, command, threshold). Slow checks are now sent in groups
+    (run_slow_checks_task); this serves the messages sent before, still queued."""
     return assessment_run_check(result_id=result_id)
+
+
+@shared_task(**_DB_RETRY)
+def run_slow_checks_task(assessment_id: int, result_ids: list[int]) -> int:
+    """A group of an assessment's slow checks (http, command, threshold), side by side on
+    threads of this task."""
+    return assessment_run_slow_checks(assessment_id=assessment_id, result_ids=result_ids)
 
 
 # Periodic tasks are acknowledged on receipt: the next beat tick does the same work, so a

@@ -52,7 +52,12 @@ ACTIVE = (AssessmentStatus.PENDING, AssessmentStatus.RUNNING)
 UNFINISHED = (ResultStatus.PENDING, ResultStatus.RUNNING)
 # Sent by name (readiness/queue.py): the tasks module imports the services, not the reverse.
 RUN_FILE_CHECKS_TASK = "readiness.tasks.run_file_checks_task"
+# One slow check per task: no longer sent, still run for messages sent before the groups.
 RUN_CHECK_TASK = "readiness.tasks.run_check_task"
+RUN_SLOW_CHECKS_TASK = "readiness.tasks.run_slow_checks_task"
+# Slow checks per task: they wait on the network or a subprocess, side by side on the
+# task's threads; more would keep one of the io worker's threads from the others longer.
+SLOW_CHECKS_PER_TASK = 8
 
 
 class AssessmentError(ValueError):
@@ -274,7 +279,9 @@ def _send_pending(assessment_id: int) -> None:
             assessment_id=assessment_id,
             status=ResultStatus.PENDING,
             assessment__status__in=ACTIVE,
-        ).values_list("pk", "check_item__type")
+        )
+        .order_by("pk")
+        .values_list("pk", "check_item__type")
     )
     if not pending:
         assessment_finalize(assessment_id=assessment_id)
@@ -284,16 +291,26 @@ def _send_pending(assessment_id: int) -> None:
 
 def assessment_tasks(assessment_id: int, rows: Iterable[tuple[int, str]]) -> list[TaskCall]:
     """The tasks for pending rows given as (result id, check type): one task for the file
-    checks of the assessment (they share one scan), one per slow check (so they run in
-    parallel)."""
+    checks of the assessment (they share one scan), and one per SLOW_CHECKS_PER_TASK slow
+    checks, which runs them side by side on threads of its own. A task per few checks
+    rather than per check: each costs a message, a claim and a store, which showed as the
+    io worker's CPU (bench/bench_throughput.py); several tasks, so that the many slow
+    checks of one assessment still spread over the io worker's threads."""
     calls: list[TaskCall] = []
+    slow: list[int] = []
     file_task = False
     for pk, type_ in rows:
         if type_ in SLOW_CHECK_TYPES:
-            calls.append(TaskCall(RUN_CHECK_TASK, (pk,)))
+            slow.append(pk)
         elif not file_task:
             file_task = True
-            calls.insert(0, TaskCall(RUN_FILE_CHECKS_TASK, (assessment_id,)))
+            calls.append(TaskCall(RUN_FILE_CHECKS_TASK, (assessment_id,)))
+    for start in range(0, len(slow), SLOW_CHECKS_PER_TASK):
+        calls.append(
+            TaskCall(
+                RUN_SLOW_CHECKS_TASK, (assessment_id, slow[start : start + SLOW_CHECKS_PER_TASK])
+            )
+        )
     return calls
 
 

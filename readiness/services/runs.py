@@ -12,11 +12,12 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from functools import cache, reduce
+from functools import cache, lru_cache, reduce
 from operator import or_
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
@@ -74,31 +75,59 @@ def _claim(
     if not result_ids:
         return []
     now = timezone.now()
-    with transaction.atomic():
-        # SQLite: IMMEDIATE transactions already hold the write lock here. PostgreSQL: the
-        # row locks make a concurrent claimer wait, then see the rows no longer pending.
-        rows = list(
-            CheckResult.objects.select_for_update(of=("self",))
-            .filter(
-                pk__in=result_ids,
-                status=ResultStatus.PENDING,
-                attempts__lt=settings.READINESS_MAX_ATTEMPTS,
-                assessment__status__in=ACTIVE,
-            )
-            .values_list("pk", "attempts")
+    lease = now + dt.timedelta(seconds=lease_s)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # One conditional UPDATE that returns what it claimed. SQLite: IMMEDIATE
+        # transactions already hold the write lock here. PostgreSQL: a concurrent claimer
+        # waits for the row locks, then finds the rows no longer pending.
+        cursor.execute(
+            _claim_sql(len(result_ids)),
+            [
+                ResultStatus.RUNNING.value,
+                _db_value("lease_expires_at", lease),
+                _db_value("started_at", now),
+                *result_ids,
+                ResultStatus.PENDING.value,
+                settings.READINESS_MAX_ATTEMPTS,
+                *(status.value for status in ACTIVE),
+            ],
         )
+        rows = cursor.fetchall()
         if not rows:
             return []
-        CheckResult.objects.filter(pk__in=[pk for pk, _ in rows]).update(
-            status=ResultStatus.RUNNING,
-            attempts=F("attempts") + 1,
-            lease_expires_at=now + dt.timedelta(seconds=lease_s),
-            started_at=now,
-        )
         Assessment.objects.filter(pk=assessment_id, status=AssessmentStatus.PENDING).update(
             status=AssessmentStatus.RUNNING, started_at=now
         )
-    return [Claim(pk, attempts + 1, specs[pk]) for pk, attempts in rows]
+    return [Claim(pk, attempt, specs[pk]) for pk, attempt in rows]
+
+
+@lru_cache(maxsize=64)
+def _claim_sql(count: int) -> str:
+    """UPDATE of `count` result rows, pending, with attempts left, of an active assessment,
+    to running (one more attempt, a lease), RETURNING the id and attempt of each."""
+    quote = connection.ops.quote_name
+    result, assessment = CheckResult._meta, Assessment._meta
+
+    def column(meta: Any, name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    table = quote(result.db_table)
+    attempts = column(result, "attempts")
+    return (
+        f"UPDATE {table} SET {column(result, 'status')} = %s, {attempts} = {attempts} + 1,"
+        f" {column(result, 'lease_expires_at')} = %s, {column(result, 'started_at')} = %s"
+        f" WHERE {quote(result.pk.column)} IN ({', '.join(['%s'] * count)})"
+        f" AND {column(result, 'status')} = %s AND {attempts} < %s"
+        f" AND EXISTS (SELECT 1 FROM {quote(assessment.db_table)} AS a"
+        f" WHERE a.{quote(assessment.pk.column)} = {table}.{column(result, 'assessment')}"
+        f" AND a.{column(assessment, 'status')} IN ({', '.join(['%s'] * len(ACTIVE))}))"
+        f" RETURNING {quote(result.pk.column)}, {attempts}"
+    )
+
+
+def _db_value(field: str, value: object) -> object:
+    """`value` as the database takes it for CheckResult's `field` (for raw SQL)."""
+    return CheckResult._meta.get_field(field).get_db_prep_value(value, connection, prepared=False)
 
 
 def _store(assessment_id: int, claims: Sequence[Claim], outcomes: Mapping[str, Outcome]) -> int:
@@ -156,12 +185,26 @@ def _write_rows(assessment_id: int, rows: Sequence[tuple[int, int, Outcome]]) ->
             cursor.execute(_store_sql(), values)
             written += max(cursor.rowcount, 0)
         if written:
-            Assessment.objects.filter(pk=assessment_id).update(
-                checks_done=F("checks_done") + written
-            )
-    if written:
+            # The counter returns what it reached: only the writer of the last results
+            # (writers of one assessment take turns at its row) reads it to finalise.
+            cursor.execute(_count_sql(), [written, assessment_id])
+            done, total = cursor.fetchone()
+    if written and done >= total:
         assessment_finalize(assessment_id=assessment_id)
     return written
+
+
+@cache
+def _count_sql() -> str:
+    """UPDATE adding to an assessment's `checks_done`, RETURNING it and `checks_total`."""
+    meta = Assessment._meta
+    quote = connection.ops.quote_name
+    done = quote(meta.get_field("checks_done").column)
+    total = quote(meta.get_field("checks_total").column)
+    return (
+        f"UPDATE {quote(meta.db_table)} SET {done} = {done} + %s"
+        f" WHERE {quote(meta.pk.column)} = %s RETURNING {done}, {total}"
+    )
 
 
 @cache
@@ -180,11 +223,7 @@ def _store_sql() -> str:
 
 def _row_params(pk: int, attempt: int, outcome: Outcome, now: dt.datetime) -> list[object]:
     fields = outcome_fields(outcome, now)
-    meta = CheckResult._meta
-    values: list[object] = [
-        meta.get_field(name).get_db_prep_value(fields[name], connection, prepared=False)
-        for name in OUTCOME_FIELDS
-    ]
+    values = [_db_value(name, fields[name]) for name in OUTCOME_FIELDS]
     return [*values, pk, ResultStatus.RUNNING.value, attempt]
 
 
@@ -394,6 +433,51 @@ def assessment_run_check(*, result_id: int) -> bool:
         contexts = _slow_context(row.assessment, [spec])
         outcome = _evaluate_slow(spec, contexts)
         return _store(row.assessment_id, claims, {spec.key: outcome}) == 1
+
+
+def assessment_run_slow_checks(*, assessment_id: int, result_ids: Sequence[int]) -> int:
+    """The task body for some slow checks of one assessment (readiness/services/
+    assessments.py sends them in groups): claimed together, evaluated side by side on
+    threads of this task, each stored as soon as it is done (those done at once in one
+    transaction), each under its own hard limit. Returns the number of results written;
+    0 for rows that are not pending (a duplicate delivery)."""
+    rows = list(
+        CheckResult.objects.select_related("assessment__project", "check_item__category").filter(
+            pk__in=list(result_ids), assessment_id=assessment_id, status=ResultStatus.PENDING
+        )
+    )
+    if not rows:
+        return 0
+    assessment = rows[0].assessment
+    specs = {row.pk: result_spec(row.check_item) for row in rows}
+    bounds = {pk: _bound_for(spec, assessment.project) for pk, spec in specs.items()}
+    claims = _claim(assessment_id, list(specs), specs, _lease(max(bounds.values())))
+    if not claims:
+        return 0
+    if len(claims) == 1:
+        claim = claims[0]
+        with _hard_limit(assessment_id, claims, Status.FAIL, bounds[claim.result_id]):
+            outcome = _evaluate_slow(claim.spec, _slow_context(assessment, [claim.spec]))
+            return _store(assessment_id, claims, {claim.spec.key: outcome})
+    # One registration per claim, ended once its result is stored: a finished check must
+    # not count as stuck while a slower one of the group runs on.
+    limits = {c.result_id: contextlib.ExitStack() for c in claims}
+    written = 0
+    with contextlib.ExitStack() as all_limits, ThreadPoolExecutor(len(claims)) as pool:
+        for claim in claims:
+            all_limits.enter_context(limits[claim.result_id])
+            limits[claim.result_id].enter_context(
+                _hard_limit(assessment_id, [claim], Status.FAIL, bounds[claim.result_id])
+            )
+        contexts = _slow_context(assessment, [c.spec for c in claims])
+        running = {pool.submit(_evaluate_slow, c.spec, contexts): c for c in claims}
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            done = [(running.pop(future), future.result()) for future in finished]
+            written += _store(assessment_id, [c for c, _ in done], {c.spec.key: o for c, o in done})
+            for claim, _ in done:
+                limits[claim.result_id].close()
+    return written
 
 
 def assessment_run_inline(*, assessment: Assessment) -> Assessment:

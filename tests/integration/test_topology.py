@@ -103,7 +103,7 @@ def test_bin_worker_consumes_both_queues_and_runs_scans_in_its_process_pool(
             r"/(\w+)-?\d*\] Task readiness\.tasks\.run_file_checks_task\[\S+\] succeeded", text
         )
         checks = re.findall(
-            r"/(\w+)-?\d*\] Task readiness\.tasks\.run_check_task\[\S+\] succeeded", text
+            r"/(\w+)-?\d*\] Task readiness\.tasks\.run_slow_checks_task\[\S+\] succeeded", text
         )
         assert scans and set(scans) == {"ForkPoolWorker"}
         assert checks and set(checks) == {"MainProcess"}

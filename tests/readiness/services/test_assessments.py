@@ -296,8 +296,10 @@ def test_it_enqueues_one_file_task_and_one_task_per_slow_check(
     assert sorted(sent_tasks(broker)) == sorted(
         [
             ("readiness.tasks.run_file_checks_task", (assessment.pk,)),
-            ("readiness.tasks.run_check_task", (rows["h1"].pk,)),
-            ("readiness.tasks.run_check_task", (rows["h2"].pk,)),
+            (
+                "readiness.tasks.run_slow_checks_task",
+                (assessment.pk, [rows["h1"].pk, rows["h2"].pk]),
+            ),
         ]
     )
 

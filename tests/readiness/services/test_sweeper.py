@@ -33,7 +33,7 @@ from tests.readiness.repo_builders import category, checklist, write_files
 pytestmark = pytest.mark.django_db
 
 FILE_TASK = "readiness.tasks.run_file_checks_task"
-CHECK_TASK = "readiness.tasks.run_check_task"
+SLOW_TASK = "readiness.tasks.run_slow_checks_task"
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ def test_it_sends_again_a_check_whose_worker_died(project, broker, settings):
     assert (health.status, health.attempts) == (ResultStatus.PENDING, 1)
     assert health.lease_expires_at == now + dt.timedelta(seconds=settings.READINESS_LEASE_SECONDS)
     assert (report.retried, report.resent, report.lost) == (1, 0, 0)
-    assert sent_tasks(broker) == [(CHECK_TASK, (health.pk,))]
+    assert sent_tasks(broker) == [(SLOW_TASK, (assessment.pk, [health.pk]))]
 
 
 def test_it_leaves_alone_a_check_whose_lease_still_runs(project, broker):
@@ -124,7 +124,10 @@ def test_it_sends_again_a_pending_check_not_started_by_its_deadline(project, bro
     assert report.resent == 3
     # One file task for the two file checks: they share one scan.
     assert sorted(sent_tasks(broker)) == sorted(
-        [(FILE_TASK, (assessment.pk,)), (CHECK_TASK, (row(assessment, "health").pk,))]
+        [
+            (FILE_TASK, (assessment.pk,)),
+            (SLOW_TASK, (assessment.pk, [row(assessment, "health").pk])),
+        ]
     )
     moved = later + dt.timedelta(seconds=settings.READINESS_LEASE_SECONDS)
     assert row(assessment, "health").lease_expires_at == moved
