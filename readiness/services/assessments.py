@@ -58,6 +58,9 @@ RUN_SLOW_CHECKS_TASK = "readiness.tasks.run_slow_checks_task"
 # Slow checks per task: they wait on the network or a subprocess, side by side on the
 # task's threads; more would keep one of the io worker's threads from the others longer.
 SLOW_CHECKS_PER_TASK = 8
+# Checks that spend CPU and memory of this machine (a sandboxed process each) go one per
+# task, so that at most as many run at once as the io worker has threads.
+ALONE_CHECK_TYPES = frozenset({"command"})
 
 
 class AssessmentError(ValueError):
@@ -299,18 +302,21 @@ def assessment_tasks(assessment_id: int, rows: Iterable[tuple[int, str]]) -> lis
     calls: list[TaskCall] = []
     slow: list[int] = []
     file_task = False
+    alone: list[int] = []
     for pk, type_ in rows:
-        if type_ in SLOW_CHECK_TYPES:
+        if type_ in ALONE_CHECK_TYPES:
+            alone.append(pk)
+        elif type_ in SLOW_CHECK_TYPES:
             slow.append(pk)
         elif not file_task:
             file_task = True
             calls.append(TaskCall(RUN_FILE_CHECKS_TASK, (assessment_id,)))
-    for start in range(0, len(slow), SLOW_CHECKS_PER_TASK):
-        calls.append(
-            TaskCall(
-                RUN_SLOW_CHECKS_TASK, (assessment_id, slow[start : start + SLOW_CHECKS_PER_TASK])
-            )
-        )
+    groups = [
+        slow[start : start + SLOW_CHECKS_PER_TASK]
+        for start in range(0, len(slow), SLOW_CHECKS_PER_TASK)
+    ]
+    groups += [[pk] for pk in alone]
+    calls += [TaskCall(RUN_SLOW_CHECKS_TASK, (assessment_id, group)) for group in groups]
     return calls
 
 

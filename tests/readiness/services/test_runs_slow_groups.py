@@ -112,11 +112,15 @@ def test_it_stores_a_fast_check_while_a_slower_one_of_its_group_runs(server):
 
 def test_it_sends_the_slow_checks_in_groups_and_the_file_checks_in_one_scan():
     rows = [(100, "grep"), *((n, "http") for n in range(1, 11)), (101, "file")]
+    rows += [(200, "command"), (11, "threshold"), (201, "command")]
 
     calls = assessment_tasks(7, rows)
 
     assert [(c.name, c.args) for c in calls] == [
         (RUN_FILE_CHECKS_TASK, (7,)),
         (RUN_SLOW_CHECKS_TASK, (7, list(range(1, SLOW_CHECKS_PER_TASK + 1)))),
-        (RUN_SLOW_CHECKS_TASK, (7, list(range(SLOW_CHECKS_PER_TASK + 1, 11)))),
+        (RUN_SLOW_CHECKS_TASK, (7, list(range(SLOW_CHECKS_PER_TASK + 1, 12)))),
+        # A command runs alone: at most as many at once as the io worker has threads.
+        (RUN_SLOW_CHECKS_TASK, (7, [200])),
+        (RUN_SLOW_CHECKS_TASK, (7, [201])),
     ]
