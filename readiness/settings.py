@@ -302,6 +302,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 300.0},
     },
+    # Campaigns reach every project they cover on their start day (readiness/services/
+    # campaigns.py), not only at each project's next assessment.
+    "readiness-campaigns-start": {
+        "task": "readiness.tasks.campaigns_start_task",
+        "schedule": 3600.0,
+        "options": {"expires": 3600.0},
+    },
     # The running totals of /metrics (readiness/services/metrics_rollup.py): a scrape
     # aggregates only what settled since, so its cost follows this period, not history.
     "readiness-metrics-rollup": {

@@ -15,6 +15,7 @@ from readiness.models import Project, Trigger
 from readiness.queue import QueueUnavailable
 from readiness.services.assessments import AssessmentError, assessment_start
 from readiness.services.backfill import backfill_chunk, backfill_point
+from readiness.services.campaigns import campaigns_start
 from readiness.services.metrics_rollup import metrics_rollup
 from readiness.services.notify import delivery_attempt, notifications_for_assessment, notify_sweep
 from readiness.services.retention import retention_apply
@@ -131,6 +132,13 @@ def notify_sweep_task() -> dict[str, int]:
     except QueueUnavailable as exc:
         logger.warning("notify sweep: %s", exc)
         return {}
+
+
+@shared_task(acks_late=False)
+def campaigns_start_task() -> int:
+    """Rebuild the checklists of the projects that a campaign started covering (beat runs
+    it hourly); returns how many got a new version."""
+    return len(campaigns_start())
 
 
 @shared_task(acks_late=False)

@@ -329,6 +329,24 @@ def project_checklist_current(
         return current
 
 
+def campaigns_start(*, today: dt.date | None = None) -> list[ChecklistVersion]:
+    """Give every project covered by a campaign under way the checklist version with its
+    checks, when it has none yet (beat runs it, so that a campaign shows on every page from
+    its start day, not only from each project's next assessment). Returns the new
+    versions; none on a second run."""
+    today = today or timezone.localdate()
+    covered: dict[int, Project] = {}
+    for campaign in Campaign.objects.filter(joined_at__isnull=True, start__lte=today):
+        covered.update((project.pk, project) for project in campaign_projects(campaign=campaign))
+    started = []
+    for project in covered.values():
+        before = project.current_checklist()
+        current = project_checklist_current(project=project, today=today)
+        if current is not None and before is not None and current.pk != before.pk:
+            started.append(current)
+    return started
+
+
 @transaction.atomic
 def campaign_join(
     *, campaign: Campaign, actor: AbstractBaseUser | None, today: dt.date | None = None

@@ -13,6 +13,7 @@ import time_machine
 from django.utils import timezone
 
 from checks.checklist import ChecklistError
+from readiness import tasks
 from readiness.models import AuditEntry, BaseChecklist, Campaign, Role
 from readiness.selectors.bases import base_preview
 from readiness.selectors.campaigns import campaign_burnup, campaign_reminders
@@ -23,6 +24,7 @@ from readiness.services.campaigns import (
     campaign_delete,
     campaign_join,
     campaign_update,
+    campaigns_start,
 )
 from tests.factories import MembershipFactory, UserFactory
 from tests.readiness.services.organisation import BASE_V2, PROJECTS, assess
@@ -194,6 +196,34 @@ def test_a_campaign_changes_nothing_before_its_start_then_the_next_assessment_us
     assert started.results.get(check_item__key="changelog").status == "fail"
     assert started.results.get(check_item__key="runbook").check_item.severity == "critical"
     assert started.score < before.score
+
+
+def test_on_its_start_day_beat_gives_every_covered_project_the_campaign_s_checks(
+    organisation, settings
+):
+    admin, org, projects = organisation
+    base = BaseChecklist.objects.get(team=org, slug="standard")
+    start = timezone.localdate() + dt.timedelta(days=7)
+    campaign, _updated = campaign_create(
+        team=org,
+        name="Next week",
+        start=start,
+        target=start + dt.timedelta(days=14),
+        checks_text=CHECKS,
+        actor=admin,
+        base=base,
+    )
+
+    assert campaigns_start() == []  # not started yet
+    assert "readiness-campaigns-start" in settings.CELERY_BEAT_SCHEDULE
+    with time_machine.travel(timezone.make_aware(dt.datetime.combine(start, dt.time(0, 30)))):
+        assert tasks.campaigns_start_task.apply().get() == len(projects)
+        assert campaigns_start() == []  # each project once
+
+    for project in projects:
+        version = project.current_checklist()
+        assert version.campaigns.get() == campaign
+        assert version.checks.filter(key="changelog").exists()
 
 
 def test_a_campaign_that_starts_later_is_still_checked_against_every_project(organisation):
