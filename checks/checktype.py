@@ -29,7 +29,7 @@ Check = Callable[[Reader, Fields, dict[str, Any]], None]
 
 class Kind(StrEnum):
     FILE = "file"  # evaluated in the one shared scan of the tree (checks.scan)
-    SLOW = "slow"  # waits on a process or the network: runs on its own, in parallel
+    SLOW = "slow"  # waits on a process or the network: runs in parallel with the others
     INLINE = "inline"  # decided at once from the run context (attestations)
 
 
@@ -180,6 +180,10 @@ class CheckType:
     evaluate: Evaluate | None = None
     check: Check | None = None
     reads_repository: ReadsRepository = _reads_no_file
+    # A SLOW type whose checks only wait (on the network) and never need the repository:
+    # several share one worker task, side by side on its threads. The others (a command
+    # spends this machine's CPU; a threshold may read a file) have a task each.
+    shares_task: bool = False
 
     def __post_init__(self) -> None:
         if not dataclasses.is_dataclass(self.options):

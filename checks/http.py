@@ -526,4 +526,4 @@ def run_http(spec: CheckSpec, options: HttpOptions, ctx: RunContext) -> Outcome:
     )
 
 
-HTTP = CheckType("http", Kind.SLOW, HttpOptions, run=run_http)
+HTTP = CheckType("http", Kind.SLOW, HttpOptions, run=run_http, shares_task=True)

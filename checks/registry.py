@@ -41,6 +41,8 @@ def names_of(kind: Kind) -> frozenset[str]:
 # The sets the Django side queues and filters by.
 FILE_CHECK_TYPES = names_of(Kind.FILE)
 SLOW_CHECK_TYPES = names_of(Kind.SLOW)
+# Slow check types whose checks may share one task (checks.checktype.CheckType.shares_task).
+SHARED_TASK_CHECK_TYPES = frozenset(name for name, item in _BY_NAME.items() if item.shares_task)
 # What a past commit can still tell: file checks read its git objects, inline (manual)
 # checks the attestations valid at its date. The service, commands' output and thresholds
 # are only known now, so a point of history leaves them not measured.

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from checks.starters import MAX_MARKER_READS
@@ -27,6 +28,24 @@ def not_placed_text(item: Mapping[str, Any]) -> str:
             "paths": ", ".join(item["missing"]),
         }
     return _("%(check)s: no file matches its paths") % {"check": item["check"]}
+
+
+def unread_texts(summary: Mapping[str, Any]) -> list[str]:
+    """A sentence per detected stack whose candidate files were not all read (at most
+    MAX_MARKER_READS per starter): its folders may be incomplete."""
+    return [
+        _(
+            "%(title)s: %(count)s candidate files not read (detection reads at most "
+            "%(limit)s per starter), so its folders may be incomplete."
+        )
+        % {
+            "title": _(detection["title"]),
+            "count": number_format(detection["unread"], force_grouping=True),
+            "limit": number_format(MAX_MARKER_READS, force_grouping=True),
+        }
+        for detection in (summary["starter"], *summary["extras"])
+        if detection.get("unread")
+    ]
 
 
 def fit_text(summary: Mapping[str, Any]) -> str:
@@ -60,19 +79,7 @@ def fit_text(summary: Mapping[str, Any]) -> str:
                 "starter": other["starter"],
             }
         )
-    for detection in (main, *summary["extras"]):
-        if detection.get("unread"):
-            lines.append(
-                _(
-                    "%(title)s: %(count)s candidate files not read (detection reads at most "
-                    "%(limit)s per starter), so its folders may be incomplete."
-                )
-                % {
-                    "title": _(detection["title"]),
-                    "count": detection["unread"],
-                    "limit": MAX_MARKER_READS,
-                }
-            )
+    lines += unread_texts(summary)
     lines.append(
         _(
             "Placed in this layout: %(placed)s checks; not placed: %(missing)s; "

@@ -185,13 +185,29 @@ def metrics_service(*, team_id: int | None) -> ServiceMetrics:
 @contextmanager
 def _snapshot() -> Iterator[None]:
     """The reads inside see one state of the database, so that a rollup committing
-    between them is counted once: a read transaction (SQLite keeps its snapshot until the
-    end; PostgreSQL, at REPEATABLE READ, when this opens the transaction). On SQLite the
-    settings begin transactions IMMEDIATE, so these few reads (the totals and what is not
-    folded yet, milliseconds) hold the write lock: a worker's write waits for them."""
-    outermost = not connection.in_atomic_block
+    between them is counted once: a read transaction. SQLite: a DEFERRED one, which keeps
+    its snapshot from its first read to its end without taking the write lock (the
+    settings begin Django's transactions IMMEDIATE, which would make every worker's write
+    wait for the scrape). PostgreSQL: at REPEATABLE READ. Inside a caller's transaction,
+    that one."""
+    if connection.in_atomic_block:
+        yield
+        return
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        if connection.connection.in_transaction:  # an enclosing snapshot
+            yield
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("BEGIN DEFERRED")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("COMMIT")
+        return
     with transaction.atomic(savepoint=False):
-        if outermost and connection.vendor == "postgresql":
+        if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         yield

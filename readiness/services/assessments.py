@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from checks.messages import message
-from checks.registry import FILE_CHECK_TYPES, SLOW_CHECK_TYPES
+from checks.registry import FILE_CHECK_TYPES, SHARED_TASK_CHECK_TYPES, SLOW_CHECK_TYPES
 from checks.runner import not_evaluable
 from checks.spec import Attestation as AttestationSpec
 from checks.spec import Outcome, RunContext, Status
@@ -58,9 +58,6 @@ RUN_SLOW_CHECKS_TASK = "readiness.tasks.run_slow_checks_task"
 # Slow checks per task: they wait on the network or a subprocess, side by side on the
 # task's threads; more would keep one of the io worker's threads from the others longer.
 SLOW_CHECKS_PER_TASK = 8
-# Checks that spend CPU and memory of this machine (a sandboxed process each) go one per
-# task, so that at most as many run at once as the io worker has threads.
-ALONE_CHECK_TYPES = frozenset({"command"})
 
 
 class AssessmentError(ValueError):
@@ -294,26 +291,28 @@ def _send_pending(assessment_id: int) -> None:
 
 def assessment_tasks(assessment_id: int, rows: Iterable[tuple[int, str]]) -> list[TaskCall]:
     """The tasks for pending rows given as (result id, check type): one task for the file
-    checks of the assessment (they share one scan), and one per SLOW_CHECKS_PER_TASK slow
-    checks, which runs them side by side on threads of its own. A task per few checks
-    rather than per check: each costs a message, a claim and a store, which showed as the
-    io worker's CPU (bench/bench_throughput.py); several tasks, so that the many slow
-    checks of one assessment still spread over the io worker's threads."""
+    checks of the assessment (they share one scan), one per SLOW_CHECKS_PER_TASK http
+    checks, which runs them side by side on threads of its own, and one per other slow
+    check (a command spends this machine's CPU, a threshold may wait for the source). A
+    task per few checks rather than per check: each costs a message, a claim and a store,
+    which showed as the io worker's CPU (bench/bench_throughput.py); several tasks, so
+    that the many slow checks of one assessment still spread over the io worker's
+    threads."""
     calls: list[TaskCall] = []
-    slow: list[int] = []
-    file_task = False
+    shared: list[int] = []
     alone: list[int] = []
+    file_task = False
     for pk, type_ in rows:
-        if type_ in ALONE_CHECK_TYPES:
-            alone.append(pk)
+        if type_ in SHARED_TASK_CHECK_TYPES:
+            shared.append(pk)
         elif type_ in SLOW_CHECK_TYPES:
-            slow.append(pk)
+            alone.append(pk)
         elif not file_task:
             file_task = True
             calls.append(TaskCall(RUN_FILE_CHECKS_TASK, (assessment_id,)))
     groups = [
-        slow[start : start + SLOW_CHECKS_PER_TASK]
-        for start in range(0, len(slow), SLOW_CHECKS_PER_TASK)
+        shared[start : start + SLOW_CHECKS_PER_TASK]
+        for start in range(0, len(shared), SLOW_CHECKS_PER_TASK)
     ]
     groups += [[pk] for pk in alone]
     calls += [TaskCall(RUN_SLOW_CHECKS_TASK, (assessment_id, group)) for group in groups]

@@ -329,20 +329,33 @@ def project_checklist_current(
         return current
 
 
+# Campaigns that started this many days ago or less are brought to their projects by
+# campaigns_start (beat missing a day included); later, each assessment does it anyway.
+STARTED_WITHIN_DAYS = 7
+
+
 def campaigns_start(*, today: dt.date | None = None) -> list[ChecklistVersion]:
-    """Give every project covered by a campaign under way the checklist version with its
-    checks, when it has none yet (beat runs it, so that a campaign shows on every page from
-    its start day, not only from each project's next assessment). Returns the new
-    versions; none on a second run."""
+    """Give every project covered by a campaign that started lately the checklist version
+    with its checks, when it has none yet (beat runs it, so that a campaign shows on every
+    page from its start day, not only from each project's next assessment). Returns the
+    new versions; none on a second run. A project that cannot be rebuilt is logged and
+    left for its next assessment; the others go on."""
     today = today or timezone.localdate()
+    started_since = today - dt.timedelta(days=STARTED_WITHIN_DAYS)
     covered: dict[int, Project] = {}
-    for campaign in Campaign.objects.filter(joined_at__isnull=True, start__lte=today):
+    for campaign in Campaign.objects.filter(
+        joined_at__isnull=True, start__lte=today, start__gte=started_since
+    ):
         covered.update((project.pk, project) for project in campaign_projects(campaign=campaign))
     started = []
     for project in covered.values():
         before = project.current_checklist()
-        current = project_checklist_current(project=project, today=today)
-        if current is not None and before is not None and current.pk != before.pk:
+        try:
+            current = project_checklist_current(project=project, today=today)
+        except Exception:
+            logger.exception("%s: the campaigns that started could not be applied", project)
+            continue
+        if current is not None and current.pk != before.pk:
             started.append(current)
     return started
 

@@ -187,10 +187,12 @@ def delivery_attempt(
         return Attempt(status=DeliveryStatus.SENDING, claimed=False)
     row.attempts = attempts
     channel = row.channel
-    if not channel.enabled:
-        sent = Sent(ok=False, error=_("the channel is paused"), retry=False)
-    else:
-        sent = channel_send(channel, row)
+    # What went wrong is recorded in the channel's language, whoever asked for the send.
+    with in_channel_language(channel):
+        if not channel.enabled:
+            sent = Sent(ok=False, error=_("the channel is paused"), retry=False)
+        else:
+            sent = channel_send(channel, row)
     mine = NotificationDelivery.objects.filter(
         pk=row.pk, status=DeliveryStatus.SENDING, attempts=attempts
     )
@@ -211,17 +213,15 @@ def delivery_attempt(
 
 
 def channel_send(channel: NotificationChannel, delivery: NotificationDelivery) -> Sent:
-    """One attempt at sending `delivery` to `channel`, through the outbound policy."""
+    """One attempt at sending `delivery` to `channel`, through the outbound policy (in the
+    channel's language: delivery_attempt's)."""
     policy = outbound_policy()
     if channel.kind == ChannelKind.WEBHOOK:
         return webhook_post(
             channel.url, secret=channel.secret, body=delivery_body(delivery), policy=policy
         )
     payload = delivery.payload
-    with in_channel_language(channel):
-        title = _("Readiness: %(project)s") % {
-            "project": payload.get("project", {}).get("name", "")
-        }
+    title = _("Readiness: %(project)s") % {"project": payload.get("project", {}).get("name", "")}
     body = str(payload.get("summary", ""))
     if payload.get("url"):
         body += "\n" + str(payload["url"])

@@ -415,24 +415,15 @@ def _evaluate_slow(spec: CheckSpec, contexts: _SlowContext) -> Outcome:
 
 
 def assessment_run_check(*, result_id: int) -> bool:
-    """The task body for one slow check (http, command, threshold). True when this call
-    wrote the result; False for a row that is not pending (a duplicate delivery)."""
-    row = (
-        CheckResult.objects.select_related("assessment__project", "check_item__category")
-        .filter(pk=result_id)
-        .first()
+    """The task body for one slow check (http, command, threshold), as sent before slow
+    checks went in groups. True when this call wrote the result; False for a row that is
+    not pending (a duplicate delivery)."""
+    assessment_id = (
+        CheckResult.objects.filter(pk=result_id).values_list("assessment_id", flat=True).first()
     )
-    if row is None or row.status != ResultStatus.PENDING:
+    if assessment_id is None:
         return False
-    spec = result_spec(row.check_item)
-    bound = _bound_for(spec, row.assessment.project)
-    claims = _claim(row.assessment_id, [row.pk], {row.pk: spec}, _lease(bound))
-    if not claims:
-        return False
-    with _hard_limit(row.assessment_id, claims, Status.FAIL, bound):
-        contexts = _slow_context(row.assessment, [spec])
-        outcome = _evaluate_slow(spec, contexts)
-        return _store(row.assessment_id, claims, {spec.key: outcome}) == 1
+    return assessment_run_slow_checks(assessment_id=assessment_id, result_ids=[result_id]) == 1
 
 
 def assessment_run_slow_checks(*, assessment_id: int, result_ids: Sequence[int]) -> int:
@@ -471,12 +462,20 @@ def assessment_run_slow_checks(*, assessment_id: int, result_ids: Sequence[int])
             )
         contexts = _slow_context(assessment, [c.spec for c in claims])
         running = {pool.submit(_evaluate_slow, c.spec, contexts): c for c in claims}
-        while running:
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            done = [(running.pop(future), future.result()) for future in finished]
-            written += _store(assessment_id, [c for c, _ in done], {c.spec.key: o for c, o in done})
-            for claim, _ in done:
-                limits[claim.result_id].close()
+        try:
+            while running:
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                done = [(running.pop(future), future.result()) for future in finished]
+                outcomes = {c.spec.key: o for c, o in done}
+                written += _store(assessment_id, [c for c, _ in done], outcomes)
+                for claim, _ in done:
+                    limits[claim.result_id].close()
+        except (OperationalError, InterfaceError):
+            # The database failed a store (_store gave its claims back): give back the
+            # checks not stored yet too, for the task's retry, rather than leave them
+            # running until their lease ends. What their threads find is dropped.
+            _release(list(running.values()))
+            raise
     return written
 
 

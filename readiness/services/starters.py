@@ -214,8 +214,6 @@ def fit_summary(fitted: StarterFit) -> dict[str, Any]:
             {"starter": starter, "from": old, "to": new} for starter, old, new in fit_.renamed
         ],
         "levels_dropped": list(fit_.levels_dropped),
-        # Marker files read at most per starter; `unread` counts those left over.
-        "max_marker_reads": MAX_MARKER_READS,
         "checks": sum(1 for _ in fitted.checklist.all_checks()),
         "score": report["score"],
         "coverage": report["coverage"],

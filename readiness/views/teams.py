@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from checks.checklist import ChecklistError
 from readiness.models import Role, Team, base_url_clean
 from readiness.permissions import role_allows, team_for_user
+from readiness.reports.fitting import unread_texts
 from readiness.selectors.api_tokens import team_tokens
 from readiness.selectors.checklists import starter_checklists
 from readiness.selectors.teams import team_members, team_projects
@@ -243,6 +244,7 @@ def project_detect(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "team": team,
             "form": form,
             "detection": detection,
+            "detection_unread": unread_texts(detection) if detection is not None else [],
             "detection_error": error,
             "starter_field": form["starter"],
         },

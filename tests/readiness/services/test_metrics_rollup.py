@@ -7,7 +7,7 @@ import datetime as dt
 import threading
 
 import pytest
-from django.db import connections
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from readiness import tasks
@@ -251,3 +251,33 @@ def test_two_rollups_at_once_count_each_assessment_once():
     assert sum(folded) == 30
     assert scraped(None) == expected
     assert MetricsAssessmentTotal.objects.get().count == 30
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_scrape_does_not_make_the_workers_writes_wait_on_sqlite():
+    """The scrape reads in one snapshot without SQLite's write lock: a worker storing a
+    result meanwhile goes through (it would wait for the lock, then fail)."""
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL readers never block writers")
+    from readiness.selectors.metrics import _snapshot
+
+    project = factories.ProjectFactory()
+    checklist = factories.ChecklistVersionFactory(project=project)
+    history(project, checklist, [factories.CheckFactory(checklist=checklist)], points=2)
+    written = []
+
+    def worker_write():
+        try:
+            with transaction.atomic():
+                written.append(factories.AssessmentFactory(project=project, checklist=checklist))
+        finally:
+            connections.close_all()
+
+    with _snapshot():
+        before = metrics_service(team_id=None).assessments
+        writer = threading.Thread(target=worker_write)
+        writer.start()
+        writer.join(timeout=20)
+        assert not writer.is_alive() and len(written) == 1
+        assert metrics_service(team_id=None).assessments == before  # still its snapshot
+    assert sum(metrics_service(team_id=None).assessments.values()) == sum(before.values()) + 1

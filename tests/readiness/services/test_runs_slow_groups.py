@@ -5,6 +5,7 @@ import threading
 import time
 
 import pytest
+from django.db import OperationalError, connection
 
 from readiness.models import AssessmentStatus, CategoryScore, ResultStatus, Trigger
 from readiness.services import hard_limits
@@ -119,8 +120,33 @@ def test_it_sends_the_slow_checks_in_groups_and_the_file_checks_in_one_scan():
     assert [(c.name, c.args) for c in calls] == [
         (RUN_FILE_CHECKS_TASK, (7,)),
         (RUN_SLOW_CHECKS_TASK, (7, list(range(1, SLOW_CHECKS_PER_TASK + 1)))),
-        (RUN_SLOW_CHECKS_TASK, (7, list(range(SLOW_CHECKS_PER_TASK + 1, 12)))),
-        # A command runs alone: at most as many at once as the io worker has threads.
+        (RUN_SLOW_CHECKS_TASK, (7, list(range(SLOW_CHECKS_PER_TASK + 1, 11)))),
+        # A command (this machine's CPU) or a threshold (it may wait for the source) runs
+        # alone: at most as many at once as the io worker has threads.
         (RUN_SLOW_CHECKS_TASK, (7, [200])),
+        (RUN_SLOW_CHECKS_TASK, (7, [11])),
         (RUN_SLOW_CHECKS_TASK, (7, [201])),
     ]
+
+
+def test_when_a_store_fails_every_check_of_the_group_not_stored_is_given_back(server):
+    project = make_project(
+        "/tmp", category("c", http("fast", server.url(0)), http("slow", server.url(400)))
+    )
+    assessment = assessment_create(project=project, trigger=Trigger.MANUAL)
+    ids = [r.pk for r in results(assessment).values()]
+
+    def refuse_the_results(execute, sql, params, many, context):
+        if sql.startswith("UPDATE") and '"finished_at"' in sql:
+            raise OperationalError("database is locked")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(refuse_the_results), pytest.raises(OperationalError):
+        assessment_run_slow_checks(assessment_id=assessment.pk, result_ids=ids)
+
+    # Neither the check whose store failed nor the one still running stays claimed: the
+    # task's retry runs both at once, their attempt not spent.
+    rows = results(assessment)
+    assert {(r.status, r.attempts) for r in rows.values()} == {(ResultStatus.PENDING, 0)}
+    assert assessment_run_slow_checks(assessment_id=assessment.pk, result_ids=ids) == 2
+    assert {r.status for r in results(assessment).values()} == {ResultStatus.PASS}

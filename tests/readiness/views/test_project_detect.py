@@ -178,7 +178,7 @@ def test_detect_says_when_it_left_candidate_files_unread(world, login, tmp_path)
 
     html = response.content.decode()
     assert 'data-testid="detection-unread"' in html
-    assert "3 candidate files were not read (detection reads at most 1,000 per starter)" in html
+    assert "3 candidate files not read (detection reads at most 1,000 per starter)" in html
 
 
 def test_detect_says_nothing_of_unread_files_when_it_read_them_all(world, login, tmp_path):
