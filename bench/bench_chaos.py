@@ -275,6 +275,7 @@ class Supervised:
     name: str
     argv: list[str]
     log: Path
+    env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen | None = None
     starts: int = 0
 
@@ -282,7 +283,7 @@ class Supervised:
         self.process = subprocess.Popen(
             self.argv,
             cwd=ROOT,
-            env=worker_env(),
+            env={**worker_env(), **self.env},
             stdout=self.log.open("ab"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -446,10 +447,11 @@ def main() -> int:
 
     logs = FOLDER / "logs"
     logs.mkdir()
-    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    # Each bin/worker runs an io and a scan worker on the run's queues (READINESS_QUEUE),
+    # named apart by READINESS_WORKER_NAME.
     workers = [
-        Supervised(f"w{i}", [str(ROOT / "bin" / "worker"), "--queues", queue,
-                             "--hostname", f"chaos{i}@%h"], logs / f"worker-{i}.log")
+        Supervised(f"w{i}", [str(ROOT / "bin" / "worker")], logs / f"worker-{i}.log",
+                   env={"READINESS_WORKER_NAME": f"chaos{i}"})
         for i in range(1, options.workers + 1)
     ]  # fmt: skip
     beat = Supervised("beat", [str(ROOT / ".venv/bin/celery"), "-A", "readiness", "beat",
