@@ -71,6 +71,19 @@ def _write(project, name: str, text: str = "x\n") -> None:
     path.write_text(text)
 
 
+def _next_week(org, admin, start: dt.date) -> tuple[Campaign, list]:
+    """A campaign over the organisation's base that starts on `start`."""
+    return campaign_create(
+        team=org,
+        name="Next week",
+        start=start,
+        target=start + dt.timedelta(days=14),
+        checks_text=CHECKS,
+        actor=admin,
+        base=BaseChecklist.objects.get(team=org, slug="standard"),
+    )
+
+
 def test_a_campaign_over_30_projects_shows_the_right_burn_up(organisation):
     admin, org, projects = organisation
     owner = UserFactory(username="owner-of-team-1")
@@ -163,20 +176,10 @@ def test_a_campaign_changes_nothing_before_its_start_then_the_next_assessment_us
     organisation,
 ):
     admin, org, projects = organisation
-    base = BaseChecklist.objects.get(team=org, slug="standard")
-    today = timezone.localdate()
-    start = today + dt.timedelta(days=7)
+    start = timezone.localdate() + dt.timedelta(days=7)
     before = assess(projects[0])
 
-    campaign, updated = campaign_create(
-        team=org,
-        name="Next week",
-        start=start,
-        target=start + dt.timedelta(days=14),
-        checks_text=CHECKS,
-        actor=admin,
-        base=base,
-    )
+    campaign, updated = _next_week(org, admin, start)
 
     assert updated == []
     assert all(p.current_checklist().number == 1 for p in projects)
@@ -202,17 +205,8 @@ def test_on_its_start_day_beat_gives_every_covered_project_the_campaign_s_checks
     organisation, settings
 ):
     admin, org, projects = organisation
-    base = BaseChecklist.objects.get(team=org, slug="standard")
     start = timezone.localdate() + dt.timedelta(days=7)
-    campaign, _updated = campaign_create(
-        team=org,
-        name="Next week",
-        start=start,
-        target=start + dt.timedelta(days=14),
-        checks_text=CHECKS,
-        actor=admin,
-        base=base,
-    )
+    campaign, _updated = _next_week(org, admin, start)
 
     assert campaigns_start() == []  # not started yet
     assert "readiness-campaigns-start" in settings.CELERY_BEAT_SCHEDULE
