@@ -29,7 +29,9 @@ from readiness.models import (
     Trigger,
 )
 
-# Upper bounds of the check duration histogram's buckets, in seconds (+Inf is added).
+# Upper bounds of the check duration histogram's buckets, in seconds (+Inf is added). The
+# running totals (MetricsDurationTotal.buckets) hold one count per bound: changing them
+# needs a migration that empties the totals and marks every assessment not folded.
 DURATION_BUCKETS_S = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 # Finished assessments are counted by these statuses.
 COUNTED_STATUSES = (AssessmentStatus.DONE, AssessmentStatus.FAILED)
