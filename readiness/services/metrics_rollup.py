@@ -21,7 +21,7 @@ metrics_rollup_task), and by retention before it deletes check rows."""
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, QuerySet
 
 from readiness.models import (
     Assessment,
@@ -85,7 +85,7 @@ def _fold_batch(batch_size: int) -> int:
     return len(ids)
 
 
-def _add_counts(assessments) -> None:
+def _add_counts(assessments: QuerySet[Assessment]) -> None:
     found = assessment_counts(assessments, "project_id")
     existing = {
         (row.project_id, row.trigger, row.status): row
@@ -109,7 +109,7 @@ def _add_counts(assessments) -> None:
     MetricsAssessmentTotal.objects.bulk_update(changed, fields=["count"])
 
 
-def _add_durations(results) -> None:
+def _add_durations(results: QuerySet[CheckResult]) -> None:
     found = duration_rows(results, "assessment__project_id", "check_item__type")
     existing = {
         (row.project_id, row.type): row
